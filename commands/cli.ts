@@ -1,0 +1,117 @@
+// The command tree: `ds01 <noun> <verb>` and the per-command names (container-list, …) that the
+// entry program maps onto it. Every action returns an exit code; only bin/ds01.ts exits.
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../daemon/version.js';
+import { runConfigCheck, runConfigReload } from './admin/config.js';
+import { ApiError, DaemonUnreachableError } from './lib/client.js';
+import { type Ctx, defaultCtx } from './lib/context.js';
+import { paint } from './lib/output.js';
+import { runContainerList } from './user/container-list.js';
+import { runEvents } from './user/events.js';
+import { runStatus } from './user/status.js';
+import { runWhoami } from './user/whoami.js';
+
+/** Program names that stand for a `ds01 …` sub-command. */
+export const ALIASES: Record<string, string[]> = {
+  'container-list': ['container', 'list'],
+};
+
+export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?: AbortSignal): Command {
+  const act =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      setExit(await fn(...args));
+    };
+  const program = new Command('ds01')
+    .description('ds01: GPU containers on a shared server')
+    .version(VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
+
+  program
+    .command('status')
+    .description('daemon, Docker, policy and GPU health')
+    .option('--json', 'machine-readable output')
+    .action(act((o: { json?: boolean }) => runStatus(ctx, o)));
+  program
+    .command('whoami')
+    .description('who the daemon says you are, and whether you are an admin')
+    .option('--json', 'machine-readable output')
+    .action(act((o: { json?: boolean }) => runWhoami(ctx, o)));
+  program
+    .command('events')
+    .description('the audit log: what happened to your containers and why (admins: everything)')
+    .option('-f, --follow', 'keep printing new events')
+    .option('--json', 'JSON (one object per line with --follow)')
+    .option('--user <user>', 'only events about this user (admins)')
+    .option('--container <name>', 'only this container')
+    .option('--kind <kind>', 'only this kind, or a prefix ending in "." (container.)')
+    .option('--since <when>', 'ISO time or a duration ago (30m, 2h, 7d)')
+    .option('--until <when>', 'ISO time or a duration ago')
+    .option('--limit <n>', 'at most this many (newest)', '200')
+    .action(act((o) => runEvents(ctx, o, signal)));
+
+  const container = program.command('container').description('your containers');
+  container
+    .command('list')
+    .alias('ls')
+    .description('list your containers')
+    .option('--json', 'machine-readable output')
+    .option('-a, --all', "admins: everyone's containers")
+    .action(act((o: { json?: boolean; all?: boolean }) => runContainerList(ctx, o)));
+
+  const config = program.command('config').description('the policy file (admins)');
+  config
+    .command('check [file]')
+    .description('validate a resource-limits.yaml with the daemon’s own rules (exit 1 on error)')
+    .option('--json', 'machine-readable output')
+    .action(act((file: string | undefined, o: { json?: boolean }) => runConfigCheck(ctx, file, o)));
+  config
+    .command('reload')
+    .description('reload the policy now (the daemon also watches the file)')
+    .action(act(() => runConfigReload(ctx)));
+  return program;
+}
+
+/** Run a command line; returns the exit code (DESIGN.md §10). */
+export async function runCli(argv: string[], ctx: Ctx = defaultCtx(), signal?: AbortSignal): Promise<number> {
+  let code = 0;
+  const program = buildProgram(
+    ctx,
+    (c) => {
+      code = c;
+    },
+    signal,
+  );
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    return reportError(ctx, err);
+  }
+}
+
+export function reportError(ctx: Ctx, err: unknown): number {
+  const p = paint(ctx.io);
+  if (err instanceof CommanderError) {
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      err.code === 'commander.help'
+    )
+      return 0;
+    return 2;
+  }
+  if (err instanceof DaemonUnreachableError) {
+    ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);
+    return 5;
+  }
+  if (err instanceof ApiError) {
+    ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);
+    if (err.hint) ctx.io.err(`  ${p.dim('hint:')} ${err.hint}\n`);
+    return err.exitCode;
+  }
+  ctx.io.err(`${p.red('ds01:')} ${(err as Error)?.message ?? String(err)}\n`);
+  return 1;
+}

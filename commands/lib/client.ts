@@ -1,0 +1,159 @@
+// The client SDK: HTTP/1.1 + JSON over the daemon's Unix socket. Errors come back typed, with the
+// code the daemon chose; "daemon not running" is its own error (exit code 5).
+import http from 'node:http';
+import { type ErrorBody, type ErrorCode, exitCodeFor, isErrorCode } from '../../daemon/api/types/index.js';
+
+export const DEFAULT_SOCKET = '/run/ds01/ds01.sock';
+
+export function socketPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DS01_SOCKET || DEFAULT_SOCKET;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly status: number,
+    readonly hint?: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  get exitCode(): number {
+    return exitCodeFor(this.code);
+  }
+}
+
+export class DaemonUnreachableError extends Error {
+  readonly exitCode = 5;
+  constructor(
+    readonly socket: string,
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    const why =
+      cause.code === 'ENOENT'
+        ? 'the socket does not exist — is ds01d running? (systemctl status ds01d)'
+        : cause.code === 'ECONNREFUSED'
+          ? 'nothing is listening — ds01d is not running (systemctl start ds01d)'
+          : cause.code === 'EACCES'
+            ? 'permission denied on the socket — ask an admin to add you to the ds01 socket group'
+            : `${cause.code ?? ''} ${cause.message}`.trim();
+    super(`cannot reach the ds01 daemon at ${socket}: ${why}`);
+    this.name = 'DaemonUnreachableError';
+  }
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined>;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class Client {
+  constructor(readonly socket: string = socketPath()) {}
+
+  private url(path: string, query?: RequestOptions['query']): string {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {}))
+      if (v !== undefined && v !== false) qs.set(k, String(v));
+    const s = qs.toString();
+    return `/v1${path}${s ? `?${s}` : ''}`;
+  }
+
+  private raw(path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+      const req = http.request(
+        {
+          socketPath: this.socket,
+          path: this.url(path, opts.query),
+          method: opts.method ?? (body ? 'POST' : 'GET'),
+          headers: {
+            Host: 'ds01',
+            ...(body
+              ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
+              : {}),
+          },
+          signal: opts.signal,
+          timeout: opts.timeoutMs,
+        },
+        resolve,
+      );
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') return reject(err);
+        if (
+          ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'ECONNRESET', 'EPIPE'].includes(err.code ?? '')
+        ) {
+          reject(new DaemonUnreachableError(this.socket, err));
+        } else reject(err);
+      });
+      req.end(body);
+    });
+  }
+
+  private async errorFrom(res: http.IncomingMessage): Promise<ApiError> {
+    const text = await readAll(res);
+    try {
+      const body = JSON.parse(text) as ErrorBody;
+      if (isErrorCode(body.error?.code)) {
+        return new ApiError(
+          body.error.code,
+          body.error.message,
+          res.statusCode ?? 500,
+          body.error.hint,
+          body.error.details,
+        );
+      }
+    } catch {
+      // fall through
+    }
+    return new ApiError(
+      'INTERNAL',
+      `daemon answered ${res.statusCode}: ${text.slice(0, 200)}`,
+      res.statusCode ?? 500,
+    );
+  }
+
+  async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(path, opts);
+    if ((res.statusCode ?? 500) >= 400) throw await this.errorFrom(res);
+    const text = await readAll(res);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** An NDJSON stream, one parsed object at a time. */
+  async *stream<T>(path: string, opts: RequestOptions = {}): AsyncGenerator<T> {
+    const res = await this.raw(path, opts);
+    if ((res.statusCode ?? 500) >= 400) throw await this.errorFrom(res);
+    let buf = '';
+    try {
+      for await (const chunk of res) {
+        buf += (chunk as Buffer).toString('utf8');
+        let nl = buf.indexOf('\n');
+        while (nl >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) yield JSON.parse(line) as T;
+          nl = buf.indexOf('\n');
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+    }
+  }
+}
+
+function readAll(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}

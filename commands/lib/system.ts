@@ -1,0 +1,29 @@
+import type {
+  AuditEvent,
+  ContainerSummary,
+  EventQuery,
+  SystemStatus,
+  WhoAmI,
+} from '../../daemon/api/types/index.js';
+import type { Client } from './client.js';
+
+export const whoami = (c: Client) => c.request<WhoAmI>('/system/whoami');
+export const systemInfo = (c: Client) => c.request<SystemStatus>('/system/info');
+
+type Q = Omit<EventQuery, 'follow'>;
+export const listEvents = (c: Client, q: Q) => c.request<AuditEvent[]>('/events', { query: { ...q } });
+export const followEvents = (c: Client, q: Q, signal?: AbortSignal) =>
+  c.stream<AuditEvent>('/events', { query: { ...q, follow: 1 }, signal });
+
+export const listContainers = (c: Client, all = false) =>
+  c.request<ContainerSummary[]>('/containers', { query: { all } });
+
+export interface PolicyCheck {
+  ok: boolean;
+  text: string;
+  diagnostics: { severity: string; line: number; column: number; message: string }[];
+}
+export const checkPolicy = (c: Client, text: string, file: string) =>
+  c.request<PolicyCheck>('/admin/policy/check', { body: { text, file } });
+export const reloadPolicy = (c: Client) =>
+  c.request<{ ok: boolean; message: string }>('/admin/policy/reload', { method: 'POST' });

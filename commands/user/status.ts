@@ -1,0 +1,35 @@
+import type { Ctx } from '../lib/context.js';
+import { duration, paint, printJson } from '../lib/output.js';
+import { systemInfo } from '../lib/system.js';
+
+export async function runStatus(ctx: Ctx, opts: { json?: boolean }): Promise<number> {
+  const s = await systemInfo(ctx.client);
+  if (opts.json) {
+    printJson(ctx.io, s);
+    return s.docker.reachable && !s.policy.lastError ? 0 : 1;
+  }
+  const p = paint(ctx.io);
+  const ok = (b: boolean) => (b ? p.green('ok') : p.red('PROBLEM'));
+  const o = ctx.io.out;
+  o(`ds01d ${s.version} — up ${duration(s.uptimeSec * 1000)}, socket ${ctx.client.socket}\n`);
+  o(
+    `docker:     ${ok(s.docker.reachable)} ${s.docker.version ? `(Docker ${s.docker.version})` : (s.docker.error ?? '')}\n`,
+  );
+  o(
+    `policy:     ${ok(!s.policy.lastError)} ${s.policy.file}${s.policy.loadedAt ? `, loaded ${s.policy.loadedAt}` : ''}\n`,
+  );
+  if (s.policy.lastError) {
+    o(
+      p.yellow(
+        '            the file on disk is invalid; the daemon keeps serving on the last good policy:\n',
+      ),
+    );
+    for (const l of s.policy.lastError.split('\n')) o(`            ${l}\n`);
+  }
+  o(
+    `gpus:       ${s.gpus.total} GPU(s), ${s.gpus.slots} slot(s): ${s.gpus.available - s.gpus.allocated} free, ${s.gpus.allocated} allocated${s.gpus.missing ? p.red(`, ${s.gpus.missing} missing`) : ''}\n`,
+  );
+  o(`containers: ${s.containers.total} (${s.containers.running} running)\n`);
+  o(`database:   ${s.database.path} (schema v${s.database.schemaVersion})\n`);
+  return s.docker.reachable && !s.policy.lastError ? 0 : 1;
+}

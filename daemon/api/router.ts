@@ -1,0 +1,91 @@
+// A route table: method + path pattern → handler. Handlers get the caller (from the kernel), path
+// params, query and a validated body; they return data or throw a Ds01Error. They never touch sockets.
+import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
+
+export interface Caller {
+  uid: number;
+  gid: number;
+  pid: number;
+  name: string;
+  home: string;
+  groups: string[];
+  admin: boolean;
+}
+
+export interface RequestContext<B = unknown> {
+  caller: Caller;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: B;
+  /** Aborted when the client goes away: streams and long waits must stop. */
+  signal: AbortSignal;
+  req: IncomingMessage;
+}
+
+/** What a handler returns: JSON, an NDJSON stream, or a raw upgrade handled elsewhere. */
+export type Reply =
+  | { status?: number; json: unknown }
+  | { status?: number; ndjson: AsyncIterable<unknown> }
+  | { status: 204 };
+
+export interface Route<S extends z.ZodType = z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string; // e.g. /v1/containers/:ref
+  body?: S;
+  admin?: boolean;
+  handler: (ctx: RequestContext<z.infer<S>>) => Promise<Reply> | Reply;
+}
+
+export function route<S extends z.ZodType>(r: Route<S>): Route {
+  return r as unknown as Route;
+}
+
+interface Compiled {
+  route: Route;
+  segments: string[];
+}
+
+export class Router {
+  private readonly compiled: Compiled[];
+
+  constructor(routes: Route[]) {
+    this.compiled = routes.map((r) => ({ route: r, segments: r.path.split('/').filter(Boolean) }));
+  }
+
+  /** The matching route, 'method' if the path exists under another method, or null. */
+  match(
+    method: string,
+    pathname: string,
+  ): { route: Route; params: Record<string, string> } | 'method' | null {
+    const parts = pathname.split('/').filter(Boolean);
+    let pathMatched = false;
+    for (const c of this.compiled) {
+      const params = matchSegments(c.segments, parts);
+      if (!params) continue;
+      pathMatched = true;
+      if (c.route.method === method) return { route: c.route, params };
+    }
+    return pathMatched ? 'method' : null;
+  }
+}
+
+function matchSegments(pattern: string[], parts: string[]): Record<string, string> | null {
+  if (pattern.length !== parts.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i] as string;
+    let v: string;
+    try {
+      v = decodeURIComponent(parts[i] as string);
+    } catch {
+      return null;
+    }
+    if (p.startsWith(':')) {
+      // A parameter is one plain segment: no separators, no dot-segments, no control characters.
+      if (!v || v === '.' || v === '..' || /[/\\\0-\x1f]/.test(v) || v.length > 256) return null;
+      params[p.slice(1)] = v;
+    } else if (p !== v) return null;
+  }
+  return params;
+}

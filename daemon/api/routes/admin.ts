@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { Ds01Error } from '../../errors.js';
+import { formatDiagnostics } from '../../policy/diagnostics.js';
+import { parsePolicy } from '../../policy/load.js';
+import type { PolicyService } from '../../services/policy.js';
+import { type Route, route } from '../router.js';
+
+const checkBody = z
+  .object({ text: z.string().max(512 * 1024), file: z.string().max(4096).default('resource-limits.yaml') })
+  .strict();
+
+export function adminRoutes(
+  policy: PolicyService,
+  onReload: (caller: string, ok: boolean, message: string) => void,
+): Route[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/admin/policy/reload',
+      admin: true,
+      handler: ({ caller }) => {
+        const r = policy.reload();
+        onReload(caller.name, r.ok, r.message);
+        if (!r.ok) {
+          throw new Ds01Error(
+            'INVALID_POLICY',
+            `policy edit rejected; the daemon keeps the last good policy:\n${r.message}`,
+            'fix the file (`ds01 config check`) and reload again',
+            r.errors,
+          );
+        }
+        return { json: r };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/admin/policy/check',
+      admin: true,
+      body: checkBody,
+      handler: ({ body }) => {
+        const r = parsePolicy(body.text, body.file);
+        const diagnostics = r.ok ? r.warnings : [...r.errors, ...r.warnings];
+        return { json: { ok: r.ok, diagnostics, text: formatDiagnostics(diagnostics) } };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/admin/policy',
+      admin: true,
+      handler: () => ({
+        json: {
+          file: policy.file,
+          loadedAt: policy.loadedAt,
+          lastError: policy.lastError,
+          policy: policy.current(),
+        },
+      }),
+    }),
+  ];
+}

@@ -1,0 +1,7 @@
+// The wire contract: the only daemon path that commands/ may import.
+export * from './containers.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './system.js';
+
+export const API_PREFIX = '/v1';

@@ -1,0 +1,78 @@
+// The Docker side, through dockerode on the Docker API socket. Everything else talks to this port, so
+// tests of pure logic never need a dockerd and the daemon never shells out to the docker CLI.
+import Docker from 'dockerode';
+import { Ds01Error } from '../errors.js';
+import { LABELS } from './labels.js';
+
+export interface DockerContainer {
+  id: string;
+  name: string; // without leading slash
+  image: string;
+  state: string; // created|running|paused|restarting|exited|dead
+  labels: Record<string, string>;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export function dockerFromHost(host: string): Docker {
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  if (host.startsWith('/')) return new Docker({ socketPath: host });
+  const m = /^tcp:\/\/([^:/]+):(\d+)$/.exec(host);
+  if (m) return new Docker({ host: m[1], port: Number(m[2]) });
+  throw new Ds01Error('INTERNAL', `unsupported docker host ${host}`, 'use unix:///path/to/docker.sock');
+}
+
+function time(s: string | undefined): number | null {
+  if (!s || s.startsWith('0001-')) return null;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : t;
+}
+
+export function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
+
+export class DockerClient {
+  constructor(readonly docker: Docker) {}
+
+  async version(): Promise<string> {
+    const v = await this.docker.version();
+    return v.Version;
+  }
+
+  /** Every container carrying a ds01 owner label, running or not. */
+  async listManaged(): Promise<DockerContainer[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [LABELS.ownerUid] } });
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
+      state: c.State,
+      labels: c.Labels ?? {},
+      createdAt: c.Created * 1000,
+      startedAt: null,
+      finishedAt: null,
+    }));
+  }
+
+  /** One container by id, or null if Docker does not have it. */
+  async inspect(id: string): Promise<DockerContainer | null> {
+    try {
+      const i = await this.docker.getContainer(id).inspect();
+      return {
+        id: i.Id,
+        name: i.Name.replace(/^\//, ''),
+        image: i.Config.Image,
+        state: i.State.Status,
+        labels: i.Config.Labels ?? {},
+        createdAt: time(i.Created) ?? Date.now(),
+        startedAt: time(i.State.StartedAt),
+        finishedAt: time(i.State.FinishedAt),
+      };
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// The ds01.* labels. Only the daemon sets them (the spec builder drops any a client sends); they let a
+// restarted daemon recognise its containers and adopt ones created behind its back.
+export const LABELS = {
+  ownerUid: 'ds01.owner.uid',
+  ownerName: 'ds01.owner.name',
+  project: 'ds01.project',
+  gpuSlots: 'ds01.gpu.slots',
+  createdBy: 'ds01.created-by',
+  managed: 'ds01.managed',
+} as const;
+
+export const CONTAINER_NAME_SEPARATOR = '._.';
+
+export function dockerName(project: string, uid: number): string {
+  return `${project}${CONTAINER_NAME_SEPARATOR}${uid}`;
+}
+
+export interface Ownership {
+  uid: number;
+  name: string;
+  project: string;
+  slots: string[];
+}
+
+/** Ownership from labels, or null when the container is not a ds01 one. */
+export function ownershipFromLabels(
+  labels: Record<string, string> | undefined,
+  dockerNameHint = '',
+): Ownership | null {
+  if (!labels) return null;
+  const uidText = labels[LABELS.ownerUid];
+  if (uidText === undefined || !/^\d+$/.test(uidText)) return null;
+  const uid = Number(uidText);
+  const nameFromDocker = dockerNameHint.replace(/^\//, '').split(CONTAINER_NAME_SEPARATOR)[0];
+  return {
+    uid,
+    name: labels[LABELS.ownerName] ?? String(uid),
+    project: labels[LABELS.project] ?? (nameFromDocker || 'unknown'),
+    slots: (labels[LABELS.gpuSlots] ?? '').split(',').filter(Boolean),
+  };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerRow } from '../store/containers.js';
+import type { DockerContainer } from './client.js';
+import { planReconcile } from './reconcile.js';
+
+const row = (id: string, state = 'running'): ContainerRow => ({
+  id,
+  name: `${id}._.1000`,
+  project: id,
+  owner_uid: 1000,
+  owner_name: 'alice',
+  image: 'img',
+  state,
+  created_at: 0,
+  started_at: 0,
+  stopped_at: null,
+  removed_at: null,
+  runtime_ms: 0,
+  limits_json: null,
+  extensions: 0,
+  origin: 'ds01',
+});
+const dc = (
+  id: string,
+  state = 'running',
+  labels: Record<string, string> = { 'ds01.owner.uid': '1000' },
+): DockerContainer => ({
+  id,
+  name: `${id}._.1000`,
+  image: 'img',
+  state,
+  labels,
+  createdAt: 0,
+  startedAt: null,
+  finishedAt: null,
+});
+
+describe('planReconcile', () => {
+  it('nothing to do when store and Docker agree', () => {
+    expect(planReconcile([row('a')], [dc('a')])).toEqual([]);
+  });
+  it('a container removed behind our back has vanished', () => {
+    expect(planReconcile([row('a')], [])).toEqual([
+      { kind: 'vanished', id: 'a', name: 'a._.1000', ownerUid: 1000 },
+    ]);
+  });
+  it('a labelled container created behind our back is adopted; an unlabelled one is not ours', () => {
+    const plan = planReconcile([], [dc('b'), dc('c', 'running', {})]);
+    expect(plan).toHaveLength(1);
+    expect(plan[0]).toMatchObject({ kind: 'adopt', owner: { uid: 1000, project: 'b' } });
+  });
+  it('a forged non-numeric owner label is ignored', () => {
+    expect(planReconcile([], [dc('x', 'running', { 'ds01.owner.uid': '0; rm' })])).toEqual([]);
+  });
+  it('state drift is reported', () => {
+    expect(planReconcile([row('a', 'running')], [dc('a', 'exited')])).toEqual([
+      { kind: 'state', id: 'a', from: 'running', to: 'exited' },
+    ]);
+  });
+  it('a scope limits the plan to the named containers', () => {
+    expect(planReconcile([row('a'), row('b')], [], new Set(['b']))).toEqual([
+      { kind: 'vanished', id: 'b', name: 'b._.1000', ownerUid: 1000 },
+    ]);
+  });
+});

@@ -1,0 +1,44 @@
+// Pure: compare what the store believes with what Docker has, and say what must change.
+import type { ContainerRow } from '../store/containers.js';
+import type { DockerContainer } from './client.js';
+import { type Ownership, ownershipFromLabels } from './labels.js';
+
+export type ReconcileAction =
+  | { kind: 'adopt'; container: DockerContainer; owner: Ownership }
+  | { kind: 'vanished'; id: string; name: string; ownerUid: number }
+  | { kind: 'state'; id: string; from: string; to: string };
+
+const RUNNING_LIKE = new Set(['running', 'restarting', 'paused']);
+
+/** Docker's states, folded to the ones ds01 tracks. */
+export function normaliseState(s: string): string {
+  return s === 'removing' ? 'exited' : s;
+}
+
+export function planReconcile(
+  live: ContainerRow[],
+  docker: DockerContainer[],
+  scope?: Set<string>,
+): ReconcileAction[] {
+  const actions: ReconcileAction[] = [];
+  const byId = new Map(docker.map((d) => [d.id, d]));
+  for (const row of live) {
+    if (scope && !scope.has(row.id)) continue;
+    const d = byId.get(row.id);
+    if (!d) {
+      actions.push({ kind: 'vanished', id: row.id, name: row.name, ownerUid: row.owner_uid });
+      continue;
+    }
+    const to = normaliseState(d.state);
+    if (to !== row.state) actions.push({ kind: 'state', id: row.id, from: row.state, to });
+  }
+  const known = new Set(live.map((r) => r.id));
+  for (const d of docker) {
+    if (known.has(d.id) || (scope && !scope.has(d.id))) continue;
+    const owner = ownershipFromLabels(d.labels, d.name);
+    if (owner) actions.push({ kind: 'adopt', container: d, owner });
+  }
+  return actions;
+}
+
+export const isRunningLike = (state: string) => RUNNING_LIKE.has(state);

@@ -1,0 +1,279 @@
+// Keeps the store in step with Docker: a full reconcile at start and after every reconnect, and
+// Docker's event stream in between. Everything it changes is written to the audit log.
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
+import type { DockerClient } from './client.js';
+import { LABELS } from './labels.js';
+import { isRunningLike, planReconcile, type ReconcileAction } from './reconcile.js';
+
+export interface SyncHooks {
+  /** A container stopped (exited/dead): GPU holds start here. Runs inside the store transaction. */
+  containerStopped?(id: string, at: number): void;
+  containerStarted?(id: string, at: number): void;
+  /** After any change that may free GPU capacity (outside the transaction). */
+  capacityMayHaveFreed?(): void;
+}
+
+const DS01 = { actorUid: null, actorName: 'ds01d' } as const;
+
+export class DockerSync {
+  private stopped = false;
+  private stream: NodeJS.ReadableStream | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  connected = false;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly docker: DockerClient,
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly hooks: SyncHooks = {},
+  ) {}
+
+  /** Full pass: every ds01 container Docker has against every live row. */
+  async reconcileAll(reason = 'reconcile'): Promise<ReconcileAction[]> {
+    const docker = await this.docker.listManaged();
+    // listContainers has no start/finish times; inspect the few we must adopt or move.
+    const actions = this.store.tx(() => {
+      const plan = planReconcile(this.store.containers.live(), docker);
+      for (const a of plan) this.apply(a, reason);
+      this.releaseOrphanAllocations(reason);
+      return plan;
+    });
+    if (actions.length) this.hooks.capacityMayHaveFreed?.();
+    return actions;
+  }
+
+  /** One container, after a Docker event about it. */
+  async reconcileOne(id: string, reason: string): Promise<void> {
+    const d = await this.docker.inspect(id);
+    const changed = this.store.tx(() => {
+      const plan = planReconcile(this.store.containers.live(), d ? [d] : [], new Set([id]));
+      for (const a of plan) this.apply(a, reason);
+      return plan.length > 0;
+    });
+    if (changed) this.hooks.capacityMayHaveFreed?.();
+  }
+
+  private apply(a: ReconcileAction, reason: string) {
+    const now = this.clock.now();
+    const ev = this.store.events;
+    switch (a.kind) {
+      case 'adopt': {
+        const c = a.container;
+        const state = c.state;
+        this.store.containers.insert({
+          id: c.id,
+          name: c.name,
+          project: a.owner.project,
+          owner_uid: a.owner.uid,
+          owner_name: a.owner.name,
+          image: c.image,
+          state,
+          created_at: c.createdAt,
+          started_at: isRunningLike(state) ? (c.startedAt ?? now) : null,
+          origin: 'adopted',
+        });
+        ev.append({
+          ts: now,
+          ...DS01,
+          subjectUid: a.owner.uid,
+          containerId: c.id,
+          containerName: c.name,
+          kind: 'container.adopted',
+          reason: `found in Docker but not in ds01's records (${reason}); now tracked`,
+          data: { state, image: c.image },
+        });
+        this.adoptAllocations(c.id, a.owner.uid, a.owner.slots, c.name, now);
+        break;
+      }
+      case 'vanished': {
+        this.store.containers.markRemoved(a.id, now);
+        ev.append({
+          ts: now,
+          ...DS01,
+          subjectUid: a.ownerUid,
+          containerId: a.id,
+          containerName: a.name,
+          kind: 'container.vanished',
+          reason: `removed outside ds01 (${reason})`,
+        });
+        this.releaseFor(a.id, a.ownerUid, a.name, 'container removed outside ds01', now);
+        break;
+      }
+      case 'state': {
+        const row = this.store.containers.markState(a.id, a.to, now);
+        if (!row) break;
+        const started = isRunningLike(a.to) && !isRunningLike(a.from);
+        const stopped = !isRunningLike(a.to) && isRunningLike(a.from);
+        if (started || stopped) {
+          ev.append({
+            ts: now,
+            ...DS01,
+            subjectUid: row.owner_uid,
+            containerId: a.id,
+            containerName: row.name,
+            kind: started ? 'container.started' : 'container.stopped',
+            reason: `Docker reports ${a.to} (${reason})`,
+            data: { from: a.from, to: a.to },
+          });
+          if (started) this.hooks.containerStarted?.(a.id, now);
+          if (stopped) this.hooks.containerStopped?.(a.id, now);
+        }
+        break;
+      }
+    }
+  }
+
+  /** A container adopted with slot labels gets those slots if they exist and are free. */
+  private adoptAllocations(id: string, uid: number, slots: string[], name: string, now: number) {
+    for (const uuid of slots) {
+      const slot = this.store.slots.get(uuid);
+      const taken = this.store.allocations.live().some((a) => a.slot_uuid === uuid);
+      if (!slot || slot.state === 'missing' || taken) {
+        this.store.events.append({
+          ts: now,
+          ...DS01,
+          subjectUid: uid,
+          containerId: id,
+          containerName: name,
+          kind: 'allocation.conflict',
+          reason:
+            !slot || slot.state === 'missing'
+              ? `slot ${uuid} is not on this server`
+              : `slot ${uuid} is already allocated`,
+        });
+        continue;
+      }
+      this.store.allocations.insert({ slot_uuid: uuid, container_id: id, owner_uid: uid, allocated_at: now });
+      this.store.events.append({
+        ts: now,
+        ...DS01,
+        subjectUid: uid,
+        containerId: id,
+        containerName: name,
+        kind: 'allocation.adopted',
+        reason: `slot ${uuid} recorded from the container's labels`,
+        data: { slot: uuid },
+      });
+    }
+  }
+
+  private releaseFor(containerId: string, uid: number, name: string, why: string, now: number) {
+    for (const a of this.store.allocations.liveForContainer(containerId)) {
+      if (this.store.allocations.release(a.id, now, why)) {
+        this.store.events.append({
+          ts: now,
+          ...DS01,
+          subjectUid: uid,
+          containerId,
+          containerName: name,
+          kind: 'allocation.released',
+          reason: why,
+          data: { slot: a.slot_uuid },
+        });
+      }
+    }
+  }
+
+  /** Allocations pointing at a container that is no longer live. */
+  private releaseOrphanAllocations(reason: string) {
+    const now = this.clock.now();
+    for (const a of this.store.allocations.live()) {
+      if (!a.container_id) continue;
+      const c = this.store.containers.get(a.container_id);
+      if (c && c.removed_at === null) continue;
+      this.releaseFor(
+        a.container_id,
+        a.owner_uid,
+        c?.name ?? a.container_id,
+        `container no longer exists (${reason})`,
+        now,
+      );
+    }
+  }
+
+  /** Follow Docker's events; reconnect with backoff and a full reconcile after each reconnect. */
+  start(): void {
+    this.stopped = false;
+    void this.connect(0);
+  }
+
+  private async connect(attempt: number): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const stream = (await this.docker.docker.getEvents({
+        filters: { type: ['container'], label: [LABELS.ownerUid] },
+      })) as NodeJS.ReadableStream;
+      this.stream = stream;
+      this.connected = true;
+      this.lastError = null;
+      if (attempt > 0) this.log.info('docker event stream reconnected');
+      // Anything that happened while we were not listening.
+      await this.reconcileAll(attempt > 0 ? 'after Docker reconnect' : 'at start-up').catch((err) =>
+        this.log.error('reconcile failed', { err }),
+      );
+      let buf = '';
+      stream.on('data', (chunk: Buffer) => {
+        buf += chunk.toString('utf8');
+        let nl = buf.indexOf('\n');
+        while (nl >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (line) this.onEvent(line);
+          nl = buf.indexOf('\n');
+        }
+      });
+      const lost = () => {
+        if (this.stream !== stream) return;
+        this.stream = null;
+        this.connected = false;
+        if (!this.stopped) {
+          this.log.warn('docker event stream ended; reconnecting');
+          this.scheduleReconnect(1);
+        }
+      };
+      stream.on('end', lost);
+      stream.on('error', lost);
+      stream.on('close', lost);
+    } catch (err) {
+      this.connected = false;
+      this.lastError = (err as Error).message;
+      if (attempt === 0 || attempt % 10 === 0)
+        this.log.warn('docker unreachable; retrying', { err: this.lastError });
+      this.scheduleReconnect(attempt + 1);
+    }
+  }
+
+  private scheduleReconnect(attempt: number) {
+    if (this.stopped) return;
+    const delay = Math.min(500 * 2 ** Math.min(attempt, 5), 10_000);
+    this.retryTimer = setTimeout(() => void this.connect(attempt), delay);
+  }
+
+  private onEvent(line: string) {
+    let e: { Action?: string; Actor?: { ID?: string }; id?: string };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      return;
+    }
+    const id = e.Actor?.ID ?? e.id;
+    const action = e.Action ?? '';
+    if (!id) return;
+    if (!/^(create|start|die|stop|kill|destroy|pause|unpause|restart|oom)/.test(action)) return;
+    this.reconcileOne(id, `docker ${action}`).catch((err) =>
+      this.log.error('event reconcile failed', { id, err }),
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const s = this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
+    this.stream = null;
+    s?.destroy?.();
+  }
+}

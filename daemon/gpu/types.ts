@@ -1,0 +1,50 @@
+// GPU inventory as the daemon sees it. A slot is what one allocation hands out: a whole GPU (MIG off)
+// or one MIG device. Slots are identified by UUID only (MIG indices shift when instances are recreated).
+
+export interface Gpu {
+  uuid: string; // GPU-…
+  index: number; // nvidia-smi / NVML index (PCI order); informational only
+  name: string;
+  busId: string | null;
+  memoryMiB: number | null;
+  migEnabled: boolean;
+  utilizationPct: number | null; // null when N/A (always under MIG)
+  memoryUsedMiB: number | null;
+  temperatureC: number | null;
+  /** Compute slices a full GPU has under MIG (7 on A100/H100/H200, 4 on A30/RTX PRO 6000). */
+  totalSlices: number;
+}
+
+export type SlotKind = 'full' | 'mig';
+
+export interface Slot {
+  uuid: string; // GPU-… for full, MIG-… (or legacy MIG-GPU-…/gi/ci) for MIG
+  parentUuid: string;
+  gpuIndex: number;
+  kind: SlotKind;
+  /** MIG profile such as `3g.40gb` or `1c.3g.40gb`; null for a full GPU. */
+  profile: string | null;
+  migDeviceIndex: number | null;
+  gi: number | null;
+  ci: number | null;
+  memoryMiB: number | null;
+  computeSlices: number;
+  /** Weight in GPU-equivalents: computeSlices / parent totalSlices (1 for a full GPU). */
+  gpuEquivalents: number;
+}
+
+export interface GpuProcess {
+  pid: number;
+  gpuUuid: string; // parent GPU
+  slotUuid: string | null; // MIG device when attributable (GI/CI known), else null
+  name: string;
+  usedMemoryMiB: number | null;
+}
+
+export interface Inventory {
+  driverVersion: string | null;
+  cudaVersion: string | null;
+  gpus: Gpu[];
+  slots: Slot[];
+  processes: GpuProcess[];
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// ds01d composition root: settings → store → policy → services → API + loops. The only place that
+// wires concrete services together.
+import { mkdirSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { Router } from './api/router.js';
+import { adminRoutes } from './api/routes/admin.js';
+import { containerReadRoutes } from './api/routes/containers.js';
+import { eventRoutes } from './api/routes/events.js';
+import { systemRoutes } from './api/routes/system.js';
+import { ApiServer } from './api/server.js';
+import type { SystemStatus } from './api/types/system.js';
+import { systemClock } from './clock.js';
+import { DockerClient, dockerFromHost } from './docker/client.js';
+import { DockerSync } from './docker/sync.js';
+import { createNssLookup } from './identity/nss.js';
+import { createLogger } from './log.js';
+import { sdNotify } from './native/libc.js';
+import { ContainerQueries } from './services/containers-read.js';
+import { EventsService } from './services/events.js';
+import { GpuInventoryService } from './services/gpu-inventory.js';
+import { PolicyService } from './services/policy.js';
+import { databasePath, loadSettings, type Settings } from './settings.js';
+import { Store } from './store/index.js';
+import { VERSION } from './version.js';
+
+function parseFlags(argv: string[]): Record<string, string | undefined> {
+  const program = new Command('ds01d')
+    .description('ds01 daemon: owns GPU allocation state and runs containers for users')
+    .version(VERSION)
+    .option('--config <file>', 'settings file (default /etc/ds01/ds01d.yaml when present) [DS01_CONFIG]')
+    .option('--socket <path>', 'API socket [DS01_SOCKET] (default /run/ds01/ds01.sock)')
+    .option('--socket-group <group>', 'group that may use the socket (mode 0660) [DS01_SOCKET_GROUP]')
+    .option('--state-dir <dir>', 'state directory [DS01_STATE_DIR] (default /var/lib/ds01)')
+    .option('--policy <file>', 'resource-limits.yaml [DS01_POLICY] (default /etc/ds01/resource-limits.yaml)')
+    .option('--docker-host <url>', 'Docker API [DOCKER_HOST] (default unix:///var/run/docker.sock)')
+    .option('--nvidia-smi <path>', 'nvidia-smi program [DS01_NVIDIA_SMI] (default: nvidia-smi on PATH)')
+    .option('--metrics <host:port>', 'Prometheus listener on loopback [DS01_METRICS] (default off)')
+    .option('--log-level <level>', 'debug|info|warn|error [DS01_LOG_LEVEL]');
+  program.parse(argv);
+  return program.opts();
+}
+
+/** systemd socket activation: our listening socket is fd 3 when LISTEN_PID is us. */
+function activationFd(): number | undefined {
+  if (Number(process.env.LISTEN_PID) !== process.pid) return undefined;
+  return Number(process.env.LISTEN_FDS) >= 1 ? 3 : undefined;
+}
+
+export async function startDaemon(settings: Settings) {
+  const log = createLogger(settings.logLevel);
+  const clock = systemClock;
+  mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
+  const store = Store.open(databasePath(settings));
+  const policy = PolicyService.load(settings.policy, clock, log);
+  const accounts = createNssLookup();
+  const docker = new DockerClient(dockerFromHost(settings.dockerHost));
+  const gpus = new GpuInventoryService(settings.nvidiaSmi, store, clock, log);
+  const sync = new DockerSync(docker, store, clock, log);
+  const events = new EventsService(store.events, accounts, clock.now);
+  const containers = new ContainerQueries(store);
+  const startedAt = clock.now();
+
+  const audit = (
+    kind: string,
+    actorUid: number | null,
+    actorName: string,
+    reason: string,
+    data?: Record<string, unknown>,
+  ) =>
+    store.events.append({
+      ts: clock.now(),
+      actorUid,
+      actorName,
+      subjectUid: actorUid,
+      kind,
+      reason,
+      data: data ?? null,
+    });
+
+  policy.onChange(() => audit('policy.reloaded', null, 'ds01d', `${policy.file} reloaded`));
+  policy.onFailure((message) =>
+    audit('policy.rejected', null, 'ds01d', 'an edit of the policy is invalid; the last good policy stays', {
+      errors: message,
+    }),
+  );
+
+  const status = async (): Promise<SystemStatus> => {
+    let dockerVersion: string | null = null;
+    let dockerError: string | null = null;
+    try {
+      dockerVersion = await docker.version();
+    } catch (err) {
+      dockerError = (err as Error).message;
+    }
+    const slotCounts = store.slots.counts();
+    const allocated = store.allocations.live().length;
+    return {
+      version: VERSION,
+      apiVersion: 'v1',
+      startedAt: new Date(startedAt).toISOString(),
+      uptimeSec: Math.round((clock.now() - startedAt) / 1000),
+      docker: { reachable: dockerVersion !== null, version: dockerVersion, error: dockerError },
+      policy: {
+        file: policy.file,
+        loadedAt: policy.loadedAt ? new Date(policy.loadedAt).toISOString() : null,
+        lastError: policy.lastError,
+      },
+      gpus: {
+        total: gpus.last?.gpus.length ?? 0,
+        slots: slotCounts.total,
+        available: slotCounts.available,
+        allocated,
+        missing: slotCounts.missing,
+      },
+      containers: store.containers.counts(),
+      database: { path: store.path, schemaVersion: store.schemaVersion() },
+    };
+  };
+
+  const router = new Router([
+    ...systemRoutes({ status }),
+    ...eventRoutes(events),
+    ...containerReadRoutes(containers),
+    ...adminRoutes(policy, (who, ok, message) =>
+      audit(ok ? 'policy.reload_requested' : 'policy.reload_failed', null, who, message),
+    ),
+  ]);
+
+  const server = new ApiServer({
+    router,
+    log,
+    resolveCaller: async (cred) => {
+      const acct = await accounts.byUid(cred.uid);
+      if (!acct) return null;
+      const p = policy.current();
+      const admin =
+        cred.uid === 0 || p.admin.users.includes(acct.name) || acct.groups.includes(p.admin.group);
+      return {
+        uid: cred.uid,
+        gid: cred.gid,
+        pid: cred.pid,
+        name: acct.name,
+        home: acct.home,
+        groups: acct.groups,
+        admin,
+      };
+    },
+    onDenied: (caller, code, method, path, message) =>
+      store.events.append({
+        ts: clock.now(),
+        actorUid: caller.uid,
+        actorName: caller.name,
+        subjectUid: caller.uid,
+        kind: 'access.denied',
+        reason: message,
+        data: { code, method, path },
+      }),
+  });
+
+  await gpus.refresh();
+  const fd = activationFd();
+  let socketGroup: { gid: number } | null = null;
+  if (settings.socketGroup) {
+    const { execFileSync } = await import('node:child_process');
+    const line = execFileSync('getent', ['group', settings.socketGroup], { encoding: 'utf8' });
+    socketGroup = { gid: Number(line.split(':')[2]) };
+  }
+  await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
+  sync.start();
+  policy.watch();
+  const gpuTimer = setInterval(() => void gpus.refresh(), 60_000);
+  gpuTimer.unref();
+
+  log.info('ds01d ready', {
+    version: VERSION,
+    socket: fd !== undefined ? `fd ${fd} (socket activation)` : settings.socket,
+    stateDir: settings.stateDir,
+    policy: settings.policy,
+    dockerHost: settings.dockerHost,
+  });
+  sdNotify(`READY=1\nSTATUS=serving on ${settings.socket}\nMAINPID=${process.pid}`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    sdNotify('STOPPING=1');
+    log.info('ds01d stopping');
+    clearInterval(gpuTimer);
+    sync.stop();
+    policy.close();
+    await server.close();
+    store.close();
+    log.info('ds01d stopped');
+  };
+  const reload = () => {
+    sdNotify('RELOADING=1');
+    const r = policy.reload();
+    log.info('SIGHUP: policy reload', { ok: r.ok, message: r.ok ? r.message : 'rejected' });
+    sdNotify('READY=1');
+  };
+  return { server, store, policy, sync, gpus, stop, reload, log };
+}
+
+async function main() {
+  const flags = parseFlags(process.argv);
+  let settings: Settings;
+  try {
+    settings = loadSettings(flags);
+  } catch (err) {
+    process.stderr.write(`ds01d: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const d = await startDaemon(settings).catch((err) => {
+    process.stderr.write(`ds01d: cannot start: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+  process.on('SIGHUP', d.reload);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      d.stop().then(
+        () => process.exit(0),
+        (err) => {
+          d.log.error('unclean stop', { err });
+          process.exit(1);
+        },
+      );
+    });
+  }
+  // The daemon never crashes on a request; anything that escapes is logged, not fatal.
+  process.on('unhandledRejection', (err) =>
+    d.log.error('unhandled rejection', { err: String((err as Error)?.stack ?? err) }),
+  );
+}
+
+// Run when executed (directly or through the /usr/local/bin/ds01d link), not when imported by tests.
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) void main();

@@ -1,0 +1,87 @@
+// The few libc calls Node has no built-in for, through koffi (FFI, no compiler needed at install):
+// SO_PEERCRED on an accepted Unix socket, and sendto() on a datagram socket for sd_notify.
+import koffi from 'koffi';
+
+const SOL_SOCKET = 1;
+const SO_PEERCRED = 17;
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+
+export interface PeerCred {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+type Fn = (...args: unknown[]) => number;
+let lib: {
+  getsockopt: Fn;
+  socket: Fn;
+  sendto: Fn;
+  close: Fn;
+} | null = null;
+let sockaddrUn: ReturnType<typeof koffi.struct>;
+
+function libc() {
+  if (lib) return lib;
+  const c = koffi.load('libc.so.6');
+  const ucred = koffi.struct('ds01_ucred', { pid: 'int32', uid: 'uint32', gid: 'uint32' });
+  sockaddrUn = koffi.struct('ds01_sockaddr_un', {
+    sun_family: 'uint16',
+    sun_path: koffi.array('uint8', 108),
+  });
+  lib = {
+    getsockopt: c.func('getsockopt', 'int', [
+      'int',
+      'int',
+      'int',
+      koffi.out(koffi.pointer(ucred)),
+      koffi.inout(koffi.pointer('uint32')),
+    ]) as Fn,
+    socket: c.func('socket', 'int', ['int', 'int', 'int']) as Fn,
+    sendto: c.func('sendto', 'long', [
+      'int',
+      'void *',
+      'size_t',
+      'int',
+      koffi.pointer(sockaddrUn),
+      'uint32',
+    ]) as Fn,
+    close: c.func('close', 'int', ['int']) as Fn,
+  };
+  return lib;
+}
+
+/** The kernel's word on who is at the other end of a connected Unix socket; null if it cannot be read. */
+export function peerCred(fd: number): PeerCred | null {
+  if (!Number.isInteger(fd) || fd < 0) return null;
+  const out: Partial<PeerCred> = {};
+  const len = [12];
+  const rc = libc().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, len);
+  if (rc !== 0 || typeof out.uid !== 'number' || typeof out.pid !== 'number') return null;
+  // pid 0 means the peer is gone or not a Unix-socket peer; refuse rather than guess.
+  if (out.pid === 0) return null;
+  return { pid: out.pid, uid: out.uid, gid: out.gid ?? -1 };
+}
+
+/** sd_notify(3): tell systemd we are ready / stopping / reloading. A no-op outside systemd. */
+export function sdNotify(state: string, socketPath = process.env.NOTIFY_SOCKET): boolean {
+  if (!socketPath) return false;
+  const l = libc();
+  const fd = l.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  try {
+    const path = Buffer.from(socketPath.startsWith('@') ? `\0${socketPath.slice(1)}` : socketPath, 'utf8');
+    if (path.length >= 108) return false;
+    const sunPath = new Array<number>(108).fill(0);
+    for (let i = 0; i < path.length; i++) sunPath[i] = path[i] as number;
+    const addr = { sun_family: AF_UNIX, sun_path: sunPath };
+    const msg = Buffer.from(state, 'utf8');
+    // Abstract addresses are not NUL-terminated: their length is exact.
+    const addrLen = 2 + path.length + (socketPath.startsWith('@') ? 0 : 1);
+    return l.sendto(fd, msg, msg.length, 0, addr, addrLen) === msg.length;
+  } finally {
+    l.close(fd);
+  }
+}

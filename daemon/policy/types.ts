@@ -1,0 +1,146 @@
+// The validated, frozen policy and the limits it resolves to for one user. Pure data: every module that
+// makes a decision (allocator, spec builder, lifecycle decide) takes these, never the YAML.
+// Durations are milliseconds, sizes are bytes; `null` means unlimited / never; 0 means immediately.
+
+export type Source = 'default' | `group:${string}` | `user:${string}` | `exemption:${string}`;
+
+export interface Limits {
+  priority: number;
+  maxMigInstances: number | null;
+  maxGpuEquivalents: number | null;
+  maxGpusPerContainer: number | null;
+  allowFullGpu: boolean;
+  maxCpus: number | null;
+  memoryBytes: number | null;
+  memorySwapBytes: number | null;
+  shmSizeBytes: number | null;
+  pidsLimit: number | null;
+  maxContainersPerUser: number | null;
+  idleTimeoutMs: number | null;
+  maxRuntimeMs: number | null;
+  gpuHoldAfterStopMs: number | null;
+  containerHoldAfterStopMs: number | null;
+  /** How many times and by how much `container-extend` may push max runtime. */
+  maxExtensions: number;
+  extensionMs: number | null;
+}
+
+export type LimitKey = keyof Limits;
+
+/** Limits plus where each value came from (for `check-limits` and `ds01 config explain`). */
+export interface ResolvedLimits {
+  user: string;
+  group: string;
+  /** How the group was chosen: a `members` list, a Linux group of the same name, or `default_group`. */
+  groupVia: 'user-override' | 'members' | 'linux-group' | 'default-group';
+  limits: Readonly<Limits>;
+  sources: Readonly<Record<LimitKey, Source>>;
+  /** Global `policies` with the user's group `policies` laid over them. */
+  lifecycle: Readonly<LifecyclePolicy>;
+  /** Per-user systemd slice caps from the group's `aggregate`; null = none. */
+  aggregate: Readonly<AggregateLimits> | null;
+  /** Exemptions in force for this user at resolve time (expired ones are left out). */
+  exemptions: readonly Exemption[];
+}
+
+/** Caps on the sum of all of one user's containers (a per-user cgroup slice). null = no cap. */
+export interface AggregateLimits {
+  cpus: number | null;
+  memoryMaxBytes: number | null;
+  memoryHighBytes: number | null;
+  tasksMax: number | null;
+}
+
+export type PlacementStrategy = 'spread' | 'pack';
+
+export interface GpuAllocationPolicy {
+  enableMig: boolean;
+  migProfile: string | null;
+  strategy: PlacementStrategy;
+  /** With users queued, release held slots whose hold has run longest first. */
+  releaseHeldWhenQueued: boolean;
+}
+
+export interface LifecyclePolicy {
+  gpuIdleThresholdPct: number;
+  cpuIdleThresholdPct: number;
+  networkIdleThresholdBytesPerSec: number;
+  idleDetectionWindow: number; // consecutive samples
+  startupGraceMs: number;
+  keepAliveMaxMs: number | null;
+  warningPointsMs: number[]; // before a deadline, descending
+  sigtermGraceSec: number;
+  neverStartedTimeoutMs: number | null;
+  highDemandThreshold: number | null; // fraction of slots allocated, 0..1
+  highDemandIdleFactor: number; // multiply idle timeout by this under high demand
+}
+
+export interface Schedules {
+  idleSweep: string;
+  runtimeSweep: string;
+  holdSweep: string;
+  gpuRefresh: string;
+}
+
+export interface ImageCatalogueEntry {
+  name: string;
+  image: string;
+  description: string;
+}
+
+export interface SharedMount {
+  source: string;
+  target: string;
+}
+
+export interface Exemption {
+  user: string;
+  /** Limits lifted (set to unlimited, or `allow_full_gpu` to true); 'lifecycle' = no idle or runtime stop. */
+  keys: LimitKey[] | 'lifecycle';
+  expires: string; // ISO date as written; a bare date is valid through that day (UTC)
+  reason: string;
+}
+
+export interface GroupPolicy {
+  members: string[];
+  limits: Partial<Limits>;
+  /** Per-group idle-detection overrides (the replaced system's `groups.<g>.policies`). */
+  lifecycle: Partial<LifecyclePolicy>;
+  aggregate: AggregateLimits | null;
+}
+
+export interface Policy {
+  defaults: Readonly<Limits>;
+  groups: Readonly<Record<string, GroupPolicy>>;
+  userOverrides: Readonly<Record<string, Partial<Limits>>>;
+  /** `user_overrides.<u>.group`: puts a user in a group regardless of members lists and Linux groups. */
+  userGroups: Readonly<Record<string, string>>;
+  defaultGroup: string;
+  gpuAllocation: GpuAllocationPolicy;
+  lifecycle: LifecyclePolicy;
+  schedules: Schedules;
+  images: ImageCatalogueEntry[];
+  sharedMounts: SharedMount[];
+  exemptions: Exemption[];
+  admin: { group: string; users: string[] };
+  /** `enforcement.aggregate_limits`: place each user's containers in a per-user slice with `aggregate` caps. */
+  aggregateLimits: boolean;
+}
+
+export type Severity = 'error' | 'warning' | 'note';
+
+/** One finding about a policy file; line and column are 1-based and point at the offending node. */
+export interface Diagnostic {
+  severity: Severity;
+  file: string;
+  line: number;
+  column: number;
+  path: string; // e.g. 'groups.students.memory'; '' for the document itself
+  message: string;
+  expected?: string;
+  hint?: string;
+}
+
+export type ParseResult =
+  | { ok: true; policy: Policy; warnings: Diagnostic[] }
+  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };

@@ -1,0 +1,69 @@
+// Read side of containers: list and find, with the ownership rule. Writes live in the container
+// lifecycle service.
+import type { Caller } from '../api/router.js';
+import type { ContainerState, ContainerSummary } from '../api/types/containers.js';
+import { Ds01Error, notFound } from '../errors.js';
+import type { ContainerRow } from '../store/containers.js';
+import type { Store } from '../store/index.js';
+import { canSee, denyNotOwner } from './visibility.js';
+
+export class ContainerQueries {
+  constructor(private readonly store: Store) {}
+
+  summary(row: ContainerRow): ContainerSummary {
+    const slots = this.store.allocations.liveForContainer(row.id).map((a) => ({
+      uuid: a.slot_uuid,
+      profile: this.store.slots.get(a.slot_uuid)?.profile ?? null,
+      state: a.state as 'active' | 'held',
+    }));
+    return {
+      id: row.id,
+      name: row.project,
+      dockerName: row.name,
+      owner: row.owner_name,
+      ownerUid: row.owner_uid,
+      image: row.image,
+      state: row.state as ContainerState,
+      createdAt: new Date(row.created_at).toISOString(),
+      startedAt: row.started_at ? new Date(row.started_at).toISOString() : null,
+      stoppedAt: row.stopped_at ? new Date(row.stopped_at).toISOString() : null,
+      gpuSlots: slots,
+      adopted: row.origin === 'adopted',
+    };
+  }
+
+  /** A user's own live containers; `all` lets an admin see everyone's. */
+  list(caller: Caller, opts: { all?: boolean; owner?: number } = {}): ContainerSummary[] {
+    let rows: ContainerRow[];
+    if (caller.admin && opts.all) rows = this.store.containers.live();
+    else if (caller.admin && opts.owner !== undefined) rows = this.store.containers.live(opts.owner);
+    else rows = this.store.containers.live(caller.uid);
+    return rows.map((r) => this.summary(r));
+  }
+
+  /**
+   * Resolve what a user typed (project name, Docker name, or id) to one of their live containers.
+   * Another user's container is refused (and the caller audits the denial), never acted on.
+   */
+  resolve(caller: Caller, ref: string): ContainerRow {
+    const matches = this.store.containers.findLive(ref, caller.uid);
+    const own = matches.filter((m) => m.owner_uid === caller.uid);
+    if (own.length === 1) return own[0] as ContainerRow;
+    if (own.length > 1)
+      throw new Ds01Error(
+        'CONFLICT',
+        `"${ref}" matches ${own.length} containers`,
+        'use the full container id',
+      );
+    const others = matches.filter((m) => canSee(caller, m.owner_uid));
+    if (others.length === 1) return others[0] as ContainerRow;
+    if (matches.length > 0 && !caller.admin) throw denyNotOwner(`container ${ref}`);
+    if (others.length > 1)
+      throw new Ds01Error(
+        'CONFLICT',
+        `"${ref}" matches ${others.length} containers`,
+        'use the full container id',
+      );
+    throw notFound(`container ${ref}`, 'see `container-list` for your containers');
+  }
+}

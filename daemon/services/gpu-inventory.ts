@@ -1,0 +1,113 @@
+// Keeps gpu_slots in step with nvidia-smi. A probe failure never wipes the inventory (a broken driver
+// is not "every GPU vanished"); a slot that disappears is marked missing and its holders are told.
+import { execFile } from 'node:child_process';
+import type { Clock } from '../clock.js';
+import { type Exec, GpuProbeError, probeGpus } from '../gpu/probe.js';
+import type { Inventory } from '../gpu/types.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
+
+export const execProgram: Exec = (file, args) =>
+  new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { timeout: 30_000, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const code = (err as NodeJS.ErrnoException | null)?.code;
+        if (typeof code === 'string') return reject(err);
+        resolve({ stdout: String(stdout), stderr: String(stderr), code: err ? Number(code ?? 1) : 0 });
+      },
+    );
+  });
+
+export class GpuInventoryService {
+  last: Inventory | null = null;
+  lastProbeAt: number | null = null;
+  lastError: string | null = null;
+  private inFlight: Promise<Inventory | null> | null = null;
+  private listeners = new Set<() => void>();
+
+  constructor(
+    private readonly nvidiaSmi: string,
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly exec: Exec = execProgram,
+  ) {}
+
+  onCapacityChange(fn: () => void): void {
+    this.listeners.add(fn);
+  }
+
+  /** Probe once (concurrent callers share the probe) and apply it. */
+  refresh(actor = 'ds01d'): Promise<Inventory | null> {
+    if (!this.inFlight) {
+      this.inFlight = this.doRefresh(actor).finally(() => {
+        this.inFlight = null;
+      });
+    }
+    return this.inFlight;
+  }
+
+  private async doRefresh(actor: string): Promise<Inventory | null> {
+    let inv: Inventory;
+    try {
+      inv = await probeGpus(this.nvidiaSmi, this.exec);
+    } catch (err) {
+      const msg = err instanceof GpuProbeError ? `${err.command}: ${err.message}` : (err as Error).message;
+      if (msg !== this.lastError)
+        this.log.error('GPU probe failed; keeping the last inventory', { err: msg });
+      this.lastError = msg;
+      return null;
+    }
+    this.lastError = null;
+    this.last = inv;
+    const now = this.clock.now();
+    this.lastProbeAt = now;
+    const names = new Map(inv.gpus.map((g) => [g.uuid, g.name]));
+    const result = this.store.tx(() => {
+      const r = this.store.slots.sync(inv.slots, names, now);
+      const holders = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
+      for (const uuid of r.missing) {
+        const a = holders.get(uuid);
+        this.store.events.append({
+          ts: now,
+          actorUid: null,
+          actorName: actor,
+          subjectUid: a?.owner_uid ?? null,
+          containerId: a?.container_id ?? null,
+          kind: 'gpu.slot_missing',
+          reason: `slot ${uuid} is no longer reported by nvidia-smi${a ? '; the container holding it may have lost its GPU' : ''}`,
+          data: { slot: uuid },
+        });
+      }
+      for (const uuid of r.returned) {
+        const a = holders.get(uuid);
+        this.store.events.append({
+          ts: now,
+          actorUid: null,
+          actorName: actor,
+          subjectUid: a?.owner_uid ?? null,
+          kind: 'gpu.slot_returned',
+          reason: `slot ${uuid} is reported by nvidia-smi again`,
+          data: { slot: uuid },
+        });
+      }
+      if (r.added.length) {
+        this.store.events.append({
+          ts: now,
+          actorUid: null,
+          actorName: actor,
+          subjectUid: null,
+          kind: 'gpu.slots_added',
+          reason: `${r.added.length} new slot(s) found`,
+          data: { slots: r.added },
+        });
+      }
+      return r;
+    });
+    if (result.returned.length || result.added.length) for (const l of this.listeners) l();
+    return inv;
+  }
+}

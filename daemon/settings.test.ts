@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSettings } from './settings.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ds01-settings-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = join(dir, 'ds01d.yaml');
+writeFileSync(file, 'socket: /from/file.sock\nstate_dir: /from/file\nmetrics: 127.0.0.1:9401\n');
+
+describe('loadSettings', () => {
+  it('has the documented defaults', () => {
+    const s = loadSettings({ config: undefined }, {});
+    expect(s).toMatchObject({
+      socket: '/run/ds01/ds01.sock',
+      stateDir: '/var/lib/ds01',
+      policy: '/etc/ds01/resource-limits.yaml',
+      dockerHost: 'unix:///var/run/docker.sock',
+      nvidiaSmi: 'nvidia-smi',
+      metrics: null,
+    });
+  });
+
+  it('flag beats environment beats file beats default', () => {
+    const env = { DS01_SOCKET: '/from/env.sock', DS01_STATE_DIR: '/from/env', DOCKER_HOST: 'unix:///d.sock' };
+    const s = loadSettings({ config: file, socket: '/from/flag.sock' }, env);
+    expect(s.socket).toBe('/from/flag.sock');
+    expect(s.stateDir).toBe('/from/env');
+    expect(s.metrics).toBe('127.0.0.1:9401');
+    expect(s.dockerHost).toBe('unix:///d.sock');
+    expect(s.policy).toBe('/etc/ds01/resource-limits.yaml');
+  });
+
+  it('reads every variable the design names', () => {
+    const s = loadSettings(
+      {},
+      {
+        DS01_CONFIG: file,
+        DS01_POLICY: '/p.yaml',
+        DS01_NVIDIA_SMI: '/x/nvidia-smi',
+        DS01_METRICS: '127.0.0.1:9500',
+      },
+    );
+    expect(s).toMatchObject({ policy: '/p.yaml', nvidiaSmi: '/x/nvidia-smi', metrics: '127.0.0.1:9500' });
+  });
+
+  it('refuses a metrics address off loopback, unknown file keys, and a missing explicit file', () => {
+    expect(() => loadSettings({ metrics: '0.0.0.0:9401' }, {})).toThrow(/loopback/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'sockett: /x\n');
+    expect(() => loadSettings({ config: bad }, {})).toThrow(/bad\.yaml/);
+    expect(() => loadSettings({ config: join(dir, 'nope.yaml') }, {})).toThrow(/does not exist/);
+  });
+});

@@ -1,0 +1,12 @@
+// Numbered migrations, tracked by PRAGMA user_version. Append only: never edit a shipped migration.
+import { m001Initial } from './001-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m001Initial];
+
+export const LATEST_VERSION = MIGRATIONS.length;

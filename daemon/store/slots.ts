@@ -1,0 +1,115 @@
+// The GPU slots the daemon knows: every slot ever seen, with its state. A slot that disappears from
+// nvidia-smi is marked missing (never deleted: allocations point at it); one that reappears comes back.
+import type { Slot } from '../gpu/types.js';
+import type { Db } from './db.js';
+
+export type SlotState = 'available' | 'drained' | 'missing';
+
+export interface SlotRow {
+  uuid: string;
+  parent_uuid: string;
+  gpu_index: number;
+  gpu_name: string;
+  kind: 'full' | 'mig';
+  profile: string | null;
+  mig_device_index: number | null;
+  gi: number | null;
+  ci: number | null;
+  memory_mib: number | null;
+  compute_slices: number;
+  gpu_equivalents: number;
+  state: SlotState;
+  drained: 0 | 1;
+  drain_reason: string | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface SlotSyncResult {
+  added: string[];
+  missing: string[];
+  returned: string[];
+}
+
+export class SlotsRepo {
+  constructor(private readonly db: Db) {}
+
+  all(): SlotRow[] {
+    return this.db
+      .prepare('SELECT * FROM gpu_slots ORDER BY gpu_index, coalesce(mig_device_index, -1), uuid')
+      .all() as SlotRow[];
+  }
+
+  get(uuid: string): SlotRow | undefined {
+    return this.db.prepare('SELECT * FROM gpu_slots WHERE uuid = ?').get(uuid) as SlotRow | undefined;
+  }
+
+  /** Make the table match a fresh inventory. Call inside a transaction. */
+  sync(slots: Slot[], gpuNames: Map<string, string>, now: number): SlotSyncResult {
+    const known = new Map(this.all().map((s) => [s.uuid, s]));
+    const seen = new Set<string>();
+    const result: SlotSyncResult = { added: [], missing: [], returned: [] };
+    const upsert = this.db.prepare(
+      `INSERT INTO gpu_slots (uuid, parent_uuid, gpu_index, gpu_name, kind, profile, mig_device_index, gi, ci, memory_mib,
+         compute_slices, gpu_equivalents, state, first_seen, last_seen)
+       VALUES (@uuid, @parent_uuid, @gpu_index, @gpu_name, @kind, @profile, @mig_device_index, @gi, @ci, @memory_mib,
+         @compute_slices, @gpu_equivalents, @state, @now, @now)
+       ON CONFLICT(uuid) DO UPDATE SET parent_uuid = excluded.parent_uuid, gpu_index = excluded.gpu_index,
+         gpu_name = excluded.gpu_name, kind = excluded.kind, profile = excluded.profile,
+         mig_device_index = excluded.mig_device_index, gi = excluded.gi, ci = excluded.ci, memory_mib = excluded.memory_mib,
+         compute_slices = excluded.compute_slices, gpu_equivalents = excluded.gpu_equivalents,
+         state = excluded.state, last_seen = excluded.last_seen`,
+    );
+    for (const s of slots) {
+      seen.add(s.uuid);
+      const prev = known.get(s.uuid);
+      if (!prev) result.added.push(s.uuid);
+      else if (prev.state === 'missing') result.returned.push(s.uuid);
+      upsert.run({
+        uuid: s.uuid,
+        parent_uuid: s.parentUuid,
+        gpu_index: s.gpuIndex,
+        gpu_name: gpuNames.get(s.parentUuid) ?? '',
+        kind: s.kind,
+        profile: s.profile,
+        mig_device_index: s.migDeviceIndex,
+        gi: s.gi,
+        ci: s.ci,
+        memory_mib: s.memoryMiB,
+        compute_slices: s.computeSlices,
+        gpu_equivalents: s.gpuEquivalents,
+        state: prev?.drained ? 'drained' : 'available',
+        now,
+      });
+    }
+    const markMissing = this.db.prepare(`UPDATE gpu_slots SET state = 'missing' WHERE uuid = ?`);
+    for (const [uuid, row] of known) {
+      if (!seen.has(uuid) && row.state !== 'missing') {
+        markMissing.run(uuid);
+        result.missing.push(uuid);
+      }
+    }
+    return result;
+  }
+
+  setDrained(uuid: string, drained: boolean, reason: string | null): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE gpu_slots SET drained = @d, drain_reason = @reason,
+             state = CASE WHEN state = 'missing' THEN 'missing' WHEN @d = 1 THEN 'drained' ELSE 'available' END
+           WHERE uuid = @uuid`,
+        )
+        .run({ d: drained ? 1 : 0, reason, uuid }).changes > 0
+    );
+  }
+
+  counts(): { total: number; available: number; missing: number; drained: number } {
+    return this.db
+      .prepare(
+        `SELECT count(*) AS total, coalesce(sum(state = 'available'), 0) AS available,
+           coalesce(sum(state = 'missing'), 0) AS missing, coalesce(sum(state = 'drained'), 0) AS drained FROM gpu_slots`,
+      )
+      .get() as { total: number; available: number; missing: number; drained: number };
+  }
+}

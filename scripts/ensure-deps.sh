@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian machine ready to run ds01's demo and tests: system packages (as root, only when
+# missing), then node_modules (only when package-lock.json changed since the last install).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+# The offline test image's rootfs is one static busybox binary.
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v make >/dev/null 2>&1 || need+=(make g++ python3)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ds01: missing system packages: ${need[*]} (run as root, or: sudo apt-get install -y ${need[*]})" >&2
+    exit 1
+  fi
+  echo "ds01: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+stamp=node_modules/.ds01-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "ds01: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi

@@ -1,0 +1,213 @@
+// Runs the real ds01d (the built dist/, as a separate process) against the private dockerd, a fake
+// nvidia-smi and a temp state dir; and runs the real CLI, as a real user when asked.
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { type ExecResult, execFileResult } from './exec.js';
+import { installFakeNvidiaSmi } from './fake-gpu.js';
+import { runAs, type TestUser } from './users.js';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const DAEMON_JS = join(REPO, 'dist/daemon/main.js');
+export const CLI_JS = join(REPO, 'dist/commands/bin/ds01.js');
+export const FIXTURES = join(REPO, 'testing/fixtures');
+
+export interface DaemonOptions {
+  dockerHost: string;
+  policy?: string; // path of a policy file to copy in (default: the fast test policy)
+  scenario?: string | object; // fake nvidia-smi scenario (default a100-mig-mixed)
+  extraArgs?: string[];
+  env?: Record<string, string>;
+}
+
+export interface TestDaemon {
+  dir: string;
+  socket: string;
+  stateDir: string;
+  policyPath: string;
+  dbPath: string;
+  gpu: ReturnType<typeof installFakeNvidiaSmi>;
+  proc: ChildProcess;
+  logs(): string;
+  /** Start again on the same state (after stop or kill). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  cleanup(): Promise<void>;
+  /** The CLI as root (or as `user`), with DS01_SOCKET pointing here. */
+  cli(
+    args: string[],
+    user?: TestUser,
+    opts?: { env?: Record<string, string>; input?: string; timeout?: number },
+  ): Promise<ExecResult>;
+  /** Raw HTTP on the socket as root; for API-level tests. */
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any }>;
+}
+
+export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> {
+  if (!existsSync(DAEMON_JS)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  const dir = mkdtempSync(join(tmpdir(), 'ds01-daemon-'));
+  // Users run the CLI against this socket: the directory must be traversable by them.
+  chmodSync(dir, 0o755);
+  const stateDir = join(dir, 'state');
+  mkdirSync(stateDir, { mode: 0o700 });
+  const socket = join(dir, 'ds01.sock');
+  const policyPath = join(dir, 'resource-limits.yaml');
+  copyFileSync(opts.policy ?? join(FIXTURES, 'policies/test-fast.yaml'), policyPath);
+  const gpuDir = join(dir, 'gpu');
+  mkdirSync(gpuDir);
+  const gpu = installFakeNvidiaSmi(gpuDir, opts.scenario ?? 'a100-mig-mixed');
+  let out = '';
+  let proc!: ChildProcess;
+
+  const launch = async () => {
+    proc = spawn(
+      process.execPath,
+      [
+        DAEMON_JS,
+        `--socket=${socket}`,
+        `--state-dir=${stateDir}`,
+        `--policy=${policyPath}`,
+        `--docker-host=${opts.dockerHost}`,
+        `--nvidia-smi=${gpu.binPath}`,
+        '--log-level=debug',
+        ...(opts.extraArgs ?? []),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DS01_CONFIG: '', ...opts.env } },
+    );
+    proc.stdout?.on('data', (d) => {
+      out += d;
+    });
+    proc.stderr?.on('data', (d) => {
+      out += d;
+    });
+    const deadline = Date.now() + 30_000;
+    while (!(await ready(socket))) {
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`ds01d did not become ready (exit ${proc.exitCode}):\n${out.slice(-3000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  const waitExit = (p: ChildProcess) =>
+    p.exitCode !== null || p.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => p.once('exit', () => r()));
+
+  const d: TestDaemon = {
+    dir,
+    socket,
+    stateDir,
+    policyPath,
+    dbPath: join(stateDir, 'ds01.db'),
+    gpu,
+    get proc() {
+      return proc;
+    },
+    logs: () => out,
+    restart: launch,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        await waitExit(proc);
+      }
+    },
+    async kill9() {
+      proc.kill('SIGKILL');
+      await waitExit(proc);
+    },
+    async cleanup() {
+      await d.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    cli(args, user, o = {}) {
+      const env = { DS01_SOCKET: socket, NO_COLOR: '1', ...o.env };
+      if (user)
+        return runAs(user, process.execPath, [CLI_JS, ...args], { env, input: o.input, timeout: o.timeout });
+      return execFileResult(process.execPath, [CLI_JS, ...args], {
+        env: { ...process.env, ...env },
+        input: o.input,
+        timeout: o.timeout ?? 60_000,
+      });
+    },
+    request: (method, path, body, headers) => request(socket, method, path, body, headers),
+  };
+  await launch();
+  return d;
+}
+
+function ready(socket: string): Promise<boolean> {
+  return request(socket, 'GET', '/v1/system/health').then(
+    (r) => r.status === 200,
+    () => false,
+  );
+}
+
+export function request(
+  socket: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
+  return new Promise((resolvePromise, reject) => {
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = http.request(
+      {
+        socketPath: socket,
+        method,
+        path,
+        headers: {
+          ...(text ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {}),
+          ...headers,
+        },
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = raw;
+          try {
+            parsed = raw ? JSON.parse(raw) : null;
+          } catch {
+            // leave as text
+          }
+          resolvePromise({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+/** Edit a policy file in place the way an admin would (keys set by path), written atomically. */
+export function editPolicy(path: string, set: Record<string, unknown>): void {
+  const doc = parseDocument(readFileSync(path, 'utf8'));
+  for (const [key, value] of Object.entries(set)) doc.setIn(key.split('.'), value);
+  const tmp = `${path}.edit`;
+  writeFileSync(tmp, doc.toString());
+  renameSync(tmp, path);
+}
