@@ -55,7 +55,10 @@ export class GpuInventoryService {
     try {
       inv = await probeGpus(this.nvidiaSmi, this.exec);
     } catch (err) {
-      const msg = err instanceof GpuProbeError ? `${err.command}: ${err.message}` : (err as Error).message;
+      const msg =
+        err instanceof GpuProbeError && !err.message.includes(err.command)
+          ? `${err.command}: ${err.message}`
+          : (err as Error).message;
       if (msg !== this.lastError)
         this.log.error('GPU probe failed; keeping the last inventory', { err: msg });
       this.lastError = msg;

@@ -1,0 +1,309 @@
+// Pure slot allocation: quota checks (immediate, specific errors), then placement by strategy with
+// deterministic tie-breaks. No I/O and no clock; the caller runs it inside its store transaction.
+import type { Limits, PlacementStrategy } from '../policy/types.js';
+import type { Slot } from './types.js';
+
+export type SlotState = 'available' | 'drained' | 'missing';
+
+export type AllocatableSlot = Pick<
+  Slot,
+  'uuid' | 'parentUuid' | 'gpuIndex' | 'kind' | 'profile' | 'migDeviceIndex' | 'gpuEquivalents'
+> & { state: SlotState };
+
+/** A live (active or held) allocation. Released ones are not passed in. */
+export interface LiveAllocation {
+  slotUuid: string;
+  ownerUid: number;
+  containerId: string;
+  state: 'active' | 'held';
+  /** Epoch ms when the hold began; null while active. */
+  heldSince: number | null;
+}
+
+/**
+ * What a container asks for: `count` slots of any MIG profile (full GPUs too when allowed and no MIG slot
+ * fits), or only `profile`, or only whole GPUs, optionally each of at least `minGpuEquivalents`.
+ */
+export interface AllocationRequest {
+  ownerUid: number;
+  count: number;
+  profile?: string | null;
+  wholeGpu?: boolean;
+  minGpuEquivalents?: number | null;
+}
+
+export type AllocationLimits = Pick<
+  Limits,
+  'maxMigInstances' | 'maxGpuEquivalents' | 'maxGpusPerContainer' | 'allowFullGpu'
+>;
+
+export interface OwnerUsage {
+  /** Live slots (active + held): holds count against the quota. */
+  slots: number;
+  gpuEquivalents: number;
+}
+
+export interface AllocateInput {
+  slots: readonly AllocatableSlot[];
+  allocations: readonly LiveAllocation[];
+  request: AllocationRequest;
+  limits: AllocationLimits;
+  strategy: PlacementStrategy;
+  /** Defaults to what `allocations` say the owner holds. */
+  usage?: OwnerUsage;
+}
+
+export type QuotaLimit =
+  | 'max_mig_instances'
+  | 'max_gpu_equivalents'
+  | 'max_gpus_per_container'
+  | 'allow_full_gpu';
+
+export type AllocationResult =
+  | { ok: true; slots: string[]; gpuEquivalents: number }
+  | {
+      ok: false;
+      code: 'QUOTA_EXCEEDED';
+      limit: QuotaLimit;
+      current: number;
+      requested: number;
+      max: number;
+      message: string;
+      hint: string;
+    }
+  | { ok: false; code: 'NO_CAPACITY'; message: string; hint: string }
+  | { ok: false; code: 'BAD_REQUEST'; message: string; hint: string };
+
+export type AllocationFailure = Exclude<AllocationResult, { ok: true }>;
+
+// Sums of sevenths do not add up exactly in floating point.
+const EPS = 1e-9;
+
+export function ownerUsage(
+  ownerUid: number,
+  slots: readonly AllocatableSlot[],
+  allocations: readonly LiveAllocation[],
+): OwnerUsage {
+  const weight = new Map(slots.map((s) => [s.uuid, s.gpuEquivalents]));
+  const own = allocations.filter((a) => a.ownerUid === ownerUid);
+  // An allocation whose slot left the inventory still counts as a slot; its weight is unknown (0).
+  return {
+    slots: own.length,
+    gpuEquivalents: own.reduce((sum, a) => sum + (weight.get(a.slotUuid) ?? 0), 0),
+  };
+}
+
+export function allocate(input: AllocateInput): AllocationResult {
+  const { slots, allocations, request, limits, strategy } = input;
+  const bad = validate(request);
+  if (bad) return bad;
+  const usage = input.usage ?? ownerUsage(request.ownerUid, slots, allocations);
+
+  if (request.wholeGpu && !limits.allowFullGpu) {
+    return quota('allow_full_gpu', 0, request.count, 0, 'Whole GPUs are not allowed for you.');
+  }
+  if (limits.maxGpusPerContainer !== null && request.count > limits.maxGpusPerContainer) {
+    return quota(
+      'max_gpus_per_container',
+      0,
+      request.count,
+      limits.maxGpusPerContainer,
+      `A container may have at most ${limits.maxGpusPerContainer} GPU slot(s); you asked for ${request.count}.`,
+    );
+  }
+  if (limits.maxMigInstances !== null && usage.slots + request.count > limits.maxMigInstances) {
+    return quota(
+      'max_mig_instances',
+      usage.slots,
+      request.count,
+      limits.maxMigInstances,
+      `You hold ${usage.slots} GPU slot(s) (running or held); ${request.count} more would exceed your limit of ${limits.maxMigInstances}.`,
+    );
+  }
+
+  const eligible = slots.filter((s) => matches(s, request, limits.allowFullGpu));
+  if (eligible.length < request.count) {
+    const withFull = slots.filter((s) => matches(s, request, true));
+    if (!limits.allowFullGpu && withFull.length >= request.count) {
+      return quota(
+        'allow_full_gpu',
+        0,
+        request.count,
+        0,
+        'Only whole GPUs would fit this request, and they are not allowed for you.',
+      );
+    }
+    return badRequest(request, slots, eligible.length);
+  }
+
+  // The cheapest possible answer decides the equivalents quota, whatever is free right now.
+  const cheapest = sumSmallest(
+    eligible.map((s) => s.gpuEquivalents),
+    request.count,
+  );
+  const maxEq = limits.maxGpuEquivalents;
+  if (maxEq !== null && usage.gpuEquivalents + cheapest > maxEq + EPS) {
+    return quota(
+      'max_gpu_equivalents',
+      round(usage.gpuEquivalents),
+      round(cheapest),
+      maxEq,
+      `You hold ${round(usage.gpuEquivalents)} GPU-equivalents; this request needs at least ${round(cheapest)} more, over your limit of ${maxEq}.`,
+    );
+  }
+
+  const taken = new Set(allocations.map((a) => a.slotUuid));
+  const free = eligible.filter((s) => s.state === 'available' && !taken.has(s.uuid));
+  const budget = maxEq === null ? Number.POSITIVE_INFINITY : maxEq - usage.gpuEquivalents;
+  const picked = place(free, slots, allocations, request.count, budget, strategy);
+  if (!picked) {
+    return {
+      ok: false,
+      code: 'NO_CAPACITY',
+      message: `No free ${describe(request)} right now (${free.length} free, ${request.count} needed).`,
+      hint: 'Run the same command with --queue to wait; it starts by itself when a slot frees up.',
+    };
+  }
+  return {
+    ok: true,
+    slots: picked.map((s) => s.uuid),
+    gpuEquivalents: picked.reduce((n, s) => n + s.gpuEquivalents, 0),
+  };
+}
+
+function validate(r: AllocationRequest): AllocationFailure | null {
+  const fail = (message: string): AllocationFailure => ({
+    ok: false,
+    code: 'BAD_REQUEST',
+    message,
+    hint: 'Ask for a number of GPU slots, a MIG profile (e.g. 3g.40gb), or whole GPUs.',
+  });
+  if (!Number.isInteger(r.count) || r.count < 1)
+    return fail(`GPU count must be a whole number ≥ 1, got ${r.count}.`);
+  if (r.profile && r.wholeGpu) return fail('Ask for either a MIG profile or whole GPUs, not both.');
+  const min = r.minGpuEquivalents;
+  if (min !== undefined && min !== null && !(min > 0 && min <= 1)) {
+    return fail(`GPU-equivalents per slot must be in (0, 1], got ${min}.`);
+  }
+  return null;
+}
+
+function matches(s: AllocatableSlot, r: AllocationRequest, fullAllowed: boolean): boolean {
+  if (r.wholeGpu) return s.kind === 'full';
+  if (r.profile) return s.kind === 'mig' && s.profile === r.profile;
+  if (s.kind === 'full' && !fullAllowed) return false;
+  return s.gpuEquivalents + EPS >= (r.minGpuEquivalents ?? 0);
+}
+
+/**
+ * Greedy placement in preference order that never paints itself into a corner: a slot is taken only if
+ * the cheapest completion from the remaining free slots still fits the equivalents budget.
+ */
+function place(
+  free: AllocatableSlot[],
+  all: readonly AllocatableSlot[],
+  allocations: readonly LiveAllocation[],
+  count: number,
+  budget: number,
+  strategy: PlacementStrategy,
+): AllocatableSlot[] | null {
+  if (free.length < count) return null;
+  const weight = new Map(all.map((s) => [s.uuid, s.gpuEquivalents]));
+  const load = new Map<string, number>();
+  const parentOf = new Map(all.map((s) => [s.uuid, s.parentUuid]));
+  for (const a of allocations) {
+    const parent = parentOf.get(a.slotUuid);
+    if (parent) load.set(parent, (load.get(parent) ?? 0) + (weight.get(a.slotUuid) ?? 0));
+  }
+  const picked: AllocatableSlot[] = [];
+  let remaining = [...free];
+  let left = budget;
+  while (picked.length < count) {
+    const need = count - picked.length - 1;
+    const ordered = [...remaining].sort((a, b) => prefer(a, b, load, strategy));
+    const next = ordered.find((s) => {
+      const rest = remaining.filter((o) => o !== s).map((o) => o.gpuEquivalents);
+      return s.gpuEquivalents + sumSmallest(rest, need) <= left + EPS;
+    });
+    if (!next) return null;
+    picked.push(next);
+    left -= next.gpuEquivalents;
+    load.set(next.parentUuid, (load.get(next.parentUuid) ?? 0) + next.gpuEquivalents);
+    remaining = remaining.filter((s) => s !== next);
+  }
+  return picked;
+}
+
+/**
+ * Preference: MIG slices before whole GPUs, smallest slice that satisfies the request (do not hand out
+ * more than asked), then the strategy on the parent GPU's allocated equivalents ('spread': least first,
+ * 'pack': most first), then GPU index, MIG device index, UUID.
+ */
+function prefer(
+  a: AllocatableSlot,
+  b: AllocatableSlot,
+  load: Map<string, number>,
+  strategy: PlacementStrategy,
+) {
+  const kind = (s: AllocatableSlot) => (s.kind === 'mig' ? 0 : 1);
+  if (kind(a) !== kind(b)) return kind(a) - kind(b);
+  if (Math.abs(a.gpuEquivalents - b.gpuEquivalents) > EPS) return a.gpuEquivalents - b.gpuEquivalents;
+  const la = load.get(a.parentUuid) ?? 0;
+  const lb = load.get(b.parentUuid) ?? 0;
+  if (Math.abs(la - lb) > EPS) return strategy === 'spread' ? la - lb : lb - la;
+  if (a.gpuIndex !== b.gpuIndex) return a.gpuIndex - b.gpuIndex;
+  const ma = a.migDeviceIndex ?? -1;
+  const mb = b.migDeviceIndex ?? -1;
+  if (ma !== mb) return ma - mb;
+  return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0;
+}
+
+function sumSmallest(values: number[], n: number): number {
+  return [...values]
+    .sort((a, b) => a - b)
+    .slice(0, n)
+    .reduce((sum, v) => sum + v, 0);
+}
+
+function quota(
+  limit: QuotaLimit,
+  current: number,
+  requested: number,
+  max: number,
+  message: string,
+): AllocationFailure {
+  const hint =
+    limit === 'allow_full_gpu'
+      ? 'Ask for a MIG slice instead (e.g. --gpus 1), or ask an admin for allow_full_gpu.'
+      : limit === 'max_gpus_per_container'
+        ? `Ask for at most ${max} slot(s) per container, or ask an admin to raise ${limit}.`
+        : `Stop or retire a container you no longer need (held slots count too), or ask an admin to raise ${limit}.`;
+  return { ok: false, code: 'QUOTA_EXCEEDED', limit, current, requested, max, message, hint };
+}
+
+function badRequest(
+  r: AllocationRequest,
+  slots: readonly AllocatableSlot[],
+  found: number,
+): AllocationFailure {
+  const profiles = [...new Set(slots.filter((s) => s.profile).map((s) => s.profile))].sort();
+  return {
+    ok: false,
+    code: 'BAD_REQUEST',
+    message: `This host has ${found} ${describe(r)}${found === 1 ? '' : 's'} in total; ${r.count} requested.`,
+    hint: profiles.length
+      ? `MIG profiles on this host: ${profiles.join(', ')}.`
+      : 'This host has no MIG slices; see `ds01 gpu list`.',
+  };
+}
+
+function describe(r: AllocationRequest): string {
+  if (r.wholeGpu) return 'whole GPU';
+  if (r.profile) return `${r.profile} slot`;
+  if (r.minGpuEquivalents) return `GPU slot of ≥ ${round(r.minGpuEquivalents)} GPU-equivalents`;
+  return 'GPU slot';
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,61 @@
+// `ds01 config explain USER`: the limits a user gets, in the YAML's own names and units, and which line of the
+// policy (defaults, group, override, exemption) each one comes from.
+
+import { type PolicyUser, resolveLimits } from './resolve.js';
+import { LIMIT_FIELDS, LIMIT_YAML_NAME } from './schema.js';
+import type { LimitKey, Policy, ResolvedLimits, Source } from './types.js';
+import { formatDuration, formatSize } from './units.js';
+
+const VIA: Record<ResolvedLimits['groupVia'], string> = {
+  'user-override': 'set in user_overrides',
+  members: 'members list',
+  'linux-group': 'Linux group of the same name',
+  'default-group': 'default_group',
+};
+
+export function explain(policy: Policy, user: PolicyUser, now: Date = new Date()): string {
+  const resolved = resolveLimits(policy, user, now);
+  const rows = Object.entries(LIMIT_FIELDS).map(([name, field]) => [
+    name,
+    formatLimit(field.key, resolved.limits[field.key]),
+    describeSource(resolved.sources[field.key], policy),
+  ]);
+  const lines = [
+    `${user.name}: group "${resolved.group}" (${VIA[resolved.groupVia]})`,
+    '',
+    ...table(['KEY', 'VALUE', 'FROM'], rows),
+  ];
+  for (const e of resolved.exemptions) {
+    const keys = e.keys === 'lifecycle' ? 'lifecycle' : e.keys.map((k) => LIMIT_YAML_NAME[k]).join(', ');
+    lines.push('', `exemption until ${e.expires} (${keys}): ${e.reason}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatLimit(key: LimitKey, value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (value === null) return key.endsWith('Ms') ? 'never' : 'unlimited';
+  if (typeof value !== 'number') return String(value);
+  if (key.endsWith('Ms')) return formatDuration(value);
+  if (key.endsWith('Bytes')) return formatSize(value);
+  return String(value);
+}
+
+function describeSource(source: Source, policy: Policy): string {
+  if (source === 'default') return 'defaults';
+  const [kind, rest] = [source.slice(0, source.indexOf(':')), source.slice(source.indexOf(':') + 1)];
+  if (kind === 'group') return `groups.${rest}`;
+  if (kind === 'user') return `user_overrides.${rest}`;
+  const reason = policy.exemptions.find((e) => e.expires === rest)?.reason;
+  return `exemption until ${rest}${reason ? ` (${reason})` : ''}`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
