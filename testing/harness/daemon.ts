@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { type ExecResult, execFileResult } from './exec.js';
-import { installFakeNvidiaSmi } from './fake-gpu.js';
+import { installFakeNvidiaSmi, type ScenarioInput } from './fake-gpu.js';
 import { runAs, type TestUser } from './users.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,7 +29,7 @@ export const FIXTURES = join(REPO, 'testing/fixtures');
 export interface DaemonOptions {
   dockerHost: string;
   policy?: string; // path of a policy file to copy in (default: the fast test policy)
-  scenario?: string | object; // fake nvidia-smi scenario (default a100-mig-mixed)
+  scenario?: ScenarioInput; // fake nvidia-smi scenario (default a100-mig-mixed)
   extraArgs?: string[];
   env?: Record<string, string>;
 }

@@ -59,10 +59,10 @@ export async function ensureBaseImage(docker: Docker): Promise<string> {
     );
     writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     const stream = await tarStream(rootfs);
-    const out = await docker.importImage(
+    const out = (await docker.importImage(
       stream as never,
       { repo: 'ds01-test/busybox', tag: 'latest', changes: ['CMD ["/bin/sh"]', 'ENV PATH=/bin'] } as never,
-    );
+    )) as unknown as NodeJS.ReadableStream;
     await followProgress(docker, out);
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
