@@ -12,6 +12,7 @@ import { runStatus } from './user/status.js';
 import { runWhoami } from './user/whoami.js';
 
 /** Program names that stand for a `ds01 …` sub-command. */
+// Add a line here when a command lands (package.json `bin` already lists every name).
 export const ALIASES: Record<string, string[]> = {
   'container-list': ['container', 'list'],
 };
