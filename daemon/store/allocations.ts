@@ -67,6 +67,74 @@ export class AllocationsRepo {
       .run(id);
   }
 
+  get(id: number): AllocationRow | undefined {
+    return this.db.prepare('SELECT * FROM allocations WHERE id = ?').get(id) as AllocationRow | undefined;
+  }
+
+  liveForSlot(slotUuid: string): AllocationRow | undefined {
+    return this.db
+      .prepare(`SELECT * FROM allocations WHERE slot_uuid = ? AND state IN ('active', 'held')`)
+      .get(slotUuid) as AllocationRow | undefined;
+  }
+
+  /** Point live reservations (container_id NULL) on these slots at a container; returns how many moved. */
+  attach(slotUuids: readonly string[], containerId: string): number {
+    const stmt = this.db.prepare(
+      `UPDATE allocations SET container_id = ? WHERE slot_uuid = ? AND container_id IS NULL AND state = 'active'`,
+    );
+    let n = 0;
+    for (const uuid of slotUuids) n += stmt.run(containerId, uuid).changes;
+    return n;
+  }
+
+  /** Live reservations (no container yet) on these slots. */
+  reservationsOn(slotUuids: readonly string[]): AllocationRow[] {
+    const stmt = this.db.prepare(
+      `SELECT * FROM allocations WHERE slot_uuid = ? AND container_id IS NULL AND state IN ('active', 'held')`,
+    );
+    return slotUuids.flatMap((u) => stmt.all(u) as AllocationRow[]);
+  }
+
+  /** Reservations made before `before` that never got a container (a crash between reserve and attach). */
+  staleReservations(before: number): AllocationRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM allocations WHERE container_id IS NULL AND state = 'active' AND allocated_at < ? ORDER BY id`,
+      )
+      .all(before) as AllocationRow[];
+  }
+
+  /** Held allocations with a deadline, earliest first. */
+  heldWithDeadline(): AllocationRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM allocations WHERE state = 'held' AND hold_until IS NOT NULL ORDER BY hold_until, id`,
+      )
+      .all() as AllocationRow[];
+  }
+
+  /** Every slot a container ever held (its Docker config names them), most recent first. */
+  slotsEverHeldBy(containerId: string): string[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT slot_uuid FROM allocations WHERE container_id = ? GROUP BY slot_uuid ORDER BY max(id) DESC`,
+        )
+        .all(containerId) as { slot_uuid: string }[]
+    ).map((r) => r.slot_uuid);
+  }
+
+  /** When the owner last held a GPU: now if they hold one, else their latest release; null = never. */
+  lastUsageAt(uid: number, now: number): number | null {
+    const r = this.db
+      .prepare(
+        `SELECT coalesce(sum(state IN ('active', 'held')), 0) AS live, max(released_at) AS last
+         FROM allocations WHERE owner_uid = ? AND container_id IS NOT NULL`,
+      )
+      .get(uid) as { live: number; last: number | null };
+    return r.live > 0 ? now : r.last;
+  }
+
   release(id: number, at: number, reason: string): boolean {
     return (
       this.db

@@ -1,0 +1,546 @@
+// GPU leases: the store side of allocation. Every decision runs the pure allocator inside one
+// BEGIN IMMEDIATE transaction; the partial unique index on allocations forbids a double allocation even if
+// a decision were wrong. Holds after stop have exact deadlines (one timer at the earliest, re-armed on
+// every change and restored from the database at start-up, so a restart neither loses nor extends a hold).
+import type { Clock } from '../clock.js';
+import { Ds01Error } from '../errors.js';
+import {
+  type AllocatableSlot,
+  type AllocationFailure,
+  allocate,
+  type LiveAllocation,
+} from '../gpu/allocator.js';
+import type { AccountLookup } from '../identity/nss.js';
+import type { Logger } from '../log.js';
+import { resolveLimits } from '../policy/resolve.js';
+import type { Limits } from '../policy/types.js';
+import type { AllocationRow } from '../store/allocations.js';
+import type { Store } from '../store/index.js';
+import type { SlotRow } from '../store/slots.js';
+import type { PolicyService } from './policy.js';
+
+export interface GpuRequest {
+  count: number;
+  profile?: string | null;
+  wholeGpu?: boolean;
+}
+
+/** A reservation that never got its container within this long is released by `reconcileReservations`. */
+export const RESERVATION_TTL_MS = 5 * 60_000;
+/** setTimeout's ceiling (~24.8 days); a later deadline is re-armed when this fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const DS01 = { actorUid: null, actorName: 'ds01d' } as const;
+
+export function toAllocatable(s: SlotRow): AllocatableSlot {
+  return {
+    uuid: s.uuid,
+    parentUuid: s.parent_uuid,
+    gpuIndex: s.gpu_index,
+    kind: s.kind,
+    profile: s.profile,
+    migDeviceIndex: s.mig_device_index,
+    gpuEquivalents: s.gpu_equivalents,
+    state: s.state,
+  };
+}
+
+export function toLive(a: AllocationRow): LiveAllocation {
+  return {
+    slotUuid: a.slot_uuid,
+    ownerUid: a.owner_uid,
+    // A reservation has no container yet; it still takes the slot and counts against the quota.
+    containerId: a.container_id ?? `reservation:${a.id}`,
+    state: a.state === 'held' ? 'held' : 'active',
+    heldSince: a.held_since,
+  };
+}
+
+/** The allocator's refusal as the API error the user sees (limit, current use, max, what to do). */
+export function allocationError(f: AllocationFailure): Ds01Error {
+  if (f.code === 'QUOTA_EXCEEDED') {
+    return new Ds01Error(f.code, f.message, f.hint, {
+      limit: f.limit,
+      current: f.current,
+      requested: f.requested,
+      max: f.max,
+    });
+  }
+  return new Ds01Error(f.code, f.message, f.hint);
+}
+
+export class GpuLeases {
+  private listeners = new Set<() => void>();
+  private holdTimer: NodeJS.Timeout | null = null;
+  private holdTimerAt: number | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private started = false;
+  /** Linux groups per uid, learnt from NSS, so a hold (inside DockerSync's transaction) resolves synchronously. */
+  private groupsByUid = new Map<number, string[]>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly policy: PolicyService,
+    private readonly accounts: AccountLookup,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  onCapacityFreed(fn: () => void): void {
+    this.listeners.add(fn);
+  }
+
+  /** Tell subscribers once the current (possibly outer) transaction has committed. */
+  private capacityFreed(): void {
+    queueMicrotask(() => {
+      for (const l of this.listeners) {
+        try {
+          l();
+        } catch (err) {
+          this.log.error('capacity listener failed', { err: String(err) });
+        }
+      }
+    });
+  }
+
+  /** The owner's limits under the live policy (NSS for their Linux groups). */
+  async limitsOf(owner: { uid: number; name: string }): Promise<Limits> {
+    const acct = await this.accounts.byUid(owner.uid).catch(() => null);
+    const groups = acct?.groups ?? this.groupsByUid.get(owner.uid) ?? [];
+    if (acct) this.groupsByUid.set(owner.uid, acct.groups);
+    return resolveLimits(
+      this.policy.current(),
+      { name: acct?.name ?? owner.name, groups, uid: owner.uid },
+      new Date(this.clock.now()),
+    ).limits;
+  }
+
+  /** Synchronous best effort: cached groups (refined asynchronously by the caller where it matters). */
+  private limitsNow(uid: number, name: string): Limits {
+    return resolveLimits(
+      this.policy.current(),
+      { name, groups: this.groupsByUid.get(uid) ?? [], uid },
+      new Date(this.clock.now()),
+    ).limits;
+  }
+
+  reserve(owner: { uid: number; name: string }, limits: Limits, req: GpuRequest, actor: string): SlotRow[] {
+    const strategy = this.policy.current().gpuAllocation.strategy;
+    return this.store.tx(() => {
+      const now = this.clock.now();
+      const slots = this.store.slots.all();
+      const result = allocate({
+        slots: slots.map(toAllocatable),
+        allocations: this.store.allocations.live().map(toLive),
+        request: {
+          ownerUid: owner.uid,
+          count: req.count,
+          profile: req.profile ?? null,
+          wholeGpu: req.wholeGpu ?? false,
+        },
+        limits,
+        strategy,
+      });
+      if (!result.ok) throw allocationError(result);
+      const byUuid = new Map(slots.map((s) => [s.uuid, s]));
+      for (const uuid of result.slots) {
+        this.store.allocations.insert({
+          slot_uuid: uuid,
+          container_id: null,
+          owner_uid: owner.uid,
+          allocated_at: now,
+        });
+      }
+      this.store.events.append({
+        ts: now,
+        actorUid: null,
+        actorName: actor,
+        subjectUid: owner.uid,
+        kind: 'allocation.reserved',
+        reason: `${result.slots.length} GPU slot(s) reserved for ${owner.name}`,
+        data: { slots: result.slots, request: req, strategy },
+      });
+      return result.slots.map((u) => byUuid.get(u) as SlotRow);
+    });
+  }
+
+  attach(slotUuids: string[], containerId: string): void {
+    const moved = this.store.allocations.attach(slotUuids, containerId);
+    if (moved !== slotUuids.length) {
+      throw new Ds01Error(
+        'CONFLICT',
+        `the GPU reservation for ${slotUuids.join(', ')} is gone (${moved} of ${slotUuids.length} still reserved)`,
+        'deploy again; a reservation not used within a few minutes is released',
+      );
+    }
+  }
+
+  cancel(slotUuids: string[], reason: string): void {
+    const released = this.store.tx(() => {
+      const now = this.clock.now();
+      const rows = this.store.allocations.reservationsOn(slotUuids);
+      for (const a of rows) this.store.allocations.release(a.id, now, reason);
+      if (rows.length) {
+        this.store.events.append({
+          ts: now,
+          ...DS01,
+          subjectUid: rows[0]?.owner_uid ?? null,
+          kind: 'allocation.cancelled',
+          reason,
+          data: { slots: rows.map((a) => a.slot_uuid) },
+        });
+      }
+      return rows.length;
+    });
+    if (released) this.capacityFreed();
+  }
+
+  slotsOf(containerId: string): SlotRow[] {
+    return this.store.allocations
+      .liveForContainer(containerId)
+      .map((a) => this.store.slots.get(a.slot_uuid))
+      .filter((s): s is SlotRow => s !== undefined);
+  }
+
+  prepareStart(containerId: string): void {
+    const rearm = this.store.tx(() => {
+      const now = this.clock.now();
+      const c = this.store.containers.get(containerId);
+      const live = this.store.allocations.liveForContainer(containerId);
+      const retire = `retire it (container-retire ${c?.project ?? containerId}) and deploy again to get a GPU that exists`;
+      for (const a of live) {
+        const slot = this.store.slots.get(a.slot_uuid);
+        if (!slot || slot.state === 'missing') {
+          throw new Ds01Error(
+            'SLOT_MISSING',
+            `GPU slot ${a.slot_uuid} of this container is no longer on this server (MIG reconfigured or GPU gone)`,
+            retire,
+            { slot: a.slot_uuid },
+          );
+        }
+      }
+      if (live.length === 0) {
+        // Its hold expired (or an admin released it) but Docker's config still names those UUIDs: take
+        // them back if they are still free, else the container cannot start with a GPU it does not hold.
+        const ever = this.store.allocations.slotsEverHeldBy(containerId);
+        if (ever.length && c) this.reclaim(c.id, c.owner_uid, c.owner_name, c.name, ever, now, retire);
+        return false;
+      }
+      let reactivated = 0;
+      for (const a of live) {
+        if (a.state !== 'held') continue;
+        this.store.allocations.reactivate(a.id);
+        reactivated++;
+        this.store.events.append({
+          ts: now,
+          ...DS01,
+          subjectUid: a.owner_uid,
+          containerId,
+          containerName: c?.name ?? null,
+          kind: 'allocation.reactivated',
+          reason: 'container starting again; its held GPU slot is active',
+          data: { slot: a.slot_uuid },
+        });
+      }
+      return reactivated > 0;
+    });
+    if (rearm) this.armHoldTimer();
+  }
+
+  private reclaim(
+    containerId: string,
+    uid: number,
+    owner: string,
+    name: string,
+    slots: string[],
+    now: number,
+    retire: string,
+  ): void {
+    for (const uuid of slots) {
+      const slot = this.store.slots.get(uuid);
+      if (!slot || slot.state === 'missing') {
+        throw new Ds01Error(
+          'SLOT_MISSING',
+          `GPU slot ${uuid} of this container is no longer on this server`,
+          retire,
+          { slot: uuid },
+        );
+      }
+      const holder = this.store.allocations.liveForSlot(uuid);
+      if (holder || slot.state === 'drained') {
+        throw new Ds01Error(
+          'NO_CAPACITY',
+          `this container's GPU slot ${uuid} was released after it stopped and is now ${holder ? 'in use' : 'drained'}`,
+          `${retire} (use --queue to wait for a free one)`,
+          { slot: uuid },
+        );
+      }
+    }
+    const limits = this.limitsNow(uid, owner);
+    const mine = this.store.allocations.liveForOwner(uid).length;
+    if (limits.maxMigInstances !== null && mine + slots.length > limits.maxMigInstances) {
+      throw new Ds01Error(
+        'QUOTA_EXCEEDED',
+        `starting this container would take back ${slots.length} GPU slot(s); you hold ${mine} of your ${limits.maxMigInstances}`,
+        'stop or retire another container first (held slots count too)',
+        { limit: 'max_mig_instances', current: mine, requested: slots.length, max: limits.maxMigInstances },
+      );
+    }
+    for (const uuid of slots) {
+      this.store.allocations.insert({
+        slot_uuid: uuid,
+        container_id: containerId,
+        owner_uid: uid,
+        allocated_at: now,
+      });
+    }
+    this.store.events.append({
+      ts: now,
+      ...DS01,
+      subjectUid: uid,
+      containerId,
+      containerName: name,
+      kind: 'allocation.reclaimed',
+      reason: 'container starting again; its released GPU slot(s) were still free',
+      data: { slots },
+    });
+  }
+
+  /** Docker started it behind ds01's back (or ds01 did after prepareStart): held slots are active again. */
+  containerStarted(containerId: string, at: number): void {
+    let changed = false;
+    for (const a of this.store.allocations.liveForContainer(containerId)) {
+      if (a.state !== 'held') continue;
+      this.store.allocations.reactivate(a.id);
+      changed = true;
+      this.store.events.append({
+        ts: at,
+        ...DS01,
+        subjectUid: a.owner_uid,
+        containerId,
+        kind: 'allocation.reactivated',
+        reason: 'container running again; its held GPU slot is active',
+        data: { slot: a.slot_uuid },
+      });
+    }
+    if (changed) queueMicrotask(() => this.armHoldTimer());
+  }
+
+  containerStopped(containerId: string, at: number): void {
+    const active = this.store.allocations.liveForContainer(containerId).filter((a) => a.state === 'active');
+    if (!active.length) return;
+    const c = this.store.containers.get(containerId);
+    const uid = c?.owner_uid ?? (active[0] as AllocationRow).owner_uid;
+    const holdMs = this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
+    this.applyHold(containerId, c?.name ?? null, active, at, holdMs);
+    if (holdMs === 0) this.capacityFreed();
+    else {
+      queueMicrotask(() => this.armHoldTimer());
+      // Groups come from NSS (async); if the cached ones were stale the deadline is corrected here.
+      if (c) void this.refineHold(containerId, c.owner_uid, c.owner_name, at, holdMs);
+    }
+  }
+
+  private applyHold(
+    containerId: string,
+    name: string | null,
+    rows: AllocationRow[],
+    at: number,
+    holdMs: number | null,
+  ): void {
+    for (const a of rows) {
+      if (holdMs === 0) {
+        this.store.allocations.release(a.id, at, 'container stopped; gpu_hold_after_stop is 0');
+      } else {
+        this.store.allocations.hold(a.id, at, holdMs === null ? null : at + holdMs);
+      }
+    }
+    const until = holdMs === null ? null : at + holdMs;
+    this.store.events.append({
+      ts: at,
+      ...DS01,
+      subjectUid: rows[0]?.owner_uid ?? null,
+      containerId,
+      containerName: name,
+      kind: holdMs === 0 ? 'allocation.released' : 'allocation.held',
+      reason:
+        holdMs === 0
+          ? 'container stopped; its GPU is released at once (gpu_hold_after_stop: 0)'
+          : holdMs === null
+            ? 'container stopped; its GPU is held until the container is removed'
+            : `container stopped; its GPU is held until ${new Date(until as number).toISOString()}, then released`,
+      data: {
+        slots: rows.map((a) => a.slot_uuid),
+        holdUntil: until === null ? null : new Date(until).toISOString(),
+      },
+    });
+  }
+
+  private async refineHold(containerId: string, uid: number, name: string, at: number, was: number | null) {
+    try {
+      const holdMs = (await this.limitsOf({ uid, name })).gpuHoldAfterStopMs;
+      if (holdMs === was) return;
+      const changed = this.store.tx(() => {
+        const held = this.store.allocations
+          .liveForContainer(containerId)
+          .filter((a) => a.state === 'held' && a.held_since === at);
+        if (!held.length) return false;
+        for (const a of held) this.store.allocations.reactivate(a.id);
+        this.applyHold(containerId, null, held, at, holdMs);
+        return true;
+      });
+      if (changed) this.armHoldTimer();
+      if (changed && holdMs === 0) this.capacityFreed();
+    } catch (err) {
+      this.log.warn('could not refine a GPU hold', { containerId, err: String(err) });
+    }
+  }
+
+  releaseForContainer(containerId: string, reason: string, actor: string): void {
+    const n = this.store.tx(() => {
+      const now = this.clock.now();
+      const rows = this.store.allocations.liveForContainer(containerId);
+      const c = this.store.containers.get(containerId);
+      for (const a of rows) this.store.allocations.release(a.id, now, reason);
+      if (rows.length) {
+        this.store.events.append({
+          ts: now,
+          actorUid: null,
+          actorName: actor,
+          subjectUid: rows[0]?.owner_uid ?? null,
+          containerId,
+          containerName: c?.name ?? null,
+          kind: 'allocation.released',
+          reason,
+          data: { slots: rows.map((a) => a.slot_uuid) },
+        });
+      }
+      return rows.length;
+    });
+    if (n) {
+      this.armHoldTimer();
+      this.capacityFreed();
+    }
+  }
+
+  /** Release one live allocation (hold expiry, queue pressure, admin force-release). Caller's tx. */
+  releaseAllocation(
+    a: AllocationRow,
+    kind: string,
+    reason: string,
+    actor: { uid: number | null; name: string },
+  ) {
+    const now = this.clock.now();
+    if (!this.store.allocations.release(a.id, now, reason)) return false;
+    const c = a.container_id ? this.store.containers.get(a.container_id) : undefined;
+    this.store.events.append({
+      ts: now,
+      actorUid: actor.uid,
+      actorName: actor.name,
+      subjectUid: a.owner_uid,
+      containerId: a.container_id,
+      containerName: c?.name ?? null,
+      kind,
+      reason,
+      data: { slot: a.slot_uuid, heldSince: a.held_since, holdUntil: a.hold_until },
+    });
+    return true;
+  }
+
+  /** Wake the hold timer and the reservation reconcile; expire anything already overdue. */
+  start(): void {
+    this.started = true;
+    this.reconcileReservations();
+    this.expireDueHolds();
+    this.reconcileTimer = setInterval(() => this.reconcileReservations(), 60_000);
+    this.reconcileTimer.unref();
+  }
+
+  stop(): void {
+    this.started = false;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.holdTimer = null;
+    this.holdTimerAt = null;
+    this.reconcileTimer = null;
+  }
+
+  /** When the next hold ends (epoch ms), or null. */
+  nextHoldDeadline(): number | null {
+    return this.store.allocations.heldWithDeadline()[0]?.hold_until ?? null;
+  }
+
+  /** One timer, at the earliest deadline. Called after every change to holds. */
+  armHoldTimer(): void {
+    if (!this.started || !this.store.db.open) return;
+    const next = this.nextHoldDeadline();
+    if (next === this.holdTimerAt && this.holdTimer) return;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.holdTimerAt = next;
+    if (next === null) return;
+    const delay = Math.min(Math.max(0, next - this.clock.now()), MAX_TIMER_MS);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      this.holdTimerAt = null;
+      this.expireDueHolds();
+    }, delay);
+    this.holdTimer.unref();
+  }
+
+  /** Release every hold whose deadline has passed; returns how many. */
+  expireDueHolds(): number {
+    if (!this.store.db.open) return 0;
+    let n = 0;
+    try {
+      n = this.store.tx(() => {
+        const now = this.clock.now();
+        let released = 0;
+        for (const a of this.store.allocations.heldWithDeadline()) {
+          if ((a.hold_until as number) > now) break;
+          const late = now - (a.hold_until as number);
+          if (
+            this.releaseAllocation(
+              a,
+              'allocation.hold_expired',
+              `GPU hold after stop ended at ${new Date(a.hold_until as number).toISOString()}; slot released${late > 5000 ? ` (${Math.round(late / 1000)} s late: the daemon was down)` : ''}`,
+              DS01_ACTOR,
+            )
+          )
+            released++;
+        }
+        return released;
+      });
+    } catch (err) {
+      this.log.error('hold expiry failed', { err: String(err) });
+    }
+    this.armHoldTimer();
+    if (n) this.capacityFreed();
+    return n;
+  }
+
+  /** Reservations that never got their container (crash between reserve and attach) are released. */
+  reconcileReservations(maxAgeMs = RESERVATION_TTL_MS): number {
+    if (!this.store.db.open) return 0;
+    const n = this.store.tx(() => {
+      const now = this.clock.now();
+      let released = 0;
+      for (const a of this.store.allocations.staleReservations(now - maxAgeMs)) {
+        if (
+          this.releaseAllocation(
+            a,
+            'allocation.reservation_expired',
+            `GPU reservation made ${Math.round((now - a.allocated_at) / 1000)} s ago never got its container; released`,
+            DS01_ACTOR,
+          )
+        )
+          released++;
+      }
+      return released;
+    });
+    if (n) this.capacityFreed();
+    return n;
+  }
+}
+
+const DS01_ACTOR = { uid: null, name: 'ds01d' } as const;
