@@ -6,6 +6,7 @@ import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
+import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
 import { runContainerList } from './user/container-list.js';
 import { runEvents } from './user/events.js';
 import { runStatus } from './user/status.js';
@@ -15,6 +16,7 @@ import { runWhoami } from './user/whoami.js';
 // Add a line here when a command lands (package.json `bin` already lists every name).
 export const ALIASES: Record<string, string[]> = {
   'container-list': ['container', 'list'],
+  'check-limits': ['limits'],
 };
 
 export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?: AbortSignal): Command {
@@ -62,7 +64,17 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .option('-a, --all', "admins: everyone's containers")
     .action(act((o: { json?: boolean; all?: boolean }) => runContainerList(ctx, o)));
 
+  program
+    .command('limits [user]')
+    .description('your effective limits, where each comes from, and your use against them (admins: any user)')
+    .option('--json', 'machine-readable output')
+    .action(act((user: string | undefined, o: { json?: boolean }) => runCheckLimits(ctx, user, o)));
+
   const config = program.command('config').description('the policy file (admins)');
+  config
+    .command('explain <user>')
+    .description('the limits a user gets and which part of the policy each comes from')
+    .action(act((user: string) => runConfigExplain(ctx, user)));
   config
     .command('check [file]')
     .description('validate a resource-limits.yaml with the daemon’s own rules (exit 1 on error)')
@@ -85,8 +97,11 @@ export async function runCli(argv: string[], ctx: Ctx = defaultCtx(), signal?: A
     },
     signal,
   );
+  // `ds01 container-list …` works like `container-list …` (and like `ds01 container list …`).
+  const first = argv[0];
+  const expanded = first !== undefined && ALIASES[first] ? [...ALIASES[first], ...argv.slice(1)] : argv;
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(expanded, { from: 'user' });
     return code;
   } catch (err) {
     return reportError(ctx, err);

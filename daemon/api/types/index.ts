@@ -2,6 +2,8 @@
 export * from './containers.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './gpus.js';
 export * from './system.js';
 
 export const API_PREFIX = '/v1';
+export * from './limits.js';

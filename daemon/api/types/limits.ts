@@ -1,0 +1,26 @@
+// Wire types for /v1/limits: a user's effective limits, where each comes from, and current use.
+
+export interface LimitLine {
+  key: string; // YAML name, e.g. max_mig_instances
+  value: number | boolean | null; // raw: ms for durations, bytes for sizes, null = unlimited/never
+  display: string; // human: "2h", "32 GiB", "unlimited"
+  source: string; // defaults | groups.<g> | user_overrides.<u> | exemption until <date>
+}
+
+export interface UsageLine {
+  key: string;
+  used: number;
+  max: number | null;
+}
+
+export interface LimitsReport {
+  user: string;
+  uid: number;
+  group: string;
+  groupVia: string;
+  limits: LimitLine[];
+  usage: UsageLine[];
+  lifecycle: { key: string; display: string }[];
+  exemptions: { keys: string; expires: string; reason: string }[];
+  queue: { position: number; id: number }[];
+}
