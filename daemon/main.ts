@@ -8,6 +8,7 @@ import { Router } from './api/router.js';
 import { adminRoutes } from './api/routes/admin.js';
 import { containerReadRoutes } from './api/routes/containers.js';
 import { eventRoutes } from './api/routes/events.js';
+import { limitsRoutes } from './api/routes/limits.js';
 import { systemRoutes } from './api/routes/system.js';
 import { ApiServer } from './api/server.js';
 import type { SystemStatus } from './api/types/system.js';
@@ -17,9 +18,11 @@ import { DockerSync } from './docker/sync.js';
 import { createNssLookup } from './identity/nss.js';
 import { createLogger } from './log.js';
 import { sdNotify } from './native/libc.js';
+import { diffEffectiveLimits } from './policy/resolve.js';
 import { ContainerQueries } from './services/containers-read.js';
 import { EventsService } from './services/events.js';
 import { GpuInventoryService } from './services/gpu-inventory.js';
+import { LimitsService } from './services/limits.js';
 import { PolicyService } from './services/policy.js';
 import { databasePath, loadSettings, type Settings } from './settings.js';
 import { Store } from './store/index.js';
@@ -60,6 +63,7 @@ export async function startDaemon(settings: Settings) {
   const sync = new DockerSync(docker, store, clock, log);
   const events = new EventsService(store.events, accounts, clock.now);
   const containers = new ContainerQueries(store);
+  const limits = new LimitsService(store, policy, accounts, clock);
   const startedAt = clock.now();
 
   const audit = (
@@ -79,7 +83,12 @@ export async function startDaemon(settings: Settings) {
       data: data ?? null,
     });
 
-  policy.onChange(() => audit('policy.reloaded', null, 'ds01d', `${policy.file} reloaded`));
+  // Who can see what changed: the effective limits per group, before and after.
+  policy.onChange((next, prev) =>
+    audit('policy.reloaded', null, 'ds01d', `${policy.file} reloaded; new decisions use it`, {
+      changes: diffEffectiveLimits(prev, next),
+    }),
+  );
   policy.onFailure((message) =>
     audit('policy.rejected', null, 'ds01d', 'an edit of the policy is invalid; the last good policy stays', {
       errors: message,
@@ -123,6 +132,7 @@ export async function startDaemon(settings: Settings) {
     ...systemRoutes({ status }),
     ...eventRoutes(events),
     ...containerReadRoutes(containers),
+    ...limitsRoutes(limits),
     ...adminRoutes(policy, (who, ok, message) =>
       audit(ok ? 'policy.reload_requested' : 'policy.reload_failed', null, who, message),
     ),
