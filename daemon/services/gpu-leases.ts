@@ -91,7 +91,7 @@ export class GpuLeases {
   }
 
   /** Tell subscribers once the current (possibly outer) transaction has committed. */
-  private capacityFreed(): void {
+  notifyCapacityFreed(): void {
     queueMicrotask(() => {
       for (const l of this.listeners) {
         try {
@@ -192,7 +192,7 @@ export class GpuLeases {
       }
       return rows.length;
     });
-    if (released) this.capacityFreed();
+    if (released) this.notifyCapacityFreed();
   }
 
   slotsOf(containerId: string): SlotRow[] {
@@ -333,7 +333,7 @@ export class GpuLeases {
     const uid = c?.owner_uid ?? (active[0] as AllocationRow).owner_uid;
     const holdMs = this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
     this.applyHold(containerId, c?.name ?? null, active, at, holdMs);
-    if (holdMs === 0) this.capacityFreed();
+    if (holdMs === 0) this.notifyCapacityFreed();
     else {
       queueMicrotask(() => this.armHoldTimer());
       // Groups come from NSS (async); if the cached ones were stale the deadline is corrected here.
@@ -390,7 +390,7 @@ export class GpuLeases {
         return true;
       });
       if (changed) this.armHoldTimer();
-      if (changed && holdMs === 0) this.capacityFreed();
+      if (changed && holdMs === 0) this.notifyCapacityFreed();
     } catch (err) {
       this.log.warn('could not refine a GPU hold', { containerId, err: String(err) });
     }
@@ -419,7 +419,7 @@ export class GpuLeases {
     });
     if (n) {
       this.armHoldTimer();
-      this.capacityFreed();
+      this.notifyCapacityFreed();
     }
   }
 
@@ -515,7 +515,7 @@ export class GpuLeases {
       this.log.error('hold expiry failed', { err: String(err) });
     }
     this.armHoldTimer();
-    if (n) this.capacityFreed();
+    if (n) this.notifyCapacityFreed();
     return n;
   }
 
@@ -538,7 +538,7 @@ export class GpuLeases {
       }
       return released;
     });
-    if (n) this.capacityFreed();
+    if (n) this.notifyCapacityFreed();
     return n;
   }
 }

@@ -4,6 +4,7 @@ import { AllocationsRepo } from './allocations.js';
 import { ContainersRepo } from './containers.js';
 import { type Db, openDatabase, schemaVersion } from './db.js';
 import { EventsRepo } from './events.js';
+import { QueueRepo } from './queue.js';
 import { SlotsRepo } from './slots.js';
 
 export class Store {
@@ -11,6 +12,7 @@ export class Store {
   readonly allocations: AllocationsRepo;
   readonly events: EventsRepo;
   readonly slots: SlotsRepo;
+  readonly queue: QueueRepo;
 
   constructor(
     readonly db: Db,
@@ -20,6 +22,7 @@ export class Store {
     this.allocations = new AllocationsRepo(db);
     this.events = new EventsRepo(db);
     this.slots = new SlotsRepo(db);
+    this.queue = new QueueRepo(db);
   }
 
   static open(path: string): Store {

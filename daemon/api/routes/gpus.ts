@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { GpuAdmin } from '../../services/gpu-admin.js';
+import { type Route, route } from '../router.js';
+
+const reasonBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'say why (it is shown to the users affected and kept in the audit log)')
+      .max(500),
+  })
+  .strict();
+
+export function gpuRoutes(gpus: GpuAdmin): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/gpus',
+      handler: async ({ caller }) => ({ json: await gpus.list(caller) }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/gpus/available',
+      handler: () => ({ json: gpus.availability() }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/gpus/refresh',
+      admin: true,
+      handler: async ({ caller }) => ({ json: await gpus.refresh(caller) }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/gpus/:ref/drain',
+      admin: true,
+      body: reasonBody,
+      handler: ({ caller, params, body }) => ({
+        json: gpus.drain(caller, params.ref as string, body.reason, true),
+      }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/gpus/:ref/undrain',
+      admin: true,
+      body: reasonBody,
+      handler: ({ caller, params, body }) => ({
+        json: gpus.drain(caller, params.ref as string, body.reason, false),
+      }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/gpus/:slot/release',
+      admin: true,
+      body: reasonBody,
+      handler: ({ caller, params, body }) => ({
+        json: gpus.forceRelease(caller, params.slot as string, body.reason),
+      }),
+    }),
+  ];
+}

@@ -1,0 +1,109 @@
+// Wire types for /v1/gpus and /v1/queue.
+
+export type GpuSlotState = 'available' | 'drained' | 'missing';
+
+/** Who holds a slot. Plain users see only `yours` or `taken`; admins see the user and container. */
+export interface GpuSlotHolder {
+  label: 'yours' | 'taken' | (string & {});
+  yours: boolean;
+  /** Admins (and the holder): who and which container; null for others. */
+  user: string | null;
+  uid: number | null;
+  containerId: string | null;
+  containerName: string | null;
+  /** reserved = being deployed (no container yet). */
+  state: 'active' | 'held' | 'reserved';
+  /** A held slot is released at this time; null = running, or held until the container is removed. */
+  holdUntil: string | null;
+}
+
+export interface GpuSlotView {
+  uuid: string;
+  gpuIndex: number;
+  gpuUuid: string;
+  gpuName: string;
+  kind: 'full' | 'mig';
+  /** MIG profile (e.g. 3g.40gb); null for a whole GPU. */
+  profile: string | null;
+  migDeviceIndex: number | null;
+  memoryMiB: number | null;
+  gpuEquivalents: number;
+  state: GpuSlotState;
+  drainReason: string | null;
+  holder: GpuSlotHolder | null;
+}
+
+export interface GpuList {
+  slots: GpuSlotView[];
+  lastProbeAt: string | null;
+  probeError: string | null;
+}
+
+/** One line of `gpu-avail`: a kind of slot, how many are free, and when the next one should be. */
+export interface GpuAvailability {
+  /** MIG profile, or 'full' for whole GPUs. */
+  profile: string;
+  kind: 'full' | 'mig';
+  gpuEquivalents: number;
+  total: number;
+  free: number;
+  held: number;
+  drained: number;
+  missing: number;
+  /** Entries waiting for a slot of this kind (or any slot). */
+  queued: number;
+  /** When a slot of this kind should free up next, if foreseeable (hold deadlines, max_runtime). */
+  nextFreeAt: string | null;
+}
+
+export interface GpuAvailabilityReport {
+  profiles: GpuAvailability[];
+  queued: number;
+}
+
+export interface GpuDrainRequest {
+  reason: string;
+}
+
+export interface GpuDrainResult {
+  slots: string[];
+  drained: boolean;
+  /** Containers still holding drained slots (they keep them until they are released). */
+  holders: { user: string; containerId: string | null; slot: string }[];
+}
+
+export interface GpuReleaseResult {
+  slot: string;
+  released: boolean;
+  user: string | null;
+  containerId: string | null;
+  /** The container is not stopped: it keeps running without a claim to the slot. */
+  note: string;
+}
+
+export interface GpuQueueRequest {
+  count: number;
+  profile?: string | null;
+  wholeGpu?: boolean;
+}
+
+export type QueueEntryState = 'waiting' | 'served' | 'left' | 'removed' | 'failed';
+
+export interface QueueEntryView {
+  id: number;
+  owner: string;
+  ownerUid: number;
+  state: QueueEntryState;
+  priority: number;
+  enqueuedAt: string;
+  endedAt: string | null;
+  gpu: GpuQueueRequest;
+  /** What was queued (the deploy request as sent), for its owner and admins. */
+  request: unknown;
+  /** 1 = next; null once the entry has ended. */
+  position: number | null;
+  /** When it should be served, if foreseeable. */
+  estimatedServeAt: string | null;
+  containerId: string | null;
+  note: string | null;
+}

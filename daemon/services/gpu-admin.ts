@@ -1,0 +1,262 @@
+// The GPU slots as users and admins see them, and the admin verbs: drain/undrain (no new allocations on a
+// GPU or slot; current holders keep theirs and are told), force-release (the container keeps running but
+// loses its claim), refresh the inventory now.
+import type { Caller } from '../api/router.js';
+import type {
+  GpuAvailability,
+  GpuAvailabilityReport,
+  GpuDrainResult,
+  GpuList,
+  GpuReleaseResult,
+  GpuSlotHolder,
+  GpuSlotView,
+} from '../api/types/gpus.js';
+import type { Clock } from '../clock.js';
+import { Ds01Error, notFound } from '../errors.js';
+import { slotServes } from '../gpu/queue-plan.js';
+import type { AccountLookup } from '../identity/nss.js';
+import type { AllocationRow } from '../store/allocations.js';
+import type { Store } from '../store/index.js';
+import type { SlotRow } from '../store/slots.js';
+import type { GpuInventoryService } from './gpu-inventory.js';
+import type { GpuLeases } from './gpu-leases.js';
+import type { GpuQueue } from './gpu-queue.js';
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+export class GpuAdmin {
+  constructor(
+    private readonly store: Store,
+    private readonly inventory: GpuInventoryService,
+    private readonly leases: GpuLeases,
+    private readonly queue: GpuQueue,
+    private readonly accounts: AccountLookup,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(caller: Caller): Promise<GpuList> {
+    const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
+    const slots: GpuSlotView[] = [];
+    for (const s of this.store.slots.all()) {
+      const a = live.get(s.uuid);
+      slots.push(this.view(s, a ? await this.holder(caller, a) : null));
+    }
+    return {
+      slots,
+      lastProbeAt: iso(this.inventory.lastProbeAt),
+      probeError: this.inventory.lastError,
+    };
+  }
+
+  private view(s: SlotRow, holder: GpuSlotHolder | null): GpuSlotView {
+    return {
+      uuid: s.uuid,
+      gpuIndex: s.gpu_index,
+      gpuUuid: s.parent_uuid,
+      gpuName: s.gpu_name,
+      kind: s.kind,
+      profile: s.profile,
+      migDeviceIndex: s.mig_device_index,
+      memoryMiB: s.memory_mib,
+      gpuEquivalents: Math.round(s.gpu_equivalents * 1000) / 1000,
+      state: s.state,
+      drainReason: s.drain_reason,
+      holder,
+    };
+  }
+
+  /** Admins and the holder see who and which container; everyone else only that it is taken. */
+  private async holder(caller: Caller, a: AllocationRow): Promise<GpuSlotHolder> {
+    const yours = a.owner_uid === caller.uid;
+    const state = a.container_id === null ? 'reserved' : a.state === 'held' ? 'held' : 'active';
+    const base = { yours, state, holdUntil: iso(a.hold_until) } as const;
+    if (!caller.admin && !yours) {
+      return { ...base, label: 'taken', user: null, uid: null, containerId: null, containerName: null };
+    }
+    const c = a.container_id ? this.store.containers.get(a.container_id) : undefined;
+    const user =
+      c?.owner_name ??
+      (await this.accounts.byUid(a.owner_uid).catch(() => null))?.name ??
+      String(a.owner_uid);
+    return {
+      ...base,
+      label: yours ? 'yours' : user,
+      user,
+      uid: a.owner_uid,
+      containerId: a.container_id,
+      containerName: c?.project ?? null,
+    };
+  }
+
+  /** What is free now per kind of slot, and when the next one should be. */
+  availability(): GpuAvailabilityReport {
+    const now = this.clock.now();
+    const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
+    const outlook = this.queue.outlook(now);
+    const waiting = this.queue.waitingRequests();
+    const groups = new Map<string, GpuAvailability>();
+    for (const o of outlook) {
+      const s = o.slot;
+      const key = s.kind === 'full' ? 'full' : (s.profile ?? 'mig');
+      let g = groups.get(key);
+      if (!g) {
+        g = {
+          profile: key,
+          kind: s.kind,
+          gpuEquivalents: Math.round(s.gpuEquivalents * 1000) / 1000,
+          total: 0,
+          free: 0,
+          held: 0,
+          drained: 0,
+          missing: 0,
+          queued: waiting.filter((w) => slotServes(s, w)).length,
+          nextFreeAt: null,
+        };
+        groups.set(key, g);
+      }
+      g.total++;
+      const a = live.get(s.uuid);
+      if (s.state === 'missing') g.missing++;
+      else if (s.state === 'drained') g.drained++;
+      else if (!a) g.free++;
+      else if (a.state === 'held') g.held++;
+      if (s.state !== 'available' || o.freeAt === null) continue;
+      const t = Math.max(o.freeAt, now);
+      const prev = g.nextFreeAt === null ? Number.POSITIVE_INFINITY : Date.parse(g.nextFreeAt);
+      if (t < prev) g.nextFreeAt = iso(t);
+    }
+    const profiles = [...groups.values()].sort(
+      (a, b) =>
+        (a.kind === b.kind ? a.gpuEquivalents - b.gpuEquivalents : a.kind === 'mig' ? -1 : 1) ||
+        a.profile.localeCompare(b.profile),
+    );
+    return { profiles, queued: waiting.length };
+  }
+
+  /** A GPU (UUID or index: all its slots) or one slot (UUID, or a unique UUID prefix of 8+ characters). */
+  resolve(ref: string): SlotRow[] {
+    const all = this.store.slots.all();
+    const r = ref.trim();
+    if (/^\d+$/.test(r)) {
+      const idx = Number(r);
+      const parents = new Set(
+        all.filter((s) => s.gpu_index === idx && s.state !== 'missing').map((s) => s.parent_uuid),
+      );
+      const found = all.filter((s) => parents.has(s.parent_uuid));
+      if (found.length) return found;
+    }
+    const exactSlot = all.filter((s) => s.uuid === r);
+    if (exactSlot.length) return exactSlot;
+    const gpu = all.filter((s) => s.parent_uuid === r);
+    if (gpu.length) return gpu;
+    if (r.length >= 8) {
+      const slotPrefix = all.filter((s) => s.uuid.startsWith(r));
+      if (slotPrefix.length === 1) return slotPrefix;
+      const parents = new Set(all.filter((s) => s.parent_uuid.startsWith(r)).map((s) => s.parent_uuid));
+      if (parents.size === 1) return all.filter((s) => parents.has(s.parent_uuid));
+      if (slotPrefix.length > 1 || parents.size > 1) {
+        throw new Ds01Error(
+          'CONFLICT',
+          `"${ref}" matches more than one GPU or slot`,
+          'give the full UUID (see `ds01 gpu list`)',
+        );
+      }
+    }
+    throw notFound(
+      `GPU or slot "${ref}"`,
+      'give a GPU index, a GPU-… UUID or a slot UUID from `ds01 gpu list`',
+    );
+  }
+
+  drain(caller: Caller, ref: string, reason: string, drained: boolean): GpuDrainResult {
+    const slots = this.resolve(ref);
+    const result = this.store.tx(() => {
+      const now = this.clock.now();
+      const holders: GpuDrainResult['holders'] = [];
+      for (const s of slots) {
+        this.store.slots.setDrained(s.uuid, drained, drained ? reason : null);
+        const a = this.store.allocations.liveForSlot(s.uuid);
+        if (!a) continue;
+        const c = a.container_id ? this.store.containers.get(a.container_id) : undefined;
+        holders.push({
+          user: c?.owner_name ?? String(a.owner_uid),
+          containerId: a.container_id,
+          slot: s.uuid,
+        });
+        if (!drained) continue;
+        this.store.events.append({
+          ts: now,
+          actorUid: caller.uid,
+          actorName: caller.name,
+          subjectUid: a.owner_uid,
+          containerId: a.container_id,
+          containerName: c?.name ?? null,
+          kind: 'gpu.drained_in_use',
+          reason: `an admin drained the GPU slot your container holds (${reason}); it keeps the slot for now, but once released the slot will not be handed out until undrained`,
+          data: { slot: s.uuid },
+        });
+      }
+      this.store.events.append({
+        ts: now,
+        actorUid: caller.uid,
+        actorName: caller.name,
+        subjectUid: null,
+        kind: drained ? 'gpu.drained' : 'gpu.undrained',
+        reason,
+        data: { ref, slots: slots.map((s) => s.uuid) },
+      });
+      return { slots: slots.map((s) => s.uuid), drained, holders };
+    });
+    if (!drained) this.leases.notifyCapacityFreed();
+    return result;
+  }
+
+  forceRelease(caller: Caller, ref: string, reason: string): GpuReleaseResult {
+    const slots = this.resolve(ref);
+    if (slots.length !== 1) {
+      throw new Ds01Error(
+        'BAD_REQUEST',
+        `"${ref}" is a whole GPU with ${slots.length} slots`,
+        'release one slot at a time: give its UUID (see `ds01 gpu list`)',
+      );
+    }
+    const slot = slots[0] as SlotRow;
+    const out = this.store.tx(() => {
+      const a = this.store.allocations.liveForSlot(slot.uuid);
+      if (!a) return null;
+      const c = a.container_id ? this.store.containers.get(a.container_id) : undefined;
+      this.leases.releaseAllocation(
+        a,
+        'allocation.force_released',
+        `released by admin ${caller.name}: ${reason}. The container was not stopped; it keeps running but no longer holds this slot`,
+        { uid: caller.uid, name: caller.name },
+      );
+      return { user: c?.owner_name ?? String(a.owner_uid), containerId: a.container_id };
+    });
+    if (out) {
+      this.leases.armHoldTimer();
+      this.leases.notifyCapacityFreed();
+    }
+    return {
+      slot: slot.uuid,
+      released: out !== null,
+      user: out?.user ?? null,
+      containerId: out?.containerId ?? null,
+      note: out
+        ? 'the slot is free for others now; its container was NOT stopped and keeps running, without a claim to the slot (stop or retire it if it must not use the GPU)'
+        : 'the slot was not allocated; nothing to release',
+    };
+  }
+
+  async refresh(caller: Caller): Promise<GpuList> {
+    const inv = await this.inventory.refresh(caller.name);
+    if (!inv) {
+      throw new Ds01Error(
+        'UNAVAILABLE',
+        `the GPU probe failed: ${this.inventory.lastError ?? 'unknown error'}`,
+        'check the driver with `nvidia-smi`; the last good inventory is kept',
+      );
+    }
+    return this.list(caller);
+  }
+}

@@ -1,0 +1,428 @@
+// The GPU queue, event-driven: whenever capacity may have freed (a release, a removal, a hold expiring, a
+// drain lifted, a slot returning, a reconcile) `kick()` runs one serve pass; passes never overlap (a kick
+// during a pass runs one more pass after it). Order: priority, then least recent GPU usage, then arrival
+// (pure: gpu/queue.ts). Serving an entry calls the injected `serve` callback, which deploys through
+// GpuLeases; the entry ends served or failed and its owner gets an event either way.
+import type { Caller } from '../api/router.js';
+import type { GpuQueueRequest, QueueEntryView } from '../api/types/gpus.js';
+import type { Clock } from '../clock.js';
+import { Ds01Error, notFound } from '../errors.js';
+import { type AllocationLimits, allocate } from '../gpu/allocator.js';
+import { orderQueue, type QueueEntry, serveQueue } from '../gpu/queue.js';
+import { estimateServeAt, planHeldReleases, type SlotOutlook } from '../gpu/queue-plan.js';
+import type { Logger } from '../log.js';
+import type { Limits } from '../policy/types.js';
+import type { Store } from '../store/index.js';
+import type { QueueRow } from '../store/queue.js';
+import { allocationError, type GpuLeases, type GpuRequest, toAllocatable, toLive } from './gpu-leases.js';
+import type { PolicyService } from './policy.js';
+import { canSee } from './visibility.js';
+
+/** What the serve callback gets: the queued deploy request, exactly as it was enqueued. */
+export interface QueuedDeploy {
+  id: number;
+  owner: { uid: number; name: string };
+  request: unknown;
+  gpu: GpuRequest;
+  priority: number;
+  enqueuedAt: number;
+}
+
+/** Deploys a queued request (reserving through GpuLeases). Throw a Ds01Error NO_CAPACITY to keep waiting. */
+export type ServeQueued = (
+  entry: QueuedDeploy,
+) => Promise<{ containerId?: string | null } | undefined | undefined>;
+
+/** Ended entries stay listed this long so a user sees what became of theirs. */
+const SHOW_ENDED_MS = 24 * 3600_000;
+
+export class GpuQueue {
+  private serveFn: ServeQueued | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  /** Resolves when no pass is running or pending (tests and benchmarks wait on it). */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  constructor(
+    private readonly store: Store,
+    private readonly leases: GpuLeases,
+    private readonly policy: PolicyService,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    leases.onCapacityFreed(() => this.kick());
+  }
+
+  /** The containers service supplies the real deploy; until then entries wait. */
+  setServe(fn: ServeQueued): void {
+    this.serveFn = fn;
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  enqueue(
+    owner: { uid: number; name: string },
+    request: unknown,
+    gpu: GpuRequest,
+    priority: number,
+    limits?: Limits,
+  ): QueueEntryView {
+    const view = this.store.tx(() => {
+      const now = this.clock.now();
+      // A quota breach or an impossible request is an immediate error, never a wait that cannot end.
+      if (limits) {
+        const r = allocate({
+          slots: this.store.slots.all().map(toAllocatable),
+          allocations: this.store.allocations.live().map(toLive),
+          request: {
+            ownerUid: owner.uid,
+            count: gpu.count,
+            profile: gpu.profile ?? null,
+            wholeGpu: gpu.wholeGpu ?? false,
+          },
+          limits,
+          strategy: this.policy.current().gpuAllocation.strategy,
+        });
+        if (!r.ok && r.code !== 'NO_CAPACITY') throw allocationError(r);
+      }
+      const id = this.store.queue.insert({
+        owner_uid: owner.uid,
+        owner_name: owner.name,
+        request_json: JSON.stringify({ deploy: request ?? null, gpu: normalise(gpu) }),
+        priority,
+        enqueued_at: now,
+      });
+      this.store.events.append({
+        ts: now,
+        actorUid: owner.uid,
+        actorName: owner.name,
+        subjectUid: owner.uid,
+        kind: 'queue.joined',
+        reason: `waiting for ${describe(gpu)}`,
+        data: { queueId: id, gpu: normalise(gpu), priority },
+      });
+      return id;
+    });
+    this.kick();
+    return (
+      this.viewsFor(null).find((v) => v.id === view) ??
+      this.toView(this.store.queue.get(view) as QueueRow, null, null)
+    );
+  }
+
+  /** The owner leaves the queue. */
+  leave(caller: Caller, id: number): QueueEntryView {
+    return this.end(caller, id, 'left', 'left the queue', false);
+  }
+
+  /** An admin removes any entry, with a reason the owner sees. */
+  remove(caller: Caller, id: number, reason: string): QueueEntryView {
+    if (!caller.admin)
+      throw new Ds01Error(
+        'FORBIDDEN',
+        'only admins remove queue entries',
+        'use `ds01 queue leave ID` for your own',
+      );
+    return this.end(caller, id, 'removed', reason || 'removed by an admin', true);
+  }
+
+  private end(caller: Caller, id: number, state: 'left' | 'removed', reason: string, asAdmin: boolean) {
+    const row = this.store.queue.get(id);
+    if (!row || !canSee(caller, row.owner_uid)) {
+      if (row && !caller.admin) {
+        throw new Ds01Error(
+          'FORBIDDEN',
+          `queue entry ${id} is not yours`,
+          'see your entries with `gpu-queue`',
+        );
+      }
+      throw notFound(`queue entry ${id}`, 'see the queue with `gpu-queue`');
+    }
+    // An admin removing someone else's entry is 'removed'; their own is 'left'.
+    const final = asAdmin || row.owner_uid !== caller.uid ? 'removed' : state;
+    const done = this.store.tx(() => {
+      const now = this.clock.now();
+      if (!this.store.queue.end(id, final, now, reason)) return false;
+      this.store.events.append({
+        ts: now,
+        actorUid: caller.uid,
+        actorName: caller.name,
+        subjectUid: row.owner_uid,
+        kind: final === 'left' ? 'queue.left' : 'queue.removed',
+        reason,
+        data: { queueId: id },
+      });
+      return true;
+    });
+    if (!done) {
+      throw new Ds01Error(
+        'CONFLICT',
+        `queue entry ${id} is no longer waiting (${this.store.queue.get(id)?.state})`,
+        'see `gpu-queue`',
+      );
+    }
+    this.kick(); // a removed head may unblock nobody, but a pass is cheap and keeps the rule simple
+    return this.toView(this.store.queue.get(id) as QueueRow, null, null);
+  }
+
+  /** What every waiting entry asks for (for `gpu-avail`). */
+  waitingRequests(): GpuQueueRequest[] {
+    return this.store.queue.waiting().map((r) => parseRequest(r).gpu);
+  }
+
+  /** Waiting entries (and recently ended ones): own for users, all for admins. */
+  list(caller: Caller): QueueEntryView[] {
+    return this.viewsFor(caller);
+  }
+
+  private viewsFor(caller: Caller | null): QueueEntryView[] {
+    const now = this.clock.now();
+    const rows = this.store.queue.recent(
+      now - SHOW_ENDED_MS,
+      caller && !caller.admin ? caller.uid : undefined,
+    );
+    const waiting = this.orderedWaiting();
+    const position = new Map(waiting.map((e, i) => [Number(e.id), i]));
+    const outlook = this.outlook(now);
+    const ahead = new Map<number, number>();
+    let slots = 0;
+    for (const e of waiting) {
+      ahead.set(Number(e.id), slots);
+      slots += e.request.count;
+    }
+    return rows.map((r) => {
+      const pos = position.get(r.id);
+      if (pos === undefined) return this.toView(r, null, null);
+      const gpu = parseRequest(r).gpu;
+      const at = estimateServeAt(outlook, gpu, ahead.get(r.id) ?? 0, now);
+      return this.toView(r, pos + 1, at);
+    });
+  }
+
+  /** Waiting entries in serving order (pure ordering over the rows). */
+  private orderedWaiting(limitsByUser?: Map<number, Limits>): QueueEntry[] {
+    const lastUse = new Map<number, number | null>();
+    const now = this.clock.now();
+    const entries = this.store.queue.waiting().map((r) => {
+      if (!lastUse.has(r.owner_uid))
+        lastUse.set(r.owner_uid, this.store.allocations.lastUsageAt(r.owner_uid, now));
+      const gpu = parseRequest(r).gpu;
+      return {
+        id: String(r.id),
+        ownerUid: r.owner_uid,
+        // The priority in force now (policy may have changed since it joined); the stored one otherwise.
+        priority: limitsByUser?.get(r.owner_uid)?.priority ?? r.priority,
+        enqueuedAt: r.enqueued_at,
+        lastGpuUsageAt: lastUse.get(r.owner_uid) ?? null,
+        request: {
+          ownerUid: r.owner_uid,
+          count: gpu.count,
+          profile: gpu.profile ?? null,
+          wholeGpu: gpu.wholeGpu ?? false,
+        },
+      } satisfies QueueEntry;
+    });
+    return orderQueue(entries);
+  }
+
+  /** When each slot should be free: now, a hold deadline, or its container's max_runtime end. */
+  outlook(now: number): SlotOutlook[] {
+    const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
+    return this.store.slots.all().map((s) => {
+      const a = live.get(s.uuid);
+      let freeAt: number | null = 0;
+      if (a) {
+        if (a.state === 'held') freeAt = a.hold_until;
+        else freeAt = this.runtimeEnd(a.container_id, a.owner_uid, now);
+      }
+      return { slot: toAllocatable(s), freeAt };
+    });
+  }
+
+  private runtimeEnd(containerId: string | null, uid: number, now: number): number | null {
+    if (!containerId) return null;
+    const c = this.store.containers.get(containerId);
+    if (!c || c.started_at === null) return null;
+    const max = this.cachedLimits.get(uid)?.maxRuntimeMs ?? null;
+    if (max === null) return null;
+    // runtime_ms is what earlier runs used; this run started at started_at.
+    return Math.max(now, c.started_at + (max - c.runtime_ms));
+  }
+
+  private cachedLimits = new Map<number, Limits>();
+
+  private toView(r: QueueRow, position: number | null, at: number | null): QueueEntryView {
+    const p = parseRequest(r);
+    return {
+      id: r.id,
+      owner: r.owner_name,
+      ownerUid: r.owner_uid,
+      state: r.state,
+      priority: r.priority,
+      enqueuedAt: new Date(r.enqueued_at).toISOString(),
+      endedAt: r.ended_at === null ? null : new Date(r.ended_at).toISOString(),
+      gpu: p.gpu,
+      request: p.deploy,
+      position,
+      estimatedServeAt: at === null ? null : new Date(at).toISOString(),
+      containerId: r.container_id,
+      note: r.note,
+    };
+  }
+
+  /** Run a serve pass now, or once more after the one in progress. Never throws. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.pass();
+        } catch (err) {
+          this.log.error('queue pass failed', { err: String((err as Error)?.stack ?? err) });
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Serve entries one at a time, re-planning after each (a deploy changes what is free). */
+  private async pass(): Promise<void> {
+    const tried = new Set<string>();
+    for (;;) {
+      if (this.stopped || !this.store.db.open) return;
+      const waiting = this.store.queue.waiting();
+      if (!waiting.length || !this.serveFn) return;
+      const limitsByUser = new Map<number, Limits>();
+      for (const r of waiting) {
+        if (limitsByUser.has(r.owner_uid)) continue;
+        limitsByUser.set(r.owner_uid, await this.leases.limitsOf({ uid: r.owner_uid, name: r.owner_name }));
+      }
+      for (const a of this.store.allocations.live()) {
+        if (!this.cachedLimits.has(a.owner_uid) && limitsByUser.has(a.owner_uid))
+          this.cachedLimits.set(a.owner_uid, limitsByUser.get(a.owner_uid) as Limits);
+      }
+      for (const [uid, l] of limitsByUser) this.cachedLimits.set(uid, l);
+      const next = this.planNext(limitsByUser, tried);
+      if (!next) return;
+      tried.add(next.id);
+      await this.serveOne(next.row);
+    }
+  }
+
+  /** The next entry to serve, after releasing held slots for it when the policy says so. */
+  private planNext(
+    limitsByUser: Map<number, Limits>,
+    tried: Set<string>,
+  ): { id: string; row: QueueRow } | null {
+    const strategy = this.policy.current().gpuAllocation.strategy;
+    const releaseHeld = this.policy.current().gpuAllocation.releaseHeldWhenQueued;
+    return this.store.tx(() => {
+      const entries = this.orderedWaiting(limitsByUser).filter((e) => !tried.has(e.id));
+      if (!entries.length) return null;
+      const slots = this.store.slots.all().map(toAllocatable);
+      const live = this.store.allocations.live();
+      const allocations = live.map(toLive);
+      const lim = limitsByUser as ReadonlyMap<number, AllocationLimits>;
+      const first = serveQueue(slots, allocations, entries, lim, strategy)[0];
+      if (first) return { id: first.entryId, row: this.store.queue.get(Number(first.entryId)) as QueueRow };
+      if (!releaseHeld) return null;
+      const plan = planHeldReleases(slots, allocations, entries, lim, strategy);
+      if (!plan?.release.length) return null;
+      const bySlot = new Map(live.map((a) => [a.slot_uuid, a]));
+      const entry = this.store.queue.get(Number(plan.entryId)) as QueueRow;
+      for (const h of plan.release) {
+        const row = bySlot.get(h.slotUuid);
+        if (!row) continue;
+        this.leases.releaseAllocation(
+          row,
+          'allocation.released_for_queue',
+          `held since ${new Date(row.held_since ?? 0).toISOString()} after its container stopped; released early because ${entry.owner_name} is waiting for a GPU (release_held_when_queued)`,
+          { uid: null, name: 'ds01d' },
+        );
+      }
+      return { id: plan.entryId, row: entry };
+    });
+  }
+
+  private async serveOne(row: QueueRow): Promise<void> {
+    const p = parseRequest(row);
+    const entry: QueuedDeploy = {
+      id: row.id,
+      owner: { uid: row.owner_uid, name: row.owner_name },
+      request: p.deploy,
+      gpu: p.gpu,
+      priority: row.priority,
+      enqueuedAt: row.enqueued_at,
+    };
+    const serve = this.serveFn as ServeQueued;
+    try {
+      // Still waiting? (left or removed while we planned)
+      if (this.store.queue.get(row.id)?.state !== 'waiting') return;
+      const out = await serve(entry);
+      const containerId = (out && typeof out === 'object' && out.containerId) || null;
+      this.finish(row, 'served', 'deployed: a GPU slot was free for it', containerId);
+    } catch (err) {
+      const e = err as Ds01Error;
+      if (e instanceof Ds01Error && e.code === 'NO_CAPACITY') {
+        // Someone deployed directly in between: keep the place in the queue.
+        this.store.queue.setNote(row.id, `last try: ${e.message}`);
+        return;
+      }
+      const reason =
+        e instanceof Ds01Error
+          ? `${e.message}${e.hint ? ` (${e.hint})` : ''}`
+          : String((err as Error)?.message ?? err);
+      this.finish(row, 'failed', reason, null);
+    }
+  }
+
+  private finish(row: QueueRow, state: 'served' | 'failed', reason: string, containerId: string | null) {
+    this.store.tx(() => {
+      const now = this.clock.now();
+      if (!this.store.queue.end(row.id, state, now, reason, containerId)) return;
+      this.store.events.append({
+        ts: now,
+        actorUid: null,
+        actorName: 'ds01d',
+        subjectUid: row.owner_uid,
+        containerId,
+        kind: state === 'served' ? 'queue.served' : 'queue.failed',
+        reason:
+          state === 'served'
+            ? `your queued request ${row.id} got its GPU and was deployed`
+            : `your queued request ${row.id} failed when its turn came: ${reason}`,
+        data: { queueId: row.id, waitedMs: now - row.enqueued_at },
+      });
+    });
+  }
+}
+
+function normalise(g: GpuRequest): GpuQueueRequest {
+  return { count: g.count, profile: g.profile ?? null, wholeGpu: g.wholeGpu ?? false };
+}
+
+function parseRequest(r: QueueRow): { deploy: unknown; gpu: GpuQueueRequest } {
+  try {
+    const v = JSON.parse(r.request_json) as { deploy?: unknown; gpu?: GpuQueueRequest };
+    return { deploy: v.deploy ?? null, gpu: v.gpu ?? { count: 1 } };
+  } catch {
+    return { deploy: null, gpu: { count: 1 } };
+  }
+}
+
+function describe(g: GpuRequest): string {
+  const what = g.wholeGpu ? 'whole GPU' : g.profile ? `${g.profile} slot` : 'GPU slot';
+  return `${g.count} ${what}${g.count === 1 ? '' : 's'}`;
+}
