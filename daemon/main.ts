@@ -8,7 +8,9 @@ import { Router } from './api/router.js';
 import { adminRoutes } from './api/routes/admin.js';
 import { containerReadRoutes } from './api/routes/containers.js';
 import { eventRoutes } from './api/routes/events.js';
+import { gpuRoutes } from './api/routes/gpus.js';
 import { limitsRoutes } from './api/routes/limits.js';
+import { queueRoutes } from './api/routes/queue.js';
 import { systemRoutes } from './api/routes/system.js';
 import { ApiServer } from './api/server.js';
 import type { SystemStatus } from './api/types/system.js';
@@ -21,7 +23,11 @@ import { sdNotify } from './native/libc.js';
 import { diffEffectiveLimits } from './policy/resolve.js';
 import { ContainerQueries } from './services/containers-read.js';
 import { EventsService } from './services/events.js';
+import { GpuAdmin } from './services/gpu-admin.js';
 import { GpuInventoryService } from './services/gpu-inventory.js';
+import { GpuLeases } from './services/gpu-leases.js';
+import { GpuQueue } from './services/gpu-queue.js';
+import { GpuRefreshSchedule } from './services/gpu-refresh.js';
 import { LimitsService } from './services/limits.js';
 import { PolicyService } from './services/policy.js';
 import { databasePath, loadSettings, type Settings } from './settings.js';
@@ -60,7 +66,17 @@ export async function startDaemon(settings: Settings) {
   const accounts = createNssLookup();
   const docker = new DockerClient(dockerFromHost(settings.dockerHost));
   const gpus = new GpuInventoryService(settings.nvidiaSmi, store, clock, log);
-  const sync = new DockerSync(docker, store, clock, log);
+  // GPU leases and the queue: Docker stops start holds; anything that may free capacity serves the queue.
+  const leases = new GpuLeases(store, policy, accounts, clock, log);
+  const queue = new GpuQueue(store, leases, policy, clock, log);
+  const gpuAdmin = new GpuAdmin(store, gpus, leases, queue, accounts, clock);
+  gpus.onCapacityChange(() => queue.kick());
+  const sync = new DockerSync(docker, store, clock, log, {
+    containerStopped: (id, at) => leases.containerStopped(id, at),
+    containerStarted: (id, at) => leases.containerStarted(id, at),
+    capacityMayHaveFreed: () => queue.kick(),
+  });
+  const gpuRefresh = new GpuRefreshSchedule(policy, gpus, log);
   const events = new EventsService(store.events, accounts, clock.now);
   const containers = new ContainerQueries(store);
   const limits = new LimitsService(store, policy, accounts, clock);
@@ -133,6 +149,8 @@ export async function startDaemon(settings: Settings) {
     ...eventRoutes(events),
     ...containerReadRoutes(containers),
     ...limitsRoutes(limits),
+    ...gpuRoutes(gpuAdmin),
+    ...queueRoutes(queue),
     ...adminRoutes(policy, (who, ok, message) =>
       audit(ok ? 'policy.reload_requested' : 'policy.reload_failed', null, who, message),
     ),
@@ -178,10 +196,11 @@ export async function startDaemon(settings: Settings) {
     socketGroup = { gid: Number(line.split(':')[2]) };
   }
   await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
+  leases.start(); // before sync: reconcile's stop hooks arm hold timers
   sync.start();
   policy.watch();
-  const gpuTimer = setInterval(() => void gpus.refresh(), 60_000);
-  gpuTimer.unref();
+  gpuRefresh.start();
+  queue.kick();
 
   log.info('ds01d ready', {
     version: VERSION,
@@ -198,7 +217,9 @@ export async function startDaemon(settings: Settings) {
     stopping = true;
     sdNotify('STOPPING=1');
     log.info('ds01d stopping');
-    clearInterval(gpuTimer);
+    gpuRefresh.stop();
+    queue.stop();
+    leases.stop();
     sync.stop();
     policy.close();
     await server.close();
@@ -211,7 +232,7 @@ export async function startDaemon(settings: Settings) {
     log.info('SIGHUP: policy reload', { ok: r.ok, message: r.ok ? r.message : 'rejected' });
     sdNotify('READY=1');
   };
-  return { server, store, policy, sync, gpus, stop, reload, log };
+  return { server, store, policy, sync, gpus, leases, queue, stop, reload, log };
 }
 
 async function main() {
