@@ -115,8 +115,8 @@ export class GpuLeases {
     ).limits;
   }
 
-  /** Synchronous best effort: cached groups (refined asynchronously by the caller where it matters). */
-  private limitsNow(uid: number, name: string): Limits {
+  /** Synchronous best effort: the Linux groups last seen for the user (refined asynchronously where it matters). */
+  limitsNow(uid: number, name: string): Limits {
     return resolveLimits(
       this.policy.current(),
       { name, groups: this.groupsByUid.get(uid) ?? [], uid },

@@ -249,13 +249,11 @@ export class GpuQueue {
     if (!containerId) return null;
     const c = this.store.containers.get(containerId);
     if (!c || c.started_at === null) return null;
-    const max = this.cachedLimits.get(uid)?.maxRuntimeMs ?? null;
+    const max = this.leases.limitsNow(uid, c.owner_name).maxRuntimeMs;
     if (max === null) return null;
     // runtime_ms is what earlier runs used; this run started at started_at.
     return Math.max(now, c.started_at + (max - c.runtime_ms));
   }
-
-  private cachedLimits = new Map<number, Limits>();
 
   private toView(r: QueueRow, position: number | null, at: number | null): QueueEntryView {
     const p = parseRequest(r);
@@ -309,11 +307,6 @@ export class GpuQueue {
         if (limitsByUser.has(r.owner_uid)) continue;
         limitsByUser.set(r.owner_uid, await this.leases.limitsOf({ uid: r.owner_uid, name: r.owner_name }));
       }
-      for (const a of this.store.allocations.live()) {
-        if (!this.cachedLimits.has(a.owner_uid) && limitsByUser.has(a.owner_uid))
-          this.cachedLimits.set(a.owner_uid, limitsByUser.get(a.owner_uid) as Limits);
-      }
-      for (const [uid, l] of limitsByUser) this.cachedLimits.set(uid, l);
       const next = this.planNext(limitsByUser, tried);
       if (!next) return;
       tried.add(next.id);
