@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../daemon/version.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
+import { addGpuCommands } from './gpu-cli.js';
 import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
@@ -17,6 +18,8 @@ import { runWhoami } from './user/whoami.js';
 export const ALIASES: Record<string, string[]> = {
   'container-list': ['container', 'list'],
   'check-limits': ['limits'],
+  'gpu-queue': ['queue'],
+  'gpu-avail': ['gpu', 'avail'],
 };
 
 export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?: AbortSignal): Command {
@@ -84,6 +87,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .command('reload')
     .description('reload the policy now (the daemon also watches the file)')
     .action(act(() => runConfigReload(ctx)));
+  addGpuCommands(program, ctx, act);
   return program;
 }
 

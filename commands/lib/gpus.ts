@@ -1,0 +1,23 @@
+// Client calls for /v1/gpus and /v1/queue.
+import type {
+  GpuAvailabilityReport,
+  GpuDrainResult,
+  GpuList,
+  GpuReleaseResult,
+  QueueEntryView,
+} from '../../daemon/api/types/index.js';
+import type { Client } from './client.js';
+
+const seg = (s: string) => encodeURIComponent(s);
+
+export const listGpus = (c: Client) => c.request<GpuList>('/gpus');
+export const gpuAvailability = (c: Client) => c.request<GpuAvailabilityReport>('/gpus/available');
+export const refreshGpus = (c: Client) => c.request<GpuList>('/gpus/refresh', { method: 'POST' });
+export const drainGpu = (c: Client, ref: string, reason: string, drain: boolean) =>
+  c.request<GpuDrainResult>(`/gpus/${seg(ref)}/${drain ? 'drain' : 'undrain'}`, { body: { reason } });
+export const releaseSlot = (c: Client, slot: string, reason: string) =>
+  c.request<GpuReleaseResult>(`/gpus/${seg(slot)}/release`, { body: { reason } });
+
+export const listQueue = (c: Client) => c.request<QueueEntryView[]>('/queue');
+export const leaveQueue = (c: Client, id: string, reason?: string) =>
+  c.request<QueueEntryView>(`/queue/${seg(id)}`, { method: 'DELETE', query: { reason } });

@@ -1,0 +1,58 @@
+// `gpu-queue` / `ds01 queue list|leave|remove`: the GPU queue, your entries (admins: everyone's).
+import type { Ctx } from '../lib/context.js';
+import { leaveQueue, listQueue } from '../lib/gpus.js';
+import { ago, duration, printJson, table } from '../lib/output.js';
+
+export async function runQueueList(ctx: Ctx, opts: { json?: boolean }): Promise<number> {
+  const list = await listQueue(ctx.client);
+  if (opts.json) {
+    printJson(ctx.io, list);
+    return 0;
+  }
+  if (!list.length) {
+    ctx.io.err('the queue is empty (`container-deploy NAME --queue` waits for a GPU when none is free)\n');
+    return 0;
+  }
+  const rows = list.map((e) => {
+    const what = e.gpu.wholeGpu ? 'full GPU' : (e.gpu.profile ?? 'any');
+    const name =
+      e.request && typeof e.request === 'object' && typeof (e.request as { name?: unknown }).name === 'string'
+        ? (e.request as { name: string }).name
+        : '-';
+    const eta =
+      e.state !== 'waiting'
+        ? (e.note ?? '')
+        : e.estimatedServeAt
+          ? `~${duration(Math.max(0, Date.parse(e.estimatedServeAt) - Date.now()))}`
+          : 'unknown';
+    return [
+      String(e.id),
+      e.position === null ? '-' : String(e.position),
+      e.owner,
+      name,
+      `${e.gpu.count}× ${what}`,
+      e.state,
+      ago(e.enqueuedAt),
+      eta,
+    ];
+  });
+  ctx.io.out(
+    table(
+      ['ID', 'POS', 'USER', 'NAME', 'GPU', 'STATE', 'QUEUED', 'WAIT/NOTE'],
+      rows,
+      Math.max(ctx.io.columns, 100),
+    ),
+  );
+  return 0;
+}
+
+export async function runQueueLeave(
+  ctx: Ctx,
+  id: string,
+  opts: { reason?: string; json?: boolean },
+): Promise<number> {
+  const e = await leaveQueue(ctx.client, id, opts.reason);
+  if (opts.json) printJson(ctx.io, e);
+  else ctx.io.err(`queue entry ${e.id} of ${e.owner}: ${e.state}\n`);
+  return 0;
+}
