@@ -1,0 +1,332 @@
+import { describe, expect, it } from 'vitest';
+import type {
+  AuditEvent,
+  DashboardData,
+  DashboardGpu,
+  DashboardSlot,
+  QueueEntryView,
+} from '../../daemon/api/types/index.js';
+import { clip, renderDashboard, visibleLength } from './dashboard.js';
+
+const AT = '2025-03-04T10:20:30.000Z';
+const A100 = 'NVIDIA A100-SXM4-80GB';
+
+function slot(uuid: string, over: Partial<DashboardSlot> = {}): DashboardSlot {
+  return {
+    uuid,
+    kind: 'mig',
+    profile: '1g.10gb',
+    gi: 7,
+    memoryMiB: 9728,
+    gpuEquivalents: 0.143,
+    state: 'free',
+    holder: null,
+    holdUntil: null,
+    drainReason: null,
+    ...over,
+  };
+}
+const held = (user: string, container: string | null) => ({ label: user, user, container, reserved: false });
+
+function gpu(index: number, over: Partial<DashboardGpu> = {}): DashboardGpu {
+  return {
+    index,
+    uuid: `GPU-${index}e71a714-a16e-81c1-aad2-36d31def0b9d`,
+    name: A100,
+    present: true,
+    migEnabled: false,
+    memoryMiB: 81920,
+    memoryUsedMiB: 0,
+    utilizationPct: 0,
+    temperatureC: 30 + index,
+    slots: [],
+    ...over,
+  };
+}
+
+function whole(g: DashboardGpu, over: Partial<DashboardSlot> = {}): DashboardGpu {
+  return {
+    ...g,
+    slots: [
+      slot(g.uuid, { kind: 'full', profile: null, gi: null, memoryMiB: 81920, gpuEquivalents: 1, ...over }),
+    ],
+  };
+}
+
+function data(over: Partial<DashboardData>): DashboardData {
+  const gpus = over.gpus ?? [];
+  const slots = gpus.flatMap((g) => g.slots);
+  const n = (s: DashboardSlot['state']) => slots.filter((x) => x.state === s).length;
+  return {
+    at: AT,
+    host: 'gpu-node-01',
+    version: '0.1.0',
+    viewer: { name: 'root', admin: true },
+    driverVersion: '550.90.07',
+    cudaVersion: '12.4',
+    lastProbeAt: AT,
+    probeError: null,
+    gpus,
+    summary: {
+      gpus: gpus.filter((g) => g.present).length,
+      slots: slots.length,
+      free: n('free'),
+      allocated: n('allocated'),
+      held: n('held'),
+      drained: n('drained'),
+      missing: n('missing'),
+      queueLength: over.queue?.filter((q) => q.state === 'waiting').length ?? 0,
+    },
+    queue: [],
+    usage: [],
+    events: [],
+    ...over,
+  };
+}
+
+function entry(
+  id: number,
+  owner: string,
+  position: number,
+  over: Partial<QueueEntryView> = {},
+): QueueEntryView {
+  return {
+    id,
+    owner,
+    ownerUid: 1000 + id,
+    state: 'waiting',
+    priority: 10,
+    enqueuedAt: new Date(Date.parse(AT) - id * 7 * 60_000).toISOString(),
+    endedAt: null,
+    gpu: { count: 1, profile: null, wholeGpu: true },
+    request: null,
+    position,
+    estimatedServeAt: new Date(Date.parse(AT) + position * 3600_000).toISOString(),
+    containerId: null,
+    note: null,
+    ...over,
+  };
+}
+
+function event(
+  id: number,
+  kind: string,
+  actor: string,
+  reason: string,
+  container: string | null = null,
+): AuditEvent {
+  return {
+    id,
+    ts: new Date(Date.parse(AT) - (10 - id) * 60_000).toISOString(),
+    actor,
+    actorUid: 1000,
+    subjectUid: 1000,
+    containerId: container ? 'c0ffee' : null,
+    containerName: container,
+    kind,
+    reason,
+    data: null,
+  };
+}
+
+const scenarios: Record<string, DashboardData> = {
+  'empty server': data({ driverVersion: null, cudaVersion: null, viewer: { name: 'alice', admin: false } }),
+  'full with queue': data({
+    gpus: [0, 1, 2].map((i) =>
+      whole(gpu(i, { utilizationPct: 80 + i, memoryUsedMiB: 30522 + i }), {
+        state: i === 2 ? 'held' : 'allocated',
+        holder: held(['alice', 'bob', 'carol'][i] as string, `proj-${i}`),
+        holdUntil: i === 2 ? '2025-03-04T10:45:00.000Z' : null,
+      }),
+    ),
+    queue: [
+      entry(4, 'dave', 1),
+      entry(5, 'erin-with-a-rather-long-user-name', 2, {
+        gpu: { count: 2, profile: '1g.10gb', wholeGpu: false },
+        note: 'waiting for 2 slots of 1g.10gb on one GPU, a long explanation',
+      }),
+      entry(6, 'frank', 3, { estimatedServeAt: null }),
+    ],
+    usage: [
+      {
+        user: 'alice',
+        uid: 1001,
+        group: 'students',
+        slots: 1,
+        maxSlots: 2,
+        gpuEquivalents: 1,
+        maxGpuEquivalents: null,
+        containers: 1,
+        maxContainers: 3,
+        queued: 0,
+      },
+      {
+        user: 'bob',
+        uid: 1002,
+        group: 'researchers',
+        slots: 1,
+        maxSlots: 4,
+        gpuEquivalents: 1,
+        maxGpuEquivalents: 2.5,
+        containers: 2,
+        maxContainers: 3,
+        queued: 0,
+      },
+      {
+        user: 'dave',
+        uid: 1004,
+        group: 'students',
+        slots: 0,
+        maxSlots: 2,
+        gpuEquivalents: 0,
+        maxGpuEquivalents: null,
+        containers: 0,
+        maxContainers: 3,
+        queued: 1,
+      },
+    ],
+    events: [
+      event(1, 'queue.joined', 'dave', 'waiting for a whole GPU'),
+      event(
+        2,
+        'container.stopped',
+        'ds01d',
+        'idle for 20m: GPU 0% (idle below 5%), CPU 0.1% (idle below 2%); the GPU is held for 30m',
+        'proj-2',
+      ),
+      event(
+        3,
+        'allocation.force_released',
+        'root',
+        'released by admin root: stuck process, the container keeps running but no longer holds this slot',
+        'proj-9',
+      ),
+    ],
+  }),
+  'MIG mixed': data({
+    viewer: { name: 'bob', admin: false },
+    gpus: [
+      gpu(0, {
+        migEnabled: true,
+        utilizationPct: null,
+        memoryUsedMiB: 2087,
+        slots: [
+          slot('MIG-a84bba07-931d-5b92-9306-a0799dc6ebd7', {
+            profile: '3g.40gb',
+            gi: 2,
+            memoryMiB: 40192,
+            gpuEquivalents: 0.429,
+            state: 'allocated',
+            holder: { label: 'taken', user: null, container: null, reserved: false },
+          }),
+          slot('MIG-18b8c764-d1c0-5acb-8dea-13519a60a077', {
+            profile: '2g.20gb',
+            gi: 3,
+            memoryMiB: 19968,
+            gpuEquivalents: 0.286,
+            state: 'allocated',
+            holder: { label: 'yours', user: 'bob', container: 'thesis', reserved: false },
+          }),
+          slot('MIG-bbd14288-0e84-527a-aeec-12975fd55911', {
+            gi: 9,
+            state: 'drained',
+            drainReason: 'ECC errors, replacing Friday',
+          }),
+          slot('MIG-ea2cbd39-0b65-56a4-b2ba-d821df997d52', { gi: 10 }),
+        ],
+      }),
+      gpu(1, { migEnabled: true, utilizationPct: null, memoryUsedMiB: 0, slots: [] }),
+      whole(gpu(2, { utilizationPct: 87, memoryUsedMiB: 30522 }), {
+        state: 'allocated',
+        holder: { label: 'yours', user: 'bob', container: 'train', reserved: true },
+      }),
+    ],
+    queue: [entry(9, 'bob', 2, { gpu: { count: 1, profile: '3g.40gb', wholeGpu: false } })],
+    usage: [
+      {
+        user: 'bob',
+        uid: 1002,
+        group: 'researchers',
+        slots: 2,
+        maxSlots: 4,
+        gpuEquivalents: 1.286,
+        maxGpuEquivalents: null,
+        containers: 2,
+        maxContainers: 3,
+        queued: 1,
+      },
+    ],
+  }),
+  'GPU missing': data({
+    probeError:
+      'nvidia-smi -L: exit 9: NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver',
+    gpus: [
+      whole(gpu(0)),
+      whole(
+        gpu(3, {
+          present: false,
+          memoryMiB: null,
+          memoryUsedMiB: null,
+          utilizationPct: null,
+          temperatureC: null,
+        }),
+        {
+          state: 'missing',
+          holder: held('carol', 'llm'),
+        },
+      ),
+    ],
+    usage: [
+      {
+        user: 'carol',
+        uid: 1003,
+        group: 'students',
+        slots: 1,
+        maxSlots: 2,
+        gpuEquivalents: 1,
+        maxGpuEquivalents: null,
+        containers: 1,
+        maxContainers: 3,
+        queued: 0,
+      },
+    ],
+  }),
+};
+
+describe('renderDashboard', () => {
+  for (const [name, d] of Object.entries(scenarios)) {
+    for (const width of [80, 160]) {
+      it(`${name} at ${width} columns`, () => {
+        const lines = renderDashboard(d, { width, color: false, timeZone: 'UTC' });
+        for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(width);
+        expect(lines.join('\n')).not.toMatch(/\x1b/);
+        expect(`\n${lines.join('\n')}\n`).toMatchSnapshot();
+      });
+    }
+  }
+
+  it('colours states only when asked, and coloured lines still fit', () => {
+    const d = scenarios['MIG mixed'] as DashboardData;
+    const lines = renderDashboard(d, { width: 80, color: true, timeZone: 'UTC' });
+    expect(lines.join('\n')).toMatch(/\x1b\[/);
+    for (const l of lines) expect(visibleLength(l)).toBeLessThanOrEqual(80);
+    const plain = renderDashboard(d, { width: 80, color: false, timeZone: 'UTC' });
+    expect(lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))).toEqual(plain);
+  });
+
+  it('never goes below 80 columns and fits odd widths', () => {
+    const d = scenarios['full with queue'] as DashboardData;
+    expect(renderDashboard(d, { width: 40, color: false })).toEqual(
+      renderDashboard(d, { width: 80, color: false }),
+    );
+    for (const width of [81, 99, 119, 140, 213]) {
+      for (const l of renderDashboard(d, { width, color: false }))
+        expect(l.length).toBeLessThanOrEqual(width);
+    }
+  });
+
+  it('clip marks a cut', () => {
+    expect(clip('abcdef', 4)).toBe('abc…');
+    expect(clip('abc', 4)).toBe('abc');
+  });
+});

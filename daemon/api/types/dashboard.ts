@@ -1,0 +1,78 @@
+// Wire types for GET /v1/dashboard: one consistent snapshot for `ds01-dashboard` (and its --json).
+
+import type { AuditEvent } from './events.js';
+import type { QueueEntryView } from './gpus.js';
+
+/** What a slot is doing now. `held`: its container stopped and keeps it until `holdUntil`. */
+export type DashboardSlotState = 'free' | 'allocated' | 'held' | 'drained' | 'missing';
+
+export interface DashboardSlot {
+  uuid: string;
+  kind: 'full' | 'mig';
+  profile: string | null;
+  /** MIG GPU instance id (DCGM's GPU_I_ID); null for a whole GPU. */
+  gi: number | null;
+  memoryMiB: number | null;
+  gpuEquivalents: number;
+  state: DashboardSlotState;
+  /** Admins and the holder: user and container; everyone else sees `taken`. */
+  holder: { label: string; user: string | null; container: string | null; reserved: boolean } | null;
+  holdUntil: string | null;
+  drainReason: string | null;
+}
+
+export interface DashboardGpu {
+  index: number;
+  uuid: string;
+  name: string;
+  /** false: a GPU ds01 knew that nvidia-smi no longer reports. */
+  present: boolean;
+  migEnabled: boolean;
+  memoryMiB: number | null;
+  memoryUsedMiB: number | null;
+  /** null under MIG (nvidia-smi reports none) or when unknown. */
+  utilizationPct: number | null;
+  temperatureC: number | null;
+  slots: DashboardSlot[];
+}
+
+export interface DashboardUsage {
+  user: string;
+  uid: number;
+  group: string;
+  slots: number;
+  maxSlots: number | null;
+  gpuEquivalents: number;
+  maxGpuEquivalents: number | null;
+  containers: number;
+  maxContainers: number | null;
+  queued: number;
+}
+
+export interface DashboardSummary {
+  gpus: number;
+  slots: number;
+  free: number;
+  allocated: number;
+  held: number;
+  drained: number;
+  missing: number;
+  /** Waiting entries of everyone (the list below shows only yours unless you are an admin). */
+  queueLength: number;
+}
+
+export interface DashboardData {
+  at: string;
+  host: string;
+  version: string;
+  viewer: { name: string; admin: boolean };
+  driverVersion: string | null;
+  cudaVersion: string | null;
+  lastProbeAt: string | null;
+  probeError: string | null;
+  summary: DashboardSummary;
+  gpus: DashboardGpu[];
+  queue: QueueEntryView[];
+  usage: DashboardUsage[];
+  events: AuditEvent[];
+}
