@@ -8,3 +8,4 @@ export * from './system.js';
 export const API_PREFIX = '/v1';
 export * from './limits.js';
 export * from './shell-frames.js';
+export * from './dashboard.js';
