@@ -9,6 +9,7 @@ import { adminRoutes } from './api/routes/admin.js';
 import { containerReadRoutes } from './api/routes/containers.js';
 import { eventRoutes } from './api/routes/events.js';
 import { gpuRoutes } from './api/routes/gpus.js';
+import { imageRoutes } from './api/routes/images.js';
 import { limitsRoutes } from './api/routes/limits.js';
 import { queueRoutes } from './api/routes/queue.js';
 import { systemRoutes } from './api/routes/system.js';
@@ -18,6 +19,7 @@ import { systemClock } from './clock.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
 import { DockerSync } from './docker/sync.js';
 import { createNssLookup } from './identity/nss.js';
+import { buildLimitsFromEnv } from './images/build.js';
 import { createLogger } from './log.js';
 import { sdNotify } from './native/libc.js';
 import { diffEffectiveLimits } from './policy/resolve.js';
@@ -28,6 +30,7 @@ import { GpuInventoryService } from './services/gpu-inventory.js';
 import { GpuLeases } from './services/gpu-leases.js';
 import { GpuQueue } from './services/gpu-queue.js';
 import { GpuRefreshSchedule } from './services/gpu-refresh.js';
+import { ImageService } from './services/images.js';
 import { LimitsService } from './services/limits.js';
 import { PolicyService } from './services/policy.js';
 import { databasePath, loadSettings, type Settings } from './settings.js';
@@ -80,6 +83,23 @@ export async function startDaemon(settings: Settings) {
   const events = new EventsService(store.events, accounts, clock.now);
   const containers = new ContainerQueries(store);
   const limits = new LimitsService(store, policy, accounts, clock);
+  const buildLimits = buildLimitsFromEnv(process.env);
+  const images = new ImageService(
+    docker.docker,
+    () => policy.current(),
+    buildLimits,
+    clock,
+    (caller, kind, subjectUid, reason, data) =>
+      store.events.append({
+        ts: clock.now(),
+        actorUid: caller.uid,
+        actorName: caller.name,
+        subjectUid,
+        kind,
+        reason,
+        data,
+      }),
+  );
   const startedAt = clock.now();
 
   const audit = (
@@ -149,6 +169,7 @@ export async function startDaemon(settings: Settings) {
     ...eventRoutes(events),
     ...containerReadRoutes(containers),
     ...limitsRoutes(limits),
+    ...imageRoutes(images, buildLimits.maxContextBytes),
     ...gpuRoutes(gpuAdmin),
     ...queueRoutes(queue),
     ...adminRoutes(policy, (who, ok, message) =>

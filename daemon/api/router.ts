@@ -1,6 +1,7 @@
 // A route table: method + path pattern → handler. Handlers get the caller (from the kernel), path
 // params, query and a validated body; they return data or throw a Ds01Error. They never touch sockets.
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 
 export interface Caller {
@@ -21,6 +22,8 @@ export interface RequestContext<B = unknown> {
   /** Aborted when the client goes away: streams and long waits must stop. */
   signal: AbortSignal;
   req: IncomingMessage;
+  /** The request body as a stream, for `raw` routes only; it errors PAYLOAD_TOO_LARGE past the limit. */
+  raw?: Readable;
 }
 
 /** What a handler returns: JSON, an NDJSON stream, or a raw upgrade handled elsewhere. */
@@ -33,6 +36,8 @@ export interface Route<S extends z.ZodType = z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string; // e.g. /v1/containers/:ref
   body?: S;
+  /** Take the body as a stream (uploads) instead of JSON; the server enforces `maxBytes` as it flows. */
+  raw?: { maxBytes: number };
   admin?: boolean;
   handler: (ctx: RequestContext<z.infer<S>>) => Promise<Reply> | Reply;
 }

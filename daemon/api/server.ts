@@ -3,6 +3,7 @@
 import { chmodSync, chownSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
+import { type Readable, Transform } from 'node:stream';
 import { ZodError } from 'zod';
 import { Ds01Error } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -166,7 +167,15 @@ export class ApiServer {
         );
       }
       let body: unknown;
-      const raw = await readBody(req);
+      let rawStream: Readable | undefined;
+      if (route.raw) {
+        // An upload may be refused before it is read to its end: the connection closes after the answer.
+        res.setHeader('Connection', 'close');
+        if (Number(req.headers['content-length'] ?? 0) > route.raw.maxBytes)
+          throw new Ds01Error('PAYLOAD_TOO_LARGE', `request body over ${route.raw.maxBytes} bytes`);
+        rawStream = limitedBody(req, route.raw.maxBytes);
+      }
+      const raw = route.raw ? Buffer.alloc(0) : await readBody(req);
       if (route.body) {
         let parsed: unknown = {};
         if (raw.length) {
@@ -194,6 +203,7 @@ export class ApiServer {
         body,
         signal: abort.signal,
         req,
+        ...(rawStream ? { raw: rawStream } : {}),
       });
       await this.send(res, reply, abort.signal);
     } catch (err) {
@@ -286,6 +296,21 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The request body as a stream that errors PAYLOAD_TOO_LARGE once more than `max` bytes came in. */
+export function limitedBody(req: IncomingMessage, max: number): Readable {
+  const tooLarge = () => new Ds01Error('PAYLOAD_TOO_LARGE', `request body over ${max} bytes`);
+  let size = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      done(size > max ? tooLarge() : null, size > max ? undefined : chunk);
+    },
+  });
+  req.on('error', (err) => out.destroy(err));
+  req.on('aborted', () => out.destroy(new Ds01Error('BAD_REQUEST', 'the client stopped sending')));
+  return req.pipe(out);
 }
 
 /** A socket file left by a crashed daemon is removed; a live daemon on it is not stolen from. */

@@ -3,6 +3,7 @@ export * from './containers.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './gpus.js';
+export * from './images.js';
 export * from './system.js';
 
 export const API_PREFIX = '/v1';

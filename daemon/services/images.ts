@@ -1,0 +1,164 @@
+// Users' images: build (through runBuild), list and delete, each user on their own `ds01-<uid>/…`
+// images only (admins: all). Ownership is the repository prefix AND the ds01.owner.uid label; an image
+// where they disagree belongs to nobody here.
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import type { Caller } from '../api/router.js';
+import type {
+  BaseImage,
+  BuildEvent,
+  ImageContainerUse,
+  ImageDeleteResult,
+  ImageSummary,
+} from '../api/types/images.js';
+import type { Clock } from '../clock.js';
+import { statusCode } from '../docker/client.js';
+import { LABELS } from '../docker/labels.js';
+import { Ds01Error, notFound } from '../errors.js';
+import { type BuildLimits, type BuildOutcome, runBuild } from '../images/build.js';
+import { IMAGE_LABELS, imageRepo, parseOwnedRef, parseUserImageArg } from '../images/naming.js';
+import type { Policy } from '../policy/types.js';
+import { denyNotOwner } from './visibility.js';
+
+export type ImageAudit = (
+  caller: Caller,
+  kind: string,
+  subjectUid: number,
+  reason: string,
+  data: Record<string, unknown>,
+) => void;
+
+export class ImageService {
+  constructor(
+    private readonly docker: Docker,
+    private readonly policy: () => Policy,
+    private readonly limits: BuildLimits,
+    private readonly clock: Clock,
+    private readonly audit: ImageAudit,
+  ) {}
+
+  bases(): BaseImage[] {
+    return this.policy().images.map((i) => ({ ...i }));
+  }
+
+  build(
+    caller: Caller,
+    q: { name: string; tag: string; noCache: boolean },
+    context: Readable,
+    signal: AbortSignal,
+  ): AsyncIterable<BuildEvent> {
+    const onEnd = (o: BuildOutcome) =>
+      o.ok
+        ? this.audit(caller, 'image.built', caller.uid, `built ${o.ref}`, { ref: o.ref, id: o.id })
+        : this.audit(caller, 'image.build_failed', caller.uid, o.message, {
+            ref: `${imageRepo(caller.uid, q.name)}:${q.tag}`,
+            code: o.code,
+          });
+    return runBuild(this.docker, { caller, ...q, context, signal }, this.limits, this.clock, onEnd);
+  }
+
+  async list(caller: Caller, opts: { all?: boolean } = {}): Promise<ImageSummary[]> {
+    const everyone = caller.admin && opts.all;
+    const label = everyone ? IMAGE_LABELS.ownerUid : `${IMAGE_LABELS.ownerUid}=${caller.uid}`;
+    const [images, uses] = await Promise.all([
+      this.docker.listImages({ filters: { label: [label] } }),
+      this.containersByImage(),
+    ]);
+    const out: ImageSummary[] = [];
+    for (const img of images) {
+      const labels = img.Labels ?? {};
+      const ownerUid = Number(labels[IMAGE_LABELS.ownerUid]);
+      for (const ref of img.RepoTags ?? []) {
+        const owned = parseOwnedRef(ref);
+        if (!owned || owned.uid !== ownerUid) continue;
+        out.push({
+          ref,
+          name: owned.name,
+          tag: owned.tag,
+          owner: labels[IMAGE_LABELS.ownerName] ?? String(ownerUid),
+          ownerUid,
+          id: img.Id,
+          sizeBytes: img.Size,
+          createdAt: new Date(img.Created * 1000).toISOString(),
+          // Admins see every container on it; a user sees their own.
+          containers: (uses.get(img.Id) ?? []).filter((c) => caller.admin || c.ownerUid === caller.uid),
+        });
+      }
+    }
+    return out.sort((a, b) => a.ownerUid - b.ownerUid || a.ref.localeCompare(b.ref));
+  }
+
+  /**
+   * Delete `name[:tag]` of the caller (or, for an admin, of `ownerUid`). An image that containers use is
+   * refused unless `force`; with force the answer lists what it breaks.
+   */
+  async remove(
+    caller: Caller,
+    arg: string,
+    opts: { force?: boolean; ownerUid?: number } = {},
+  ): Promise<ImageDeleteResult> {
+    const parsed = parseUserImageArg(arg);
+    if ('error' in parsed) throw new Ds01Error('VALIDATION_FAILED', parsed.error, 'see `image-list`');
+    const ownerUid = opts.ownerUid ?? caller.uid;
+    const ref = `${imageRepo(ownerUid, parsed.name)}:${parsed.tag}`;
+    if (ownerUid !== caller.uid && !caller.admin) throw denyNotOwner(`image ${ref}`);
+    const info = await this.docker
+      .getImage(ref)
+      .inspect()
+      .catch((err) => {
+        if (statusCode(err) === 404) return null;
+        throw err;
+      });
+    if (!info || info.Config?.Labels?.[IMAGE_LABELS.ownerUid] !== String(ownerUid))
+      throw notFound(`image ${parsed.name}:${parsed.tag}`, 'see `image-list` for your images');
+    const users = (await this.containersByImage()).get(info.Id) ?? [];
+    if (users.length && !opts.force) {
+      throw new Ds01Error(
+        'CONFLICT',
+        `image ${parsed.name}:${parsed.tag} is used by ${users.length} container(s): ${users.map((u) => u.name).join(', ')}`,
+        'remove those containers first (`container-retire NAME`), or add --force: they keep running but cannot be recreated from this image',
+        { containers: users },
+      );
+    }
+    try {
+      await this.docker.getImage(ref).remove({ force: Boolean(opts.force), noprune: false });
+    } catch (err) {
+      if (statusCode(err) === 409)
+        throw new Ds01Error(
+          'CONFLICT',
+          `Docker refused to delete ${ref}: ${(err as { json?: { message?: string } }).json?.message ?? (err as Error).message}`,
+          'add --force, or remove the containers using it first',
+        );
+      if (statusCode(err) !== 404) throw err;
+    }
+    this.audit(
+      caller,
+      'image.deleted',
+      ownerUid,
+      `deleted ${ref}${users.length ? ' (forced while in use)' : ''}`,
+      {
+        ref,
+        id: info.Id,
+        broken: users.map((u) => u.name),
+      },
+    );
+    return { ref, deleted: true, broken: users };
+  }
+
+  /** Every container (any state) by the image id it runs. */
+  private async containersByImage(): Promise<Map<string, ImageContainerUse[]>> {
+    const list = await this.docker.listContainers({ all: true });
+    const by = new Map<string, ImageContainerUse[]>();
+    for (const c of list) {
+      const uid = c.Labels?.[LABELS.ownerUid];
+      const use: ImageContainerUse = {
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        state: c.State,
+        ownerUid: uid && /^\d+$/.test(uid) ? Number(uid) : null,
+      };
+      by.set(c.ImageID, [...(by.get(c.ImageID) ?? []), use]);
+    }
+    return by;
+  }
+}
