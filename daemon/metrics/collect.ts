@@ -1,0 +1,221 @@
+// ds01's metric families from one snapshot of state (pure). GPU/MIG series carry DCGM exporter labels
+// (gpu, UUID = the parent GPU, device, modelName, GPU_I_PROFILE, GPU_I_ID — the last two only on MIG
+// slots, as DCGM does) so `DCGM_FI_… * on(UUID, GPU_I_ID) group_left(user) ds01_slot_holder` joins.
+import type { DashboardSlotState } from '../api/types/dashboard.js';
+import { SLOT_STATES, slotDisplayState } from '../dashboard/slot-state.js';
+import type { MetricFamily, MetricSample } from './exposition.js';
+
+export interface MetricsSlot {
+  uuid: string;
+  parentUuid: string;
+  gpuIndex: number;
+  gpuName: string;
+  kind: 'full' | 'mig';
+  profile: string | null;
+  gi: number | null;
+  gpuEquivalents: number;
+  state: 'available' | 'drained' | 'missing';
+}
+
+export interface MetricsClaim {
+  slotUuid: string;
+  user: string;
+  state: 'active' | 'held' | 'reserved';
+}
+
+export interface CounterRow<K extends string> {
+  labels: Record<K, string>;
+  value: number;
+}
+
+export interface MetricsInput {
+  version: string;
+  now: number;
+  slots: readonly MetricsSlot[];
+  claims: readonly MetricsClaim[];
+  queueWaiting: readonly { enqueuedAt: number }[];
+  queueServed: { count: number; waitSecondsSum: number };
+  apiRequests: readonly CounterRow<'method' | 'route' | 'status'>[];
+  sweepActions: readonly CounterRow<'kind'>[];
+  policy: { reloads: number; reloadFailures: number; lastReloadOk: boolean };
+}
+
+export function dcgmLabels(s: MetricsSlot): Record<string, string> {
+  const base: Record<string, string> = {
+    gpu: String(s.gpuIndex),
+    UUID: s.parentUuid,
+    device: `nvidia${s.gpuIndex}`,
+    modelName: s.gpuName,
+  };
+  if (s.kind === 'mig') {
+    base.GPU_I_PROFILE = s.profile ?? '';
+    base.GPU_I_ID = s.gi === null ? '' : String(s.gi);
+  }
+  return base;
+}
+
+const profileOf = (s: MetricsSlot) => (s.kind === 'full' ? 'full' : (s.profile ?? 'unknown'));
+
+/** What each slot is doing, by the same rule as the dashboard. */
+export function slotStates(slots: readonly MetricsSlot[], claims: readonly MetricsClaim[]) {
+  const bySlot = new Map(claims.map((c) => [c.slotUuid, c]));
+  return slots.map((s) => ({
+    slot: s,
+    claim: bySlot.get(s.uuid),
+    state: slotDisplayState(s.state, bySlot.get(s.uuid)?.state),
+  }));
+}
+
+export function collectMetrics(i: MetricsInput): MetricFamily[] {
+  const states = slotStates(i.slots, i.claims);
+  const byProfile = new Map<string, Record<DashboardSlotState, number>>();
+  for (const { slot, state } of states) {
+    const p = profileOf(slot);
+    const counts = byProfile.get(p) ?? { free: 0, allocated: 0, held: 0, drained: 0, missing: 0 };
+    counts[state]++;
+    byProfile.set(p, counts);
+  }
+  const slotSamples: MetricSample[] = [];
+  for (const [profile, counts] of [...byProfile].sort(([a], [b]) => a.localeCompare(b)))
+    for (const state of SLOT_STATES) slotSamples.push({ labels: { state, profile }, value: counts[state] });
+
+  const allocs = new Map<string, number>();
+  const equivalents = new Map<string, number>();
+  for (const { slot, claim } of states) {
+    if (!claim) continue;
+    const k = `${claim.user}\u0000${claim.state}`;
+    allocs.set(k, (allocs.get(k) ?? 0) + 1);
+    equivalents.set(claim.user, (equivalents.get(claim.user) ?? 0) + slot.gpuEquivalents);
+  }
+  const oldest = i.queueWaiting.reduce((m, q) => Math.min(m, q.enqueuedAt), Number.POSITIVE_INFINITY);
+  const counter = <K extends string>(rows: readonly CounterRow<K>[]) =>
+    rows.map((r) => ({ labels: r.labels, value: r.value }));
+
+  return [
+    {
+      name: 'ds01_info',
+      help: 'ds01 daemon version',
+      type: 'gauge',
+      samples: [{ labels: { version: i.version }, value: 1 }],
+    },
+    {
+      name: 'ds01_slots',
+      help: 'GPU slots (whole GPUs and MIG devices) by state (free|allocated|held|drained|missing) and profile (MIG profile or full)',
+      type: 'gauge',
+      samples: slotSamples,
+    },
+    {
+      name: 'ds01_slot_state',
+      help: 'One series per slot, 1 for its current state; DCGM exporter labels, slot = the slot UUID',
+      type: 'gauge',
+      samples: states.map(({ slot, state }) => ({
+        labels: { ...dcgmLabels(slot), slot: slot.uuid, state },
+        value: 1,
+      })),
+    },
+    {
+      name: 'ds01_slot_gpu_equivalents',
+      help: 'Weight of each slot in GPU-equivalents (compute slices / slices of the whole GPU)',
+      type: 'gauge',
+      samples: states.map(({ slot }) => ({
+        labels: { ...dcgmLabels(slot), slot: slot.uuid },
+        value: slot.gpuEquivalents,
+      })),
+    },
+    {
+      name: 'ds01_slot_holder',
+      help: 'Who holds each allocated slot (1 per held slot); join to DCGM series on UUID and GPU_I_ID',
+      type: 'gauge',
+      samples: states
+        .filter((s) => s.claim)
+        .map(({ slot, claim }) => ({
+          labels: {
+            ...dcgmLabels(slot),
+            slot: slot.uuid,
+            user: claim?.user ?? '',
+            state: claim?.state ?? '',
+          },
+          value: 1,
+        })),
+    },
+    {
+      name: 'ds01_allocations',
+      help: 'Live GPU allocations by user and state (active|held|reserved)',
+      type: 'gauge',
+      samples: [...allocs]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => {
+          const [user = '', state = ''] = k.split('\u0000');
+          return { labels: { user, state }, value: v };
+        }),
+    },
+    {
+      name: 'ds01_allocated_gpu_equivalents',
+      help: 'GPU-equivalents each user holds now',
+      type: 'gauge',
+      samples: [...equivalents]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([user, v]) => ({ labels: { user }, value: Math.round(v * 1000) / 1000 })),
+    },
+    {
+      name: 'ds01_queue_length',
+      help: 'Deploys waiting for a GPU',
+      type: 'gauge',
+      samples: [{ value: i.queueWaiting.length }],
+    },
+    {
+      name: 'ds01_queue_oldest_wait_seconds',
+      help: 'How long the longest-waiting queue entry has waited (0 when the queue is empty)',
+      type: 'gauge',
+      samples: [{ value: Number.isFinite(oldest) ? Math.max(0, (i.now - oldest) / 1000) : 0 }],
+    },
+    {
+      name: 'ds01_queue_served_total',
+      help: 'Queue entries served (deployed when a GPU freed)',
+      type: 'counter',
+      samples: [{ value: i.queueServed.count }],
+    },
+    {
+      name: 'ds01_queue_served_wait_seconds_total',
+      help: 'Total time served entries waited; divide by ds01_queue_served_total for the mean wait',
+      type: 'counter',
+      samples: [{ value: i.queueServed.waitSecondsSum }],
+    },
+    {
+      name: 'ds01_sweep_actions_total',
+      help: 'Automatic lifecycle and GPU actions by event kind (warnings, stops, removals, releases) since the database was created',
+      type: 'counter',
+      samples: counter(i.sweepActions),
+    },
+    {
+      name: 'ds01_api_requests_total',
+      help: 'API requests on the socket by method, route pattern and HTTP status, since the daemon started',
+      type: 'counter',
+      samples: counter(i.apiRequests),
+    },
+    {
+      name: 'ds01_api_errors_total',
+      help: 'API requests answered with an error status (>= 400), since the daemon started',
+      type: 'counter',
+      samples: counter(i.apiRequests.filter((r) => Number(r.labels.status) >= 400)),
+    },
+    {
+      name: 'ds01_policy_reloads_total',
+      help: 'Policy reloads that took effect, since the daemon started',
+      type: 'counter',
+      samples: [{ value: i.policy.reloads }],
+    },
+    {
+      name: 'ds01_policy_reload_failures_total',
+      help: 'Policy edits rejected (the last good policy stayed), since the daemon started',
+      type: 'counter',
+      samples: [{ value: i.policy.reloadFailures }],
+    },
+    {
+      name: 'ds01_policy_last_reload_ok',
+      help: '1 when the policy file on disk is the one in force, 0 when the last edit was rejected',
+      type: 'gauge',
+      samples: [{ value: i.policy.lastReloadOk ? 1 : 0 }],
+    },
+  ];
+}
