@@ -4,12 +4,14 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../daemon/version.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { addGpuCommands } from './gpu-cli.js';
+import { addLifecycleCommands, showsNoticesFirst } from './lifecycle-cli.js';
 import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
 import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
 import { runContainerList } from './user/container-list.js';
 import { runEvents } from './user/events.js';
+import { showPendingNotices } from './user/notices.js';
 import { runStatus } from './user/status.js';
 import { runWhoami } from './user/whoami.js';
 
@@ -20,6 +22,8 @@ export const ALIASES: Record<string, string[]> = {
   'check-limits': ['limits'],
   'gpu-queue': ['queue'],
   'gpu-avail': ['gpu', 'avail'],
+  'container-why': ['container', 'why'],
+  'container-extend': ['container', 'extend'],
 };
 
 export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?: AbortSignal): Command {
@@ -88,6 +92,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .description('reload the policy now (the daemon also watches the file)')
     .action(act(() => runConfigReload(ctx)));
   addGpuCommands(program, ctx, act);
+  addLifecycleCommands(program, ctx, act);
   return program;
 }
 
@@ -105,6 +110,8 @@ export async function runCli(argv: string[], ctx: Ctx = defaultCtx(), signal?: A
   const first = argv[0];
   const expanded = first !== undefined && ALIASES[first] ? [...ALIASES[first], ...argv.slice(1)] : argv;
   try {
+    // Unread lifecycle warnings first, on stderr (one quick request; silent when it fails).
+    if (showsNoticesFirst(expanded)) await showPendingNotices(ctx);
     await program.parseAsync(expanded, { from: 'user' });
     return code;
   } catch (err) {

@@ -8,5 +8,6 @@ export * from './system.js';
 
 export const API_PREFIX = '/v1';
 export * from './limits.js';
+export * from './lifecycle.js';
 export * from './shell-frames.js';
 export * from './dashboard.js';

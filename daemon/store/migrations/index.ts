@@ -1,5 +1,6 @@
 // Numbered migrations, tracked by PRAGMA user_version. Append only: never edit a shipped migration.
 import { m001Initial } from './001-initial.js';
+import { m002Lifecycle } from './002-lifecycle.js';
 
 export interface Migration {
   version: number;
@@ -7,6 +8,6 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Initial];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Lifecycle];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,0 +1,52 @@
+import type { Notice } from '../../daemon/api/types/index.js';
+import type { Ctx } from '../lib/context.js';
+import { listNotices } from '../lib/lifecycle.js';
+import { paint, printJson } from '../lib/output.js';
+
+const line = (n: Notice) => `${n.ts.replace('T', ' ').slice(0, 16)}  ${n.message}\n`;
+
+/**
+ * `ds01 notices`: warnings and automatic actions about your containers. `--login` is for the profile.d
+ * snippet: unread ones only, marked shown, quick, and silent on any error (a login must never fail on ds01).
+ */
+export async function runNotices(
+  ctx: Ctx,
+  o: { login?: boolean; all?: boolean; json?: boolean },
+): Promise<number> {
+  if (o.login) {
+    try {
+      const notices = await listNotices(ctx.client, { mark: true }, 2000);
+      if (notices.length) {
+        const p = paint(ctx.io);
+        ctx.io.out(`${p.bold(p.yellow('ds01 notices:'))}\n`);
+        for (const n of notices) ctx.io.out(`  ${line(n)}`);
+      }
+    } catch {
+      // daemon down or slow: say nothing at login
+    }
+    return 0;
+  }
+  const notices = await listNotices(ctx.client, { all: o.all, mark: true });
+  if (o.json) {
+    printJson(ctx.io, notices);
+    return 0;
+  }
+  if (!notices.length) {
+    ctx.io.err(
+      o.all ? 'no notices in the last 7 days\n' : 'no unread notices (--all shows the last 7 days)\n',
+    );
+    return 0;
+  }
+  for (const n of notices) ctx.io.out(line(n));
+  return 0;
+}
+
+/** Before another command: unread notices on stderr, once (one quick request; any failure is silent). */
+export async function showPendingNotices(ctx: Ctx): Promise<void> {
+  try {
+    const notices = await listNotices(ctx.client, { mark: true }, 1500);
+    for (const n of notices) ctx.io.err(`${paint(ctx.io).yellow('notice:')} ${n.message}\n`);
+  } catch {
+    // never let a notice get in the way of the command itself
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import type { LifecycleService } from '../../services/lifecycle.js';
+import { type Route, route } from '../router.js';
+
+const flag = z.enum(['0', '1', 'true', 'false']).optional();
+const on = (v: string | undefined) => v === '1' || v === 'true';
+const extendBody = z.object({ duration: z.string().max(32).optional() }).strict();
+const sweepBody = z.object({ dryRun: z.boolean().default(false) }).strict();
+
+export function lifecycleRoutes(svc: LifecycleService): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/containers/:ref/why',
+      handler: async ({ caller, params }) => ({ json: await svc.why(caller, params.ref as string) }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/containers/:ref/extend',
+      body: extendBody,
+      handler: async ({ caller, params, body }) => ({
+        json: await svc.extend(caller, params.ref as string, body.duration),
+      }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/notices',
+      handler: ({ caller, query }) => {
+        const q = z.object({ all: flag, mark: flag }).strict().parse(Object.fromEntries(query));
+        return { json: svc.notices(caller, { all: on(q.all), mark: on(q.mark) }) };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/admin/sweep',
+      admin: true,
+      body: sweepBody,
+      handler: async ({ body }) => ({ json: await svc.sweep({ dryRun: body.dryRun }) }),
+    }),
+  ];
+}

@@ -1,0 +1,165 @@
+// The lifecycle as the API sees it: container-why, container-extend, a user's notices, and an admin's
+// sweep (dry run or real). The engine (daemon/lifecycle/engine.ts) does the deciding and acting.
+import type { Caller } from '../api/router.js';
+import type { ContainerWhy, ExtendResult, Notice, SweepReport } from '../api/types/lifecycle.js';
+import type { Clock } from '../clock.js';
+import { badRequest, Ds01Error } from '../errors.js';
+import { decide } from '../lifecycle/decide.js';
+import type { LifecycleEngine, SweepResult } from '../lifecycle/engine.js';
+import { deadlineInfo, explainDecision } from '../lifecycle/explain.js';
+import { humanDuration } from '../lifecycle/words.js';
+import { parseDuration, type UnitError } from '../policy/units.js';
+import type { Store } from '../store/index.js';
+import type { ContainerQueries } from './containers-read.js';
+
+/** Notices older than this are not shown any more. */
+const NOTICE_MAX_AGE_MS = 7 * 86_400_000;
+
+export class LifecycleService {
+  constructor(
+    private readonly store: Store,
+    private readonly engine: LifecycleEngine,
+    private readonly queries: ContainerQueries,
+    private readonly clock: Clock,
+  ) {}
+
+  async why(caller: Caller, ref: string): Promise<ContainerWhy> {
+    const row = this.queries.resolve(caller, ref);
+    const input = await this.engine.inputFor(row);
+    const now = this.clock.now();
+    return explainDecision(input, decide(input, now), now);
+  }
+
+  async extend(caller: Caller, ref: string, duration?: string): Promise<ExtendResult> {
+    const row = this.queries.resolve(caller, ref);
+    const input = await this.engine.inputFor(row);
+    const l = input.limits.limits;
+    if (l.maxRuntimeMs === null) {
+      throw new Ds01Error(
+        'CONFLICT',
+        `${row.project} has no max runtime; there is nothing to extend`,
+        'it runs until you stop it (idle stops still apply)',
+      );
+    }
+    if (l.extensionMs === null || l.maxExtensions <= 0) {
+      throw new Ds01Error(
+        'QUOTA_EXCEEDED',
+        'your policy allows no runtime extensions',
+        'ask an admin if you need longer runs',
+      );
+    }
+    let ms = l.extensionMs;
+    if (duration !== undefined && duration !== '') {
+      let parsed: number | null;
+      try {
+        parsed = parseDuration(duration, 'h');
+      } catch (err) {
+        throw badRequest(
+          `"${duration}" is not a duration: ${(err as UnitError).message}`,
+          'use e.g. 30m, 2h or 1h30m',
+        );
+      }
+      if (parsed === null || parsed <= 0)
+        throw badRequest('the extension must be longer than 0', 'use e.g. 30m or 2h');
+      if (parsed > l.extensionMs) {
+        throw new Ds01Error(
+          'QUOTA_EXCEEDED',
+          `an extension is at most ${humanDuration(l.extensionMs)} (asked for ${humanDuration(parsed)})`,
+          `run container-extend ${row.project} ${humanDuration(l.extensionMs)}`,
+        );
+      }
+      ms = parsed;
+    }
+    const used = input.container.extensions;
+    const ok = this.store.tx(() => {
+      if (!this.engine.extensions.add(row.id, ms, l.maxExtensions)) return false;
+      this.store.events.append({
+        ts: this.clock.now(),
+        actorUid: caller.uid,
+        actorName: caller.name,
+        subjectUid: row.owner_uid,
+        containerId: row.id,
+        containerName: row.name,
+        kind: 'lifecycle.extended',
+        reason: `max runtime extended by ${humanDuration(ms)} (${used + 1} of ${l.maxExtensions})`,
+        data: { addedSec: ms / 1000, extensions: used + 1 },
+      });
+      return true;
+    });
+    if (!ok) {
+      throw new Ds01Error(
+        'QUOTA_EXCEEDED',
+        `${row.project} has used all ${l.maxExtensions} extension(s) the policy allows`,
+        'save your work; it stops at its max runtime (container-why shows when)',
+      );
+    }
+    const after = this.store.containers.get(row.id) ?? row;
+    const next = await this.engine.inputFor(after);
+    const now = this.clock.now();
+    const d = decide(next, now);
+    // The deadline moved: the engine re-arms its timer at the next sweep; do it now.
+    void this.engine.reconcileOne(row.id).catch(() => undefined);
+    const limitMs = l.maxRuntimeMs + next.container.extensionMs;
+    return {
+      id: row.id,
+      name: row.project,
+      addedSec: ms / 1000,
+      extensions: next.container.extensions,
+      maxExtensions: l.maxExtensions,
+      limitSec: limitMs / 1000,
+      stopsAt:
+        after.state === 'running' && after.started_at !== null
+          ? new Date(after.started_at + limitMs - after.runtime_ms).toISOString()
+          : d.deadline?.kind === 'runtime'
+            ? new Date(d.deadline.at).toISOString()
+            : null,
+    };
+  }
+
+  /** The caller's notices: unread (or all recent), optionally marking the unread ones shown. */
+  notices(caller: Caller, opts: { all: boolean; mark: boolean }): Notice[] {
+    const now = this.clock.now();
+    const rows = this.engine.notices.forUser(caller.uid, {
+      unreadOnly: !opts.all,
+      since: now - NOTICE_MAX_AGE_MS,
+    });
+    if (opts.mark) {
+      const unread = rows.filter((r) => r.shown_at === null).map((r) => r.id);
+      if (unread.length) this.store.tx(() => this.engine.notices.markShown(unread, now));
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      ts: new Date(r.created_at).toISOString(),
+      container: r.container_name?.split('._.')[0] ?? null,
+      kind: r.kind,
+      message: r.message,
+      deadline: r.deadline_at === null ? null : new Date(r.deadline_at).toISOString(),
+      shown: r.shown_at !== null,
+    }));
+  }
+
+  async sweep(opts: { dryRun: boolean }): Promise<SweepReport> {
+    return toReport(await this.engine.sweep({ dryRun: opts.dryRun, sample: !opts.dryRun }), this.clock.now());
+  }
+}
+
+export function toReport(r: SweepResult, now: number): SweepReport {
+  return {
+    dryRun: r.dryRun,
+    startedAt: new Date(r.startedAt).toISOString(),
+    durationMs: r.durationMs,
+    sampled: r.sampled,
+    containers: r.entries.map((e) => ({
+      id: e.id,
+      name: e.project,
+      owner: e.owner,
+      state: e.state,
+      action: e.decision.action,
+      reason: e.decision.reason,
+      deadline: deadlineInfo(e.decision.deadline, now),
+      applied: e.applied,
+      error: e.error,
+    })),
+    errors: r.entries.filter((e) => e.error).length,
+  };
+}
