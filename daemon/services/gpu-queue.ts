@@ -208,16 +208,17 @@ export class GpuQueue {
   /** Waiting entries in serving order (pure ordering over the rows). */
   private orderedWaiting(limitsByUser?: Map<number, Limits>): QueueEntry[] {
     const lastUse = new Map<number, number | null>();
-    const now = this.clock.now();
     const entries = this.store.queue.waiting().map((r) => {
       if (!lastUse.has(r.owner_uid))
-        lastUse.set(r.owner_uid, this.store.allocations.lastUsageAt(r.owner_uid, now));
+        lastUse.set(r.owner_uid, this.store.allocations.lastGrantAt(r.owner_uid));
       const gpu = parseRequest(r).gpu;
       return {
         id: String(r.id),
         ownerUid: r.owner_uid,
-        // The priority in force now (policy may have changed since it joined); the stored one otherwise.
-        priority: limitsByUser?.get(r.owner_uid)?.priority ?? r.priority,
+        // The priority in force now (the policy may have changed since it joined).
+        priority:
+          limitsByUser?.get(r.owner_uid)?.priority ??
+          this.leases.limitsNow(r.owner_uid, r.owner_name).priority,
         enqueuedAt: r.enqueued_at,
         lastGpuUsageAt: lastUse.get(r.owner_uid) ?? null,
         request: {

@@ -124,15 +124,15 @@ export class AllocationsRepo {
     ).map((r) => r.slot_uuid);
   }
 
-  /** When the owner last held a GPU: now if they hold one, else their latest release; null = never. */
-  lastUsageAt(uid: number, now: number): number | null {
+  /**
+   * When the owner was last given a GPU (their latest allocation); null = never. Stable while they wait or
+   * release, so queue order does not flip by milliseconds as other users' containers come and go.
+   */
+  lastGrantAt(uid: number): number | null {
     const r = this.db
-      .prepare(
-        `SELECT coalesce(sum(state IN ('active', 'held')), 0) AS live, max(released_at) AS last
-         FROM allocations WHERE owner_uid = ? AND container_id IS NOT NULL`,
-      )
-      .get(uid) as { live: number; last: number | null };
-    return r.live > 0 ? now : r.last;
+      .prepare('SELECT max(allocated_at) AS last FROM allocations WHERE owner_uid = ?')
+      .get(uid) as { last: number | null };
+    return r.last;
   }
 
   release(id: number, at: number, reason: string): boolean {
