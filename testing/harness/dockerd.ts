@@ -23,6 +23,8 @@ export interface PrivateDockerd {
   host: string;
   socketPath: string;
   root: string;
+  /** The directory on dockerd's PATH holding the stub NVIDIA hook (for `DS01_NVIDIA_HOOK_PATH`). */
+  bin: string;
   pid: number;
   logPath: string;
   stop(): Promise<void>;
@@ -85,7 +87,7 @@ export async function startPrivateDockerd(opts: { timeoutMs?: number } = {}): Pr
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { host: `unix://${socketPath}`, socketPath, root, pid, logPath, stop };
+  return { host: `unix://${socketPath}`, socketPath, root, bin, pid, logPath, stop };
 }
 
 function ping(socketPath: string): Promise<boolean> {

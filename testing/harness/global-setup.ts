@@ -10,6 +10,8 @@ declare module 'vitest' {
     dockerHost: string;
     dockerSocket: string;
     baseImage: string;
+    /** dockerd's stub-hook directory (its PATH head). */
+    dockerBin: string;
   }
 }
 
@@ -22,6 +24,7 @@ export async function setup(project: TestProject) {
   project.provide('dockerHost', dockerd.host);
   project.provide('dockerSocket', dockerd.socketPath);
   project.provide('baseImage', baseImage);
+  project.provide('dockerBin', dockerd.bin);
 }
 
 export async function teardown() {
