@@ -2,6 +2,7 @@
 // entry program maps onto it. Every action returns an exit code; only bin/ds01.ts exits.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../daemon/version.js';
+import { addAdminCommands } from './admin-cli.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { addGpuCommands } from './gpu-cli.js';
 import { addLifecycleCommands, showsNoticesFirst } from './lifecycle-cli.js';
@@ -9,8 +10,11 @@ import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
 import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
+import { UsageError } from './lib/prompts.js';
+import { addContainerCommands, CONTAINER_ALIASES } from './user/container-commands.js';
 import { runContainerList } from './user/container-list.js';
 import { runEvents } from './user/events.js';
+import { addImageCommands, IMAGE_ALIASES } from './user/image-commands.js';
 import { showPendingNotices } from './user/notices.js';
 import { runStatus } from './user/status.js';
 import { runWhoami } from './user/whoami.js';
@@ -19,11 +23,14 @@ import { runWhoami } from './user/whoami.js';
 // Add a line here when a command lands (package.json `bin` already lists every name).
 export const ALIASES: Record<string, string[]> = {
   'container-list': ['container', 'list'],
+  ...CONTAINER_ALIASES,
   'check-limits': ['limits'],
   'gpu-queue': ['queue'],
   'gpu-avail': ['gpu', 'avail'],
   'container-why': ['container', 'why'],
   'container-extend': ['container', 'extend'],
+  'ds01-dashboard': ['dashboard'],
+  ...IMAGE_ALIASES,
 };
 
 export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?: AbortSignal): Command {
@@ -70,6 +77,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .option('--json', 'machine-readable output')
     .option('-a, --all', "admins: everyone's containers")
     .action(act((o: { json?: boolean; all?: boolean }) => runContainerList(ctx, o)));
+  addContainerCommands(container, ctx, act, signal);
 
   program
     .command('limits [user]')
@@ -93,6 +101,8 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .action(act(() => runConfigReload(ctx)));
   addGpuCommands(program, ctx, act);
   addLifecycleCommands(program, ctx, act);
+  addAdminCommands(program, ctx, act, signal);
+  addImageCommands(program, ctx, act, (argv) => runCli(argv, ctx, signal));
   return program;
 }
 
@@ -128,6 +138,10 @@ export function reportError(ctx: Ctx, err: unknown): number {
       err.code === 'commander.help'
     )
       return 0;
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);
     return 2;
   }
   if (err instanceof DaemonUnreachableError) {

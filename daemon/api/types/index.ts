@@ -11,3 +11,6 @@ export * from './limits.js';
 export * from './lifecycle.js';
 export * from './shell-frames.js';
 export * from './dashboard.js';
+export * from './admin.js';
+export * from './doctor.js';
+export * from './usage.js';

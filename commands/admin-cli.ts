@@ -1,0 +1,122 @@
+// `ds01 dashboard` (ds01-dashboard), `ds01 usage`, `ds01 doctor` and the `ds01 admin …` verbs of issue 9.
+// Admin verbs reuse the GPU and policy commands where they exist (drain, release, config check/reload).
+import type { Command } from 'commander';
+import { runConfigCheck, runConfigReload } from './admin/config.js';
+import { runDoctor } from './admin/doctor.js';
+import { runGpuDrain, runGpuRelease } from './admin/gpu.js';
+import {
+  runAdminContainers,
+  runAdminEvents,
+  runAdminRetire,
+  runAdminStop,
+  runAdminUsers,
+} from './admin/ops.js';
+import type { Ctx } from './lib/context.js';
+import { runDashboard } from './user/dashboard.js';
+import type { EventsOpts } from './user/events.js';
+import { runUsage } from './user/usage.js';
+
+type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+type Json = { json?: boolean };
+type Reason = { reason?: string; force?: boolean; timeout?: string; json?: boolean };
+
+const group = (program: Command, name: string, description: string) =>
+  program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+
+export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: AbortSignal): void {
+  program
+    .command('dashboard')
+    .description('every GPU and MIG slot, the queue, usage against quota and recent events on one screen')
+    .option('-w, --watch', 'refresh in place until Ctrl-C')
+    .option('-n, --interval <seconds>', 'seconds between refreshes with --watch', '2')
+    .option('--json', 'the same data as JSON (with --watch: one snapshot per line)')
+    .action(act((o) => runDashboard(ctx, o, signal)));
+  program
+    .command('usage')
+    .description(
+      'GPU-hours allocated and busy, idle waste and queue waits over a period (yours; admins: all)',
+    )
+    .option('--from <when>', 'start: ISO date/time or a duration ago (7d, 12h); default 30d')
+    .option('--to <when>', 'end: ISO date/time, a duration ago, or now (default)')
+    .option('--by <user|group>', 'one row per user (default) or per policy group (admins)')
+    .option('--json', 'machine-readable output')
+    .option('--csv', 'CSV for spreadsheets')
+    .action(act((o) => runUsage(ctx, o)));
+  program
+    .command('doctor')
+    .description(
+      'admins: check Docker, the NVIDIA hook, nvidia-smi, MIG layout, slices, database, socket (exit 1 on a failure)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(act((o: Json) => runDoctor(ctx, o)));
+
+  const admin = group(program, 'admin', 'admin actions');
+  admin
+    .command('containers')
+    .description("every user's containers")
+    .option('--json', 'machine-readable output')
+    .action(act((o: Json) => runAdminContainers(ctx, o)));
+  admin
+    .command('stop <container>')
+    .description("stop anyone's container (id or full name <name>._.<uid>); the owner is told why")
+    .requiredOption('--reason <text>', 'why (the owner sees it; kept in the audit log)')
+    .option('--force', 'kill at once')
+    .option('--timeout <seconds>', 'seconds between SIGTERM and SIGKILL')
+    .option('--json', 'machine-readable output')
+    .action(act((ref: string, o: Reason) => runAdminStop(ctx, ref, o)));
+  admin
+    .command('retire <container>')
+    .description("stop, remove and release anyone's container (workspace kept); the owner is told why")
+    .requiredOption('--reason <text>', 'why (the owner sees it; kept in the audit log)')
+    .option('--force', 'kill at once')
+    .option('--json', 'machine-readable output')
+    .action(act((ref: string, o: Reason) => runAdminRetire(ctx, ref, o)));
+  admin
+    .command('release <slot>')
+    .description('take a GPU slot back from its holder (the container keeps running without it)')
+    .requiredOption('--reason <text>', 'why (shown to the holder)')
+    .option('--json', 'machine-readable output')
+    .action(act((slot: string, o: Reason) => runGpuRelease(ctx, slot, o)));
+  for (const drain of [true, false]) {
+    admin
+      .command(`${drain ? 'drain' : 'undrain'} <gpu-or-slot>`)
+      .description(
+        drain ? 'hand out no new allocations on a GPU or slot' : 'hand a drained GPU or slot out again',
+      )
+      .requiredOption('--reason <text>', 'why (shown to users, kept in the audit log)')
+      .option('--json', 'machine-readable output')
+      .action(act((ref: string, o: Reason) => runGpuDrain(ctx, ref, drain, o)));
+  }
+  const policy = admin.command('policy').description('the policy file');
+  policy
+    .command('check [file]')
+    .description('validate a resource-limits.yaml with the daemon’s rules (exit 1 on error)')
+    .option('--json', 'machine-readable output')
+    .action(act((file: string | undefined, o: Json) => runConfigCheck(ctx, file, o)));
+  policy
+    .command('reload')
+    .description('reload the policy now')
+    .action(act(() => runConfigReload(ctx)));
+  admin
+    .command('events')
+    .description('the whole audit log, filtered')
+    .option('-f, --follow', 'keep printing new events')
+    .option('--json', 'JSON (one object per line with --follow)')
+    .option('--user <user>', 'only events about this user')
+    .option('--container <name>', 'only this container (id or name)')
+    .option('--kind <kind>', 'only this kind, or a prefix ending in "." (lifecycle.)')
+    .option('--since <when>', 'ISO time or a duration ago (30m, 2h, 7d)')
+    .option('--until <when>', 'ISO time or a duration ago')
+    .option('--limit <n>', 'at most this many (newest)', '200')
+    .action(act((o: EventsOpts) => runAdminEvents(ctx, o, signal)));
+  admin
+    .command('users')
+    .description('who has what (containers, GPU slots, queue places) and when each was last active')
+    .option('--json', 'machine-readable output')
+    .action(act((o: Json) => runAdminUsers(ctx, o)));
+  admin
+    .command('doctor')
+    .description('same as `ds01 doctor`')
+    .option('--json', 'machine-readable output')
+    .action(act((o: Json) => runDoctor(ctx, o)));
+}

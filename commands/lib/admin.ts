@@ -1,0 +1,33 @@
+// Client calls for the dashboard, usage and the admin routes.
+import type {
+  AuditEvent,
+  ContainerSummary,
+  DashboardData,
+  DoctorReport,
+  EventQuery,
+  UsageReport,
+  UserReportRow,
+} from '../../daemon/api/types/index.js';
+import type { Client } from './client.js';
+
+const seg = (s: string) => encodeURIComponent(s);
+
+export const dashboard = (c: Client) => c.request<DashboardData>('/dashboard');
+export const usage = (c: Client, q: { from?: string; to?: string; by?: string }) =>
+  c.request<UsageReport>('/usage', { query: q });
+
+export const adminContainers = (c: Client) => c.request<ContainerSummary[]>('/admin/containers');
+export const adminStop = (
+  c: Client,
+  ref: string,
+  body: { reason: string; force?: boolean; timeout?: number },
+) => c.request<ContainerSummary>(`/admin/containers/${seg(ref)}/stop`, { body, timeoutMs: 120_000 });
+export const adminRetire = (c: Client, ref: string, body: { reason: string; force?: boolean }) =>
+  c.request<unknown>(`/admin/containers/${seg(ref)}/retire`, { body, timeoutMs: 120_000 });
+export const adminUsers = (c: Client) => c.request<UserReportRow[]>('/admin/users');
+export const doctor = (c: Client) => c.request<DoctorReport>('/admin/doctor', { timeoutMs: 60_000 });
+
+type Q = Omit<EventQuery, 'follow'>;
+export const adminEvents = (c: Client, q: Q) => c.request<AuditEvent[]>('/admin/events', { query: { ...q } });
+export const followAdminEvents = (c: Client, q: Q, signal?: AbortSignal) =>
+  c.stream<AuditEvent>('/admin/events', { query: { ...q, follow: 1 }, signal });

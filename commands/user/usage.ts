@@ -1,0 +1,110 @@
+// `ds01 usage [--from --to] [--by user|group] [--json|--csv]`: GPU-hours allocated and actually busy,
+// idle waste and queue waits over a period (default: the last 30 days). Plain users get their own row.
+import type { UsageReport, UsageRow } from '../../daemon/api/types/index.js';
+import { usage } from '../lib/admin.js';
+import type { Ctx } from '../lib/context.js';
+import { printJson, table } from '../lib/output.js';
+
+export interface UsageOpts {
+  from?: string;
+  to?: string;
+  by?: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+const COLUMNS: [keyof UsageRow, string][] = [
+  ['allocations', 'allocations'],
+  ['allocatedGpuHours', 'allocated_gpu_hours'],
+  ['busyGpuHours', 'busy_gpu_hours'],
+  ['idleGpuHours', 'idle_gpu_hours'],
+  ['unmeasuredGpuHours', 'unmeasured_gpu_hours'],
+  ['queueEntries', 'queue_entries'],
+  ['queueWaitHours', 'queue_wait_hours'],
+  ['maxQueueWaitHours', 'max_queue_wait_hours'],
+];
+
+/** RFC 4180: quote fields with a comma, quote or newline; double the quotes. */
+export function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function usageCsv(r: UsageReport): string {
+  const head = [r.by, 'users', ...COLUMNS.map(([, h]) => h), 'from', 'to'];
+  const lines = r.rows.map((row) =>
+    [row.key, row.users.join(' '), ...COLUMNS.map(([k]) => row[k] as number), r.from, r.to]
+      .map(csvField)
+      .join(','),
+  );
+  return `${[head.join(','), ...lines].join('\n')}\n`;
+}
+
+const h = (n: number) => (Math.round(n * 10) / 10).toFixed(1);
+
+export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
+  if (o.by !== undefined && o.by !== 'user' && o.by !== 'group') {
+    ctx.io.err('ds01: --by is user or group\n');
+    return 2;
+  }
+  if (o.json && o.csv) {
+    ctx.io.err('ds01: choose one of --json and --csv\n');
+    return 2;
+  }
+  const r = await usage(ctx.client, { from: o.from, to: o.to, by: o.by });
+  if (o.json) {
+    printJson(ctx.io, r);
+    return 0;
+  }
+  if (o.csv) {
+    ctx.io.out(usageCsv(r));
+    return 0;
+  }
+  ctx.io.err(
+    `GPU-hours ${r.from.slice(0, 16).replace('T', ' ')} → ${r.to.slice(0, 16).replace('T', ' ')} UTC (busy: GPU ≥ ${r.busyThresholdPct}% or a process on a MIG slice; unmeasured: no idle samples)\n`,
+  );
+  const t = r.totals;
+  ctx.io.out(
+    table(
+      [
+        r.by === 'group' ? 'GROUP' : 'USER',
+        'ALLOCATED',
+        'BUSY',
+        'IDLE',
+        'UNMEASURED',
+        'QUEUED',
+        'WAIT h',
+        'MAX WAIT h',
+      ],
+      [
+        ...r.rows.map((x) => [
+          x.key,
+          h(x.allocatedGpuHours),
+          h(x.busyGpuHours),
+          h(x.idleGpuHours),
+          h(x.unmeasuredGpuHours),
+          String(x.queueEntries),
+          h(x.queueWaitHours),
+          h(x.maxQueueWaitHours),
+        ]),
+        ...(r.rows.length > 1
+          ? [
+              [
+                'TOTAL',
+                h(t.allocatedGpuHours),
+                h(t.busyGpuHours),
+                h(t.idleGpuHours),
+                h(t.unmeasuredGpuHours),
+                String(t.queueEntries),
+                h(t.queueWaitHours),
+                h(t.maxQueueWaitHours),
+              ],
+            ]
+          : []),
+      ],
+      Math.max(80, ctx.io.columns),
+    ),
+  );
+  if (!r.rows.length) ctx.io.err('no GPU use or queue waits in this period\n');
+  return 0;
+}

@@ -1,0 +1,117 @@
+// Admin-only views and force actions: every container, stop/retire anyone's with a reason the owner sees,
+// the whole audit log, the users report and doctor. `admin: true` on each route: the server refuses
+// (FORBIDDEN, audited) before any handler runs.
+import { z } from 'zod';
+import type { UsersReport } from '../../services/admin-users.js';
+import type { ContainerQueries } from '../../services/containers-read.js';
+import type { DoctorService } from '../../services/doctor.js';
+import type { EventsService } from '../../services/events.js';
+import type { Store } from '../../store/index.js';
+import type { Caller } from '../router.js';
+import { type Route, route } from '../router.js';
+
+const reason = z.string().trim().min(1, 'say why (the owner sees it in their events and notices)').max(500);
+const stopBody = z
+  .object({ reason, force: z.boolean().optional(), timeout: z.number().int().min(0).max(3600).optional() })
+  .strict();
+const retireBody = z.object({ reason, force: z.boolean().optional() }).strict();
+const eventsQuery = z
+  .object({
+    user: z.string().max(64).optional(),
+    container: z.string().max(256).optional(),
+    kind: z.string().max(64).optional(),
+    since: z.string().max(64).optional(),
+    until: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).optional(),
+    follow: z.enum(['0', '1', 'true', 'false']).optional(),
+  })
+  .strict();
+
+/** What stop/retire need from the containers service (the service checks ownership; admins see all). */
+export interface ContainerActions {
+  stop(caller: Caller, ref: string, opts: { timeout?: number; force?: boolean }): Promise<unknown>;
+  retire(caller: Caller, ref: string, opts: { force?: boolean }): Promise<unknown>;
+}
+
+export interface AdminOpsDeps {
+  store: Store;
+  queries: ContainerQueries;
+  containers: ContainerActions;
+  events: EventsService;
+  users: UsersReport;
+  doctor: DoctorService;
+  now: () => number;
+}
+
+export function adminOpsRoutes(d: AdminOpsDeps): Route[] {
+  /** The owner hears why, as an event about their container (notices and `ds01 events` show it). */
+  const tell = (caller: Caller, ref: string, kind: string, why: string, act: () => Promise<unknown>) => {
+    const row = d.queries.resolve(caller, ref);
+    return act().then((result) => {
+      d.store.events.append({
+        ts: d.now(),
+        actorUid: caller.uid,
+        actorName: caller.name,
+        subjectUid: row.owner_uid,
+        containerId: row.id,
+        containerName: row.name,
+        kind,
+        reason: `by admin ${caller.name}: ${why}`,
+        data: { container: row.project },
+      });
+      return result;
+    });
+  };
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/admin/containers',
+      admin: true,
+      handler: ({ caller }) => ({ json: d.queries.list(caller, { all: true }) }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/admin/containers/:ref/stop',
+      admin: true,
+      body: stopBody,
+      handler: async ({ caller, params, body }) => ({
+        json: await tell(caller, params.ref as string, 'admin.container_stopped', body.reason, () =>
+          d.containers.stop(caller, params.ref as string, { force: body.force, timeout: body.timeout }),
+        ),
+      }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/admin/containers/:ref/retire',
+      admin: true,
+      body: retireBody,
+      handler: async ({ caller, params, body }) => ({
+        json: await tell(caller, params.ref as string, 'admin.container_retired', body.reason, () =>
+          d.containers.retire(caller, params.ref as string, { force: body.force }),
+        ),
+      }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/admin/events',
+      admin: true,
+      handler: async ({ caller, query, signal }) => {
+        const q = eventsQuery.parse(Object.fromEntries(query));
+        if (q.follow === '1' || q.follow === 'true') return { ndjson: d.events.follow(caller, q, signal) };
+        return { json: await d.events.list(caller, q) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/admin/users',
+      admin: true,
+      handler: async () => ({ json: await d.users.rows() }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/admin/doctor',
+      admin: true,
+      handler: async () => ({ json: await d.doctor.report() }),
+    }),
+  ];
+}

@@ -1,0 +1,32 @@
+// Wire types for GET /v1/usage: GPU-hours per user or group over a period.
+
+export interface UsageRow {
+  /** The user, or the policy group with --by group. */
+  key: string;
+  users: string[];
+  allocations: number;
+  /** Held (allocated) GPU-hours: time × the slot's GPU-equivalents. */
+  allocatedGpuHours: number;
+  /** The part of it covered by idle samples. */
+  measuredGpuHours: number;
+  /** Measured time the GPU showed work (utilisation ≥ threshold, or a process on a MIG slice). */
+  busyGpuHours: number;
+  /** Measured time it did not: idle waste. */
+  idleGpuHours: number;
+  /** Allocated time with no sample (before sampling, pruned samples, daemon down). */
+  unmeasuredGpuHours: number;
+  queueEntries: number;
+  queueWaitHours: number;
+  maxQueueWaitHours: number;
+}
+
+export interface UsageReport {
+  from: string;
+  to: string;
+  by: 'user' | 'group';
+  busyThresholdPct: number;
+  /** Plain users get only their own row. */
+  scope: 'all' | 'own';
+  rows: UsageRow[];
+  totals: Omit<UsageRow, 'key' | 'users'>;
+}

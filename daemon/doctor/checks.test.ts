@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { type DoctorFacts, runChecks, worstOf } from './checks.js';
+
+function facts(over: { [K in keyof DoctorFacts]?: Partial<DoctorFacts[K]> } = {}): DoctorFacts {
+  const base: DoctorFacts = {
+    docker: {
+      reachable: true,
+      version: '26.1.5',
+      error: null,
+      runtimes: ['io.containerd.runc.v2', 'runc'],
+      cgroupDriver: 'cgroupfs',
+    },
+    hook: {
+      searchPath: ['/tmp/d/bin', '/usr/bin'],
+      found: [{ name: 'nvidia-container-runtime-hook', path: '/tmp/d/bin/nvidia-container-runtime-hook' }],
+    },
+    nvidiaSmi: { setting: '/x/nvidia-smi', resolved: '/x/nvidia-smi', probeError: null, gpus: 4, slots: 13 },
+    mig: {
+      enableMig: true,
+      migProfile: null,
+      gpus: [
+        { index: 0, name: 'A100', migEnabled: true, profiles: ['3g.40gb', '1g.10gb'] },
+        { index: 2, name: 'A100', migEnabled: false, profiles: [] },
+      ],
+    },
+    slices: { aggregateLimits: false, cgroupDriver: 'cgroupfs', parentSliceExists: false },
+    database: { ok: true, problems: [], schemaVersion: 2, latestVersion: 2 },
+    policy: { file: '/etc/ds01/resource-limits.yaml', lastError: null },
+  };
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(over))
+    out[k] = { ...(base as unknown as Record<string, object>)[k], ...v };
+  return out as unknown as DoctorFacts;
+}
+const byId = (f: DoctorFacts) => Object.fromEntries(runChecks(f).map((c) => [c.id, c]));
+
+describe('doctor checks', () => {
+  it('a healthy test host passes every check', () => {
+    const checks = runChecks(facts());
+    expect(checks.map((c) => [c.id, c.status])).toEqual([
+      ['docker', 'ok'],
+      ['nvidia-hook', 'ok'],
+      ['nvidia-smi', 'ok'],
+      ['mig-layout', 'ok'],
+      ['slices', 'ok'],
+      ['database', 'ok'],
+      ['policy', 'ok'],
+    ]);
+    expect(worstOf(checks.map((c) => c.status))).toBe('ok');
+  });
+
+  it('no hook and no nvidia runtime fails with an install hint; a runtime alone warns', () => {
+    const c = byId(facts({ hook: { found: [] } }))['nvidia-hook'];
+    expect(c).toMatchObject({ status: 'fail' });
+    expect(c?.hint).toMatch(/nvidia-container-toolkit/);
+    expect(c?.detail).toMatch(/\/tmp\/d\/bin/);
+    const w = byId(facts({ hook: { found: [] }, docker: { runtimes: ['nvidia', 'runc'] } }))['nvidia-hook'];
+    expect(w?.status).toBe('warn');
+  });
+
+  it('nvidia-smi missing or failing fails with the right hint', () => {
+    const missing = byId(facts({ nvidiaSmi: { resolved: null } }))['nvidia-smi'];
+    expect(missing).toMatchObject({ status: 'fail' });
+    expect(missing?.hint).toMatch(/--nvidia-smi/);
+    const broken = byId(facts({ nvidiaSmi: { probeError: 'exit 9: driver not loaded' } }))['nvidia-smi'];
+    expect(broken?.detail).toMatch(/driver not loaded/);
+  });
+
+  it('MIG layout: instances of another profile, MIG without instances, MIG against the policy', () => {
+    expect(byId(facts({ mig: { migProfile: '3g.40gb' } }))['mig-layout']?.detail).toMatch(
+      /1g\.10gb where the policy/,
+    );
+    expect(
+      byId(facts({ mig: { gpus: [{ index: 1, name: 'A100', migEnabled: true, profiles: [] }] } }))[
+        'mig-layout'
+      ]?.detail,
+    ).toMatch(/no instances/);
+    expect(byId(facts({ mig: { enableMig: false } }))['mig-layout']?.status).toBe('warn');
+  });
+
+  it('docker down, slices required but missing, a damaged database, a bad policy edit', () => {
+    const f = facts({
+      docker: { reachable: false, error: 'connect ENOENT /var/run/docker.sock' },
+      slices: { aggregateLimits: true },
+      database: { ok: false, problems: ['row 3 missing from index'] },
+      policy: { lastError: 'resource-limits.yaml:3:1: unknown key' },
+    });
+    const c = byId(f);
+    expect(c.docker?.status).toBe('fail');
+    expect(c.slices?.hint).toMatch(/ds01\.slice/);
+    expect(c.database?.status).toBe('fail');
+    expect(c.policy?.status).toBe('warn');
+    expect(worstOf(runChecks(f).map((x) => x.status))).toBe('fail');
+  });
+});

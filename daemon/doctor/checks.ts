@@ -1,0 +1,195 @@
+// `ds01 doctor`, the judging half (pure): facts gathered by the daemon → checks with a status and a fix.
+import type { CheckStatus, DoctorCheck } from '../api/types/doctor.js';
+
+export const HOOK_PROGRAMS = [
+  'nvidia-container-runtime-hook',
+  'nvidia-container-runtime',
+  'nvidia-ctk',
+] as const;
+
+export interface DoctorFacts {
+  docker: {
+    reachable: boolean;
+    version: string | null;
+    error: string | null;
+    runtimes: string[];
+    cgroupDriver: string | null;
+  };
+  /** The directories searched for the NVIDIA hook, and what was found there. */
+  hook: { searchPath: string[]; found: { name: string; path: string }[] };
+  nvidiaSmi: {
+    setting: string;
+    /** The program it resolves to; null when not found / not executable. */
+    resolved: string | null;
+    probeError: string | null;
+    gpus: number;
+    slots: number;
+  };
+  mig: {
+    enableMig: boolean;
+    migProfile: string | null;
+    gpus: { index: number; name: string; migEnabled: boolean; profiles: (string | null)[] }[];
+  };
+  slices: { aggregateLimits: boolean; cgroupDriver: string | null; parentSliceExists: boolean };
+  database: { ok: boolean; problems: string[]; schemaVersion: number; latestVersion: number };
+  policy: { file: string; lastError: string | null };
+}
+
+export function worstOf(statuses: readonly CheckStatus[]): CheckStatus {
+  return statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'warn' : 'ok';
+}
+
+function docker(f: DoctorFacts): DoctorCheck {
+  const base = { id: 'docker', title: 'Docker reachable' };
+  if (f.docker.reachable)
+    return { ...base, status: 'ok', detail: `Docker ${f.docker.version ?? '?'} answers` };
+  return {
+    ...base,
+    status: 'fail',
+    detail: `Docker does not answer: ${f.docker.error ?? 'unknown error'}`,
+    hint: 'check `systemctl status docker` and the daemon’s --docker-host / DOCKER_HOST',
+  };
+}
+
+function hook(f: DoctorFacts): DoctorCheck {
+  const base = { id: 'nvidia-hook', title: 'NVIDIA container runtime hook' };
+  const nvidiaRuntime = f.docker.runtimes.filter((r) => /nvidia/i.test(r));
+  const runtimes = f.docker.reachable ? `; Docker runtimes: ${f.docker.runtimes.join(', ') || 'none'}` : '';
+  if (f.hook.found.length) {
+    return {
+      ...base,
+      status: 'ok',
+      detail: `${f.hook.found.map((h) => h.path).join(', ')}${runtimes}`,
+    };
+  }
+  if (nvidiaRuntime.length) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: `no ${HOOK_PROGRAMS.join('/')} in ${f.hook.searchPath.join(':') || '(empty path)'}, but Docker has the runtime ${nvidiaRuntime.join(', ')}`,
+      hint: 'check that the runtime’s binary exists (`nvidia-ctk --version`); set DS01_NVIDIA_HOOK_PATH to dockerd’s PATH if it differs from ds01d’s',
+    };
+  }
+  return {
+    ...base,
+    status: 'fail',
+    detail: `none of ${HOOK_PROGRAMS.join(', ')} in ${f.hook.searchPath.join(':') || '(empty path)'}${runtimes}: containers asking for a GPU cannot start`,
+    hint: 'install nvidia-container-toolkit (`apt install nvidia-container-toolkit`), run `nvidia-ctk runtime configure --runtime=docker` and restart Docker; if dockerd has another PATH than ds01d, set DS01_NVIDIA_HOOK_PATH to it',
+  };
+}
+
+function nvidiaSmi(f: DoctorFacts): DoctorCheck {
+  const base = { id: 'nvidia-smi', title: 'nvidia-smi' };
+  const n = f.nvidiaSmi;
+  if (!n.resolved) {
+    return {
+      ...base,
+      status: 'fail',
+      detail: `"${n.setting}" not found or not executable`,
+      hint: 'install the NVIDIA driver utilities, or point --nvidia-smi / DS01_NVIDIA_SMI at nvidia-smi; until then no GPU is handed out',
+    };
+  }
+  if (n.probeError) {
+    return {
+      ...base,
+      status: 'fail',
+      detail: `${n.resolved} fails: ${n.probeError}`,
+      hint: 'run `nvidia-smi` by hand: a driver/library mismatch needs a reboot, a missing module `modprobe nvidia`',
+    };
+  }
+  return { ...base, status: 'ok', detail: `${n.resolved}: ${n.gpus} GPU(s), ${n.slots} slot(s)` };
+}
+
+function mig(f: DoctorFacts): DoctorCheck {
+  const base = { id: 'mig-layout', title: 'MIG layout matches the policy' };
+  const problems: string[] = [];
+  const on = f.mig.gpus.filter((g) => g.migEnabled);
+  if (!f.mig.enableMig && on.length) {
+    problems.push(
+      `MIG is on for GPU ${on.map((g) => g.index).join(', ')} but the policy says enable_mig: false (its MIG devices are still handed out as slots)`,
+    );
+  }
+  for (const g of on) {
+    if (!g.profiles.length) problems.push(`GPU ${g.index} has MIG on but no instances, so it offers no slot`);
+    else if (f.mig.enableMig && f.mig.migProfile) {
+      const other = g.profiles.filter((p) => p !== f.mig.migProfile);
+      if (other.length)
+        problems.push(
+          `GPU ${g.index} has ${other.join(', ')} where the policy's mig_profile is ${f.mig.migProfile}`,
+        );
+    }
+  }
+  if (problems.length) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: problems.join('; '),
+      hint: f.mig.migProfile
+        ? `recreate instances: nvidia-smi mig -i N -dci && nvidia-smi mig -i N -dgi && nvidia-smi mig -i N -cgi ${f.mig.migProfile},… -C (with the GPU free), or change gpu_allocation in the policy`
+        : 'create instances with `nvidia-smi mig -i N -cgi <profiles> -C`, or turn MIG off with `nvidia-smi -i N -mig 0`, or change gpu_allocation.enable_mig',
+    };
+  }
+  const detail = on.length
+    ? `${on.length} MIG GPU(s): ${on.map((g) => `GPU ${g.index} ${g.profiles.join('+')}`).join('; ')}`
+    : `${f.mig.gpus.length} GPU(s), none with MIG on${f.mig.enableMig ? ' (enable_mig allows it)' : ''}`;
+  return { ...base, status: 'ok', detail };
+}
+
+function slices(f: DoctorFacts): DoctorCheck {
+  const base = { id: 'slices', title: 'Per-user slices' };
+  if (!f.slices.aggregateLimits)
+    return {
+      ...base,
+      status: 'ok',
+      detail: 'enforcement.aggregate_limits is off: containers are not put in user slices',
+    };
+  const problems: string[] = [];
+  if (f.slices.cgroupDriver !== 'systemd')
+    problems.push(`Docker's cgroup driver is ${f.slices.cgroupDriver ?? 'unknown'}, not systemd`);
+  if (!f.slices.parentSliceExists) problems.push('ds01.slice is not active');
+  if (!problems.length)
+    return { ...base, status: 'ok', detail: 'ds01.slice active; Docker uses the systemd cgroup driver' };
+  return {
+    ...base,
+    status: 'fail',
+    detail: `aggregate limits are on but ${problems.join(' and ')}`,
+    hint: 'install systemd/ds01.slice (`systemctl enable --now ds01.slice`) and set "exec-opts": ["native.cgroupdriver=systemd"] in /etc/docker/daemon.json, or turn enforcement.aggregate_limits off',
+  };
+}
+
+function database(f: DoctorFacts): DoctorCheck {
+  const base = { id: 'database', title: 'Database integrity' };
+  const d = f.database;
+  if (!d.ok) {
+    return {
+      ...base,
+      status: 'fail',
+      detail: d.problems.slice(0, 5).join('; '),
+      hint: 'stop ds01d, back up the state dir, and run `sqlite3 ds01.db .recover`; see README (backups)',
+    };
+  }
+  if (d.schemaVersion !== d.latestVersion) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: `schema version ${d.schemaVersion}, this ds01d knows ${d.latestVersion}`,
+      hint: 'restart ds01d so it migrates the database',
+    };
+  }
+  return { ...base, status: 'ok', detail: `quick_check ok, foreign keys ok, schema ${d.schemaVersion}` };
+}
+
+function policy(f: DoctorFacts): DoctorCheck {
+  const base = { id: 'policy', title: 'Policy file' };
+  if (!f.policy.lastError) return { ...base, status: 'ok', detail: `${f.policy.file} in force` };
+  return {
+    ...base,
+    status: 'warn',
+    detail: `the file on disk is invalid; the last good policy stays in force: ${f.policy.lastError.split('\n')[0]}`,
+    hint: 'run `ds01 config check` and fix what it names, then `ds01 config reload`',
+  };
+}
+
+export function runChecks(f: DoctorFacts): DoctorCheck[] {
+  return [docker(f), hook(f), nvidiaSmi(f), mig(f), slices(f), database(f), policy(f)];
+}

@@ -1,0 +1,100 @@
+// One snapshot for `ds01-dashboard`: GpuAdmin's slot views (with its holder visibility rule), the live
+// inventory, the queue, usage against quota and recent events. Reuses those services; decides nothing.
+import { hostname } from 'node:os';
+import type { Caller } from '../api/router.js';
+import type { DashboardData, DashboardUsage } from '../api/types/dashboard.js';
+import type { Clock } from '../clock.js';
+import { buildDashboard } from '../dashboard/build.js';
+import type { AccountLookup } from '../identity/nss.js';
+import { resolveLimits } from '../policy/resolve.js';
+import type { Store } from '../store/index.js';
+import { VERSION } from '../version.js';
+import type { EventsService } from './events.js';
+import type { GpuAdmin } from './gpu-admin.js';
+import type { GpuInventoryService } from './gpu-inventory.js';
+import type { GpuQueue } from './gpu-queue.js';
+import type { PolicyService } from './policy.js';
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+export class DashboardService {
+  constructor(
+    private readonly store: Store,
+    private readonly inventory: GpuInventoryService,
+    private readonly gpus: Pick<GpuAdmin, 'list'>,
+    private readonly queue: Pick<GpuQueue, 'list'>,
+    private readonly events: Pick<EventsService, 'list'>,
+    private readonly policy: PolicyService,
+    private readonly accounts: AccountLookup,
+    private readonly clock: Clock,
+  ) {}
+
+  async snapshot(caller: Caller): Promise<DashboardData> {
+    const [list, events] = await Promise.all([
+      this.gpus.list(caller),
+      this.events.list(caller, { limit: 12 }),
+    ]);
+    const now = this.clock.now();
+    const waiting = this.store.queue.waiting();
+    return buildDashboard({
+      now,
+      host: hostname(),
+      version: VERSION,
+      viewer: { name: caller.name, admin: caller.admin },
+      inventory: this.inventory.last,
+      lastProbeAt: iso(this.inventory.lastProbeAt),
+      probeError: this.inventory.lastError,
+      slots: list.slots,
+      giBySlot: new Map(this.store.slots.all().map((s) => [s.uuid, s.gi])),
+      queue: this.queue.list(caller).filter((q) => q.state === 'waiting'),
+      queueLength: waiting.length,
+      usage: await this.usage(caller, now),
+      events,
+    });
+  }
+
+  /** Admins: everyone holding a slot, a container or a queue place; users: themselves. */
+  private async usage(caller: Caller, now: number): Promise<DashboardUsage[]> {
+    const live = this.store.allocations.live();
+    const containers = this.store.containers.live();
+    const waiting = this.store.queue.waiting();
+    const uids = caller.admin
+      ? new Set([
+          ...live.map((a) => a.owner_uid),
+          ...containers.map((c) => c.owner_uid),
+          ...waiting.map((q) => q.owner_uid),
+        ])
+      : new Set([caller.uid]);
+    const policy = this.policy.current();
+    const out: DashboardUsage[] = [];
+    for (const uid of uids) {
+      const acct =
+        uid === caller.uid
+          ? { name: caller.name, groups: caller.groups }
+          : await this.accounts.byUid(uid).catch(() => null);
+      const name = acct?.name ?? containers.find((c) => c.owner_uid === uid)?.owner_name ?? String(uid);
+      const r = resolveLimits(policy, { name, groups: acct?.groups ?? [], uid }, new Date(now));
+      const mine = live.filter((a) => a.owner_uid === uid);
+      const eq = mine.reduce((s, a) => s + (this.store.slots.get(a.slot_uuid)?.gpu_equivalents ?? 0), 0);
+      const used = {
+        slots: mine.length,
+        containers: containers.filter((c) => c.owner_uid === uid).length,
+        queued: waiting.filter((q) => q.owner_uid === uid).length,
+      };
+      if (caller.admin && !used.slots && !used.containers && !used.queued) continue;
+      out.push({
+        user: name,
+        uid,
+        group: r.group,
+        slots: used.slots,
+        maxSlots: r.limits.maxMigInstances,
+        gpuEquivalents: Math.round(eq * 1000) / 1000,
+        maxGpuEquivalents: r.limits.maxGpuEquivalents,
+        containers: used.containers,
+        maxContainers: r.limits.maxContainersPerUser,
+        queued: used.queued,
+      });
+    }
+    return out.sort((a, b) => b.gpuEquivalents - a.gpuEquivalents || a.user.localeCompare(b.user));
+  }
+}

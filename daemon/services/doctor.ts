@@ -1,0 +1,117 @@
+// `ds01 doctor`, the looking half: gathers facts as the daemon (root) sees them, then doctor/checks.ts
+// judges. The NVIDIA hook is looked up on DS01_NVIDIA_HOOK_PATH (dockerd's PATH, when it differs from
+// ours), else on ds01d's own PATH, and Docker is asked which runtimes it has.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { DoctorReport } from '../api/types/doctor.js';
+import { type DoctorFacts, HOOK_PROGRAMS, runChecks, worstOf } from '../doctor/checks.js';
+import type { Store } from '../store/index.js';
+import { LATEST_VERSION } from '../store/migrations/index.js';
+import { ReportQueries } from '../store/reports.js';
+import { VERSION } from '../version.js';
+import type { GpuInventoryService } from './gpu-inventory.js';
+import type { PolicyService } from './policy.js';
+
+export interface DockerFacts {
+  version(): Promise<string>;
+  info(): Promise<{ Runtimes?: Record<string, unknown>; CgroupDriver?: string }>;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A program name on a search path, or a path as given. */
+export function resolveProgram(program: string, searchPath: readonly string[]): string | null {
+  if (program.includes('/')) return executable(program) ? program : null;
+  for (const dir of searchPath) {
+    const p = join(dir, program);
+    if (dir && executable(p)) return p;
+  }
+  return null;
+}
+
+export class DoctorService {
+  constructor(
+    private readonly store: Store,
+    private readonly docker: DockerFacts,
+    private readonly inventory: GpuInventoryService,
+    private readonly policy: PolicyService,
+    private readonly nvidiaSmi: string,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  private searchPath(): string[] {
+    return (this.env.DS01_NVIDIA_HOOK_PATH || this.env.PATH || '').split(delimiter).filter(Boolean);
+  }
+
+  async facts(): Promise<DoctorFacts> {
+    const d: DoctorFacts['docker'] = {
+      reachable: false,
+      version: null,
+      error: null,
+      runtimes: [],
+      cgroupDriver: null,
+    };
+    try {
+      d.version = await this.docker.version();
+      const info = await this.docker.info();
+      d.reachable = true;
+      d.runtimes = Object.keys(info.Runtimes ?? {}).sort();
+      d.cgroupDriver = info.CgroupDriver ?? null;
+    } catch (err) {
+      d.error = (err as Error).message;
+    }
+    const searchPath = this.searchPath();
+    const found = searchPath.flatMap((dir) =>
+      HOOK_PROGRAMS.filter((name) => executable(join(dir, name))).map((name) => ({
+        name,
+        path: join(dir, name),
+      })),
+    );
+    const resolved = resolveProgram(this.nvidiaSmi, (this.env.PATH ?? '').split(delimiter));
+    // A fresh probe: the answer is about now, not the last timer tick.
+    const inv = resolved ? await this.inventory.refresh('doctor') : null;
+    const policy = this.policy.current();
+    const slots = inv?.slots ?? [];
+    const integrity = new ReportQueries(this.store.db).integrity();
+    return {
+      docker: d,
+      hook: { searchPath, found },
+      nvidiaSmi: {
+        setting: this.nvidiaSmi,
+        resolved,
+        probeError: resolved ? (inv ? null : (this.inventory.lastError ?? 'probe failed')) : null,
+        gpus: inv?.gpus.length ?? 0,
+        slots: slots.length,
+      },
+      mig: {
+        enableMig: policy.gpuAllocation.enableMig,
+        migProfile: policy.gpuAllocation.migProfile,
+        gpus: (inv?.gpus ?? []).map((g) => ({
+          index: g.index,
+          name: g.name,
+          migEnabled: g.migEnabled,
+          profiles: slots.filter((s) => s.parentUuid === g.uuid && s.kind === 'mig').map((s) => s.profile),
+        })),
+      },
+      slices: {
+        aggregateLimits: policy.aggregateLimits,
+        cgroupDriver: d.cgroupDriver,
+        parentSliceExists: existsSync('/sys/fs/cgroup/ds01.slice'),
+      },
+      database: { ...integrity, schemaVersion: this.store.schemaVersion(), latestVersion: LATEST_VERSION },
+      policy: { file: this.policy.file, lastError: this.policy.lastError },
+    };
+  }
+
+  async report(): Promise<DoctorReport> {
+    const checks = runChecks(await this.facts());
+    return { daemonVersion: VERSION, checks, worst: worstOf(checks.map((c) => c.status)) };
+  }
+}

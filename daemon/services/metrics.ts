@@ -1,0 +1,79 @@
+// /metrics: the current state from the store (same tables and the same slot rule as the dashboard) plus
+// the daemon's counters, as Prometheus text.
+import type { Clock } from '../clock.js';
+import { collectMetrics } from '../metrics/collect.js';
+import { isSweepAction, MetricsCounters } from '../metrics/counters.js';
+import { renderExposition } from '../metrics/exposition.js';
+import type { Store } from '../store/index.js';
+import { ReportQueries } from '../store/reports.js';
+import { VERSION } from '../version.js';
+
+export class MetricsService {
+  readonly counters = new MetricsCounters();
+  private readonly q: ReportQueries;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {
+    this.q = new ReportQueries(store.db);
+  }
+
+  /** Seed the sweep-action tally from the audit log, then follow it. */
+  start(): void {
+    for (const r of this.q.automaticEventCounts())
+      if (isSweepAction({ actorUid: null, actor: 'ds01d', kind: r.kind }))
+        this.counters.sweepAction(r.kind, r.n);
+    this.unsubscribe = this.store.events.subscribe((e) => {
+      if (isSweepAction(e)) this.counters.sweepAction(e.kind);
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  render(): string {
+    const slots = this.store.slots.all();
+    const live = this.store.allocations.live();
+    const names = new Map<number, string>();
+    for (const c of this.store.containers.live()) names.set(c.owner_uid, c.owner_name);
+    for (const q of this.store.queue.waiting()) names.set(q.owner_uid, q.owner_name);
+    const ownerName = (uid: number, containerId: string | null) =>
+      (containerId ? this.store.containers.get(containerId)?.owner_name : undefined) ??
+      names.get(uid) ??
+      String(uid);
+    return renderExposition(
+      collectMetrics({
+        version: VERSION,
+        now: this.clock.now(),
+        slots: slots.map((s) => ({
+          uuid: s.uuid,
+          parentUuid: s.parent_uuid,
+          gpuIndex: s.gpu_index,
+          gpuName: s.gpu_name,
+          kind: s.kind,
+          profile: s.profile,
+          gi: s.gi,
+          gpuEquivalents: Math.round(s.gpu_equivalents * 1000) / 1000,
+          state: s.state,
+        })),
+        claims: live.map((a) => ({
+          slotUuid: a.slot_uuid,
+          user: ownerName(a.owner_uid, a.container_id),
+          state: a.container_id === null ? 'reserved' : a.state === 'held' ? 'held' : 'active',
+        })),
+        queueWaiting: this.store.queue.waiting().map((q) => ({ enqueuedAt: q.enqueued_at })),
+        queueServed: this.q.servedQueue(),
+        apiRequests: this.counters.apiRows(),
+        sweepActions: this.counters.sweepRows(),
+        policy: {
+          reloads: this.counters.reloads,
+          reloadFailures: this.counters.reloadFailures,
+          lastReloadOk: this.counters.lastReloadOk,
+        },
+      }),
+    );
+  }
+}

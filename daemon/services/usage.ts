@@ -1,0 +1,95 @@
+// `ds01 usage`: GPU-hours per user or group over a period. Reads the store, the pure maths is in
+// usage/accounting.ts. Plain users see their own usage; admins everyone's and per group.
+import type { Caller } from '../api/router.js';
+import type { UsageReport } from '../api/types/usage.js';
+import type { Clock } from '../clock.js';
+import { badRequest, Ds01Error } from '../errors.js';
+import type { AccountLookup } from '../identity/nss.js';
+import { resolveGroup } from '../policy/resolve.js';
+import type { Store } from '../store/index.js';
+import { ReportQueries } from '../store/reports.js';
+import { computeUsage, totalUsage, type UsageBy } from '../usage/accounting.js';
+import type { PolicyService } from './policy.js';
+
+const DAY = 86_400_000;
+/** A sample speaks for at most this long: longer gaps mean sampling stopped (daemon down). */
+const MAX_SAMPLE_GAP_MS = 10 * 60_000;
+
+/** ISO time, a date, or a duration ago (30m, 12h, 7d); `now` is accepted for `to`. */
+export function parseWhen(s: string | undefined, name: string, now: number, fallback: number): number {
+  if (s === undefined || s.trim() === '') return fallback;
+  const t = s.trim();
+  if (t === 'now') return now;
+  const rel = /^(\d+(?:\.\d+)?)(m|h|d|w)$/.exec(t);
+  if (rel) {
+    const unit = { m: 60_000, h: 3600_000, d: DAY, w: 7 * DAY }[rel[2] as 'm' | 'h' | 'd' | 'w'];
+    return now - Number(rel[1]) * unit;
+  }
+  const ms = Date.parse(t);
+  if (Number.isNaN(ms))
+    throw badRequest(
+      `--${name} "${s}" is not a time`,
+      'give an ISO date/time (2025-03-01, 2025-03-01T09:00Z) or a duration ago (12h, 7d, 4w)',
+    );
+  return ms;
+}
+
+export class UsageService {
+  private readonly q: ReportQueries;
+
+  constructor(
+    store: Store,
+    private readonly policy: PolicyService,
+    private readonly accounts: AccountLookup,
+    private readonly clock: Clock,
+  ) {
+    this.q = new ReportQueries(store.db);
+  }
+
+  async report(caller: Caller, opts: { from?: string; to?: string; by?: UsageBy }): Promise<UsageReport> {
+    const now = this.clock.now();
+    const to = parseWhen(opts.to, 'to', now, now);
+    const from = parseWhen(opts.from, 'from', now, to - 30 * DAY);
+    if (from >= to)
+      throw badRequest(
+        '--from must be before --to',
+        'e.g. --from 7d (the last week) or --from 2025-03-01 --to 2025-04-01',
+      );
+    const by = opts.by ?? 'user';
+    if (by === 'group' && !caller.admin)
+      throw new Ds01Error('FORBIDDEN', 'usage per group is for ds01 admins', 'run `ds01 usage` for your own');
+    const own = caller.admin ? undefined : caller.uid;
+    const allocations = this.q.allocationsBetween(from, to, own);
+    const queue = this.q.queueBetween(from, to, own);
+    // Names (a bare reservation has no container row) and groups come from NSS and the live policy.
+    const accts = new Map<number, { name: string; groups: string[] }>();
+    for (const uid of new Set([...allocations.map((a) => a.ownerUid), ...queue.map((e) => e.ownerUid)])) {
+      const a = await this.accounts.byUid(uid).catch(() => null);
+      accts.set(uid, { name: a?.name ?? String(uid), groups: a?.groups ?? [] });
+    }
+    for (const a of allocations) a.ownerName ??= accts.get(a.ownerUid)?.name ?? String(a.ownerUid);
+    const policy = this.policy.current();
+    const ids = allocations.flatMap((a) => (a.containerId ? [a.containerId] : []));
+    const rows = computeUsage({
+      from,
+      to,
+      now,
+      by,
+      allocations,
+      samples: this.q.samplesFor(ids, from - MAX_SAMPLE_GAP_MS, to),
+      queue,
+      busyThresholdPct: policy.lifecycle.gpuIdleThresholdPct,
+      maxSampleGapMs: MAX_SAMPLE_GAP_MS,
+      groupOf: (uid, name) => resolveGroup(policy, { name, groups: accts.get(uid)?.groups ?? [] }).group,
+    });
+    return {
+      from: new Date(from).toISOString(),
+      to: new Date(Math.min(to, now)).toISOString(),
+      by,
+      busyThresholdPct: policy.lifecycle.gpuIdleThresholdPct,
+      scope: own === undefined ? 'all' : 'own',
+      rows,
+      totals: totalUsage(rows),
+    };
+  }
+}
