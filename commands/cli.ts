@@ -10,11 +10,8 @@ import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
 import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
-import { UsageError } from './lib/prompts.js';
-import { addContainerCommands, CONTAINER_ALIASES } from './user/container-commands.js';
 import { runContainerList } from './user/container-list.js';
 import { runEvents } from './user/events.js';
-import { addImageCommands, IMAGE_ALIASES } from './user/image-commands.js';
 import { showPendingNotices } from './user/notices.js';
 import { runStatus } from './user/status.js';
 import { runWhoami } from './user/whoami.js';
@@ -23,14 +20,12 @@ import { runWhoami } from './user/whoami.js';
 // Add a line here when a command lands (package.json `bin` already lists every name).
 export const ALIASES: Record<string, string[]> = {
   'container-list': ['container', 'list'],
-  ...CONTAINER_ALIASES,
   'check-limits': ['limits'],
   'gpu-queue': ['queue'],
   'gpu-avail': ['gpu', 'avail'],
   'container-why': ['container', 'why'],
   'container-extend': ['container', 'extend'],
   'ds01-dashboard': ['dashboard'],
-  ...IMAGE_ALIASES,
 };
 
 export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?: AbortSignal): Command {
@@ -77,7 +72,6 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .option('--json', 'machine-readable output')
     .option('-a, --all', "admins: everyone's containers")
     .action(act((o: { json?: boolean; all?: boolean }) => runContainerList(ctx, o)));
-  addContainerCommands(container, ctx, act, signal);
 
   program
     .command('limits [user]')
@@ -102,7 +96,6 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
   addGpuCommands(program, ctx, act);
   addLifecycleCommands(program, ctx, act);
   addAdminCommands(program, ctx, act, signal);
-  addImageCommands(program, ctx, act, (argv) => runCli(argv, ctx, signal));
   return program;
 }
 
@@ -138,10 +131,6 @@ export function reportError(ctx: Ctx, err: unknown): number {
       err.code === 'commander.help'
     )
       return 0;
-    return 2;
-  }
-  if (err instanceof UsageError) {
-    ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);
     return 2;
   }
   if (err instanceof DaemonUnreachableError) {
