@@ -52,7 +52,10 @@ export interface EngineDeps {
   log: Logger;
   /** Write a notice to the user's terminals; returns the terminals written to. */
   notifyTerminals: (user: { uid: number; name: string }, text: string) => string[];
-  /** Parallel Docker stats calls (each can take a while on a loaded dockerd). */
+  /**
+   * Parallel Docker stats calls. Each answers on dockerd's next 1 s collection tick, one-shot or not, so
+   * calls in parallel share the wait: the cap only bounds sockets.
+   */
   statsConcurrency?: number;
   /** Samples are kept this long (plus each container's newest). */
   sampleRetentionMs?: number;
@@ -252,7 +255,7 @@ export class LifecycleEngine {
       .filter((r) => r.state === 'running' || r.state === 'paused');
     const ctx = this.context();
     let n = 0;
-    await eachLimited(running, this.d.statsConcurrency ?? 8, async (row) => {
+    await eachLimited(running, this.d.statsConcurrency ?? 32, async (row) => {
       try {
         await this.sampleOne(row, inv, ctx);
         n++;
