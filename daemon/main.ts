@@ -32,6 +32,13 @@ import { GpuQueue } from './services/gpu-queue.js';
 import { GpuRefreshSchedule } from './services/gpu-refresh.js';
 import { ImageService } from './services/images.js';
 import { LimitsService } from './services/limits.js';
+import { startMetricsListener } from './metrics/listener.js';
+import { DashboardService } from './services/dashboard.js';
+import { DoctorService } from './services/doctor.js';
+import { MetricsService } from './services/metrics.js';
+import { UsageService } from './services/usage.js';
+import { dashboardRoutes } from './api/routes/dashboard.js';
+import { usageRoutes } from './api/routes/usage.js';
 import { PolicyService } from './services/policy.js';
 import { databasePath, loadSettings, type Settings } from './settings.js';
 import { Store } from './store/index.js';
@@ -83,6 +90,17 @@ export async function startDaemon(settings: Settings) {
   const events = new EventsService(store.events, accounts, clock.now);
   const containers = new ContainerQueries(store);
   const limits = new LimitsService(store, policy, accounts, clock);
+  // Dashboard, usage, admin reports and /metrics read what the services above keep.
+  const metrics = new MetricsService(store, clock);
+  policy.onChange(() => metrics.counters.reloaded(true));
+  policy.onFailure(() => metrics.counters.reloaded(false));
+  const doctor = new DoctorService(
+    store,
+    { version: () => docker.version(), info: () => docker.docker.info() },
+    gpus,
+    policy,
+    settings.nvidiaSmi,
+  );
   const buildLimits = buildLimitsFromEnv(process.env);
   const images = new ImageService(
     docker.docker,
@@ -169,6 +187,8 @@ export async function startDaemon(settings: Settings) {
     ...eventRoutes(events),
     ...containerReadRoutes(containers),
     ...limitsRoutes(limits),
+    ...dashboardRoutes(new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock)),
+    ...usageRoutes(new UsageService(store, policy, accounts, clock)),
     ...imageRoutes(images, buildLimits.maxContextBytes),
     ...gpuRoutes(gpuAdmin),
     ...queueRoutes(queue),
@@ -179,6 +199,7 @@ export async function startDaemon(settings: Settings) {
 
   const server = new ApiServer({
     router,
+    onRequest: (method, route, status) => metrics.counters.request(method, route.replace(/^\S+ /, ''), status),
     log,
     resolveCaller: async (cred) => {
       const acct = await accounts.byUid(cred.uid);
@@ -219,6 +240,10 @@ export async function startDaemon(settings: Settings) {
   await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
   leases.start(); // before sync: reconcile's stop hooks arm hold timers
   sync.start();
+  metrics.start();
+  const metricsListener = settings.metrics
+    ? await startMetricsListener(settings.metrics, () => metrics.render(), log)
+    : null;
   policy.watch();
   gpuRefresh.start();
   queue.kick();
@@ -242,6 +267,8 @@ export async function startDaemon(settings: Settings) {
     queue.stop();
     leases.stop();
     sync.stop();
+    metrics.stop();
+    await metricsListener?.close();
     policy.close();
     await server.close();
     store.close();
