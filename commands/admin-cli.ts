@@ -11,6 +11,7 @@ import {
   runAdminStop,
   runAdminUsers,
 } from './admin/ops.js';
+import { ApiError } from './lib/client.js';
 import type { Ctx } from './lib/context.js';
 import { runDashboard } from './user/dashboard.js';
 import type { EventsOpts } from './user/events.js';
@@ -19,6 +20,25 @@ import { runUsage } from './user/usage.js';
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 type Json = { json?: boolean };
 type Reason = { reason?: string; force?: boolean; timeout?: string; json?: boolean };
+
+/** The daemon's refusal, said in terms of the command the user typed. */
+export function adminOnly<A extends unknown[]>(command: string, fn: (...args: A) => Promise<number>) {
+  return async (...args: A): Promise<number> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'FORBIDDEN' && /is for ds01 admins/.test(err.message)) {
+        throw new ApiError(
+          'FORBIDDEN',
+          `\`${command}\` is for ds01 admins (root, admin.users or the admin.group of the policy); you are not one`,
+          err.status,
+          'ask an admin; `ds01 whoami` shows whether the daemon sees you as one',
+        );
+      }
+      throw err;
+    }
+  };
+}
 
 const group = (program: Command, name: string, description: string) =>
   program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
@@ -48,14 +68,14 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
       'admins: check Docker, the NVIDIA hook, nvidia-smi, MIG layout, slices, database, socket (exit 1 on a failure)',
     )
     .option('--json', 'machine-readable output')
-    .action(act((o: Json) => runDoctor(ctx, o)));
+    .action(act(adminOnly('ds01 doctor', (o: Json) => runDoctor(ctx, o))));
 
   const admin = group(program, 'admin', 'admin actions');
   admin
     .command('containers')
     .description("every user's containers")
     .option('--json', 'machine-readable output')
-    .action(act((o: Json) => runAdminContainers(ctx, o)));
+    .action(act(adminOnly('ds01 admin containers', (o: Json) => runAdminContainers(ctx, o))));
   admin
     .command('stop <container>')
     .description("stop anyone's container (id or full name <name>._.<uid>); the owner is told why")
@@ -63,20 +83,20 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
     .option('--force', 'kill at once')
     .option('--timeout <seconds>', 'seconds between SIGTERM and SIGKILL')
     .option('--json', 'machine-readable output')
-    .action(act((ref: string, o: Reason) => runAdminStop(ctx, ref, o)));
+    .action(act(adminOnly('ds01 admin stop', (ref: string, o: Reason) => runAdminStop(ctx, ref, o))));
   admin
     .command('retire <container>')
     .description("stop, remove and release anyone's container (workspace kept); the owner is told why")
     .requiredOption('--reason <text>', 'why (the owner sees it; kept in the audit log)')
     .option('--force', 'kill at once')
     .option('--json', 'machine-readable output')
-    .action(act((ref: string, o: Reason) => runAdminRetire(ctx, ref, o)));
+    .action(act(adminOnly('ds01 admin retire', (ref: string, o: Reason) => runAdminRetire(ctx, ref, o))));
   admin
     .command('release <slot>')
     .description('take a GPU slot back from its holder (the container keeps running without it)')
     .requiredOption('--reason <text>', 'why (shown to the holder)')
     .option('--json', 'machine-readable output')
-    .action(act((slot: string, o: Reason) => runGpuRelease(ctx, slot, o)));
+    .action(act(adminOnly('ds01 admin release', (slot: string, o: Reason) => runGpuRelease(ctx, slot, o))));
   for (const drain of [true, false]) {
     admin
       .command(`${drain ? 'drain' : 'undrain'} <gpu-or-slot>`)
@@ -85,18 +105,30 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
       )
       .requiredOption('--reason <text>', 'why (shown to users, kept in the audit log)')
       .option('--json', 'machine-readable output')
-      .action(act((ref: string, o: Reason) => runGpuDrain(ctx, ref, drain, o)));
+      .action(
+        act(
+          adminOnly(`ds01 admin ${drain ? 'drain' : 'undrain'}`, (ref: string, o: Reason) =>
+            runGpuDrain(ctx, ref, drain, o),
+          ),
+        ),
+      );
   }
   const policy = admin.command('policy').description('the policy file');
   policy
     .command('check [file]')
     .description('validate a resource-limits.yaml with the daemon’s rules (exit 1 on error)')
     .option('--json', 'machine-readable output')
-    .action(act((file: string | undefined, o: Json) => runConfigCheck(ctx, file, o)));
+    .action(
+      act(
+        adminOnly('ds01 admin policy check', (file: string | undefined, o: Json) =>
+          runConfigCheck(ctx, file, o),
+        ),
+      ),
+    );
   policy
     .command('reload')
     .description('reload the policy now')
-    .action(act(() => runConfigReload(ctx)));
+    .action(act(adminOnly('ds01 admin policy reload', () => runConfigReload(ctx))));
   admin
     .command('events')
     .description('the whole audit log, filtered')
@@ -108,15 +140,15 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
     .option('--since <when>', 'ISO time or a duration ago (30m, 2h, 7d)')
     .option('--until <when>', 'ISO time or a duration ago')
     .option('--limit <n>', 'at most this many (newest)', '200')
-    .action(act((o: EventsOpts) => runAdminEvents(ctx, o, signal)));
+    .action(act(adminOnly('ds01 admin events', (o: EventsOpts) => runAdminEvents(ctx, o, signal))));
   admin
     .command('users')
     .description('who has what (containers, GPU slots, queue places) and when each was last active')
     .option('--json', 'machine-readable output')
-    .action(act((o: Json) => runAdminUsers(ctx, o)));
+    .action(act(adminOnly('ds01 admin users', (o: Json) => runAdminUsers(ctx, o))));
   admin
     .command('doctor')
     .description('same as `ds01 doctor`')
     .option('--json', 'machine-readable output')
-    .action(act((o: Json) => runDoctor(ctx, o)));
+    .action(act(adminOnly('ds01 admin doctor', (o: Json) => runDoctor(ctx, o))));
 }

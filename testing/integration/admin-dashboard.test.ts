@@ -186,6 +186,10 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
       expect(r.stderr, argv.join(' ')).toMatch(/admin/);
       expect(r.stdout).toBe('');
     }
+    // Said in terms of the command typed.
+    const users = await d.cli(['admin', 'users'], alice);
+    expect(users.stderr).toMatch(/`ds01 admin users` is for ds01 admins/);
+    expect(users.stderr).toMatch(/ds01 whoami/);
     // Every refusal is audited.
     const denied = await d.request('GET', `/v1/events?kind=access.denied&user=${alice.name}&limit=100`);
     expect(denied.body.length).toBeGreaterThanOrEqual(refused.length);
@@ -319,6 +323,17 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
     expect(r.rows.map((x) => x.key)).toEqual([alice.name]);
     expect(r.rows[0]?.allocations).toBe(2);
     expect(r.rows[0]?.allocatedGpuHours).toBeGreaterThan(0);
+    // Busy and idle come from the lifecycle's samples: alice's whole GPU reads 87% in the fake
+    // nvidia-smi (busy), her 1g.10gb slice has no process on it (idle).
+    const sampled = await until(
+      async () => JSON.parse((await d.cli(['usage', '--json', '--from', '1h'], alice)).stdout) as UsageReport,
+      (u) => (u.rows[0]?.busyGpuHours ?? 0) > 0 && (u.rows[0]?.idleGpuHours ?? 0) > 0,
+    );
+    const row = sampled.rows[0];
+    expect(row?.busyGpuHours).toBeGreaterThan(0);
+    expect(row?.idleGpuHours).toBeGreaterThan(0);
+    expect((row?.busyGpuHours ?? 0) + (row?.idleGpuHours ?? 0)).toBeCloseTo(row?.measuredGpuHours ?? -1, 2);
+    expect(row?.measuredGpuHours).toBeLessThanOrEqual(row?.allocatedGpuHours ?? 0);
     const csv = await d.cli(['usage', '--by', 'group', '--csv', '--from', '1h'], carol);
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout.split('\n')[0]).toBe(
