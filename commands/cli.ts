@@ -2,14 +2,16 @@
 // entry program maps onto it. Every action returns an exit code; only bin/ds01.ts exits.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../daemon/version.js';
-import { addAdminCommands } from './admin-cli.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
+import { addAdminCommands } from './admin-cli.js';
 import { addGpuCommands } from './gpu-cli.js';
-import { addLifecycleCommands, showsNoticesFirst } from './lifecycle-cli.js';
 import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
+import { UsageError } from './lib/prompts.js';
+import { addLifecycleCommands, showsNoticesFirst } from './lifecycle-cli.js';
 import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
+import { addContainerCommands, CONTAINER_ALIASES } from './user/container-commands.js';
 import { runContainerList } from './user/container-list.js';
 import { runEvents } from './user/events.js';
 import { showPendingNotices } from './user/notices.js';
@@ -20,6 +22,7 @@ import { runWhoami } from './user/whoami.js';
 // Add a line here when a command lands (package.json `bin` already lists every name).
 export const ALIASES: Record<string, string[]> = {
   'container-list': ['container', 'list'],
+  ...CONTAINER_ALIASES,
   'check-limits': ['limits'],
   'gpu-queue': ['queue'],
   'gpu-avail': ['gpu', 'avail'],
@@ -72,6 +75,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .option('--json', 'machine-readable output')
     .option('-a, --all', "admins: everyone's containers")
     .action(act((o: { json?: boolean; all?: boolean }) => runContainerList(ctx, o)));
+  addContainerCommands(container, ctx, act, signal);
 
   program
     .command('limits [user]')
@@ -131,6 +135,10 @@ export function reportError(ctx: Ctx, err: unknown): number {
       err.code === 'commander.help'
     )
       return 0;
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);
     return 2;
   }
   if (err instanceof DaemonUnreachableError) {

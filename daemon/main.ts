@@ -6,24 +6,31 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { Router } from './api/router.js';
 import { adminRoutes } from './api/routes/admin.js';
-import { containerReadRoutes } from './api/routes/containers.js';
+import { containerReadRoutes, containerRoutes, containerUpgradeRoutes } from './api/routes/containers.js';
+import { dashboardRoutes } from './api/routes/dashboard.js';
 import { eventRoutes } from './api/routes/events.js';
 import { gpuRoutes } from './api/routes/gpus.js';
 import { imageRoutes } from './api/routes/images.js';
 import { limitsRoutes } from './api/routes/limits.js';
 import { queueRoutes } from './api/routes/queue.js';
 import { systemRoutes } from './api/routes/system.js';
+import { usageRoutes } from './api/routes/usage.js';
 import { ApiServer } from './api/server.js';
 import type { SystemStatus } from './api/types/system.js';
 import { systemClock } from './clock.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
+import { DockerOps } from './docker/ops.js';
 import { DockerSync } from './docker/sync.js';
 import { createNssLookup } from './identity/nss.js';
 import { buildLimitsFromEnv } from './images/build.js';
 import { createLogger } from './log.js';
+import { startMetricsListener } from './metrics/listener.js';
 import { sdNotify } from './native/libc.js';
 import { diffEffectiveLimits } from './policy/resolve.js';
+import { ContainerService } from './services/containers.js';
 import { ContainerQueries } from './services/containers-read.js';
+import { DashboardService } from './services/dashboard.js';
+import { DoctorService } from './services/doctor.js';
 import { EventsService } from './services/events.js';
 import { GpuAdmin } from './services/gpu-admin.js';
 import { GpuInventoryService } from './services/gpu-inventory.js';
@@ -32,14 +39,9 @@ import { GpuQueue } from './services/gpu-queue.js';
 import { GpuRefreshSchedule } from './services/gpu-refresh.js';
 import { ImageService } from './services/images.js';
 import { LimitsService } from './services/limits.js';
-import { startMetricsListener } from './metrics/listener.js';
-import { DashboardService } from './services/dashboard.js';
-import { DoctorService } from './services/doctor.js';
 import { MetricsService } from './services/metrics.js';
-import { UsageService } from './services/usage.js';
-import { dashboardRoutes } from './api/routes/dashboard.js';
-import { usageRoutes } from './api/routes/usage.js';
 import { PolicyService } from './services/policy.js';
+import { UsageService } from './services/usage.js';
 import { databasePath, loadSettings, type Settings } from './settings.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
@@ -85,10 +87,27 @@ export async function startDaemon(settings: Settings) {
     containerStopped: (id, at) => leases.containerStopped(id, at),
     containerStarted: (id, at) => leases.containerStarted(id, at),
     capacityMayHaveFreed: () => queue.kick(),
+    // Defined below; only called once events flow, after start-up.
+    inFlight: (nameOrId) => containerService.inFlight(nameOrId),
   });
   const gpuRefresh = new GpuRefreshSchedule(policy, gpus, log);
   const events = new EventsService(store.events, accounts, clock.now);
   const containers = new ContainerQueries(store);
+  const containerService = new ContainerService({
+    store,
+    ops: new DockerOps(docker.docker),
+    queries: containers,
+    policy,
+    leases,
+    queue,
+    accounts,
+    inventory: () => gpus.last,
+    clock,
+    log,
+    createdBy: `ds01d ${VERSION}`,
+  });
+  // A queued deploy whose turn has come is deployed for its owner (who is told by an event).
+  queue.setServe((entry) => containerService.serveQueued(entry));
   const limits = new LimitsService(store, policy, accounts, clock);
   // Dashboard, usage, admin reports and /metrics read what the services above keep.
   const metrics = new MetricsService(store, clock);
@@ -186,6 +205,7 @@ export async function startDaemon(settings: Settings) {
     ...systemRoutes({ status }),
     ...eventRoutes(events),
     ...containerReadRoutes(containers),
+    ...containerRoutes(containerService),
     ...limitsRoutes(limits),
     ...dashboardRoutes(new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock)),
     ...usageRoutes(new UsageService(store, policy, accounts, clock)),
@@ -199,7 +219,9 @@ export async function startDaemon(settings: Settings) {
 
   const server = new ApiServer({
     router,
-    onRequest: (method, route, status) => metrics.counters.request(method, route.replace(/^\S+ /, ''), status),
+    upgrades: containerUpgradeRoutes(containerService, clock.now),
+    onRequest: (method, route, status) =>
+      metrics.counters.request(method, route.replace(/^\S+ /, ''), status),
     log,
     resolveCaller: async (cred) => {
       const acct = await accounts.byUid(cred.uid);
@@ -280,7 +302,7 @@ export async function startDaemon(settings: Settings) {
     log.info('SIGHUP: policy reload', { ok: r.ok, message: r.ok ? r.message : 'rejected' });
     sdNotify('READY=1');
   };
-  return { server, store, policy, sync, gpus, leases, queue, stop, reload, log };
+  return { server, store, policy, sync, gpus, leases, queue, containerService, stop, reload, log };
 }
 
 async function main() {

@@ -1,5 +1,6 @@
+import { gpuText } from '../lib/containers.js';
 import type { Ctx } from '../lib/context.js';
-import { ago, printJson, table } from '../lib/output.js';
+import { duration, printJson, table } from '../lib/output.js';
 import { listContainers } from '../lib/system.js';
 
 export async function runContainerList(ctx: Ctx, opts: { json?: boolean; all?: boolean }): Promise<number> {
@@ -17,11 +18,11 @@ export async function runContainerList(ctx: Ctx, opts: { json?: boolean; all?: b
     ...(opts.all ? [c.owner] : []),
     c.state,
     c.image,
-    c.gpuSlots.map((s) => s.profile ?? 'full GPU').join(',') || 'cpu',
-    ago(c.startedAt),
+    gpuText(c) + (c.gpuSlots.some((s) => s.state === 'held') ? ' (held)' : ''),
+    c.state === 'running' && c.startedAt ? duration(Date.now() - Date.parse(c.startedAt)) : '-',
   ]);
   ctx.io.out(
-    table(['NAME', ...(opts.all ? ['OWNER'] : []), 'STATE', 'IMAGE', 'GPU', 'STARTED'], rows, ctx.io.columns),
+    table(['NAME', ...(opts.all ? ['OWNER'] : []), 'STATE', 'IMAGE', 'GPU', 'UPTIME'], rows, ctx.io.columns),
   );
   return 0;
 }

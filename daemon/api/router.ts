@@ -1,7 +1,7 @@
 // A route table: method + path pattern → handler. Handlers get the caller (from the kernel), path
 // params, query and a validated body; they return data or throw a Ds01Error. They never touch sockets.
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { z } from 'zod';
 
 export interface Caller {
@@ -46,23 +46,34 @@ export function route<S extends z.ZodType>(r: Route<S>): Route {
   return r as unknown as Route;
 }
 
-interface Compiled {
-  route: Route;
+/**
+ * An HTTP Upgrade endpoint (the interactive shell): the handler authorises and prepares, then returns
+ * what runs on the raw socket once the server has answered 101. Errors thrown before that become the
+ * usual JSON error response.
+ */
+export interface UpgradeRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  /** The Upgrade token clients must send, e.g. `tcp`. */
+  protocol: string;
+  handler: (ctx: Omit<RequestContext, 'body' | 'signal'>) => Promise<UpgradeRun>;
+}
+export type UpgradeRun = (socket: Duplex, head: Buffer) => void;
+
+interface Compiled<R> {
+  route: R;
   segments: string[];
 }
 
-export class Router {
-  private readonly compiled: Compiled[];
+export class Router<R extends { method: string; path: string } = Route> {
+  private readonly compiled: Compiled<R>[];
 
-  constructor(routes: Route[]) {
+  constructor(routes: R[]) {
     this.compiled = routes.map((r) => ({ route: r, segments: r.path.split('/').filter(Boolean) }));
   }
 
   /** The matching route, 'method' if the path exists under another method, or null. */
-  match(
-    method: string,
-    pathname: string,
-  ): { route: Route; params: Record<string, string> } | 'method' | null {
+  match(method: string, pathname: string): { route: R; params: Record<string, string> } | 'method' | null {
     const parts = pathname.split('/').filter(Boolean);
     let pathMatched = false;
     for (const c of this.compiled) {

@@ -8,7 +8,7 @@ import { ZodError } from 'zod';
 import { Ds01Error } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type PeerCred, peerCred } from '../native/libc.js';
-import type { Caller, Reply, Router } from './router.js';
+import { type Caller, type Reply, Router, type UpgradeRoute } from './router.js';
 import { type ErrorBody, type ErrorCode, statusFor } from './types/errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   /** Called for every refused request (audit). */
   onDenied?: (caller: Caller, code: ErrorCode, method: string, path: string, message: string) => void;
   onRequest?: (method: string, route: string, status: number) => void;
+  /** HTTP Upgrade endpoints (the interactive shell); same identity rule as every request. */
+  upgrades?: UpgradeRoute[];
   /** Test hook: read credentials differently (never used in production). */
   readCred?: (socket: Socket) => PeerCred | null;
 }
@@ -39,8 +41,10 @@ export class ApiServer {
   readonly http: http.Server;
   private readonly creds = new WeakMap<Socket, PeerCred>();
   private readonly open = new Set<Socket>();
+  private readonly upgradeRouter: Router<UpgradeRoute>;
 
   constructor(private readonly opts: ApiServerOptions) {
+    this.upgradeRouter = new Router<UpgradeRoute>(opts.upgrades ?? []);
     this.http = http.createServer({
       maxHeaderSize: 16 * 1024,
       requestTimeout: 30_000, // whole request (headers + body) must arrive within this
@@ -55,6 +59,12 @@ export class ApiServer {
         opts.log.error('request handler crashed', { err });
         if (!res.headersSent) this.sendError(res, 'INTERNAL', 'internal error');
         else res.destroy();
+      });
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      this.handleUpgrade(req, socket, head).catch((err) => {
+        opts.log.error('upgrade handler crashed', { err: String((err as Error)?.stack ?? err) });
+        socket.destroy();
       });
     });
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -231,6 +241,68 @@ export class ApiServer {
       });
       return this.sendError(res, 'INTERNAL', 'internal error; the daemon logged the details');
     }
+  }
+
+  /** An Upgrade request: identity, route, authorisation and preparation, then 101 and the raw stream. */
+  private async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
+    const method = req.method ?? 'GET';
+    let routeName = 'unmatched';
+    const fail = (code: ErrorCode, message: string, hint?: string, details?: unknown) => {
+      const status = statusFor(code);
+      this.opts.onRequest?.(method, routeName, status);
+      const text = JSON.stringify({
+        error: { code, message, ...(hint ? { hint } : {}), ...(details ? { details } : {}) },
+      });
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
+    };
+    const cred = this.creds.get(req.socket);
+    if (!cred) return fail('UNAUTHENTICATED', 'connection has no verified identity');
+    const caller = await this.opts.resolveCaller(cred).catch(() => null);
+    if (!caller) return fail('UNAUTHENTICATED', `uid ${cred.uid} has no account on this host`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://ds01');
+    } catch {
+      return fail('BAD_REQUEST', 'malformed request target');
+    }
+    const found = this.upgradeRouter.match(method, url.pathname);
+    if (found === null) return fail('NOT_FOUND', `no upgrade endpoint: ${method} ${url.pathname}`);
+    if (found === 'method') return fail('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
+    const { route, params } = found;
+    routeName = `UPGRADE ${route.method} ${route.path}`;
+    const proto = String(req.headers.upgrade ?? '').toLowerCase();
+    if (proto !== route.protocol) {
+      return fail('BAD_REQUEST', `${route.path} needs "Upgrade: ${route.protocol}" (got "${proto}")`);
+    }
+    let run: Awaited<ReturnType<UpgradeRoute['handler']>>;
+    try {
+      run = await route.handler({ caller, params, query: url.searchParams, req });
+    } catch (err) {
+      if (err instanceof Ds01Error) {
+        if (err.code === 'FORBIDDEN')
+          this.opts.onDenied?.(caller, err.code, method, url.pathname, err.message);
+        return fail(err.code, err.message, err.hint, err.details);
+      }
+      if (err instanceof ZodError) {
+        const first = err.issues[0];
+        return fail(
+          'VALIDATION_FAILED',
+          `invalid request: ${first ? `${first.path.join('.') || 'query'}: ${first.message}` : 'bad query'}`,
+        );
+      }
+      this.opts.log.error('unexpected error', {
+        route: routeName,
+        err: (err as Error)?.stack ?? String(err),
+      });
+      return fail('INTERNAL', 'internal error; the daemon logged the details');
+    }
+    this.opts.onRequest?.(method, routeName, 101);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${route.protocol}\r\n\r\n`,
+    );
+    run(socket, head);
   }
 
   private async send(res: ServerResponse, reply: Reply, signal: AbortSignal) {

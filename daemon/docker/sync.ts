@@ -11,6 +11,11 @@ export interface SyncHooks {
   /** A container stopped (exited/dead): GPU holds start here. Runs inside the store transaction. */
   containerStopped?(id: string, at: number): void;
   containerStarted?(id: string, at: number): void;
+  /**
+   * The container service is creating or removing this container (by Docker name or id) right now and
+   * records it itself: do not adopt it as made behind ds01's back, nor report it vanished.
+   */
+  inFlight?(nameOrId: string): boolean;
   /** After any change that may free GPU capacity (outside the transaction). */
   capacityMayHaveFreed?(): void;
 }
@@ -63,6 +68,7 @@ export class DockerSync {
     switch (a.kind) {
       case 'adopt': {
         const c = a.container;
+        if (this.hooks.inFlight?.(c.name)) break;
         const state = c.state;
         this.store.containers.insert({
           id: c.id,
@@ -90,6 +96,7 @@ export class DockerSync {
         break;
       }
       case 'vanished': {
+        if (this.hooks.inFlight?.(a.id)) break;
         this.store.containers.markRemoved(a.id, now);
         ev.append({
           ts: now,

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { createRequestSchema, deployRequestSchema } from '../../docker/request.js';
+import type { ContainerService } from '../../services/containers.js';
 import type { ContainerQueries } from '../../services/containers-read.js';
-import { type Route, route } from '../router.js';
+import { bridgeShell } from '../../services/shell-bridge.js';
+import { type Route, route, type UpgradeRoute } from '../router.js';
 
 const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
 
@@ -19,5 +22,135 @@ export function containerReadRoutes(q: ContainerQueries): Route[] {
       path: '/v1/containers/:ref',
       handler: ({ caller, params }) => ({ json: q.summary(q.resolve(caller, params.ref as string)) }),
     }),
+  ];
+}
+
+// ——— the lifecycle: create/start/stop/remove, deploy/retire, logs, stats, and the shell ———
+
+const flag = z.enum(['0', '1', 'true', 'false']).optional();
+const on = (v: string | undefined) => v === '1' || v === 'true';
+
+const stopBody = z.strictObject({
+  timeout: z.number().int().min(0).max(3600).optional(),
+  force: z.boolean().optional(),
+});
+const retireBody = z.strictObject({ force: z.boolean().optional(), dryRun: z.boolean().optional() });
+const removeQuery = z.strictObject({ force: flag });
+const logsQuery = z.strictObject({
+  tail: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  follow: flag,
+});
+const statsQuery = z.strictObject({ watch: flag });
+const execQuery = z.strictObject({
+  tty: flag,
+  cols: z.coerce.number().int().min(1).max(10_000).optional(),
+  rows: z.coerce.number().int().min(1).max(10_000).optional(),
+  term: z.string().max(64).optional(),
+  cmd: z.array(z.string().max(4096)).max(64).optional(),
+});
+
+export function containerRoutes(svc: ContainerService): Route[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/containers',
+      body: createRequestSchema,
+      handler: async ({ caller, body }) => {
+        const r = await svc.create(caller, body);
+        return { status: r.status === 'created' ? 201 : 200, json: r };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/containers/deploy',
+      body: deployRequestSchema,
+      handler: async ({ caller, body }) => {
+        const r = await svc.deploy(caller, body);
+        return { status: r.status === 'queued' ? 202 : 200, json: r };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/containers/:ref/start',
+      handler: async ({ caller, params }) => ({ json: await svc.start(caller, params.ref as string) }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/containers/:ref/stop',
+      body: stopBody,
+      handler: async ({ caller, params, body }) => ({
+        json: await svc.stop(caller, params.ref as string, body),
+      }),
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/containers/:ref',
+      handler: async ({ caller, params, query }) => {
+        const q = removeQuery.parse(Object.fromEntries(query));
+        return { json: await svc.remove(caller, params.ref as string, { force: on(q.force) }) };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/containers/:ref/retire',
+      body: retireBody,
+      handler: async ({ caller, params, body }) => ({
+        json: await svc.retire(caller, params.ref as string, body),
+      }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/containers/:ref/logs',
+      handler: async ({ caller, params, query, signal }) => {
+        const q = logsQuery.parse(Object.fromEntries(query));
+        // Ownership and Docker are checked before the 200 goes out, so refusals are real errors.
+        return {
+          ndjson: await svc.logs(
+            caller,
+            params.ref as string,
+            { tail: q.tail, follow: on(q.follow) },
+            signal,
+          ),
+        };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/containers/:ref/stats',
+      handler: async ({ caller, params, query, signal }) => {
+        const q = statsQuery.parse(Object.fromEntries(query));
+        if (!on(q.watch)) return { json: await svc.stats(caller, params.ref as string) };
+        return { ndjson: await svc.watchStats(caller, params.ref as string, signal) };
+      },
+    }),
+  ];
+}
+
+/** POST /v1/containers/:ref/exec with `Upgrade: tcp` — the shell (protocol in types/containers.ts). */
+export function containerUpgradeRoutes(svc: ContainerService, now: () => number = Date.now): UpgradeRoute[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/containers/:ref/exec',
+      protocol: 'tcp',
+      handler: async ({ caller, params, query }) => {
+        const q = execQuery.parse({
+          ...Object.fromEntries(query),
+          cmd: query.getAll('cmd').length ? query.getAll('cmd') : undefined,
+        });
+        const { row, session } = await svc.openShell(caller, params.ref as string, {
+          tty: on(q.tty),
+          cols: q.cols,
+          rows: q.rows,
+          term: q.term,
+          cmd: q.cmd,
+        });
+        const started = now();
+        return (socket, head) =>
+          bridgeShell(socket, head, session, (code) =>
+            svc.recordShellClosed(caller, row, code, now() - started),
+          );
+      },
+    },
   ];
 }

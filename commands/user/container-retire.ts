@@ -1,0 +1,39 @@
+import type { RetireResult } from '../../daemon/api/types/index.js';
+import { nameOrPick, retireContainer } from '../lib/containers.js';
+import type { Ctx } from '../lib/context.js';
+import { printJson } from '../lib/output.js';
+import { confirm } from '../lib/prompts.js';
+
+function describe(r: RetireResult): string {
+  const gpus = r.freedSlots.length
+    ? `${r.freedSlots.length} GPU slot(s) (${r.freedSlots.map((s) => s.profile ?? 'full GPU').join(', ')})`
+    : 'no GPU';
+  return `${r.wasRunning ? 'stop and ' : ''}remove ${r.name}, freeing ${gpus}; workspace ${r.workspace} is kept`;
+}
+
+export async function runContainerRetire(
+  ctx: Ctx,
+  name: string | undefined,
+  opts: { force?: boolean; dryRun?: boolean; yes?: boolean; json?: boolean },
+): Promise<number> {
+  const ref = await nameOrPick(ctx.client, name, 'retire');
+  if (!opts.dryRun) {
+    const plan = await retireContainer(ctx.client, ref, { dryRun: true });
+    const ok = await confirm(`${describe(plan)}. Go ahead?`, { yes: opts.yes, flags: 'pass --yes' });
+    if (!ok) {
+      ctx.io.err('nothing retired\n');
+      return 1;
+    }
+  }
+  const r = await retireContainer(ctx.client, ref, { force: opts.force, dryRun: opts.dryRun });
+  if (opts.json) printJson(ctx.io, r);
+  else
+    ctx.io.err(
+      r.dryRun
+        ? `would ${describe(r)}\n`
+        : `retired: ${describe(r)
+            .replace(/^stop and /, 'stopped and ')
+            .replace(/^remove/, 'removed')}\n`,
+    );
+  return 0;
+}

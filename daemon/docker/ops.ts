@@ -1,0 +1,147 @@
+// Idempotent container operations on dockerode: reaching the desired state is success (starting a
+// running container, stopping a stopped one, removing a removed one). Docker errors become Ds01Errors
+// with a message a user can act on.
+import type Docker from 'dockerode';
+import type { ContainerCreateOptions } from 'dockerode';
+import { Ds01Error } from '../errors.js';
+import { statusCode } from './client.js';
+import { unpackTar } from './tar.js';
+
+function dockerMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; reason?: string; message?: string };
+  return e?.json?.message ?? e?.message ?? String(err);
+}
+
+export function dockerError(what: string, err: unknown): Ds01Error {
+  if (err instanceof Ds01Error) return err;
+  const code = statusCode(err);
+  const msg = dockerMessage(err);
+  if (code === 404 && /image/i.test(msg))
+    return new Ds01Error('NOT_FOUND', `${what}: ${msg}`, 'see `image-list` for the images on this server');
+  if (code === 404) return new Ds01Error('NOT_FOUND', `${what}: ${msg}`);
+  if (code === 409) return new Ds01Error('CONFLICT', `${what}: ${msg}`);
+  if (code === undefined)
+    return new Ds01Error(
+      'DOCKER_UNAVAILABLE',
+      `${what}: Docker is not reachable (${msg})`,
+      'ask an admin to check dockerd',
+    );
+  return new Ds01Error('INTERNAL', `${what}: Docker said: ${msg}`);
+}
+
+export class DockerOps {
+  constructor(readonly docker: Docker) {}
+
+  async create(spec: ContainerCreateOptions): Promise<string> {
+    try {
+      return (await this.docker.createContainer(spec)).id;
+    } catch (err) {
+      throw dockerError(`cannot create ${spec.name}`, err);
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (statusCode(err) === 304) return; // already running
+      throw dockerError('cannot start the container', err);
+    }
+  }
+
+  /** Stop with a grace period (seconds); 0 = kill at once. Gone or already stopped = done. */
+  async stop(id: string, timeoutSec: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSec });
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 304 || code === 404) return;
+      throw dockerError('cannot stop the container', err);
+    }
+  }
+
+  async kill(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill();
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 304 || code === 404 || code === 409) return; // 409: not running
+      throw dockerError('cannot kill the container', err);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 404) return;
+      // A removal already in progress finishes by itself.
+      if (code === 409 && /already in progress/i.test(dockerMessage(err))) return;
+      throw dockerError('cannot remove the container', err);
+    }
+  }
+
+  async state(id: string): Promise<{ status: string; exitCode: number | null; startedAt: string } | null> {
+    try {
+      const i = await this.docker.getContainer(id).inspect();
+      return { status: i.State.Status, exitCode: i.State.ExitCode ?? null, startedAt: i.State.StartedAt };
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw dockerError('cannot inspect the container', err);
+    }
+  }
+
+  /** One file from the container's file system, or null when it does not exist. */
+  async readFile(id: string, path: string): Promise<Buffer | null> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.getContainer(id).getArchive({ path })) as NodeJS.ReadableStream;
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw dockerError(`cannot read ${path} in the container`, err);
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    const entry = unpackTar(Buffer.concat(chunks))[0];
+    if (entry?.typeflag !== '0') return null; // a symlink or directory is not what we edit
+    return entry.data;
+  }
+
+  async exists(id: string, path: string): Promise<boolean> {
+    try {
+      await this.docker.getContainer(id).infoArchive({ path });
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw dockerError(`cannot look for ${path} in the container`, err);
+    }
+  }
+
+  /** Extract a tar at / in the container (works before it is started). */
+  async putTar(id: string, tar: Buffer): Promise<void> {
+    try {
+      await this.docker.getContainer(id).putArchive(tar, { path: '/' });
+    } catch (err) {
+      throw dockerError('cannot set up the user inside the container', err);
+    }
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw dockerError(`cannot look up image ${ref}`, err);
+    }
+  }
+
+  async cgroupDriver(): Promise<string | null> {
+    try {
+      return ((await this.docker.info()) as { CgroupDriver?: string }).CgroupDriver ?? null;
+    } catch {
+      return null;
+    }
+  }
+}
