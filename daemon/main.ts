@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { Router } from './api/router.js';
 import { adminRoutes } from './api/routes/admin.js';
+import { adminOpsRoutes } from './api/routes/admin-ops.js';
 import { containerReadRoutes, containerRoutes, containerUpgradeRoutes } from './api/routes/containers.js';
 import { dashboardRoutes } from './api/routes/dashboard.js';
 import { eventRoutes } from './api/routes/events.js';
@@ -27,6 +28,7 @@ import { createLogger } from './log.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { sdNotify } from './native/libc.js';
 import { diffEffectiveLimits } from './policy/resolve.js';
+import { UsersReport } from './services/admin-users.js';
 import { ContainerService } from './services/containers.js';
 import { ContainerQueries } from './services/containers-read.js';
 import { DashboardService } from './services/dashboard.js';
@@ -209,6 +211,15 @@ export async function startDaemon(settings: Settings) {
     ...limitsRoutes(limits),
     ...dashboardRoutes(new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock)),
     ...usageRoutes(new UsageService(store, policy, accounts, clock)),
+    ...adminOpsRoutes({
+      store,
+      queries: containers,
+      containers: containerService,
+      events,
+      users: new UsersReport(store, policy, accounts),
+      doctor,
+      now: clock.now,
+    }),
     ...imageRoutes(images, buildLimits.maxContextBytes),
     ...gpuRoutes(gpuAdmin),
     ...queueRoutes(queue),
