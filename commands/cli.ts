@@ -14,6 +14,7 @@ import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
 import { addContainerCommands, CONTAINER_ALIASES } from './user/container-commands.js';
 import { runContainerList } from './user/container-list.js';
 import { runEvents } from './user/events.js';
+import { addImageCommands, IMAGE_ALIASES } from './user/image-commands.js';
 import { showPendingNotices } from './user/notices.js';
 import { runStatus } from './user/status.js';
 import { runWhoami } from './user/whoami.js';
@@ -29,6 +30,7 @@ export const ALIASES: Record<string, string[]> = {
   'container-why': ['container', 'why'],
   'container-extend': ['container', 'extend'],
   'ds01-dashboard': ['dashboard'],
+  ...IMAGE_ALIASES,
 };
 
 export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?: AbortSignal): Command {
@@ -100,6 +102,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
   addGpuCommands(program, ctx, act);
   addLifecycleCommands(program, ctx, act);
   addAdminCommands(program, ctx, act, signal);
+  addImageCommands(program, ctx, act, (argv) => runCli(argv, ctx, signal));
   return program;
 }
 

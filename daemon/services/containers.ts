@@ -30,6 +30,7 @@ import { packTar } from '../docker/tar.js';
 import { badRequest, Ds01Error } from '../errors.js';
 import type { Inventory } from '../gpu/types.js';
 import type { AccountLookup } from '../identity/nss.js';
+import { imageUseProblem } from '../images/naming.js';
 import type { Logger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
 import type { Limits } from '../policy/types.js';
@@ -131,9 +132,15 @@ export class ContainerService {
     ).limits;
   }
 
-  private imageFor(req: CreateRequest): string {
+  private imageFor(req: CreateRequest, owner: Owner): string {
     const catalogue = this.d.policy.current().images;
-    if (req.image) return req.image;
+    if (req.image) {
+      // Another user's ds01-<uid>/… image is theirs alone (images are per user, DESIGN §3).
+      const why = imageUseProblem(req.image, { uid: owner.uid, admin: false });
+      if (why)
+        throw new Ds01Error('FORBIDDEN', why, 'use one of your own images (`image-list`) or --framework');
+      return req.image;
+    }
     if (req.framework) {
       const hit = catalogue.find((i) => i.name === req.framework);
       if (!hit) {
@@ -182,7 +189,7 @@ export class ContainerService {
     return {
       name: req.name,
       dockerName: dn,
-      image: this.imageFor(req),
+      image: this.imageFor(req, owner),
       workspace: workspacePath(owner.home, req.name),
       gpu,
       limits: {

@@ -1,0 +1,81 @@
+// image-update NAME: add packages to the marked sections of the generated Dockerfile and rebuild; the
+// old image stays tagged unless the new build succeeds. Containers on the old image are named with the
+// commands that recreate them.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { editDockerfile, SpecError } from '../../daemon/images/dockerfile.js';
+import { splitList } from '../../daemon/images/packages.js';
+import type { Ctx } from '../lib/context.js';
+import { dockerfilePath, listImages } from '../lib/images.js';
+import { paint } from '../lib/output.js';
+import { confirm, UsageError } from '../lib/prompts.js';
+import { buildAndShow, ownImageRef, readRequirements, resolveName } from './image-create.js';
+
+export interface ImageUpdateOpts {
+  add?: string[];
+  addSystem?: string[];
+  requirements?: string;
+  rebuild?: boolean;
+  noCache?: boolean;
+  cache?: boolean; // commander's --no-cache
+  tag?: string;
+  yes?: boolean;
+}
+
+export async function runImageUpdate(
+  ctx: Ctx,
+  nameArg: string | undefined,
+  o: ImageUpdateOpts,
+): Promise<number> {
+  const name = await resolveName(nameArg, 'Image');
+  const path = dockerfilePath(name);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`no Dockerfile for ${name} at ${path}; create one with \`image-create ${name}\``);
+  }
+  const addPip = [...splitList(o.add), ...(o.requirements ? readRequirements(o.requirements) : [])];
+  const addApt = splitList(o.addSystem);
+  const noCache = o.noCache || o.cache === false;
+  if (!addPip.length && !addApt.length && !o.rebuild && !noCache)
+    throw new UsageError(
+      'nothing to do: give --add PKGS, --add-system PKGS, --requirements FILE or --rebuild',
+    );
+  const p = paint(ctx.io);
+  if (addPip.length || addApt.length) {
+    let next: string;
+    try {
+      next = editDockerfile(text, { addPip, addApt });
+    } catch (err) {
+      if (err instanceof SpecError) throw new UsageError(`${err.message}\n  hint: ${err.hint}`);
+      throw err;
+    }
+    if (next !== text) {
+      writeFileSync(path, next);
+      ctx.io.err(
+        `updated ${path}${addPip.length ? ` (+pip: ${addPip.join(' ')})` : ''}${addApt.length ? ` (+apt: ${addApt.join(' ')})` : ''}\n`,
+      );
+      text = next;
+    } else ctx.io.err(`${path} already lists those packages\n`);
+  }
+  const ref = ownImageRef(name, o.tag);
+  const before = (await listImages(ctx.client)).find((i) => i.ref === ref);
+  if (!(await confirm(`Rebuild ${name}?`, { yes: o.yes, flags: '--yes', default: true }))) return 0;
+  const code = await buildAndShow(ctx, name, text, { tag: o.tag, noCache });
+  if (code !== 0) {
+    if (before) ctx.io.err(`${p.dim('the previous image is unchanged:')} ${ref}\n`);
+    return code;
+  }
+  // Running containers keep the image they were made from: say how to move them to the new one.
+  const using = before?.containers ?? [];
+  if (using.length) {
+    ctx.io.err(
+      `${using.length} container(s) still run the previous ${name} image; recreate them to use the new one:\n`,
+    );
+    for (const c of using) {
+      const short = c.name.split('._.')[0] ?? c.name;
+      ctx.io.err(`  container-retire ${short} && container-deploy ${short} --image ${ref}\n`);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,180 @@
+// user-setup: a student's first session. Checks the daemon answers, explains their limits, sets up SSH
+// the safe way (the key pair stays on the laptop: we only ever take a PUBLIC key), shows VS Code and
+// Jupyter-over-SSH, then runs project-init and container-deploy. --quick skips the explanations; every
+// question has a flag, so it also runs without a terminal.
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import type { LimitsReport } from '../../daemon/api/types/index.js';
+import { ApiError } from '../lib/client.js';
+import type { Ctx } from '../lib/context.js';
+import { myLimits } from '../lib/limits.js';
+import { paint } from '../lib/output.js';
+import { confirm, input, interactive, UsageError } from '../lib/prompts.js';
+import { systemInfo, whoami } from '../lib/system.js';
+import { ownImageRef } from './image-create.js';
+import { type ProjectInitOpts, runProjectInit } from './project-init.js';
+
+export interface UserSetupOpts extends ProjectInitOpts {
+  quick?: boolean;
+  project?: string | boolean; // --no-project sets false
+  deploy?: boolean; // --no-deploy sets false
+  pubkey?: string;
+  pubkeyFile?: string;
+  host?: string;
+}
+
+/** Runs another command through the CLI's own code path (container-deploy lives in its own module). */
+export type RunCommand = (argv: string[]) => Promise<number>;
+
+const PUBLIC_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}(?: [^\n\r]{0,200})?$/;
+
+/** A public key line, or why it is not one (a private key pasted by mistake is refused, not stored). */
+export function checkPublicKey(text: string): string | true {
+  const t = text.trim();
+  if (/PRIVATE KEY/.test(t))
+    return 'that is a PRIVATE key: never paste it anywhere; paste the .pub file instead';
+  if (!PUBLIC_KEY.test(t))
+    return 'not an SSH public key (it starts with ssh-ed25519, ssh-rsa or ecdsa-…; it is your ~/.ssh/id_ed25519.pub)';
+  return true;
+}
+
+/** Add a public key to ~/.ssh/authorized_keys with the permissions sshd insists on; once only. */
+export function addAuthorizedKey(home: string, key: string): 'added' | 'present' {
+  const dir = join(home, '.ssh');
+  const file = join(dir, 'authorized_keys');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const body = key.trim().split(' ').slice(0, 2).join(' ');
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  if (existing.split('\n').some((l) => l.includes(body))) return 'present';
+  appendFileSync(file, `${existing && !existing.endsWith('\n') ? '\n' : ''}${key.trim()}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return 'added';
+}
+
+function limitsSummary(r: LimitsReport): string[] {
+  const want = [
+    'max_mig_instances',
+    'max_gpu_equivalents',
+    'max_containers_per_user',
+    'max_cpus',
+    'memory',
+    'max_runtime',
+    'idle_timeout',
+  ];
+  return r.limits.filter((l) => want.includes(l.key)).map((l) => `  ${l.key.padEnd(24)} ${l.display}`);
+}
+
+export async function runUserSetup(ctx: Ctx, o: UserSetupOpts, runCommand: RunCommand): Promise<number> {
+  const p = paint(ctx.io);
+  const say = (s = '') => ctx.io.err(`${s}\n`);
+  const explain = (s: string) => {
+    if (!o.quick) say(p.dim(s));
+  };
+  const heading = (n: number, s: string) => say(`\n${p.bold(`${n}. ${s}`)}`);
+
+  heading(1, 'Access to ds01');
+  const me = await whoami(ctx.client); // unreachable daemon → exit 5 with what to do
+  const info = await systemInfo(ctx.client);
+  say(
+    `you are ${p.bold(me.name)} (uid ${me.uid})${me.admin ? ', a ds01 admin' : ''}; the daemon answers (ds01d ${info.version})`,
+  );
+  say(
+    `GPUs: ${info.gpus.slots} slot(s), ${Math.max(0, info.gpus.available - info.gpus.allocated)} free now; Docker ${info.docker.reachable ? 'ok' : p.red('unreachable — tell an admin')}`,
+  );
+
+  heading(2, 'Your limits');
+  try {
+    const r = await myLimits(ctx.client);
+    say(`group ${p.bold(r.group)}:`);
+    for (const l of limitsSummary(r)) say(l);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) throw err;
+    say('this server does not report limits yet; an admin can tell you yours');
+  }
+  explain(
+    'Containers idle for longer than idle_timeout, or running longer than max_runtime, are stopped (you are warned first). Your files in ~/workspace stay.',
+  );
+  explain('See them any time with `check-limits`.');
+
+  heading(3, 'SSH from your laptop');
+  const host = o.host ?? hostname();
+  const user = me.name;
+  explain(
+    'Your key pair is made and kept on YOUR laptop; only the public half comes here. On the laptop run:',
+  );
+  say(`  ssh-keygen -t ed25519            ${p.dim('# once; makes ~/.ssh/id_ed25519 and id_ed25519.pub')}`);
+  let key = o.pubkey ?? (o.pubkeyFile ? readFileSync(o.pubkeyFile, 'utf8') : undefined);
+  if (key === undefined && interactive() && !o.quick)
+    key = await input(
+      'Paste your laptop’s PUBLIC key (the line in ~/.ssh/id_ed25519.pub), or leave empty to skip',
+      {
+        flags: '--pubkey',
+        default: '',
+        validate: (v) => (v.trim() === '' ? true : checkPublicKey(v)),
+      },
+    );
+  if (key?.trim()) {
+    const ok = checkPublicKey(key);
+    if (ok !== true) throw new UsageError(`--pubkey: ${ok}`);
+    const r = addAuthorizedKey(homedir(), key);
+    say(`${r === 'added' ? 'added' : 'already had'} that key in ~/.ssh/authorized_keys`);
+  } else {
+    say(
+      `  ssh-copy-id ${user}@${host}        ${p.dim('# or append the .pub line to ~/.ssh/authorized_keys here')}`,
+    );
+  }
+  say(`then add this to ${p.bold('~/.ssh/config')} on the laptop:`);
+  say(
+    `  Host ds01\n    HostName ${host}\n    User ${user}\n    IdentityFile ~/.ssh/id_ed25519\n    LocalForward 8888 localhost:8888`,
+  );
+
+  heading(4, 'VS Code and Jupyter');
+  explain(
+    'VS Code: install the "Remote - SSH" extension, then "Remote-SSH: Connect to Host…" → ds01, and open ~/workspace/<project>.',
+  );
+  explain(
+    'Jupyter: `ssh ds01` (the LocalForward above tunnels port 8888), start Jupyter in your container on port 8888,',
+  );
+  explain('then open http://localhost:8888 on the laptop. Nothing is exposed to the network.');
+  if (o.quick) say('VS Code: Remote-SSH → ds01;  Jupyter: ssh ds01, then http://localhost:8888');
+
+  if (o.project === false) {
+    say(`\nnext: ${p.bold('project-init NAME')}, then ${p.bold('container-deploy NAME')}`);
+    return 0;
+  }
+  heading(5, 'Your first project');
+  const name =
+    typeof o.project === 'string'
+      ? o.project
+      : await input('Project name', { default: 'my-project', flags: '--project NAME' });
+  const code = await runProjectInit(ctx, name, { ...o, yes: o.yes || o.quick });
+  if (code !== 0) return code;
+
+  if (o.deploy === false || o.build === false) {
+    say(`\nnext: ${p.bold(`container-deploy ${name} --image ${ownImageRef(name, o.tag)}`)}`);
+    return 0;
+  }
+  heading(6, 'Your first container');
+  if (
+    !(await confirm(`Deploy a container for ${name} now?`, {
+      yes: o.yes || o.quick,
+      flags: '--yes or --no-deploy',
+      default: true,
+    }))
+  ) {
+    say(`\nnext: ${p.bold(`container-deploy ${name} --image ${ownImageRef(name, o.tag)}`)}`);
+    return 0;
+  }
+  return runCommand([
+    'container',
+    'deploy',
+    name,
+    '--image',
+    ownImageRef(name, o.tag),
+    '--background',
+    '--yes',
+  ]);
+}
