@@ -12,6 +12,7 @@ import { dashboardRoutes } from './api/routes/dashboard.js';
 import { eventRoutes } from './api/routes/events.js';
 import { gpuRoutes } from './api/routes/gpus.js';
 import { imageRoutes } from './api/routes/images.js';
+import { lifecycleRoutes } from './api/routes/lifecycle.js';
 import { limitsRoutes } from './api/routes/limits.js';
 import { queueRoutes } from './api/routes/queue.js';
 import { systemRoutes } from './api/routes/system.js';
@@ -24,6 +25,9 @@ import { DockerOps } from './docker/ops.js';
 import { DockerSync } from './docker/sync.js';
 import { createNssLookup } from './identity/nss.js';
 import { buildLimitsFromEnv } from './images/build.js';
+import { LifecycleEngine } from './lifecycle/engine.js';
+import { LifecycleLoops } from './lifecycle/loops.js';
+import { writeToTerminals } from './lifecycle/terminals.js';
 import { createLogger } from './log.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { sdNotify } from './native/libc.js';
@@ -40,6 +44,8 @@ import { GpuLeases } from './services/gpu-leases.js';
 import { GpuQueue } from './services/gpu-queue.js';
 import { GpuRefreshSchedule } from './services/gpu-refresh.js';
 import { ImageService } from './services/images.js';
+import { LifecycleService } from './services/lifecycle.js';
+import { dockerProbe, lifecycleActions } from './services/lifecycle-actions.js';
 import { LimitsService } from './services/limits.js';
 import { MetricsService } from './services/metrics.js';
 import { PolicyService } from './services/policy.js';
@@ -139,6 +145,20 @@ export async function startDaemon(settings: Settings) {
         data,
       }),
   );
+  // Lifecycle: idle/runtime stops, removals, warnings; stops go through the container service.
+  const lifecycle = new LifecycleEngine({
+    store,
+    policy: () => policy.current(),
+    accounts,
+    actions: lifecycleActions(containerService, leases),
+    docker: dockerProbe(docker),
+    gpus,
+    clock,
+    log,
+    notifyTerminals: writeToTerminals,
+  });
+  const lifecycleLoops = new LifecycleLoops(lifecycle, log);
+  policy.onChange((next) => lifecycleLoops.schedule(next.schedules));
   const startedAt = clock.now();
 
   const audit = (
@@ -209,6 +229,7 @@ export async function startDaemon(settings: Settings) {
     ...containerReadRoutes(containers),
     ...containerRoutes(containerService),
     ...limitsRoutes(limits),
+    ...lifecycleRoutes(new LifecycleService(store, lifecycle, containers, clock)),
     ...dashboardRoutes(new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock)),
     ...usageRoutes(new UsageService(store, policy, accounts, clock)),
     ...adminOpsRoutes({
@@ -280,6 +301,7 @@ export async function startDaemon(settings: Settings) {
   policy.watch();
   gpuRefresh.start();
   queue.kick();
+  lifecycleLoops.schedule(policy.current().schedules);
 
   log.info('ds01d ready', {
     version: VERSION,
@@ -297,6 +319,8 @@ export async function startDaemon(settings: Settings) {
     sdNotify('STOPPING=1');
     log.info('ds01d stopping');
     gpuRefresh.stop();
+    lifecycleLoops.stop();
+    lifecycle.stop();
     queue.stop();
     leases.stop();
     sync.stop();

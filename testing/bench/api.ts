@@ -49,7 +49,11 @@ export default async function apiBench(): Promise<BenchResult[]> {
       out.push({ name: `GET ${path} p50`, value: round(percentile(latencies, 50)), unit: 'ms', notes });
       out.push({ name: `GET ${path} p99`, value: round(percentile(latencies, 99)), unit: 'ms', notes });
     }
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(await import('node:fs').then((fs) => fs.readFileSync(`/proc/${d.proc.pid}/status`, 'utf8')))?.[1]);
+    const rss = Number(
+      /VmRSS:\s+(\d+)/.exec(
+        await import('node:fs').then((fs) => fs.readFileSync(`/proc/${d.proc.pid}/status`, 'utf8')),
+      )?.[1],
+    );
     out.push({ name: 'ds01d resident memory after the load', value: round(rss / 1024, 1), unit: 'MiB' });
     return out;
   } finally {

@@ -25,7 +25,9 @@ for (const f of modules) {
   try {
     const results = await mod.default();
     const rows = results.map((r) => `| ${r.name} | ${r.value} | ${r.unit} | ${r.notes ?? ''} |`);
-    sections.push(`### ${name}\n\n| measure | value | unit | notes |\n|---|---|---|---|\n${rows.join('\n')}\n`);
+    sections.push(
+      `### ${name}\n\n| measure | value | unit | notes |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+    );
     for (const r of results) process.stdout.write(`${name}: ${r.name}: ${r.value} ${r.unit}\n`);
   } catch (err) {
     failed++;
@@ -40,7 +42,9 @@ const END = '<!-- bench:end -->';
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const generated = `${BEGIN}\n_Last run: ${new Date().toISOString()} on ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${only.length ? ` (only: ${only.join(', ')})` : ''}._\n\n${sections.join('\n')}${END}`;
 const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n';
-const next = old.includes(BEGIN) ? old.replace(new RegExp(`${BEGIN}[\\s\\S]*${END}`), generated) : `${old.trimEnd()}\n\n${generated}\n`;
+const next = old.includes(BEGIN)
+  ? old.replace(new RegExp(`${BEGIN}[\\s\\S]*${END}`), generated)
+  : `${old.trimEnd()}\n\n${generated}\n`;
 if (!only.length) writeFileSync(file, next);
 else process.stderr.write('bench: partial run; BENCHMARKS.md not rewritten\n');
 process.exit(failed ? 1 : 0);

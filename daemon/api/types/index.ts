@@ -7,10 +7,10 @@ export * from './images.js';
 export * from './system.js';
 
 export const API_PREFIX = '/v1';
-export * from './limits.js';
-export * from './lifecycle.js';
-export * from './shell-frames.js';
-export * from './dashboard.js';
 export * from './admin.js';
+export * from './dashboard.js';
 export * from './doctor.js';
+export * from './lifecycle.js';
+export * from './limits.js';
+export * from './shell-frames.js';
 export * from './usage.js';
