@@ -43,10 +43,11 @@ const width = (s: string) => s.replace(ANSI, '').length;
 /** A plain aligned table (no box drawing: it must paste into an email and fit 80 columns). */
 export function table(headers: string[], rows: string[][], maxWidth = 80): string {
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  // Shrink the widest column first if we do not fit.
+  // Too wide: the last column (free text such as a reason) gives way first, then the widest.
   const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  const last = widths.length - 1;
   while (total() > maxWidth) {
-    const i = widths.indexOf(Math.max(...widths));
+    const i = (widths[last] ?? 0) > 24 ? last : widths.indexOf(Math.max(...widths));
     if ((widths[i] ?? 0) <= 8) break;
     widths[i] = (widths[i] ?? 0) - 1;
   }

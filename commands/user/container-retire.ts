@@ -4,11 +4,13 @@ import type { Ctx } from '../lib/context.js';
 import { printJson } from '../lib/output.js';
 import { confirm } from '../lib/prompts.js';
 
-function describe(r: RetireResult): string {
+/** One sentence for the plan ("stop and remove …") or, done, what happened ("stopped and removed …"). */
+function describe(r: RetireResult, done = false): string {
   const gpus = r.freedSlots.length
     ? `${r.freedSlots.length} GPU slot(s) (${r.freedSlots.map((s) => s.profile ?? 'full GPU').join(', ')})`
     : 'no GPU';
-  return `${r.wasRunning ? 'stop and ' : ''}remove ${r.name}, freeing ${gpus}; workspace ${r.workspace} is kept`;
+  const verbs = done ? ['stopped and ', 'removed'] : ['stop and ', 'remove'];
+  return `${r.wasRunning ? verbs[0] : ''}${verbs[1]} ${r.name}, freeing ${gpus}; workspace ${r.workspace} is kept`;
 }
 
 export async function runContainerRetire(
@@ -27,13 +29,6 @@ export async function runContainerRetire(
   }
   const r = await retireContainer(ctx.client, ref, { force: opts.force, dryRun: opts.dryRun });
   if (opts.json) printJson(ctx.io, r);
-  else
-    ctx.io.err(
-      r.dryRun
-        ? `would ${describe(r)}\n`
-        : `retired: ${describe(r)
-            .replace(/^stop and /, 'stopped and ')
-            .replace(/^remove/, 'removed')}\n`,
-    );
+  else ctx.io.err(r.dryRun ? `would ${describe(r)}\n` : `retired: ${describe(r, true)}\n`);
   return 0;
 }

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../daemon/api/types/index.js';
 import type { Ctx } from '../lib/context.js';
-import { paint, table } from '../lib/output.js';
+import { paint } from '../lib/output.js';
 import { followEvents, listEvents } from '../lib/system.js';
 
 export interface EventsOpts {
@@ -16,8 +16,14 @@ export interface EventsOpts {
 
 function line(ctx: Ctx, e: AuditEvent): string {
   const p = paint(ctx.io);
-  const who = e.containerName ? ` ${p.cyan(e.containerName)}` : '';
-  return `${e.ts.replace('T', ' ').slice(0, 19)}  ${p.bold(e.kind)}${who}  ${e.actor}${e.reason ? ` — ${e.reason}` : ''}\n`;
+  const time = e.ts.replace('T', ' ').slice(0, 19);
+  const who = e.containerName ? ` ${e.containerName}` : '';
+  const head = `${time}  ${e.kind}${who}  ${e.actor}`;
+  let reason = e.reason ? ` — ${e.reason}` : '';
+  // On a terminal, one event is one screen line: the reason gives way.
+  const room = ctx.io.columns - head.length;
+  if (ctx.io.isTTY && reason.length > room) reason = room > 4 ? `${reason.slice(0, room - 1)}…` : '';
+  return `${time}  ${p.bold(e.kind)}${who ? ` ${p.cyan(e.containerName ?? '')}` : ''}  ${e.actor}${reason}\n`;
 }
 
 export async function runEvents(ctx: Ctx, o: EventsOpts, signal?: AbortSignal): Promise<number> {
@@ -45,18 +51,12 @@ export async function runEvents(ctx: Ctx, o: EventsOpts, signal?: AbortSignal): 
     ctx.io.err('no events match\n');
     return 0;
   }
-  ctx.io.out(
-    table(
-      ['TIME', 'KIND', 'CONTAINER', 'BY', 'REASON'],
-      events.map((e) => [
-        e.ts.replace('T', ' ').slice(0, 19),
-        e.kind,
-        e.containerName ?? '-',
-        e.actor,
-        e.reason ?? '',
-      ]),
-      Math.max(80, ctx.io.columns),
-    ),
-  );
+  // One line per event, like the --follow stream; on a terminal cut to its width.
+  for (const e of events) {
+    const text = line(ctx, e);
+    ctx.io.out(
+      ctx.io.isTTY && text.length > ctx.io.columns ? `${text.slice(0, ctx.io.columns - 2)}…\n` : text,
+    );
+  }
   return 0;
 }

@@ -137,11 +137,13 @@ export class DockerOps {
     }
   }
 
-  async cgroupDriver(): Promise<string | null> {
+  /** What the spec builder must know about the Docker host (null fields when dockerd does not say). */
+  async hostFacts(): Promise<{ cgroupDriver: string | null; cpus: number | null }> {
     try {
-      return ((await this.docker.info()) as { CgroupDriver?: string }).CgroupDriver ?? null;
+      const info = (await this.docker.info()) as { CgroupDriver?: string; NCPU?: number };
+      return { cgroupDriver: info.CgroupDriver ?? null, cpus: info.NCPU ?? null };
     } catch {
-      return null;
+      return { cgroupDriver: null, cpus: null };
     }
   }
 }

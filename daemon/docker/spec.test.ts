@@ -96,6 +96,12 @@ describe('buildContainerSpec', () => {
     expect(s.HostConfig).not.toHaveProperty('PidsLimit');
   });
 
+  it("caps max_cpus at the host's CPU count (Docker refuses more), and leaves it when the host has more", () => {
+    expect(buildContainerSpec(input({ hostCpus: 1 })).HostConfig?.NanoCpus).toBe(1_000_000_000);
+    expect(buildContainerSpec(input({ hostCpus: 64 })).HostConfig?.NanoCpus).toBe(1_500_000_000);
+    expect(buildContainerSpec(input({ hostCpus: null })).HostConfig?.NanoCpus).toBe(1_500_000_000);
+  });
+
   it('client env passes only when allowed, and cannot override the daemon values', () => {
     const s = buildContainerSpec(input({ env: { FOO: 'bar' } }));
     expect(s.Env).toContain('FOO=bar');

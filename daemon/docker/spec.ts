@@ -33,6 +33,8 @@ export interface SpecInput {
   sharedMounts: readonly SharedMount[];
   /** A per-user cgroup slice, or null (aggregate limits off, or dockerd not on the systemd driver). */
   cgroupParent: string | null;
+  /** CPUs the Docker host has; a policy's max_cpus above it is capped there (Docker refuses more). */
+  hostCpus?: number | null;
   env?: Readonly<Record<string, string>>;
   command?: readonly string[];
   createdBy: string;
@@ -82,7 +84,10 @@ export function buildContainerSpec(input: SpecInput): ContainerCreateOptions {
     `${input.workspace}:${WORKSPACE_TARGET}:rw`,
     ...input.sharedMounts.map((m) => `${m.source}:${m.target}:ro`),
   ];
-  const nanoCpus = limits.maxCpus === null ? undefined : Math.round(limits.maxCpus * 1e9);
+  // The policy is a ceiling; a server with fewer cores than the ceiling gives what it has.
+  const cpus =
+    limits.maxCpus === null ? null : Math.min(limits.maxCpus, input.hostCpus ?? Number.POSITIVE_INFINITY);
+  const nanoCpus = cpus === null ? undefined : Math.round(cpus * 1e9);
   const memory = limits.memoryBytes ?? undefined;
   // Docker's MemorySwap is memory+swap; without a memory limit it must be unset.
   const memorySwap = memory === undefined ? undefined : (limits.memorySwapBytes ?? -1);

@@ -109,7 +109,7 @@ export class ContainerService {
   private readonly sessions = new Map<string, number>();
   /** Docker names and ids this service is creating or removing right now (DockerSync leaves them alone). */
   private readonly busy = new Set<string>();
-  private cgroupDriver: Promise<string | null> | null = null;
+  private host: Promise<{ cgroupDriver: string | null; cpus: number | null }> | null = null;
 
   constructor(private readonly d: ContainersDeps) {}
 
@@ -235,9 +235,9 @@ export class ContainerService {
     return this.d.queries.summary(row);
   }
 
-  private driver(): Promise<string | null> {
-    this.cgroupDriver ??= this.d.ops.cgroupDriver();
-    return this.cgroupDriver;
+  private hostFacts() {
+    this.host ??= this.d.ops.hostFacts();
+    return this.host;
   }
 
   // ——— create / start ———
@@ -278,6 +278,7 @@ export class ContainerService {
     let recorded = false;
     try {
       const policy = this.d.policy.current();
+      const host = await this.hostFacts();
       let spec: ReturnType<typeof buildContainerSpec>;
       try {
         spec = buildContainerSpec({
@@ -288,7 +289,8 @@ export class ContainerService {
           limits: plan.limitsFull,
           slots,
           sharedMounts: policy.sharedMounts,
-          cgroupParent: cgroupParentFor(owner.uid, policy.aggregateLimits, await this.driver()),
+          cgroupParent: cgroupParentFor(owner.uid, policy.aggregateLimits, host.cgroupDriver),
+          hostCpus: host.cpus,
           env: req.env,
           command: req.command,
           createdBy: this.d.createdBy,

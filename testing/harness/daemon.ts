@@ -16,6 +16,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
 import { parseDocument } from 'yaml';
 import { type ExecResult, execFileResult } from './exec.js';
 import { installFakeNvidiaSmi, type ScenarioInput } from './fake-gpu.js';
@@ -63,8 +64,29 @@ export interface TestDaemon {
   ): Promise<{ status: number; body: any }>;
 }
 
+/**
+ * Test files share one private dockerd, and a daemon adopts every ds01-labelled container it finds. So the
+ * first daemon of a file starts from a dockerd without ds01 containers, and the last one leaves none.
+ */
+let runningDaemons = 0;
+
+async function purgeManagedContainers(dockerHost: string): Promise<void> {
+  const docker = new Docker({ socketPath: dockerHost.replace(/^unix:\/\//, '') });
+  const list = await docker.listContainers({ all: true, filters: { label: ['ds01.owner.uid'] } });
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+}
+
 export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> {
   if (!existsSync(DAEMON_JS)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  if (runningDaemons === 0) await purgeManagedContainers(opts.dockerHost);
+  runningDaemons++;
   const dir = mkdtempSync(join(tmpdir(), 'ds01-daemon-'));
   // Users run the CLI against this socket: the directory must be traversable by them.
   chmodSync(dir, 0o755);
@@ -139,6 +161,8 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
     async cleanup() {
       await d.stop();
       rmSync(dir, { recursive: true, force: true });
+      runningDaemons--;
+      if (runningDaemons === 0) await purgeManagedContainers(opts.dockerHost);
     },
     cli(args, user, o = {}) {
       const env = { DS01_SOCKET: socket, NO_COLOR: '1', ...o.env };
