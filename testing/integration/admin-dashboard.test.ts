@@ -21,6 +21,7 @@ import {
   runAs,
   type TestUser,
 } from '../harness/users.js';
+import { until } from '../harness/wait.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
 let d: TestDaemon;
@@ -63,15 +64,6 @@ async function api(user: TestUser, method: string, path: string, body?: unknown)
   const r = await runAs(user, 'curl', args);
   const nl = r.stdout.lastIndexOf('\n');
   return { status: Number(r.stdout.slice(nl + 1)), body: JSON.parse(r.stdout.slice(0, nl) || 'null') };
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function doctorAs(user: TestUser) {

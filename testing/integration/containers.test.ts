@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
 import { cleanupTestUsers, createTestUser, isRoot, runAs, type TestUser } from '../harness/users.js';
+import { until } from '../harness/wait.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
 const image = inject('baseImage');
@@ -23,15 +24,6 @@ function oneSlotScenario() {
     processes: [],
   };
   return { ...s, description: 'one 1g.10gb slot', gpus: [gpu0] };
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const json = (s: string) => JSON.parse(s);

@@ -13,6 +13,7 @@ import {
   runAs,
   type TestUser,
 } from '../harness/users.js';
+import { until } from '../harness/wait.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
 let d: TestDaemon;
@@ -36,15 +37,6 @@ async function labelled(owner: TestUser, project: string, extra: Record<string, 
   });
   made.push(c.id);
   return c;
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 describe.skipIf(!isRoot())('ds01d core (real users, real socket)', () => {

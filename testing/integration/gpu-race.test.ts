@@ -8,6 +8,7 @@ import type { ContainerSummary, DeployResult, QueueEntryView } from '../../daemo
 import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
 import { cleanupTestUsers, createTestUser, isRoot, runAs, type TestUser } from '../harness/users.js';
+import { until } from '../harness/wait.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
 let d: TestDaemon;
@@ -36,15 +37,6 @@ async function api<T>(
   const status = Number(r.stdout.slice(nl + 1));
   const text = r.stdout.slice(0, nl);
   return { status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const allQueue = async () => (await d.request('GET', '/v1/queue')).body as QueueEntryView[];

@@ -14,6 +14,7 @@ import {
   isRoot,
   type TestUser,
 } from '../harness/users.js';
+import { until } from '../harness/wait.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
 let d: TestDaemon;
@@ -21,15 +22,6 @@ let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser; // admin
 const made: string[] = [];
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function gpuList(user?: TestUser): Promise<GpuList> {
   const r = await d.cli(['gpu', 'list', '--json'], user);

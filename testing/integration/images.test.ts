@@ -344,10 +344,11 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
       execFileSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).trim(),
       join(noGit, 'setpriv'),
     );
-    const cv = await d.cli(['project-init', 'vision', '--type', 'cv', '--no-build', ...OFFLINE], alice, {
-      env: { PATH: noGit },
-    });
-    rmSync(noGit, { recursive: true, force: true });
+    const cv = await d
+      .cli(['project-init', 'vision', '--type', 'cv', '--no-build', ...OFFLINE], alice, {
+        env: { PATH: noGit },
+      })
+      .finally(() => rmSync(noGit, { recursive: true, force: true }));
     expect(cv.code, cv.stderr).toBe(0);
     expect(cv.stderr).toMatch(/git is not installed here; skipped/);
     expect(readFileSync(join(alice.home, 'workspace/vision/Dockerfile'), 'utf8')).toContain(

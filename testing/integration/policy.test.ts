@@ -2,6 +2,7 @@
 // group membership picks the group, and the policies of the system we replace load as meant.
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { editPolicy, FIXTURES, REPO, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import {
@@ -12,21 +13,13 @@ import {
   isRoot,
   type TestUser,
 } from '../harness/users.js';
+import { until } from '../harness/wait.js';
 
 const BROKEN = join(FIXTURES, 'policies/broken');
 const COMPAT = join(REPO, '../shared/ds01-compat');
 let d: TestDaemon;
 let student: TestUser;
 const good = join(FIXTURES, 'policies/test-fast.yaml');
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 describe.skipIf(!isRoot())('policy in a running daemon', () => {
   beforeAll(async () => {
@@ -124,6 +117,41 @@ describe.skipIf(!isRoot())('policy in a running daemon', () => {
     expect(explained.code, explained.stderr).toBe(0);
     expect(explained.stdout).toContain(`group "${g}" (Linux group of the same name)`);
     expect(explained.stdout).toMatch(/max_mig_instances\s+4\s+groups\./);
+  });
+
+  it("an edit changes a real user's next deploy without a restart; running containers keep theirs", async () => {
+    const docker = new Docker({ socketPath: inject('dockerSocket') });
+    const memoryOf = async (name: string) => {
+      const list = JSON.parse((await d.cli(['container-list', '--json'], student)).stdout) as {
+        name: string;
+        id: string;
+      }[];
+      const id = list.find((c) => c.name === name)?.id;
+      expect(id, name).toBeTruthy();
+      return (await docker.getContainer(id as string).inspect()).HostConfig.Memory;
+    };
+    const deploy = (name: string) =>
+      d.cli(
+        ['container-deploy', name, '--image', inject('baseImage'), '--cpu-only', '--background', '--yes'],
+        student,
+      );
+    let r = await deploy('before');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await memoryOf('before')).toBe(256 * 1024 ** 2);
+
+    editPolicy(d.policyPath, { 'defaults.memory': '384m', 'defaults.memory_swap': '384m' });
+    await until(
+      async () => JSON.parse((await d.cli(['check-limits', '--json'], student)).stdout),
+      (x) => x.limits.find((l: { key: string }) => l.key === 'memory').value === 384 * 1024 ** 2,
+    );
+    r = await deploy('after');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await memoryOf('after')).toBe(384 * 1024 ** 2);
+    expect(await memoryOf('before')).toBe(256 * 1024 ** 2); // created under the old policy, unchanged
+    for (const n of ['before', 'after'])
+      expect((await d.cli(['container-retire', n, '--yes'], student)).code).toBe(0);
+    copyFileSync(good, d.policyPath);
+    expect((await d.request('POST', '/v1/admin/policy/reload')).status).toBe(200);
   });
 
   it('check-limits draws usage bars and lifecycle timeouts for a person', async () => {

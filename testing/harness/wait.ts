@@ -1,0 +1,17 @@
+/**
+ * Poll `fn` until `ok` holds or `ms` pass; returns the last value either way, so the test's own
+ * assertion says what was wrong rather than a generic timeout.
+ */
+export async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 20_000,
+  everyMs = 150,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
