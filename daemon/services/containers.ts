@@ -56,6 +56,8 @@ interface Actor {
   name: string;
 }
 
+const DAEMON: Actor = { uid: null, name: 'ds01d' };
+
 export interface ContainersDeps {
   store: Store;
   ops: DockerOps;
@@ -469,6 +471,20 @@ export class ContainerService {
     const row = this.d.queries.resolve(caller, ref);
     await this.stopRow(row, { uid: caller.uid, name: caller.name }, opts, 'stopped by request');
     return this.summary(row.id);
+  }
+
+  /** ds01d's own stop (lifecycle): audited as the daemon with its reason, not as a user. */
+  async stopAsDaemon(id: string, reason: string, timeoutSec: number): Promise<void> {
+    const row = this.d.store.containers.get(id);
+    if (!row || row.removed_at !== null) return;
+    await this.stopRow(row, DAEMON, { timeout: timeoutSec }, reason);
+  }
+
+  /** ds01d's own removal (lifecycle, after container_hold_after_stop). */
+  async removeAsDaemon(id: string, reason: string): Promise<void> {
+    const row = this.d.store.containers.get(id);
+    if (!row || row.removed_at !== null) return;
+    await this.removeNow(row, DAEMON, reason);
   }
 
   private async stopRow(

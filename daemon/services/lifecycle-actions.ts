@@ -1,28 +1,17 @@
 // The lifecycle engine's ports, implemented by the daemon's services: stops and removals go through the
 // container service (the one stop path: idempotent Docker calls, store update, GPU hold, audit), GPU
 // release through the leases; Docker is read directly for state and one-shot stats.
-import type { Caller } from '../api/router.js';
 import type { DockerClient } from '../docker/client.js';
 import type { DockerStatsSample } from '../docker/stats.js';
 import type { DockerProbe, LifecycleActions } from '../lifecycle/engine.js';
 import type { GpuLeases } from './gpu-leases.js';
 
-/** The daemon acting on its own (automatic stops and removals); admin so any owner's container resolves. */
-const SYSTEM: Caller = {
-  uid: 0,
-  gid: 0,
-  pid: process.pid,
-  name: 'ds01d',
-  home: '/',
-  groups: [],
-  admin: true,
-};
-
-/** The part of ContainerService the lifecycle uses. */
+/** The part of ContainerService the lifecycle uses: the one stop/remove path, acting as ds01d. */
 export interface ContainerStopRemove {
-  stop(caller: Caller, ref: string, opts: { timeout?: number }): Promise<unknown>;
-  remove(caller: Caller, ref: string, opts: { force?: boolean }): Promise<unknown>;
+  stopAsDaemon(id: string, reason: string, timeoutSec: number): Promise<void>;
+  removeAsDaemon(id: string, reason: string): Promise<void>;
   sessionsOf(containerId: string): number;
+  inFlight(nameOrId: string): boolean;
 }
 
 export function lifecycleActions(
@@ -30,14 +19,12 @@ export function lifecycleActions(
   leases: Pick<GpuLeases, 'releaseForContainer'>,
 ): LifecycleActions {
   return {
-    stop: async (id, _reason, graceSec) => {
-      await containers.stop(SYSTEM, id, { timeout: graceSec });
-    },
-    remove: async (id) => {
-      await containers.remove(SYSTEM, id, { force: false });
-    },
+    stop: (id, reason, graceSec) => containers.stopAsDaemon(id, reason, graceSec),
+    remove: (id, reason) => containers.removeAsDaemon(id, reason),
     releaseGpu: (id, reason) => leases.releaseForContainer(id, reason, 'ds01d'),
     sessionsOf: (id) => containers.sessionsOf(id),
+    // Never act on a container a user's create/start/stop/remove is in the middle of.
+    inTransition: (id) => containers.inFlight(id),
   };
 }
 
