@@ -111,6 +111,8 @@ export class DockerSync {
         break;
       }
       case 'state': {
+        // A ds01 operation on it records the state itself (with the user as actor).
+        if (this.hooks.inFlight?.(a.id)) break;
         const row = this.store.containers.markState(a.id, a.to, now);
         if (!row) break;
         const started = isRunningLike(a.to) && !isRunningLike(a.from);

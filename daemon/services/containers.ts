@@ -58,6 +58,26 @@ interface Actor {
 
 const DAEMON: Actor = { uid: null, name: 'ds01d' };
 
+/**
+ * Containers (by id or Docker name) with a ds01 operation in flight: the event stream leaves their state to
+ * the operation, and the lifecycle does not act on them. Counted, so nested operations (retire = stop +
+ * remove) keep the mark until the outermost ends.
+ */
+class BusySet {
+  private readonly counts = new Map<string, number>();
+  add(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  delete(key: string): void {
+    const n = (this.counts.get(key) ?? 0) - 1;
+    if (n > 0) this.counts.set(key, n);
+    else this.counts.delete(key);
+  }
+  has(key: string): boolean {
+    return this.counts.has(key);
+  }
+}
+
 export interface ContainersDeps {
   store: Store;
   ops: DockerOps;
@@ -110,7 +130,7 @@ const LOGIN_SHELL = [
 export class ContainerService {
   private readonly sessions = new Map<string, number>();
   /** Docker names and ids this service is creating or removing right now (DockerSync leaves them alone). */
-  private readonly busy = new Set<string>();
+  private readonly busy = new BusySet();
   private host: Promise<{ cgroupDriver: string | null; cpus: number | null }> | null = null;
 
   constructor(private readonly d: ContainersDeps) {}
@@ -492,6 +512,23 @@ export class ContainerService {
     actor: Actor,
     opts: { timeout?: number; force?: boolean },
     reason: string,
+    /** Retire removes right after: the slots go straight back then, with no hold in between. */
+    retiring = false,
+  ): Promise<boolean> {
+    this.busy.add(row.id);
+    try {
+      return await this.stopAndRecord(row, actor, opts, reason, retiring);
+    } finally {
+      this.busy.delete(row.id);
+    }
+  }
+
+  private async stopAndRecord(
+    row: ContainerRow,
+    actor: Actor,
+    opts: { timeout?: number; force?: boolean },
+    reason: string,
+    retiring: boolean,
   ): Promise<boolean> {
     if (opts.force) await this.d.ops.kill(row.id);
     else await this.d.ops.stop(row.id, opts.timeout ?? DEFAULT_STOP_TIMEOUT_SEC);
@@ -503,7 +540,7 @@ export class ContainerService {
       const wasRunning = isRunningLike(cur.state);
       if (wasRunning && (!st || !isRunningLike(st.status))) {
         this.d.store.containers.markState(row.id, st?.status ?? 'exited', now);
-        this.d.leases.containerStopped(row.id, now);
+        if (!retiring) this.d.leases.containerStopped(row.id, now);
       }
       if (wasRunning)
         this.audit(actor, cur, 'container.stopped', `${reason}${opts.force ? ' (killed)' : ''}`, {
@@ -648,8 +685,13 @@ export class ContainerService {
     };
     if (opts.dryRun) return result;
     const actor = { uid: caller.uid, name: caller.name };
-    if (result.wasRunning) await this.stopRow(row, actor, { force: opts.force }, 'retiring');
-    await this.removeNow(row, actor, 'retired');
+    this.busy.add(row.id);
+    try {
+      if (result.wasRunning) await this.stopRow(row, actor, { force: opts.force }, 'retiring', true);
+      await this.removeNow(row, actor, 'retired');
+    } finally {
+      this.busy.delete(row.id);
+    }
     this.audit(
       actor,
       row,
