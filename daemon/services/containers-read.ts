@@ -55,14 +55,16 @@ export class ContainerQueries {
         `"${ref}" matches ${own.length} containers`,
         'use the full container id',
       );
-    const others = matches.filter((m) => canSee(caller, m.owner_uid));
+    // An admin may also name someone's container by its project name when only one user has it.
+    const byProject = caller.admin && matches.length === 0 ? this.store.containers.liveByProject(ref) : [];
+    const others = [...matches, ...byProject].filter((m) => canSee(caller, m.owner_uid));
     if (others.length === 1) return others[0] as ContainerRow;
     if (matches.length > 0 && !caller.admin) throw denyNotOwner(`container ${ref}`);
     if (others.length > 1)
       throw new Ds01Error(
         'CONFLICT',
-        `"${ref}" matches ${others.length} containers`,
-        'use the full container id',
+        `"${ref}" matches ${others.length} containers (${others.map((o) => o.name).join(', ')})`,
+        'use the full name (NAME._.UID) or the container id',
       );
     throw notFound(`container ${ref}`, 'see `container-list` for your containers');
   }

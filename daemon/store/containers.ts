@@ -65,6 +65,13 @@ export class ContainersRepo {
       .all({ ref, owner: ownerUid ?? -1 }) as ContainerRow[];
   }
 
+  /** Live containers of any owner with this project name (admins naming someone's container). */
+  liveByProject(project: string): ContainerRow[] {
+    return this.db
+      .prepare('SELECT * FROM containers WHERE removed_at IS NULL AND project = ? ORDER BY created_at')
+      .all(project) as ContainerRow[];
+  }
+
   /** A Docker state change; accumulates runtime when a run ends. */
   markState(id: string, state: string, at: number): ContainerRow | undefined {
     const c = this.get(id);
