@@ -24,7 +24,6 @@ import { DockerClient, dockerFromHost } from './docker/client.js';
 import { DockerOps } from './docker/ops.js';
 import { DockerSync } from './docker/sync.js';
 import { createNssLookup } from './identity/nss.js';
-import { buildLimitsFromEnv } from './images/build.js';
 import { LifecycleEngine } from './lifecycle/engine.js';
 import { LifecycleLoops } from './lifecycle/loops.js';
 import { writeToTerminals } from './lifecycle/terminals.js';
@@ -66,7 +65,16 @@ function parseFlags(argv: string[]): Record<string, string | undefined> {
     .option('--docker-host <url>', 'Docker API [DOCKER_HOST] (default unix:///var/run/docker.sock)')
     .option('--nvidia-smi <path>', 'nvidia-smi program [DS01_NVIDIA_SMI] (default: nvidia-smi on PATH)')
     .option('--metrics <host:port>', 'Prometheus listener on loopback [DS01_METRICS] (default off)')
-    .option('--log-level <level>', 'debug|info|warn|error [DS01_LOG_LEVEL]');
+    .option('--log-level <level>', 'debug|info|warn|error [DS01_LOG_LEVEL]')
+    .option(
+      '--nvidia-hook-path <dirs>',
+      "where doctor looks for the NVIDIA runtime hook (dockerd's PATH) [DS01_NVIDIA_HOOK_PATH]",
+    )
+    .option('--build-timeout <seconds>', 'image build time limit [DS01_BUILD_TIMEOUT] (default 3600)')
+    .option(
+      '--build-max-context <bytes>',
+      'largest build context upload [DS01_BUILD_MAX_CONTEXT] (default 256 MiB)',
+    );
   program.parse(argv);
   return program.opts();
 }
@@ -127,8 +135,12 @@ export async function startDaemon(settings: Settings) {
     gpus,
     policy,
     settings.nvidiaSmi,
+    settings.nvidiaHookPath,
   );
-  const buildLimits = buildLimitsFromEnv(process.env);
+  const buildLimits = {
+    timeoutMs: settings.buildTimeoutSec * 1000,
+    maxContextBytes: settings.buildMaxContextBytes,
+  };
   const images = new ImageService(
     docker.docker,
     () => policy.current(),

@@ -45,6 +45,26 @@ describe('loadSettings', () => {
     expect(s).toMatchObject({ policy: '/p.yaml', nvidiaSmi: '/x/nvidia-smi', metrics: '127.0.0.1:9500' });
   });
 
+  it('takes build limits and the hook path from the environment or the file, and checks them', () => {
+    const s = loadSettings({}, { DS01_BUILD_TIMEOUT: '8', DS01_NVIDIA_HOOK_PATH: '/opt/nvidia/bin' });
+    expect(s).toMatchObject({
+      buildTimeoutSec: 8,
+      buildMaxContextBytes: 256 * 1024 * 1024,
+      nvidiaHookPath: '/opt/nvidia/bin',
+    });
+    expect(() => loadSettings({ buildTimeout: '-1' }, {})).toThrow(
+      /DS01_BUILD_TIMEOUT must be a positive number/,
+    );
+  });
+
+  it('the shipped config/ds01d.yaml is valid and matches the defaults', () => {
+    const shipped = loadSettings({ config: join(import.meta.dirname, '../config/ds01d.yaml') }, {});
+    expect(shipped).toMatchObject({
+      ...loadSettings({}, {}),
+      configFile: expect.stringContaining('ds01d.yaml'),
+    });
+  });
+
   it('refuses a metrics address off loopback, unknown file keys, and a missing explicit file', () => {
     expect(() => loadSettings({ metrics: '0.0.0.0:9401' }, {})).toThrow(/loopback/);
     const bad = join(dir, 'bad.yaml');

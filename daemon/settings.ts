@@ -14,6 +14,11 @@ export interface Settings {
   nvidiaSmi: string;
   metrics: string | null; // host:port of a loopback listener, or null for off
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Where to look for the NVIDIA runtime hook (dockerd's PATH, when it differs from ds01d's); null = PATH. */
+  nvidiaHookPath: string | null;
+  /** Image builds: wall-clock limit in seconds, and the largest uploaded context in bytes. */
+  buildTimeoutSec: number;
+  buildMaxContextBytes: number;
   configFile: string | null;
 }
 
@@ -28,6 +33,9 @@ const DEFAULTS: Omit<Settings, 'configFile'> = {
   nvidiaSmi: 'nvidia-smi',
   metrics: null,
   logLevel: 'info',
+  nvidiaHookPath: null,
+  buildTimeoutSec: 3600,
+  buildMaxContextBytes: 256 * 1024 * 1024,
 };
 
 /** Setting name → [flag, environment variable, settings-file key]. */
@@ -40,6 +48,9 @@ const SOURCES = {
   nvidiaSmi: ['nvidiaSmi', 'DS01_NVIDIA_SMI', 'nvidia_smi'],
   metrics: ['metrics', 'DS01_METRICS', 'metrics'],
   logLevel: ['logLevel', 'DS01_LOG_LEVEL', 'log_level'],
+  nvidiaHookPath: ['nvidiaHookPath', 'DS01_NVIDIA_HOOK_PATH', 'nvidia_hook_path'],
+  buildTimeoutSec: ['buildTimeout', 'DS01_BUILD_TIMEOUT', 'build_timeout'],
+  buildMaxContextBytes: ['buildMaxContext', 'DS01_BUILD_MAX_CONTEXT', 'build_max_context'],
 } as const satisfies Record<keyof Omit<Settings, 'configFile'>, readonly [string, string, string]>;
 
 const fileSchema = z
@@ -52,6 +63,9 @@ const fileSchema = z
     nvidia_smi: z.string().min(1),
     metrics: z.string().min(1).nullable(),
     log_level: z.enum(['debug', 'info', 'warn', 'error']),
+    nvidia_hook_path: z.string().min(1).nullable(),
+    build_timeout: z.number().positive(),
+    build_max_context: z.number().int().positive(),
   })
   .partial()
   .strict();
@@ -89,6 +103,12 @@ export function loadSettings(
     throw new SettingsError(`log level must be debug, info, warn or error (got ${String(out.logLevel)})`);
   }
   if (out.metrics !== null) checkLoopback(String(out.metrics));
+  for (const key of ['buildTimeoutSec', 'buildMaxContextBytes'] as const) {
+    const n = Number(out[key]);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new SettingsError(`${SOURCES[key][1]} must be a positive number (got ${String(out[key])})`);
+    out[key] = n;
+  }
   return out as unknown as Settings;
 }
 

@@ -67,14 +67,14 @@ function hook(f: DoctorFacts): DoctorCheck {
       ...base,
       status: 'warn',
       detail: `no ${HOOK_PROGRAMS.join('/')} in ${f.hook.searchPath.join(':') || '(empty path)'}, but Docker has the runtime ${nvidiaRuntime.join(', ')}`,
-      hint: 'check that the runtime’s binary exists (`nvidia-ctk --version`); set DS01_NVIDIA_HOOK_PATH to dockerd’s PATH if it differs from ds01d’s',
+      hint: 'check that the runtime’s binary exists (`nvidia-ctk --version`); set nvidia_hook_path in ds01d.yaml (or DS01_NVIDIA_HOOK_PATH) to dockerd’s PATH if it differs from ds01d’s',
     };
   }
   return {
     ...base,
     status: 'fail',
     detail: `none of ${HOOK_PROGRAMS.join(', ')} in ${f.hook.searchPath.join(':') || '(empty path)'}${runtimes}: containers asking for a GPU cannot start`,
-    hint: 'install nvidia-container-toolkit (`apt install nvidia-container-toolkit`), run `nvidia-ctk runtime configure --runtime=docker` and restart Docker; if dockerd has another PATH than ds01d, set DS01_NVIDIA_HOOK_PATH to it',
+    hint: 'install nvidia-container-toolkit (`apt install nvidia-container-toolkit`), run `nvidia-ctk runtime configure --runtime=docker` and restart Docker; if dockerd has another PATH than ds01d, set nvidia_hook_path in ds01d.yaml (or DS01_NVIDIA_HOOK_PATH) to it',
   };
 }
 

@@ -176,19 +176,3 @@ export async function* runBuild(
     onEnd(outcome ?? { ok: false, code: 'CANCELLED', message: 'the build was stopped' });
   }
 }
-
-/** Build limits: DS01_BUILD_TIMEOUT (seconds) and DS01_BUILD_MAX_CONTEXT (bytes) override the defaults. */
-export function buildLimitsFromEnv(env: NodeJS.ProcessEnv): BuildLimits {
-  const num = (v: string | undefined, name: string) => {
-    if (v === undefined || v === '') return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not "${v}"`);
-    return n;
-  };
-  const timeout = num(env.DS01_BUILD_TIMEOUT, 'DS01_BUILD_TIMEOUT');
-  return {
-    maxContextBytes:
-      num(env.DS01_BUILD_MAX_CONTEXT, 'DS01_BUILD_MAX_CONTEXT') ?? DEFAULT_BUILD_LIMITS.maxContextBytes,
-    timeoutMs: timeout !== undefined ? timeout * 1000 : DEFAULT_BUILD_LIMITS.timeoutMs,
-  };
-}

@@ -1,5 +1,5 @@
 // `ds01 doctor`, the looking half: gathers facts as the daemon (root) sees them, then doctor/checks.ts
-// judges. The NVIDIA hook is looked up on DS01_NVIDIA_HOOK_PATH (dockerd's PATH, when it differs from
+// judges. The NVIDIA hook is looked up on the nvidia_hook_path setting (dockerd's PATH, when it differs from
 // ours), else on ds01d's own PATH, and Docker is asked which runtimes it has.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -43,11 +43,12 @@ export class DoctorService {
     private readonly inventory: GpuInventoryService,
     private readonly policy: PolicyService,
     private readonly nvidiaSmi: string,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    /** dockerd's PATH when it differs from ours (setting nvidia_hook_path); null = our PATH. */
+    private readonly hookPath: string | null = null,
   ) {}
 
   private searchPath(): string[] {
-    return (this.env.DS01_NVIDIA_HOOK_PATH || this.env.PATH || '').split(delimiter).filter(Boolean);
+    return (this.hookPath || process.env.PATH || '').split(delimiter).filter(Boolean);
   }
 
   async facts(): Promise<DoctorFacts> {
@@ -74,7 +75,7 @@ export class DoctorService {
         path: join(dir, name),
       })),
     );
-    const resolved = resolveProgram(this.nvidiaSmi, (this.env.PATH ?? '').split(delimiter));
+    const resolved = resolveProgram(this.nvidiaSmi, (process.env.PATH ?? '').split(delimiter));
     // A fresh probe: the answer is about now, not the last timer tick.
     const inv = resolved ? await this.inventory.refresh('doctor') : null;
     const policy = this.policy.current();
