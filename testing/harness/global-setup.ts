@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';
 import { type PrivateDockerd, startPrivateDockerd } from './dockerd.js';
 import { ensureBaseImage } from './images.js';
+import { isRoot, removeLeftoverTestAccounts } from './users.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,4 +30,9 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await dockerd?.stop();
+  if (isRoot()) {
+    const left = await removeLeftoverTestAccounts();
+    if (left.length)
+      console.warn(`harness: removed test accounts a test file left behind: ${left.join(', ')}`);
+  }
 }

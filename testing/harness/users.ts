@@ -70,6 +70,32 @@ export async function removeTestUser(name: string) {
   madeUsers.delete(name);
 }
 
+/** Names this harness makes: a short prefix and six hex digits (ds01t1a2b3c, ds01adm4d5e6f, student…). */
+export const TEST_ACCOUNT = /^(ds01[a-z]{0,4}|student)[0-9a-f]{6}$/;
+
+/**
+ * Safety net for the end of a run: a worker that died (or a test that forgot its afterAll) must not
+ * leave accounts on the machine. Only names of the harness's own pattern are touched.
+ */
+export async function removeLeftoverTestAccounts(): Promise<string[]> {
+  const removed: string[] = [];
+  const users = (await execFileResult('getent', ['passwd'])).stdout
+    .split('\n')
+    .map((l) => l.split(':')[0] ?? '');
+  for (const u of users.filter((n) => TEST_ACCOUNT.test(n))) {
+    await removeTestUser(u);
+    removed.push(u);
+  }
+  const groups = (await execFileResult('getent', ['group'])).stdout
+    .split('\n')
+    .map((l) => l.split(':')[0] ?? '');
+  for (const g of groups.filter((n) => TEST_ACCOUNT.test(n))) {
+    await execFileResult('groupdel', [g]);
+    removed.push(g);
+  }
+  return removed;
+}
+
 export async function cleanupTestUsers() {
   for (const u of [...madeUsers]) await removeTestUser(u);
   for (const g of [...madeGroups]) {

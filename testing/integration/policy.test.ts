@@ -170,7 +170,10 @@ describe.skipIf(!isRoot() || !existsSync(COMPAT))(
     beforeAll(async () => {
       c = await startTestDaemon({ dockerHost: inject('dockerHost') });
     });
-    afterAll(() => c?.cleanup());
+    afterAll(async () => {
+      await c?.cleanup();
+      await cleanupTestUsers();
+    });
 
     it.each(files)(
       '`ds01 config check %s` accepts it, naming what it maps and what it ignores',
