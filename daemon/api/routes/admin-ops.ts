@@ -9,23 +9,13 @@ import type { EventsService } from '../../services/events.js';
 import type { Store } from '../../store/index.js';
 import type { Caller } from '../router.js';
 import { type Route, route } from '../router.js';
+import { eventsQuery } from './events.js';
 
 const reason = z.string().trim().min(1, 'say why (the owner sees it in their events and notices)').max(500);
 const stopBody = z
   .object({ reason, force: z.boolean().optional(), timeout: z.number().int().min(0).max(3600).optional() })
   .strict();
 const retireBody = z.object({ reason, force: z.boolean().optional() }).strict();
-const eventsQuery = z
-  .object({
-    user: z.string().max(64).optional(),
-    container: z.string().max(256).optional(),
-    kind: z.string().max(64).optional(),
-    since: z.string().max(64).optional(),
-    until: z.string().max(64).optional(),
-    limit: z.coerce.number().int().min(1).max(10_000).optional(),
-    follow: z.enum(['0', '1', 'true', 'false']).optional(),
-  })
-  .strict();
 
 /** What stop/retire need from the containers service (the service checks ownership; admins see all). */
 export interface ContainerActions {

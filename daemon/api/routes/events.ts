@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { EventsService } from '../../services/events.js';
 import { type Route, route } from '../router.js';
 
-const query = z
+/** The events filter, shared by /v1/events and /v1/admin/events. */
+export const eventsQuery = z
   .object({
     user: z.string().max(64).optional(),
     container: z.string().max(256).optional(),
@@ -20,7 +21,7 @@ export function eventRoutes(svc: EventsService): Route[] {
       method: 'GET',
       path: '/v1/events',
       handler: async ({ caller, query: qs, signal }) => {
-        const q = query.parse(Object.fromEntries(qs));
+        const q = eventsQuery.parse(Object.fromEntries(qs));
         const follow = q.follow === '1' || q.follow === 'true';
         if (follow) return { ndjson: svc.follow(caller, q, signal) };
         return { json: await svc.list(caller, q) };
