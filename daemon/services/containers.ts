@@ -58,6 +58,12 @@ interface Actor {
 
 const DAEMON: Actor = { uid: null, name: 'ds01d' };
 
+/** A bare image name (`thesis`, `thesis:v2`) as the owner's own `ds01-<uid>/thesis:latest`; else null. */
+export function ownImageRef(image: string, uid: number): string | null {
+  if (image.includes('/') || image.includes('@')) return null;
+  return `ds01-${uid}/${image.includes(':') ? image : `${image}:latest`}`;
+}
+
 /**
  * Containers (by id or Docker name) with a ds01 operation in flight: the event stream leaves their state to
  * the operation, and the lifecycle does not act on them. Counted, so nested operations (retire = stop +
@@ -286,11 +292,16 @@ export class ContainerService {
     actor: Actor,
   ): Promise<string> {
     if (!(await this.d.ops.imageExists(plan.image))) {
-      throw new Ds01Error(
-        'NOT_FOUND',
-        `image ${plan.image} is not on this server`,
-        'see `image-list` for the images here, or build one with `image-create`',
-      );
+      // `--image thesis` means the user's own ds01-<uid>/thesis:latest when they built one.
+      const own = ownImageRef(plan.image, owner.uid);
+      if (!own || !(await this.d.ops.imageExists(own))) {
+        throw new Ds01Error(
+          'NOT_FOUND',
+          `image ${plan.image} is not on this server`,
+          'see `image-list` for the images here, or build one with `image-create`',
+        );
+      }
+      plan.image = own;
     }
     const workspace = ensureWorkspace(owner, req.name);
     const slots = plan.gpuRequest
