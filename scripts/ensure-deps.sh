@@ -11,7 +11,12 @@ dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
-command -v make >/dev/null 2>&1 || need+=(make g++ python3)
+command -v make >/dev/null 2>&1 || need+=(make g++)
+# Tests talk to the API with curl as real users, receive sd_notify datagrams with python3, and clean up
+# with pkill.
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v pkill >/dev/null 2>&1 || need+=(procps)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "ds01: missing system packages: ${need[*]} (run as root, or: sudo apt-get install -y ${need[*]})" >&2
