@@ -4,6 +4,8 @@
 // with no sample is "unmeasured", never guessed busy or idle; idle = measured − busy. Queue waits are
 // [enqueued_at, ended_at or now) clipped to the period.
 
+import type { UsageRow } from '../api/types/usage.js';
+
 export interface UsageAllocation {
   ownerUid: number;
   ownerName: string;
@@ -48,19 +50,8 @@ export interface UsageInput {
   groupOf: (uid: number, name: string) => string;
 }
 
-export interface UsageRowData {
-  key: string;
-  users: string[];
-  allocations: number;
-  allocatedGpuHours: number;
-  measuredGpuHours: number;
-  busyGpuHours: number;
-  idleGpuHours: number;
-  unmeasuredGpuHours: number;
-  queueEntries: number;
-  queueWaitHours: number;
-  maxQueueWaitHours: number;
-}
+/** One row of the report: the wire type, computed here. */
+export type UsageRowData = UsageRow;
 
 const HOUR = 3600_000;
 

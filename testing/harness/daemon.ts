@@ -20,7 +20,7 @@ import Docker from 'dockerode';
 import { parseDocument } from 'yaml';
 import { type ExecResult, execFileResult } from './exec.js';
 import { installFakeNvidiaSmi, type ScenarioInput } from './fake-gpu.js';
-import { runAs, type TestUser } from './users.js';
+import { addToGroup, createTestGroup, createTestUser, runAs, type TestUser } from './users.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DAEMON_JS = join(REPO, 'dist/daemon/main.js');
@@ -234,4 +234,32 @@ export function editPolicy(path: string, set: Record<string, unknown>): void {
   const tmp = `${path}.edit`;
   writeFileSync(tmp, doc.toString());
   renameSync(tmp, path);
+}
+
+export interface Cast {
+  d: TestDaemon;
+  alice: TestUser;
+  bob: TestUser;
+  /** An admin through a real Linux group named in the policy's admin.group. */
+  carol: TestUser;
+}
+
+/**
+ * The usual cast of a multi-user test: a daemon, two plain users and an admin through a real Linux group.
+ * `policy` keys are set (editPolicy) together with admin.group, and the daemon reloads before returning.
+ */
+export async function startDaemonWithCast(
+  opts: DaemonOptions & { policyEdits?: Record<string, unknown> },
+): Promise<Cast> {
+  const admins = await createTestGroup('ds01adm');
+  const alice = await createTestUser();
+  const bob = await createTestUser();
+  const carol = await createTestUser();
+  await addToGroup(carol.name, admins);
+  const { policyEdits, ...daemonOpts } = opts;
+  const d = await startTestDaemon(daemonOpts);
+  editPolicy(d.policyPath, { 'admin.group': admins, ...policyEdits });
+  const r = await d.cli(['config', 'reload']);
+  if (r.code !== 0) throw new Error(`policy reload failed: ${r.stderr}`);
+  return { d, alice, bob, carol };
 }

@@ -10,17 +10,9 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DashboardData, DoctorReport, UsageReport } from '../../daemon/api/types/index.js';
-import { CLI_JS, editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { CLI_JS, startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
 import { parsePrometheusText, sumWhere } from '../harness/prometheus.js';
-import {
-  addToGroup,
-  cleanupTestUsers,
-  createTestGroup,
-  createTestUser,
-  isRoot,
-  runAs,
-  type TestUser,
-} from '../harness/users.js';
+import { cleanupTestUsers, isRoot, runAs, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
@@ -73,27 +65,19 @@ async function doctorAs(user: TestUser) {
 
 describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (real daemon and users)', () => {
   beforeAll(async () => {
-    const admins = await createTestGroup('ds01adm');
-    alice = await createTestUser();
-    bob = await createTestUser();
-    carol = await createTestUser();
-    await addToGroup(carol.name, admins);
     metricsPort = await freePort();
-    d = await startTestDaemon({
+    // Nothing stops on its own while the test looks.
+    ({ d, alice, bob, carol } = await startDaemonWithCast({
       dockerHost: inject('dockerHost'),
       extraArgs: [`--metrics=127.0.0.1:${metricsPort}`],
       // The NVIDIA hook lives on the private dockerd's PATH only: doctor looks there.
       env: { DS01_NVIDIA_HOOK_PATH: inject('dockerBin') },
-    });
-    // Admins through a real Linux group; nothing stops on its own while the test looks.
-    editPolicy(d.policyPath, {
-      'admin.group': admins,
-      'defaults.idle_timeout': '2h',
-      'defaults.max_runtime': '4h',
-      'defaults.gpu_hold_after_stop': '1h',
-    });
-    const r = await d.cli(['config', 'reload']);
-    expect(r.code, r.stderr).toBe(0);
+      policyEdits: {
+        'defaults.idle_timeout': '2h',
+        'defaults.max_runtime': '4h',
+        'defaults.gpu_hold_after_stop': '1h',
+      },
+    }));
   });
 
   afterAll(async () => {

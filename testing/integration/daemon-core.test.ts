@@ -2,17 +2,9 @@
 // kernel, per-user visibility, admin rights through a real group, the CLI's exit codes.
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
 import { execFileResult } from '../harness/exec.js';
-import {
-  addToGroup,
-  cleanupTestUsers,
-  createTestGroup,
-  createTestUser,
-  isRoot,
-  runAs,
-  type TestUser,
-} from '../harness/users.js';
+import { cleanupTestUsers, isRoot, runAs, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
@@ -41,15 +33,7 @@ async function labelled(owner: TestUser, project: string, extra: Record<string, 
 
 describe.skipIf(!isRoot())('ds01d core (real users, real socket)', () => {
   beforeAll(async () => {
-    const admins = await createTestGroup('ds01adm');
-    alice = await createTestUser();
-    bob = await createTestUser();
-    carol = await createTestUser();
-    await addToGroup(carol.name, admins);
-    d = await startTestDaemon({ dockerHost: inject('dockerHost') });
-    editPolicy(d.policyPath, { 'admin.group': admins });
-    const r = await d.cli(['config', 'reload']);
-    expect(r.code, r.stderr).toBe(0);
+    ({ d, alice, bob, carol } = await startDaemonWithCast({ dockerHost: inject('dockerHost') }));
   });
   afterAll(async () => {
     for (const id of made)

@@ -4,16 +4,9 @@
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { GpuList, GpuSlotView } from '../../daemon/api/types/index.js';
-import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
-import {
-  addToGroup,
-  cleanupTestUsers,
-  createTestGroup,
-  createTestUser,
-  isRoot,
-  type TestUser,
-} from '../harness/users.js';
+import { cleanupTestUsers, isRoot, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
@@ -66,15 +59,7 @@ const GPU1_SLOTS = (gpu1?.migDevices ?? []).map((m) => m.uuid);
 
 describe.skipIf(!isRoot())('GPUs through ds01d (real users, fake nvidia-smi)', () => {
   beforeAll(async () => {
-    const admins = await createTestGroup('ds01adm');
-    alice = await createTestUser();
-    bob = await createTestUser();
-    carol = await createTestUser();
-    await addToGroup(carol.name, admins);
-    d = await startTestDaemon({ dockerHost: inject('dockerHost') });
-    editPolicy(d.policyPath, { 'admin.group': admins });
-    const r = await d.cli(['config', 'reload']);
-    expect(r.code, r.stderr).toBe(0);
+    ({ d, alice, bob, carol } = await startDaemonWithCast({ dockerHost: inject('dockerHost') }));
   });
   afterAll(async () => {
     for (const id of made)

@@ -18,16 +18,8 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tarArchive } from '../../commands/lib/tar.js';
-import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
-import {
-  addToGroup,
-  cleanupTestUsers,
-  createTestGroup,
-  createTestUser,
-  isRoot,
-  runAs,
-  type TestUser,
-} from '../harness/users.js';
+import { startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
+import { cleanupTestUsers, isRoot, runAs, type TestUser } from '../harness/users.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
 const BASE = inject('baseImage');
@@ -87,17 +79,10 @@ const ownRefs = async (u: TestUser) =>
 
 describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
   beforeAll(async () => {
-    const admins = await createTestGroup('ds01adm');
-    alice = await createTestUser();
-    bob = await createTestUser();
-    carol = await createTestUser();
-    await addToGroup(carol.name, admins);
-    d = await startTestDaemon({
+    ({ d, alice, bob, carol } = await startDaemonWithCast({
       dockerHost: inject('dockerHost'),
       env: { DS01_BUILD_TIMEOUT: '8', DS01_BUILD_MAX_CONTEXT: String(256 * 1024) },
-    });
-    editPolicy(d.policyPath, { 'admin.group': admins });
-    expect((await d.cli(['config', 'reload'])).code).toBe(0);
+    }));
   });
   afterAll(async () => {
     for (const id of madeContainers)
