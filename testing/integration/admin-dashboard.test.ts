@@ -81,11 +81,6 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
   });
 
   afterAll(async () => {
-    for (const c of await docker.listContainers({ all: true, filters: { label: ['ds01.owner.uid'] } }))
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
     await d?.cleanup();
     await cleanupTestUsers();
   });

@@ -46,12 +46,6 @@ describe.skipIf(!isRoot())('container security', () => {
     target = { id: c.id, dockerName: c.dockerName };
   });
   afterAll(async () => {
-    const left = await docker.listContainers({ all: true, filters: { label: ['ds01.owner.uid'] } });
-    for (const c of left)
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
     await d?.cleanup();
     await cleanupTestUsers();
   });

@@ -35,12 +35,6 @@ describe.skipIf(!isRoot())('containers end to end', () => {
     d = await startTestDaemon({ dockerHost: inject('dockerHost'), scenario: oneSlotScenario() });
   });
   afterAll(async () => {
-    const left = await docker.listContainers({ all: true, filters: { label: ['ds01.owner.uid'] } });
-    for (const c of left)
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
     await d?.cleanup();
     await cleanupTestUsers();
   });

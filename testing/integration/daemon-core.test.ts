@@ -12,7 +12,6 @@ let d: TestDaemon;
 let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser; // admin through a Linux group named in the policy
-const made: string[] = [];
 
 async function labelled(owner: TestUser, project: string, extra: Record<string, string> = {}) {
   const c = await docker.createContainer({
@@ -27,7 +26,6 @@ async function labelled(owner: TestUser, project: string, extra: Record<string, 
     },
     HostConfig: { Init: true },
   });
-  made.push(c.id);
   return c;
 }
 
@@ -36,11 +34,6 @@ describe.skipIf(!isRoot())('ds01d core (real users, real socket)', () => {
     ({ d, alice, bob, carol } = await startDaemonWithCast({ dockerHost: inject('dockerHost') }));
   });
   afterAll(async () => {
-    for (const id of made)
-      await docker
-        .getContainer(id)
-        .remove({ force: true })
-        .catch(() => undefined);
     await d?.cleanup();
     await cleanupTestUsers();
   });

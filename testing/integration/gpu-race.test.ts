@@ -58,12 +58,6 @@ describe.skipIf(!isRoot())('30 concurrent GPU deploys for 7 slots (3 real users)
     await d.cli(['gpu', 'refresh']);
   }, 60_000);
   afterAll(async () => {
-    const mine = await docker.listContainers({ all: true, filters: { label: ['ds01.owner.uid'] } });
-    for (const c of mine)
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
     await d?.cleanup();
     await cleanupTestUsers();
   });

@@ -14,7 +14,6 @@ let d: TestDaemon;
 let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser; // admin
-const made: string[] = [];
 
 async function gpuList(user?: TestUser): Promise<GpuList> {
   const r = await d.cli(['gpu', 'list', '--json'], user);
@@ -46,7 +45,6 @@ async function labelledGpuContainer(owner: TestUser, project: string, slotUuid: 
       DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: [slotUuid], Capabilities: [['gpu']] }],
     },
   });
-  made.push(c.id);
   await c.start();
   return c;
 }
@@ -62,11 +60,6 @@ describe.skipIf(!isRoot())('GPUs through ds01d (real users, fake nvidia-smi)', (
     ({ d, alice, bob, carol } = await startDaemonWithCast({ dockerHost: inject('dockerHost') }));
   });
   afterAll(async () => {
-    for (const id of made)
-      await docker
-        .getContainer(id)
-        .remove({ force: true })
-        .catch(() => undefined);
     await d?.cleanup();
     await cleanupTestUsers();
   });
