@@ -16,8 +16,14 @@ const madeGroups = new Set<string>();
 
 export const isRoot = () => process.getuid?.() === 0;
 
+// Every account of one test run shares a two-hex-digit run tag (set once by the integration global
+// setup and inherited by its workers), so a run's leftover sweep never touches the accounts of another
+// run going on beside it on the same machine.
+const RUN_TAG: string = process.env.DS01_TEST_RUN_TAG ?? randomBytes(1).toString('hex');
+process.env.DS01_TEST_RUN_TAG = RUN_TAG;
+
 function shortId() {
-  return randomBytes(3).toString('hex');
+  return `${RUN_TAG}${randomBytes(2).toString('hex')}`;
 }
 
 export async function createTestGroup(prefix = 'ds01g'): Promise<string> {
@@ -78,18 +84,19 @@ export const TEST_ACCOUNT = /^(ds01[a-z]{0,4}|student)[0-9a-f]{6}$/;
  * leave accounts on the machine. Only names of the harness's own pattern are touched.
  */
 export async function removeLeftoverTestAccounts(): Promise<string[]> {
+  const ours = (n: string) => TEST_ACCOUNT.test(n) && n.slice(-6, -4) === RUN_TAG;
   const removed: string[] = [];
   const users = (await execFileResult('getent', ['passwd'])).stdout
     .split('\n')
     .map((l) => l.split(':')[0] ?? '');
-  for (const u of users.filter((n) => TEST_ACCOUNT.test(n))) {
+  for (const u of users.filter(ours)) {
     await removeTestUser(u);
     removed.push(u);
   }
   const groups = (await execFileResult('getent', ['group'])).stdout
     .split('\n')
     .map((l) => l.split(':')[0] ?? '');
-  for (const g of groups.filter((n) => TEST_ACCOUNT.test(n))) {
+  for (const g of groups.filter(ours)) {
     await execFileResult('groupdel', [g]);
     removed.push(g);
   }
