@@ -12,9 +12,9 @@ import type {
   ImageSummary,
 } from '../../daemon/api/types/index.js';
 import { exitCodeFor, isErrorCode } from '../../daemon/api/types/index.js';
+import { packTar } from '../../daemon/common/tar.js';
 import { ApiError, type Client, DaemonUnreachableError } from './client.js';
 import { type Io, paint } from './output.js';
-import { tarArchive } from './tar.js';
 
 export const listImages = (c: Client, all = false) =>
   c.request<ImageSummary[]>('/images', { query: { all } });
@@ -46,7 +46,7 @@ export async function* buildImage(
   dockerfile: string,
   signal?: AbortSignal,
 ): AsyncGenerator<BuildEvent> {
-  const body = tarArchive([{ name: 'Dockerfile', body: dockerfile }]);
+  const body = await packTar([{ name: 'Dockerfile', data: dockerfile }]);
   const qs = new URLSearchParams({
     name: q.name,
     tag: q.tag ?? 'latest',

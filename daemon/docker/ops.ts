@@ -3,9 +3,9 @@
 // with a message a user can act on.
 import type Docker from 'dockerode';
 import type { ContainerCreateOptions } from 'dockerode';
+import { unpackTar } from '../common/tar.js';
 import { Ds01Error } from '../errors.js';
 import { statusCode } from './client.js';
-import { unpackTar } from './tar.js';
 
 function dockerMessage(err: unknown): string {
   const e = err as { json?: { message?: string }; reason?: string; message?: string };
@@ -103,8 +103,8 @@ export class DockerOps {
     }
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(c as Buffer);
-    const entry = unpackTar(Buffer.concat(chunks))[0];
-    if (entry?.typeflag !== '0') return null; // a symlink or directory is not what we edit
+    const entry = (await unpackTar(Buffer.concat(chunks)))[0];
+    if (entry?.type !== 'file') return null; // a symlink or directory is not what we edit
     return entry.data;
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { tarArchive } from '../../commands/lib/tar.js';
+import { packTar } from '../common/tar.js';
 import { ContextError, ContextScanner } from './tar-scan.js';
 
 /** Push `data` through a scanner in chunks of `chunk` bytes; returns what came out and the error. */
@@ -56,9 +56,9 @@ function gnuTar(build: (dir: string) => void, args: string[] = []): Buffer {
 
 describe('ContextScanner', () => {
   it('passes the archive through unchanged and reads the Dockerfile, whatever the chunking', async () => {
-    const tar = tarArchive([
-      { name: 'data.txt', body: 'x'.repeat(700) },
-      { name: 'Dockerfile', body: 'FROM a\nRUN true\n' },
+    const tar = await packTar([
+      { name: 'data.txt', data: 'x'.repeat(700) },
+      { name: 'Dockerfile', data: 'FROM a\nRUN true\n' },
     ]);
     for (const chunk of [1, 7, 512, 513, 100_000]) {
       const r = await scan(tar, { chunk });
@@ -83,16 +83,16 @@ describe('ContextScanner', () => {
   it('a pax header that renames an entry to Dockerfile is followed, as Docker follows it', async () => {
     const rec = 'path=Dockerfile\n';
     const line = `${rec.length + 3} ${rec}`; // "NN path=…\n", NN counting itself
-    const tar = tarArchive([
-      { name: 'PaxHeaders/innocent', body: line },
-      { name: 'innocent', body: 'FROM smuggled\n' },
+    const tar = await packTar([
+      { name: 'PaxHeaders/innocent', data: line },
+      { name: 'innocent', data: 'FROM smuggled\n' },
     ]);
     tar[156] = 'x'.charCodeAt(0); // make the first entry a pax extended header
     const r = await scan(tar);
     expect(r.seen).toEqual(['FROM smuggled\n']);
   });
   it('a refused Dockerfile stops the stream before the end of the archive', async () => {
-    const tar = tarArchive([{ name: 'Dockerfile', body: 'FROM evil\n' }]);
+    const tar = await packTar([{ name: 'Dockerfile', data: 'FROM evil\n' }]);
     const r = await scan(tar, {
       chunk: 512,
       check: () => {
@@ -104,16 +104,16 @@ describe('ContextScanner', () => {
     expect(r.out.length).toBe(512);
   });
   it('refuses a context over the size limit while it streams', async () => {
-    const tar = tarArchive([
-      { name: 'Dockerfile', body: 'FROM a\n' },
-      { name: 'big', body: Buffer.alloc(64 * 1024) },
+    const tar = await packTar([
+      { name: 'Dockerfile', data: 'FROM a\n' },
+      { name: 'big', data: Buffer.alloc(64 * 1024) },
     ]);
     const r = await scan(tar, { maxBytes: 16 * 1024, chunk: 4096 });
     expect((r.error as ContextError).code).toBe('PAYLOAD_TOO_LARGE');
     expect(r.out.length).toBeLessThanOrEqual(16 * 1024);
   });
   it('refuses a context without a Dockerfile, and a Dockerfile that is a link', async () => {
-    const none = await scan(tarArchive([{ name: 'other', body: 'x' }]));
+    const none = await scan(await packTar([{ name: 'other', data: 'x' }]));
     expect(none.error?.message).toMatch(/no Dockerfile/);
     const link = gnuTar((d) => {
       writeFileSync(join(d, 'real'), 'FROM a\n');
@@ -123,7 +123,7 @@ describe('ContextScanner', () => {
     expect(r.error?.message).toMatch(/must be a regular file/);
   });
   it('checks the lower-case dockerfile Docker falls back to', async () => {
-    const r = await scan(tarArchive([{ name: 'dockerfile', body: 'FROM lower\n' }]));
+    const r = await scan(await packTar([{ name: 'dockerfile', data: 'FROM lower\n' }]));
     expect(r.seen).toEqual(['FROM lower\n']);
   });
 });

@@ -13,6 +13,7 @@ import type {
   RetireResult,
 } from '../api/types/containers.js';
 import type { Clock } from '../clock.js';
+import { packTar } from '../common/tar.js';
 import { StreamDemuxer } from '../docker/demux.js';
 import { dockerName } from '../docker/labels.js';
 import { type DockerOps, dockerError } from '../docker/ops.js';
@@ -26,7 +27,6 @@ import {
 } from '../docker/request.js';
 import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../docker/spec.js';
 import { computeStats, type DockerStatsSample } from '../docker/stats.js';
-import { packTar } from '../docker/tar.js';
 import { badRequest, Ds01Error } from '../errors.js';
 import type { Inventory } from '../gpu/types.js';
 import type { AccountLookup } from '../identity/nss.js';
@@ -426,7 +426,7 @@ export class ContainerService {
       this.d.ops.exists(id, '/bin/bash'),
     ]);
     const home = homeOf(owner.name);
-    const tar = packTar([
+    const tar = await packTar([
       {
         name: 'etc/passwd',
         type: 'file',

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tarArchive } from '../../commands/lib/tar.js';
+import { packTar } from '../../daemon/common/tar.js';
 import { startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
 import { cleanupTestUsers, isRoot, runAs, type TestUser } from '../harness/users.js';
 
@@ -186,7 +186,7 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
     const events = await curlBuild(
       bob,
       'steal',
-      tarArchive([{ name: 'Dockerfile', body: `FROM ${ref}\nRUN true\n` }]),
+      await packTar([{ name: 'Dockerfile', data: `FROM ${ref}\nRUN true\n` }]),
     );
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     expect(await ownRefs(bob)).toEqual([]);
@@ -238,9 +238,9 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
   });
 
   it('build limits: context size while streaming, build time, and a failing RUN', async () => {
-    const bigTar = tarArchive([
-      { name: 'Dockerfile', body: `FROM ${BASE}\n` },
-      { name: 'blob', body: Buffer.alloc(512 * 1024, 1) },
+    const bigTar = await packTar([
+      { name: 'Dockerfile', data: `FROM ${BASE}\n` },
+      { name: 'blob', data: Buffer.alloc(512 * 1024, 1) },
     ]);
     // A declared length over the limit is refused before anything is read …
     const declared = await curlBuild(alice, 'big', bigTar);
@@ -251,13 +251,13 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
     const slow = await curlBuild(
       alice,
       'slow',
-      tarArchive([{ name: 'Dockerfile', body: `FROM ${BASE}\nRUN sleep 60\n` }]),
+      await packTar([{ name: 'Dockerfile', data: `FROM ${BASE}\nRUN sleep 60\n` }]),
     );
     expect(slow.at(-1)).toMatchObject({ type: 'error', code: 'BUILD_TIMEOUT' });
     const failing = await curlBuild(
       alice,
       'failing',
-      tarArchive([{ name: 'Dockerfile', body: `FROM ${BASE}\nRUN echo about to fail && false\n` }]),
+      await packTar([{ name: 'Dockerfile', data: `FROM ${BASE}\nRUN echo about to fail && false\n` }]),
     );
     expect(failing.at(-1)).toMatchObject({
       type: 'error',
@@ -272,12 +272,27 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
     const forged = await curlBuild(
       alice,
       'forged',
-      tarArchive([{ name: 'Dockerfile', body: `FROM ${BASE}\nLABEL ds01.owner.uid=${bob.uid}\n` }]),
+      await packTar([{ name: 'Dockerfile', data: `FROM ${BASE}\nLABEL ds01.owner.uid=${bob.uid}\n` }]),
     );
     expect(forged.at(-1)).toMatchObject({ type: 'done' });
     expect(
       (await docker.getImage(`ds01-${alice.uid}/forged:latest`).inspect()).Config.Labels['ds01.owner.uid'],
     ).toBe(String(alice.uid));
+  });
+
+  it('a build context with a path over 100 bytes passes the upload checks and lands in the image', async () => {
+    const deep = `${Array.from({ length: 8 }, (_, i) => `directory-level-${i}`).join('/')}/data-file.txt`;
+    expect(Buffer.byteLength(deep)).toBeGreaterThan(100); // past ustar's name field
+    const events = await curlBuild(
+      alice,
+      'deep',
+      await packTar([
+        { name: 'Dockerfile', data: `FROM ${BASE}\nCOPY ${deep} /deep.txt\n` },
+        { name: deep, data: 'from a deep path\n' },
+      ]),
+    );
+    expect(events.at(-1), JSON.stringify(events)).toMatchObject({ type: 'done' });
+    expect(await runIn(`ds01-${alice.uid}/deep:latest`, alice, 'cat /deep.txt')).toBe('from a deep path\n');
   });
 
   it('project-init from flags: layout, git, Dockerfile and image, then the next command', async () => {
