@@ -30,6 +30,9 @@ import { writeToTerminals } from './lifecycle/terminals.js';
 import { createLogger } from './log.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { sdNotify } from './native/libc.js';
+import { toPolicyCheck } from './policy/check.js';
+import { lastGoodPath } from './policy/last-good.js';
+import { loadPolicyFile } from './policy/load-file.js';
 import { diffEffectiveLimits } from './policy/resolve.js';
 import { UsersReport } from './services/admin-users.js';
 import { ContainerService } from './services/containers.js';
@@ -53,7 +56,7 @@ import { databasePath, loadSettings, type Settings } from './settings.js';
 import { Store } from './store/index.js';
 import { VERSION } from './version.js';
 
-function parseFlags(argv: string[]): Record<string, string | undefined> {
+function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
   const program = new Command('ds01d')
     .description('ds01 daemon: owns GPU allocation state and runs containers for users')
     .version(VERSION)
@@ -74,7 +77,12 @@ function parseFlags(argv: string[]): Record<string, string | undefined> {
     .option(
       '--build-max-context <bytes>',
       'largest build context upload [DS01_BUILD_MAX_CONTEXT] (default 256 MiB)',
-    );
+    )
+    .option(
+      '--check-config [file]',
+      'validate a policy file offline and exit 0 (valid) or 1 (invalid), like `sshd -t`; default: --policy',
+    )
+    .option('--json', 'with --check-config: print the result as JSON');
   program.parse(argv);
   return program.opts();
 }
@@ -90,7 +98,7 @@ export async function startDaemon(settings: Settings) {
   const clock = systemClock;
   mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
   const store = Store.open(databasePath(settings));
-  const policy = PolicyService.load(settings.policy, clock, log);
+  const policy = PolicyService.load(settings.policy, clock, log, lastGoodPath(settings.stateDir));
   const accounts = createNssLookup();
   const docker = new DockerClient(dockerFromHost(settings.dockerHost));
   const gpus = new GpuInventoryService(settings.nvidiaSmi, store, clock, log);
@@ -222,6 +230,10 @@ export async function startDaemon(settings: Settings) {
         file: policy.file,
         loadedAt: policy.loadedAt ? new Date(policy.loadedAt).toISOString() : null,
         lastError: policy.lastError,
+        runningOn:
+          policy.source.kind === 'file'
+            ? null
+            : { path: policy.source.path, savedAt: new Date(policy.source.savedAt).toISOString() },
       },
       gpus: {
         total: gpus.last?.gpus.length ?? 0,
@@ -352,10 +364,33 @@ export async function startDaemon(settings: Settings) {
   return { server, store, policy, sync, gpus, leases, queue, containerService, stop, reload, log };
 }
 
+/** `ds01d --check-config [FILE]`: the daemon's own validator, no daemon needed (the CLI falls back to it). */
+async function checkConfig(file: string, json: boolean): Promise<number> {
+  const r = toPolicyCheck(await loadPolicyFile(file));
+  if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  else {
+    if (r.text) process.stdout.write(`${r.text.trimEnd()}\n`);
+    process.stderr.write(r.ok ? `${file}: valid\n` : `${file}: invalid\n`);
+  }
+  return r.ok ? 0 : 1;
+}
+
 async function main() {
-  const flags = parseFlags(process.argv);
+  const {
+    checkConfig: check,
+    json,
+    ...flags
+  } = parseFlags(process.argv) as Record<string, string | undefined> & {
+    checkConfig?: string | boolean;
+    json?: boolean;
+  };
   let settings: Settings;
   try {
+    if (check !== undefined) {
+      const file = typeof check === 'string' ? check : loadSettings(flags).policy;
+      process.exitCode = await checkConfig(file, json === true);
+      return;
+    }
     settings = loadSettings(flags);
   } catch (err) {
     process.stderr.write(`ds01d: ${(err as Error).message}\n`);

@@ -1,9 +1,31 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DaemonUnreachableError } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
-import { checkPolicy, reloadPolicy } from '../lib/system.js';
+import { checkPolicy, type PolicyCheck, reloadPolicy } from '../lib/system.js';
 
-/** `ds01 config check [FILE]`: the daemon's own validator over any file (the text is uploaded). */
+/** ds01d from the same install as this CLI (dist/commands/admin → dist/daemon/main.js). */
+const DS01D = fileURLToPath(new URL('../../daemon/main.js', import.meta.url));
+
+/** The same validator without a daemon: `ds01d --check-config FILE --json` (like `sshd -t`). */
+function checkOffline(path: string): PolicyCheck {
+  const r = spawnSync(process.execPath, [DS01D, '--check-config', path, '--json'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.status !== 0 && r.status !== 1) {
+    throw new Error(`${DS01D} --check-config failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  }
+  return JSON.parse(r.stdout) as PolicyCheck;
+}
+
+/**
+ * `ds01 config check [FILE]`: the daemon's own validator over any file (the text is uploaded); when the
+ * daemon cannot be reached — exactly when an admin fixing a broken policy needs it — the same check runs
+ * offline.
+ */
 export async function runConfigCheck(
   ctx: Ctx,
   file: string | undefined,
@@ -17,11 +39,23 @@ export async function runConfigCheck(
     ctx.io.err(`ds01: cannot read ${path}: ${(err as Error).message}\n`);
     return 1;
   }
-  const r = await checkPolicy(ctx.client, text, path);
+  let r: PolicyCheck;
+  let offline = false;
+  try {
+    r = await checkPolicy(ctx.client, text, path);
+  } catch (err) {
+    if (!(err instanceof DaemonUnreachableError)) throw err;
+    ctx.io.err(`ds01: ${err.message}; checking offline with ds01d --check-config\n`);
+    r = checkOffline(path);
+    offline = true;
+  }
   if (opts.json) ctx.io.out(`${JSON.stringify(r, null, 2)}\n`);
   else {
     if (r.text) ctx.io.out(`${r.text.trimEnd()}\n`);
-    ctx.io.err(r.ok ? `${path}: valid\n` : `${path}: invalid — the daemon would keep its last good policy\n`);
+    const invalid = offline
+      ? `${path}: invalid — ds01d would refuse it (and keep or start on its last good policy)\n`
+      : `${path}: invalid — the daemon would keep its last good policy\n`;
+    ctx.io.err(r.ok ? `${path}: valid\n` : invalid);
   }
   return r.ok ? 0 : 1;
 }

@@ -66,6 +66,7 @@ function data(over: Partial<DashboardData>): DashboardData {
     cudaVersion: '12.4',
     lastProbeAt: AT,
     probeError: null,
+    policyError: null,
     gpus,
     summary: {
       gpus: gpus.filter((g) => g.present).length,

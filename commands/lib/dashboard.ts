@@ -170,6 +170,15 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
   out.push(visibleLength(summary) <= width ? summary : clip(summary.replace(ANSI, ''), width));
   if (d.probeError)
     out.push(p.red(clip(`! GPU probe failed (showing the last inventory): ${d.probeError}`, width)));
+  if (d.policyError)
+    out.push(
+      p.red(
+        clip(
+          `! policy file invalid, running on the last good policy: ${d.policyError.split('\n').join(' ')}`,
+          width,
+        ),
+      ),
+    );
 
   // GPUs and their slots: one column layout for every slot so the columns line up across GPUs.
   out.push('');

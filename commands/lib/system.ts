@@ -2,10 +2,13 @@ import type {
   AuditEvent,
   ContainerSummary,
   EventQuery,
+  PolicyCheck,
   SystemStatus,
   WhoAmI,
 } from '../../daemon/api/types/index.js';
 import type { Client } from './client.js';
+
+export type { PolicyCheck };
 
 export const whoami = (c: Client) => c.request<WhoAmI>('/system/whoami');
 export const systemInfo = (c: Client) => c.request<SystemStatus>('/system/info');
@@ -18,11 +21,6 @@ export const followEvents = (c: Client, q: Q, signal?: AbortSignal) =>
 export const listContainers = (c: Client, all = false) =>
   c.request<ContainerSummary[]>('/containers', { query: { all } });
 
-export interface PolicyCheck {
-  ok: boolean;
-  text: string;
-  diagnostics: { severity: string; line: number; column: number; message: string }[];
-}
 export const checkPolicy = (c: Client, text: string, file: string) =>
   c.request<PolicyCheck>('/admin/policy/check', { body: { text, file } });
 export const reloadPolicy = (c: Client) =>

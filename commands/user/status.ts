@@ -19,9 +19,12 @@ export async function runStatus(ctx: Ctx, opts: { json?: boolean }): Promise<num
     `policy:     ${ok(!s.policy.lastError)} ${s.policy.file}${s.policy.loadedAt ? `, loaded ${s.policy.loadedAt}` : ''}\n`,
   );
   if (s.policy.lastError) {
+    const on = s.policy.runningOn;
     o(
       p.yellow(
-        '            the file on disk is invalid; the daemon keeps serving on the last good policy:\n',
+        on
+          ? `            the file was invalid when ds01d started; it runs on the last good policy saved ${on.savedAt} (${on.path}):\n`
+          : '            the file on disk is invalid; the daemon keeps serving on the last good policy:\n',
       ),
     );
     for (const l of s.policy.lastError.split('\n')) o(`            ${l}\n`);

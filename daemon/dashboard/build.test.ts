@@ -43,6 +43,7 @@ function input(over: Partial<DashboardInput>): DashboardInput {
     inventory: null,
     lastProbeAt: null,
     probeError: null,
+    policyError: null,
     slots: [],
     giBySlot: new Map(),
     queue: [],

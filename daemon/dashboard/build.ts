@@ -14,6 +14,7 @@ export interface DashboardInput {
   inventory: Inventory | null;
   lastProbeAt: string | null;
   probeError: string | null;
+  policyError: string | null;
   slots: readonly GpuSlotView[];
   /** MIG GPU instance id per slot UUID (from the slot table). */
   giBySlot: ReadonlyMap<string, number | null>;
@@ -93,6 +94,7 @@ export function buildDashboard(i: DashboardInput): DashboardData {
     cudaVersion: i.inventory?.cudaVersion ?? null,
     lastProbeAt: i.lastProbeAt,
     probeError: i.probeError,
+    policyError: i.policyError,
     summary: {
       gpus: gpus.filter((g) => g.present).length,
       slots: slots.length,

@@ -25,7 +25,7 @@ function facts(over: { [K in keyof DoctorFacts]?: Partial<DoctorFacts[K]> } = {}
     },
     slices: { aggregateLimits: false, cgroupDriver: 'cgroupfs', parentSliceExists: false },
     database: { ok: true, problems: [], schemaVersion: 2, latestVersion: 2 },
-    policy: { file: '/etc/ds01/resource-limits.yaml', lastError: null },
+    policy: { file: '/etc/ds01/resource-limits.yaml', lastError: null, runningOnLastGood: null },
   };
   const out = { ...base } as Record<string, unknown>;
   for (const [k, v] of Object.entries(over))

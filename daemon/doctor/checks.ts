@@ -32,7 +32,7 @@ export interface DoctorFacts {
   };
   slices: { aggregateLimits: boolean; cgroupDriver: string | null; parentSliceExists: boolean };
   database: { ok: boolean; problems: string[]; schemaVersion: number; latestVersion: number };
-  policy: { file: string; lastError: string | null };
+  policy: { file: string; lastError: string | null; runningOnLastGood: string | null };
 }
 
 export function worstOf(statuses: readonly CheckStatus[]): CheckStatus {
@@ -185,7 +185,11 @@ function policy(f: DoctorFacts): DoctorCheck {
   return {
     ...base,
     status: 'warn',
-    detail: `the file on disk is invalid; the last good policy stays in force: ${f.policy.lastError.split('\n')[0]}`,
+    detail: `${
+      f.policy.runningOnLastGood
+        ? `ds01d started while the file was invalid and runs on the saved last good policy ${f.policy.runningOnLastGood}`
+        : 'the file on disk is invalid; the last good policy stays in force'
+    }: ${f.policy.lastError.split('\n').slice(0, 3).join(' ')}`,
     hint: 'run `ds01 config check` and fix what it names, then `ds01 config reload`',
   };
 }

@@ -44,6 +44,7 @@ export class DashboardService {
       inventory: this.inventory.last,
       lastProbeAt: iso(this.inventory.lastProbeAt),
       probeError: this.inventory.lastError,
+      policyError: this.policy.lastError,
       slots: list.slots,
       giBySlot: new Map(this.store.slots.all().map((s) => [s.uuid, s.gi])),
       queue: this.queue.list(caller).filter((q) => q.state === 'waiting'),

@@ -107,7 +107,11 @@ export class DoctorService {
         parentSliceExists: existsSync('/sys/fs/cgroup/ds01.slice'),
       },
       database: { ...integrity, schemaVersion: this.store.schemaVersion(), latestVersion: LATEST_VERSION },
-      policy: { file: this.policy.file, lastError: this.policy.lastError },
+      policy: {
+        file: this.policy.file,
+        lastError: this.policy.lastError,
+        runningOnLastGood: this.policy.source.kind === 'last-good' ? this.policy.source.path : null,
+      },
     };
   }
 

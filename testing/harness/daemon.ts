@@ -176,7 +176,13 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
     },
     request: (method, path, body, headers) => request(socket, method, path, body, headers),
   };
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    // A daemon that never came up (a test may expect that) leaves nothing behind.
+    await d.cleanup();
+    throw err;
+  }
   return d;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Ds01Error } from '../../errors.js';
-import { formatDiagnostics } from '../../policy/diagnostics.js';
+import { toPolicyCheck } from '../../policy/check.js';
 import { parsePolicy } from '../../policy/load.js';
 import type { PolicyService } from '../../services/policy.js';
 import { type Route, route } from '../router.js';
@@ -38,9 +38,7 @@ export function adminRoutes(
       admin: true,
       body: checkBody,
       handler: ({ body }) => {
-        const r = parsePolicy(body.text, body.file);
-        const diagnostics = r.ok ? r.warnings : [...r.errors, ...r.warnings];
-        return { json: { ok: r.ok, diagnostics, text: formatDiagnostics(diagnostics) } };
+        return { json: toPolicyCheck(parsePolicy(body.text, body.file)) };
       },
     }),
     route({

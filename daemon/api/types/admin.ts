@@ -22,3 +22,11 @@ export interface AdminActionRequest {
   /** stop only: seconds between SIGTERM and SIGKILL. */
   timeout?: number;
 }
+
+/** `POST /v1/admin/policy/check` and `ds01d --check-config FILE --json`: the same answer either way. */
+export interface PolicyCheck {
+  ok: boolean;
+  /** The diagnostics as file:line:col lines, ready to print. */
+  text: string;
+  diagnostics: { severity: string; line: number; column: number; message: string }[];
+}

@@ -70,6 +70,8 @@ export interface DashboardData {
   cudaVersion: string | null;
   lastProbeAt: string | null;
   probeError: string | null;
+  /** Set while the policy file is invalid and the last good policy stays in force (ds01 status has more). */
+  policyError: string | null;
   summary: DashboardSummary;
   gpus: DashboardGpu[];
   queue: QueueEntryView[];

@@ -22,6 +22,8 @@ export interface SystemStatus {
     loadedAt: string | null;
     /** Set when the file on disk is invalid: the daemon keeps serving on the last good policy. */
     lastError: string | null;
+    /** Set when the daemon started while the file was invalid: it runs on this saved copy. */
+    runningOn: { path: string; savedAt: string } | null;
   };
   gpus: { total: number; slots: number; available: number; allocated: number; missing: number };
   containers: { total: number; running: number };
