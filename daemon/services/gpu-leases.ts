@@ -86,6 +86,10 @@ export class GpuLeases {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Subscribe to "capacity may be usable by the queue now": a release, a cancelled reservation, an expired
+   * hold, AND a new hold (with release_held_when_queued a held slot is capacity the queue can take).
+   */
   onCapacityFreed(fn: () => void): void {
     this.listeners.add(fn);
   }
@@ -333,8 +337,10 @@ export class GpuLeases {
     const uid = c?.owner_uid ?? (active[0] as AllocationRow).owner_uid;
     const holdMs = this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
     this.applyHold(containerId, c?.name ?? null, active, at, holdMs);
-    if (holdMs === 0) this.notifyCapacityFreed();
-    else {
+    // Released or newly held: either way a queued user may be able to use it now (issue 14: a hold that
+    // appeared after someone queued sat unused until an unrelated event served the queue).
+    this.notifyCapacityFreed();
+    if (holdMs !== 0) {
       queueMicrotask(() => this.armHoldTimer());
       // Groups come from NSS (async); if the cached ones were stale the deadline is corrected here.
       if (c) void this.refineHold(containerId, c.owner_uid, c.owner_name, at, holdMs);
@@ -389,8 +395,10 @@ export class GpuLeases {
         this.applyHold(containerId, null, held, at, holdMs);
         return true;
       });
-      if (changed) this.armHoldTimer();
-      if (changed && holdMs === 0) this.notifyCapacityFreed();
+      if (changed) {
+        this.armHoldTimer();
+        this.notifyCapacityFreed();
+      }
     } catch (err) {
       this.log.warn('could not refine a GPU hold', { containerId, err: String(err) });
     }

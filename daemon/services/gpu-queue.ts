@@ -1,5 +1,5 @@
-// The GPU queue, event-driven: whenever capacity may have freed (a release, a removal, a hold expiring, a
-// drain lifted, a slot returning, a reconcile) `kick()` runs one serve pass; passes never overlap (a kick
+// The GPU queue, event-driven: whenever capacity may be usable (a release, a removal, a new hold or one
+// expiring, a drain lifted, a slot returning, a policy reload, a reconcile) `kick()` runs one serve pass; passes never overlap (a kick
 // during a pass runs one more pass after it). Order: priority, then least recent GPU usage, then arrival
 // (pure: gpu/queue.ts). Serving an entry calls the injected `serve` callback, which deploys through
 // GpuLeases; the entry ends served or failed and its owner gets an event either way.
@@ -54,6 +54,8 @@ export class GpuQueue {
     private readonly log: Logger,
   ) {
     leases.onCapacityFreed(() => this.kick());
+    // A reload can raise a quota, turn on release_held_when_queued or change priorities.
+    policy.onChange(() => this.kick());
   }
 
   /** The containers service supplies the real deploy; until then entries wait. */
