@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText, sumWhere } from '../../testing/harness/prometheus.js';
 import { collectMetrics, type MetricsInput, type MetricsSlot } from './collect.js';
 import { isSweepAction, MetricsCounters } from './counters.js';
-import { renderExposition } from './exposition.js';
+import { MetricsRegistry } from './registry.js';
+
+const render = (i: MetricsInput) => new MetricsRegistry({ runtime: false }).render(collectMetrics(i));
 
 const GPU0 = 'GPU-0e71a714-a16e-81c1-aad2-36d31def0b9d';
 const mig = (uuid: string, gi: number, over: Partial<MetricsSlot> = {}): MetricsSlot => ({
@@ -65,8 +67,10 @@ function input(over: Partial<MetricsInput> = {}): MetricsInput {
 }
 
 describe('collectMetrics', () => {
-  const text = renderExposition(collectMetrics(input()));
-  const m = parsePrometheusText(text);
+  let m: ReturnType<typeof parsePrometheusText>;
+  beforeAll(async () => {
+    m = parsePrometheusText(await render(input()));
+  });
 
   it('parses strictly and counts slots by the dashboard rule', () => {
     expect(sumWhere(m, 'ds01_slots')).toBe(5);
@@ -119,11 +123,9 @@ describe('collectMetrics', () => {
     expect(m.get('ds01_api_requests_total')?.type).toBe('counter');
   });
 
-  it('an empty server still exposes every family', () => {
+  it('an empty server still exposes every family', async () => {
     const empty = parsePrometheusText(
-      renderExposition(
-        collectMetrics(input({ slots: [], claims: [], queueWaiting: [], apiRequests: [], sweepActions: [] })),
-      ),
+      await render(input({ slots: [], claims: [], queueWaiting: [], apiRequests: [], sweepActions: [] })),
     );
     expect(sumWhere(empty, 'ds01_queue_length')).toBe(0);
     expect(sumWhere(empty, 'ds01_queue_oldest_wait_seconds')).toBe(0);

@@ -3,7 +3,23 @@
 // slots, as DCGM does) so `DCGM_FI_… * on(UUID, GPU_I_ID) group_left(user) ds01_slot_holder` joins.
 import type { DashboardSlotState } from '../api/types/dashboard.js';
 import { SLOT_STATES, slotDisplayState } from '../dashboard/slot-state.js';
-import type { MetricFamily, MetricSample } from './exposition.js';
+
+export interface MetricSample {
+  labels?: Readonly<Record<string, string | number>>;
+  value: number;
+}
+
+/** One metric family from a snapshot; `labelNames` lists every label its samples may carry. */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  labelNames: readonly string[];
+  samples: readonly MetricSample[];
+}
+
+/** DCGM exporter labels (GPU_I_* only appear on MIG slots). */
+const DCGM = ['gpu', 'UUID', 'device', 'modelName', 'GPU_I_PROFILE', 'GPU_I_ID'] as const;
 
 export interface MetricsSlot {
   uuid: string;
@@ -96,18 +112,21 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       name: 'ds01_info',
       help: 'ds01 daemon version',
       type: 'gauge',
+      labelNames: ['version'],
       samples: [{ labels: { version: i.version }, value: 1 }],
     },
     {
       name: 'ds01_slots',
       help: 'GPU slots (whole GPUs and MIG devices) by state (free|allocated|held|drained|missing) and profile (MIG profile or full)',
       type: 'gauge',
+      labelNames: ['state', 'profile'],
       samples: slotSamples,
     },
     {
       name: 'ds01_slot_state',
       help: 'One series per slot, 1 for its current state; DCGM exporter labels, slot = the slot UUID',
       type: 'gauge',
+      labelNames: [...DCGM, 'slot', 'state'],
       samples: states.map(({ slot, state }) => ({
         labels: { ...dcgmLabels(slot), slot: slot.uuid, state },
         value: 1,
@@ -117,6 +136,7 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       name: 'ds01_slot_gpu_equivalents',
       help: 'Weight of each slot in GPU-equivalents (compute slices / slices of the whole GPU)',
       type: 'gauge',
+      labelNames: [...DCGM, 'slot'],
       samples: states.map(({ slot }) => ({
         labels: { ...dcgmLabels(slot), slot: slot.uuid },
         value: slot.gpuEquivalents,
@@ -126,6 +146,7 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       name: 'ds01_slot_holder',
       help: 'Who holds each allocated slot (1 per held slot); join to DCGM series on UUID and GPU_I_ID',
       type: 'gauge',
+      labelNames: [...DCGM, 'slot', 'user', 'state'],
       samples: states
         .filter((s) => s.claim)
         .map(({ slot, claim }) => ({
@@ -142,6 +163,7 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       name: 'ds01_allocations',
       help: 'Live GPU allocations by user and state (active|held|reserved)',
       type: 'gauge',
+      labelNames: ['user', 'state'],
       samples: [...allocs]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([k, v]) => {
@@ -153,6 +175,7 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       name: 'ds01_allocated_gpu_equivalents',
       help: 'GPU-equivalents each user holds now',
       type: 'gauge',
+      labelNames: ['user'],
       samples: [...equivalents]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([user, v]) => ({ labels: { user }, value: Math.round(v * 1000) / 1000 })),
@@ -161,60 +184,70 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       name: 'ds01_queue_length',
       help: 'Deploys waiting for a GPU',
       type: 'gauge',
+      labelNames: [],
       samples: [{ value: i.queueWaiting.length }],
     },
     {
       name: 'ds01_queue_oldest_wait_seconds',
       help: 'How long the longest-waiting queue entry has waited (0 when the queue is empty)',
       type: 'gauge',
+      labelNames: [],
       samples: [{ value: Number.isFinite(oldest) ? Math.max(0, (i.now - oldest) / 1000) : 0 }],
     },
     {
       name: 'ds01_queue_served_total',
       help: 'Queue entries served (deployed when a GPU freed)',
       type: 'counter',
+      labelNames: [],
       samples: [{ value: i.queueServed.count }],
     },
     {
       name: 'ds01_queue_served_wait_seconds_total',
       help: 'Total time served entries waited; divide by ds01_queue_served_total for the mean wait',
       type: 'counter',
+      labelNames: [],
       samples: [{ value: i.queueServed.waitSecondsSum }],
     },
     {
       name: 'ds01_sweep_actions_total',
       help: 'Automatic lifecycle and GPU actions by event kind (warnings, stops, removals, releases) since the database was created',
       type: 'counter',
+      labelNames: ['kind'],
       samples: counter(i.sweepActions),
     },
     {
       name: 'ds01_api_requests_total',
       help: 'API requests on the socket by method, route pattern and HTTP status, since the daemon started',
       type: 'counter',
+      labelNames: ['method', 'route', 'status'],
       samples: counter(i.apiRequests),
     },
     {
       name: 'ds01_api_errors_total',
       help: 'API requests answered with an error status (>= 400), since the daemon started',
       type: 'counter',
+      labelNames: ['method', 'route', 'status'],
       samples: counter(i.apiRequests.filter((r) => Number(r.labels.status) >= 400)),
     },
     {
       name: 'ds01_policy_reloads_total',
       help: 'Policy reloads that took effect, since the daemon started',
       type: 'counter',
+      labelNames: [],
       samples: [{ value: i.policy.reloads }],
     },
     {
       name: 'ds01_policy_reload_failures_total',
       help: 'Policy edits rejected (the last good policy stayed), since the daemon started',
       type: 'counter',
+      labelNames: [],
       samples: [{ value: i.policy.reloadFailures }],
     },
     {
       name: 'ds01_policy_last_reload_ok',
       help: '1 when the policy file on disk is the one in force, 0 when the last edit was rejected',
       type: 'gauge',
+      labelNames: [],
       samples: [{ value: i.policy.lastReloadOk ? 1 : 0 }],
     },
   ];

@@ -37,7 +37,7 @@ describe('metrics listener', () => {
     let fail = false;
     l = await startMetricsListener(
       '127.0.0.1:0',
-      () => {
+      async () => {
         if (fail) throw new Error('boom');
         return '# TYPE x gauge\nx 1\n';
       },

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
-import { CONTENT_TYPE } from './exposition.js';
+import { CONTENT_TYPE } from './registry.js';
 
 export function parseListenAddress(addr: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(addr);
@@ -18,11 +18,11 @@ export interface MetricsListener {
 
 export async function startMetricsListener(
   addr: string,
-  render: () => string,
+  render: () => Promise<string>,
   log: Logger,
 ): Promise<MetricsListener> {
   const { host, port } = parseListenAddress(addr);
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('GET /metrics\n');
@@ -34,7 +34,7 @@ export async function startMetricsListener(
     }
     let body: string;
     try {
-      body = render();
+      body = await render();
     } catch (err) {
       log.error('metrics render failed', { err: String((err as Error)?.stack ?? err) });
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics failed; see the ds01d log\n');

@@ -1,15 +1,16 @@
 // /metrics: the current state from the store (same tables and the same slot rule as the dashboard) plus
-// the daemon's counters, as Prometheus text.
+// the daemon's counters, plus the process and Node runtime metrics, as Prometheus text.
 import type { Clock } from '../clock.js';
 import { collectMetrics } from '../metrics/collect.js';
 import { isSweepAction, MetricsCounters } from '../metrics/counters.js';
-import { renderExposition } from '../metrics/exposition.js';
+import { MetricsRegistry } from '../metrics/registry.js';
 import type { Store } from '../store/index.js';
 import { ReportQueries } from '../store/reports.js';
 import { VERSION } from '../version.js';
 
 export class MetricsService {
   readonly counters = new MetricsCounters();
+  private readonly registry = new MetricsRegistry({ runtime: true });
   private readonly q: ReportQueries;
   private unsubscribe: (() => void) | null = null;
 
@@ -34,7 +35,7 @@ export class MetricsService {
     this.unsubscribe?.();
   }
 
-  render(): string {
+  render(): Promise<string> {
     const slots = this.store.slots.all();
     const live = this.store.allocations.live();
     const names = new Map<number, string>();
@@ -44,7 +45,7 @@ export class MetricsService {
       (containerId ? this.store.containers.get(containerId)?.owner_name : undefined) ??
       names.get(uid) ??
       String(uid);
-    return renderExposition(
+    return this.registry.render(
       collectMetrics({
         version: VERSION,
         now: this.clock.now(),

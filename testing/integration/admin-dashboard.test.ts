@@ -276,6 +276,10 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
       sumWhere(fams, 'ds01_api_requests_total', { route: '/v1/dashboard', status: '200' }),
     ).toBeGreaterThanOrEqual(1);
     expect(sumWhere(fams, 'ds01_api_errors_total', { status: '403' })).toBeGreaterThanOrEqual(1);
+    // The standard process and Node runtime metrics come with them.
+    expect(sumWhere(fams, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
+    expect(sumWhere(fams, 'nodejs_active_handles_total')).toBeGreaterThan(0);
+    expect(fams.get('nodejs_eventloop_lag_seconds')?.samples).toHaveLength(1);
 
     // A plain user sees "taken", never who.
     const plain = JSON.parse((await d.cli(['dashboard', '--json'], bob)).stdout) as DashboardData;
