@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaemonUnreachableError } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
-import { checkPolicy, type PolicyCheck, reloadPolicy } from '../lib/system.js';
+import { checkPolicy, type PolicyCheck, reloadPolicy, systemInfo } from '../lib/system.js';
 
 /** ds01d from the same install as this CLI (dist/commands/admin → dist/daemon/main.js). */
 const DS01D = fileURLToPath(new URL('../../daemon/main.js', import.meta.url));
@@ -22,6 +22,19 @@ function checkOffline(path: string): PolicyCheck {
 }
 
 /**
+ * Without FILE: the file the running daemon watches (its --policy), so the check and the reload look at
+ * the same thing; with the daemon down, DS01_POLICY or the packaged default.
+ */
+async function daemonPolicyFile(ctx: Ctx): Promise<string> {
+  try {
+    return (await systemInfo(ctx.client)).policy.file;
+  } catch (err) {
+    if (!(err instanceof DaemonUnreachableError)) throw err;
+    return process.env.DS01_POLICY ?? '/etc/ds01/resource-limits.yaml';
+  }
+}
+
+/**
  * `ds01 config check [FILE]`: the daemon's own validator over any file (the text is uploaded); when the
  * daemon cannot be reached — exactly when an admin fixing a broken policy needs it — the same check runs
  * offline.
@@ -31,7 +44,7 @@ export async function runConfigCheck(
   file: string | undefined,
   opts: { json?: boolean },
 ): Promise<number> {
-  const path = resolve(file ?? process.env.DS01_POLICY ?? '/etc/ds01/resource-limits.yaml');
+  const path = resolve(file ?? (await daemonPolicyFile(ctx)));
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -13,15 +13,17 @@ const VIA: Record<ResolvedLimits['groupVia'], string> = {
   'default-group': 'default_group',
 };
 
-export function explain(policy: Policy, user: PolicyUser, now: Date = new Date()): string {
+/** `file` is the policy file in force: each FROM names the line of it the value was read from. */
+export function explain(policy: Policy, user: PolicyUser, now: Date = new Date(), file?: string): string {
   const resolved = resolveLimits(policy, user, now);
   const rows = Object.entries(LIMIT_FIELDS).map(([name, field]) => [
     name,
     formatLimit(field.key, resolved.limits[field.key]),
-    describeSource(resolved.sources[field.key], policy),
+    describeSource(resolved.sources[field.key], policy, name),
   ]);
   const lines = [
     `${user.name}: group "${resolved.group}" (${VIA[resolved.groupVia]})`,
+    ...(file ? [`policy: ${file}`] : []),
     '',
     ...table(['KEY', 'VALUE', 'FROM'], rows),
   ];
@@ -41,11 +43,16 @@ export function formatLimit(key: LimitKey, value: unknown): string {
   return String(value);
 }
 
-function describeSource(source: Source, policy: Policy): string {
-  if (source === 'default') return 'defaults';
+/** Where a value came from, with its line in the file when it was set there (else the built-in default). */
+export function describeSource(source: Source, policy: Policy, yamlName: string): string {
+  const at = (section: string) => {
+    const line = policy.lines?.[`${section}.${yamlName}`];
+    return line === undefined ? undefined : `${section} (line ${line})`;
+  };
+  if (source === 'default') return at('defaults') ?? (policy.lines ? 'built-in default' : 'defaults');
   const [kind, rest] = [source.slice(0, source.indexOf(':')), source.slice(source.indexOf(':') + 1)];
-  if (kind === 'group') return `groups.${rest}`;
-  if (kind === 'user') return `user_overrides.${rest}`;
+  if (kind === 'group') return at(`groups.${rest}`) ?? `groups.${rest}`;
+  if (kind === 'user') return at(`user_overrides.${rest}`) ?? `user_overrides.${rest}`;
   const reason = policy.exemptions.find((e) => e.expires === rest)?.reason;
   return `exemption until ${rest}${reason ? ` (${reason})` : ''}`;
 }

@@ -236,6 +236,7 @@ function readPolicy(r: PolicyReader, entries: Entry[], root: Node, now: Date): P
       users: [...new Set([...(admin.users ?? []), ...(legacyAdmin.users ?? [])])],
     } as Partial<AdminPolicy>),
     aggregateLimits: partial.aggregateLimits ?? false,
+    lines: Object.fromEntries([...draft.sites].map(([key, site]) => [key, r.line(site.node)])),
   };
 }
 

@@ -34,6 +34,11 @@ export class PolicyReader {
     this.diagnostics.push(diagnostic);
   }
 
+  /** The 1-based line a node starts on. */
+  line(node: Node): number {
+    return this.lineCounter.linePos(node.range?.[0] ?? 0).line;
+  }
+
   error(node: Node | null, path: string, message: string, extra?: Extra): undefined {
     this.report('error', node, path, message, extra);
     return undefined;

@@ -170,17 +170,18 @@ describe('diffEffectiveLimits', () => {
 });
 
 describe('explain', () => {
-  it('prints every key with its value in YAML units and where it comes from', () => {
+  it('prints every key with its value in YAML units and the line of the policy it comes from', () => {
     const text = explain(policy(BASE), { name: 'rita', groups: [] }, NOW);
+    // BASE starts with a newline: `defaults:` is line 2.
     const lines = text.split('\n');
     expect(lines[0]).toBe('rita: group "researchers" (members list)');
     expect(lines[2]).toMatch(/^KEY\s+VALUE\s+FROM$/);
-    expect(text).toMatch(/\nmemory\s+64g\s+user_overrides\.rita\n/);
-    expect(text).toMatch(/\nmax_cpus\s+16\s+groups\.researchers\n/);
-    expect(text).toMatch(/\nidle_timeout\s+1h\s+defaults\n/);
+    expect(text).toMatch(/\nmemory\s+64g\s+user_overrides\.rita \(line 23\)\n/);
+    expect(text).toMatch(/\nmax_cpus\s+16\s+groups\.researchers \(line 14\)\n/);
+    expect(text).toMatch(/\nidle_timeout\s+1h\s+defaults \(line 6\)\n/);
     expect(text).toMatch(/\nmax_runtime\s+never\s+exemption until 2026-08-01 \(deadline\)\n/);
     expect(text).toMatch(/\nallow_full_gpu\s+yes\s+exemption/);
-    expect(text).toMatch(/\nmax_mig_instances\s+unlimited\s+defaults\n/);
+    expect(text).toMatch(/\nmax_mig_instances\s+unlimited\s+built-in default\n/);
     expect(text).toContain('exemption until 2026-08-01 (max_runtime, allow_full_gpu): deadline');
   });
 });

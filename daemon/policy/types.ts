@@ -125,6 +125,11 @@ export interface Policy {
   admin: { group: string; users: string[] };
   /** `enforcement.aggregate_limits`: place each user's containers in a per-user slice with `aggregate` caps. */
   aggregateLimits: boolean;
+  /**
+   * The line each value set in the file is on, by `defaults.KEY`, `groups.G.KEY`, `user_overrides.U.KEY`
+   * (YAML names; `config explain` shows them). Absent for policies built in code.
+   */
+  lines?: Readonly<Record<string, number>>;
 }
 
 export type Severity = 'error' | 'warning' | 'note';

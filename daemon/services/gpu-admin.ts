@@ -14,6 +14,7 @@ import type {
 import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
 import { slotServes } from '../gpu/queue-plan.js';
+import { MIN_PREFIX, resolveSlotRef } from '../gpu/slot-ref.js';
 import type { AccountLookup } from '../identity/nss.js';
 import type { AllocationRow } from '../store/allocations.js';
 import type { Store } from '../store/index.js';
@@ -133,38 +134,32 @@ export class GpuAdmin {
     return { profiles, queued: waiting.length };
   }
 
-  /** A GPU (UUID or index: all its slots) or one slot (UUID, or a unique UUID prefix of 8+ characters). */
+  /** Every form `ds01 gpu list` shows: `1.2`, a GPU index, a slot/GPU UUID, a unique UUID prefix. */
   resolve(ref: string): SlotRow[] {
     const all = this.store.slots.all();
-    const r = ref.trim();
-    if (/^\d+$/.test(r)) {
-      const idx = Number(r);
-      const parents = new Set(
-        all.filter((s) => s.gpu_index === idx && s.state !== 'missing').map((s) => s.parent_uuid),
+    const r = resolveSlotRef(
+      all.map((s) => ({
+        row: s,
+        uuid: s.uuid,
+        parentUuid: s.parent_uuid,
+        gpuIndex: s.gpu_index,
+        kind: s.kind,
+        migDeviceIndex: s.mig_device_index,
+        state: s.state,
+      })),
+      ref,
+    );
+    if (r.ok) return r.slots.map((s) => s.row);
+    if (r.reason === 'ambiguous') {
+      throw new Ds01Error(
+        'BAD_REQUEST',
+        `"${ref}" matches ${r.candidates.length} GPUs or slots: ${r.candidates.slice(0, 6).join(', ')}${r.candidates.length > 6 ? ', …' : ''}`,
+        'give more of the UUID, or the SLOT label (e.g. 1.2) from `ds01 gpu list`',
       );
-      const found = all.filter((s) => parents.has(s.parent_uuid));
-      if (found.length) return found;
-    }
-    const exactSlot = all.filter((s) => s.uuid === r);
-    if (exactSlot.length) return exactSlot;
-    const gpu = all.filter((s) => s.parent_uuid === r);
-    if (gpu.length) return gpu;
-    if (r.length >= 8) {
-      const slotPrefix = all.filter((s) => s.uuid.startsWith(r));
-      if (slotPrefix.length === 1) return slotPrefix;
-      const parents = new Set(all.filter((s) => s.parent_uuid.startsWith(r)).map((s) => s.parent_uuid));
-      if (parents.size === 1) return all.filter((s) => parents.has(s.parent_uuid));
-      if (slotPrefix.length > 1 || parents.size > 1) {
-        throw new Ds01Error(
-          'CONFLICT',
-          `"${ref}" matches more than one GPU or slot`,
-          'give the full UUID (see `ds01 gpu list`)',
-        );
-      }
     }
     throw notFound(
       `GPU or slot "${ref}"`,
-      'give a GPU index, a GPU-… UUID or a slot UUID from `ds01 gpu list`',
+      `give a SLOT label (e.g. 1.2), a GPU index, or a UUID (a unique prefix of ${MIN_PREFIX}+ characters is enough) from \`ds01 gpu list\``,
     );
   }
 

@@ -3,24 +3,14 @@
 import type { Caller } from '../api/router.js';
 import type { LimitsReport } from '../api/types/limits.js';
 import type { Clock } from '../clock.js';
-import { badRequest, Ds01Error } from '../errors.js';
+import { Ds01Error, notFound } from '../errors.js';
 import type { AccountLookup } from '../identity/nss.js';
-import { explain, formatLimit } from '../policy/explain.js';
+import { describeSource, explain, formatLimit } from '../policy/explain.js';
 import { resolveLimits } from '../policy/resolve.js';
 import { LIMIT_FIELDS } from '../policy/schema.js';
 import { formatDuration } from '../policy/units.js';
 import type { Store } from '../store/index.js';
 import type { PolicyService } from './policy.js';
-
-function describeSource(source: string): string {
-  if (source === 'default') return 'defaults';
-  const i = source.indexOf(':');
-  const kind = source.slice(0, i);
-  const rest = source.slice(i + 1);
-  if (kind === 'group') return `groups.${rest}`;
-  if (kind === 'user') return `user_overrides.${rest}`;
-  return `exemption until ${rest}`;
-}
 
 export class LimitsService {
   constructor(
@@ -43,7 +33,7 @@ export class LimitsService {
     const acct = /^\d+$/.test(user)
       ? await this.accounts.byUid(Number(user))
       : await this.accounts.byName(user);
-    if (!acct) throw badRequest(`no such user: ${user}`, 'check the name with `getent passwd NAME`');
+    if (!acct) throw notFound(`user "${user}"`, 'check the name with `getent passwd NAME`');
     return { name: acct.name, uid: acct.uid, groups: acct.groups };
   }
 
@@ -55,7 +45,7 @@ export class LimitsService {
       key: yamlName,
       value: r.limits[f.key] as number | boolean | null,
       display: formatLimit(f.key, r.limits[f.key]),
-      source: describeSource(r.sources[f.key]),
+      source: describeSource(r.sources[f.key], policy, yamlName),
     }));
     const live = this.store.allocations.liveForOwner(who.uid);
     const eq = live.reduce((sum, a) => sum + (this.store.slots.get(a.slot_uuid)?.gpu_equivalents ?? 0), 0);
@@ -102,6 +92,6 @@ export class LimitsService {
 
   async explainText(caller: Caller, user: string): Promise<string> {
     const who = await this.account(caller, user);
-    return explain(this.policy.current(), who, new Date(this.clock.now()));
+    return explain(this.policy.current(), who, new Date(this.clock.now()), this.policy.fileInForce());
   }
 }

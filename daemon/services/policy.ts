@@ -113,6 +113,11 @@ export class PolicyService {
     return this.policy;
   }
 
+  /** The file the policy in force was read from (the saved last good copy when the file is invalid). */
+  fileInForce(): string {
+    return this.source.kind === 'last-good' ? this.source.path : this.file;
+  }
+
   onChange(fn: (next: Policy, prev: Policy) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
