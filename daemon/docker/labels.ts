@@ -22,16 +22,23 @@ export interface Ownership {
   slots: string[];
 }
 
-/** Ownership from labels, or null when the container is not a ds01 one. */
+/**
+ * Ownership from labels, or null when the container is not a ds01 one. The Docker name must be
+ * `<project>._.<uid>` for the labelled uid: a user's built image carries ds01.owner.* labels, so build
+ * steps' containers (`epic_allen`) and any container run from it carry them too, and are not ds01's.
+ */
 export function ownershipFromLabels(
   labels: Record<string, string> | undefined,
-  dockerNameHint = '',
+  dockerName: string,
 ): Ownership | null {
   if (!labels) return null;
   const uidText = labels[LABELS.ownerUid];
   if (uidText === undefined || !/^\d+$/.test(uidText)) return null;
   const uid = Number(uidText);
-  const nameFromDocker = dockerNameHint.replace(/^\//, '').split(CONTAINER_NAME_SEPARATOR)[0];
+  const name = dockerName.replace(/^\//, '');
+  const sep = name.lastIndexOf(CONTAINER_NAME_SEPARATOR);
+  if (sep <= 0 || name.slice(sep + CONTAINER_NAME_SEPARATOR.length) !== uidText) return null;
+  const nameFromDocker = name.slice(0, sep);
   return {
     uid,
     name: labels[LABELS.ownerName] ?? String(uid),

@@ -49,6 +49,12 @@ describe('planReconcile', () => {
     expect(plan).toHaveLength(1);
     expect(plan[0]).toMatchObject({ kind: 'adopt', owner: { uid: 1000, project: 'b' } });
   });
+  it('a container that merely inherits ds01 labels from a user image (a build step, a docker run) is not adopted', () => {
+    const labels = { 'ds01.owner.uid': '1000', 'ds01.owner.name': 'alice' };
+    const build = { ...dc('d', 'exited', labels), name: 'epic_allen' };
+    const otherUid = { ...dc('e', 'running', labels), name: 'e._.1001' };
+    expect(planReconcile([], [build, otherUid])).toEqual([]);
+  });
   it('a forged non-numeric owner label is ignored', () => {
     expect(planReconcile([], [dc('x', 'running', { 'ds01.owner.uid': '0; rm' })])).toEqual([]);
   });

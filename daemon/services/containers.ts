@@ -464,6 +464,16 @@ export class ContainerService {
 
   private async startRow(row: ContainerRow, actor: Actor): Promise<void> {
     if (row.state === 'running') return;
+    // In flight: Docker's start event must not record a second container.started (as ds01d) meanwhile.
+    this.busy.add(row.id);
+    try {
+      await this.startAndRecord(row, actor);
+    } finally {
+      this.busy.delete(row.id);
+    }
+  }
+
+  private async startAndRecord(row: ContainerRow, actor: Actor): Promise<void> {
     this.d.leases.prepareStart(row.id);
     try {
       await this.d.ops.start(row.id);

@@ -17,7 +17,9 @@ export interface NewEvent {
 export interface EventFilter {
   visibleToUid?: number; // omit for admins
   subjectUid?: number;
-  container?: string; // id or name
+  container?: string; // id, id prefix, Docker name, or project name (`thesis` matches `thesis._.<uid>`)
+  /** Leave out what a user did not ask about: their own refused probes of admin routes. */
+  hideNoise?: boolean;
   kind?: string; // exact, or prefix ending in '.' e.g. 'container.'
   sinceTs?: number;
   untilTs?: number;
@@ -122,9 +124,16 @@ export class EventsRepo {
       args.subject = f.subjectUid;
     }
     if (f.container) {
-      where.push('(container_id = @c OR container_name = @c OR container_id LIKE @cprefix)');
+      where.push(
+        `(container_id = @c OR container_name = @c OR container_id LIKE @cprefix OR container_name LIKE @cproject ESCAPE '\\')`,
+      );
       args.c = f.container;
       args.cprefix = `${f.container.replace(/[%_]/g, '')}%`;
+      // `thesis` → `thesis._.%` with LIKE's wildcards in the name escaped (the separator's `_` too).
+      args.cproject = `${f.container.replace(/[\\%_]/g, (m) => `\\${m}`)}.\\_.%`;
+    }
+    if (f.hideNoise) {
+      where.push(`NOT (kind = 'access.denied' AND json_extract(data_json, '$.path') LIKE '/v1/admin/%')`);
     }
     if (f.kind) {
       if (f.kind.endsWith('.')) {
