@@ -1,6 +1,7 @@
 // The store: one database, one repo per table. Services take the Store and wrap state changes in
 // `store.tx(...)` (BEGIN IMMEDIATE) so every decision sees and writes one consistent state.
 import { AllocationsRepo } from './allocations.js';
+import { ClaimsRepo } from './claims.js';
 import { ContainersRepo } from './containers.js';
 import { type Db, openDatabase, schemaVersion } from './db.js';
 import { EventsRepo } from './events.js';
@@ -13,6 +14,7 @@ export class Store {
   readonly events: EventsRepo;
   readonly slots: SlotsRepo;
   readonly queue: QueueRepo;
+  readonly claims: ClaimsRepo;
 
   constructor(
     readonly db: Db,
@@ -23,6 +25,7 @@ export class Store {
     this.events = new EventsRepo(db);
     this.slots = new SlotsRepo(db);
     this.queue = new QueueRepo(db);
+    this.claims = new ClaimsRepo(db);
   }
 
   static open(path: string): Store {

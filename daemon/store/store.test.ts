@@ -156,3 +156,17 @@ describe('containers', () => {
     expect(store.containers.get('c1')?.state).toBe('removed');
   });
 });
+
+describe('container claims', () => {
+  it('one claim per name, counted per owner, released, cleared at start', () => {
+    expect(store.claims.insert('a._.1000', 1000, 1)).toBe(true);
+    expect(store.claims.insert('a._.1000', 1000, 2)).toBe(false);
+    expect(store.claims.insert('b._.1000', 1000, 3)).toBe(true);
+    expect(store.claims.insert('a._.1001', 1001, 3)).toBe(true);
+    expect(store.claims.count(1000)).toBe(2);
+    store.claims.release('a._.1000');
+    expect(store.claims.count(1000)).toBe(1);
+    expect(store.claims.clear()).toBe(2);
+    expect(store.claims.count(1001)).toBe(0);
+  });
+});

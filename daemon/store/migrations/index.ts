@@ -1,6 +1,7 @@
 // Numbered migrations, tracked by PRAGMA user_version. Append only: never edit a shipped migration.
 import { m001Initial } from './001-initial.js';
 import { m002Lifecycle } from './002-lifecycle.js';
+import { m003ContainerClaims } from './003-container-claims.js';
 
 export interface Migration {
   version: number;
@@ -8,6 +9,6 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Lifecycle];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Lifecycle, m003ContainerClaims];
 
 export const LATEST_VERSION = MIGRATIONS.length;
