@@ -23,6 +23,7 @@ import { systemClock } from './clock.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
 import { DockerOps } from './docker/ops.js';
 import { DockerSync } from './docker/sync.js';
+import { callerResolver } from './identity/caller.js';
 import { createNssLookup } from './identity/nss.js';
 import { LifecycleEngine } from './lifecycle/engine.js';
 import { LifecycleLoops } from './lifecycle/loops.js';
@@ -35,7 +36,7 @@ import { lastGoodPath } from './policy/last-good.js';
 import { loadPolicyFile } from './policy/load-file.js';
 import { diffEffectiveLimits } from './policy/resolve.js';
 import { UsersReport } from './services/admin-users.js';
-import { ContainerService } from './services/containers.js';
+import { ContainerService } from './services/containers/index.js';
 import { ContainerQueries } from './services/containers-read.js';
 import { DashboardService } from './services/dashboard.js';
 import { DoctorService } from './services/doctor.js';
@@ -279,22 +280,7 @@ export async function startDaemon(settings: Settings) {
     onRequest: (method, route, status) =>
       metrics.counters.request(method, route.replace(/^\S+ /, ''), status),
     log,
-    resolveCaller: async (cred) => {
-      const acct = await accounts.byUid(cred.uid);
-      if (!acct) return null;
-      const p = policy.current();
-      const admin =
-        cred.uid === 0 || p.admin.users.includes(acct.name) || acct.groups.includes(p.admin.group);
-      return {
-        uid: cred.uid,
-        gid: cred.gid,
-        pid: cred.pid,
-        name: acct.name,
-        home: acct.home,
-        groups: acct.groups,
-        admin,
-      };
-    },
+    resolveCaller: callerResolver(accounts, () => policy.current()),
     onDenied: (caller, code, method, path, message) =>
       store.events.append({
         ts: clock.now(),

@@ -3,16 +3,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import type { z } from 'zod';
+import type { Caller } from '../identity/caller.js';
 
-export interface Caller {
-  uid: number;
-  gid: number;
-  pid: number;
-  name: string;
-  home: string;
-  groups: string[];
-  admin: boolean;
-}
+export type { Caller };
 
 export interface RequestContext<B = unknown> {
   caller: Caller;

@@ -1,11 +1,13 @@
 // Idempotent container operations on dockerode: reaching the desired state is success (starting a
 // running container, stopping a stopped one, removing a removed one). Docker errors become Ds01Errors
 // with a message a user can act on.
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ContainerCreateOptions } from 'dockerode';
 import { unpackTar } from '../common/tar.js';
 import { Ds01Error } from '../errors.js';
 import { statusCode } from './client.js';
+import type { DockerStatsSample } from './stats.js';
 
 function dockerMessage(err: unknown): string {
   const e = err as { json?: { message?: string }; reason?: string; message?: string };
@@ -27,6 +29,25 @@ export function dockerError(what: string, err: unknown): Ds01Error {
       'ask an admin to check dockerd',
     );
   return new Ds01Error('INTERNAL', `${what}: Docker said: ${msg}`);
+}
+
+/** A Docker stream the caller may end early (logs, stats). */
+export type DockerStream = NodeJS.ReadableStream & { destroy(): void };
+
+/** A started Docker exec, attached (hijacked) in both directions. */
+export interface ExecHandle {
+  stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Docker's view of the exec, or null when it cannot say. */
+  inspect(): Promise<{ running: boolean; exitCode: number | null } | null>;
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  tty: boolean;
+  user: string;
+  workingDir: string;
+  env: string[];
 }
 
 export class DockerOps {
@@ -145,5 +166,62 @@ export class DockerOps {
     } catch {
       return { cgroupDriver: null, cpus: null };
     }
+  }
+
+  // ——— streams and exec: raw Docker errors; the caller says what failed ———
+
+  /** The logs so far (multiplexed), or a live stream of them with `follow`. */
+  async logs(id: string, opts: { tail?: number; follow: false }): Promise<Buffer>;
+  async logs(id: string, opts: { tail?: number; follow: true }): Promise<DockerStream>;
+  async logs(id: string, opts: { tail?: number; follow: boolean }): Promise<Buffer | DockerStream> {
+    const common = { stdout: true, stderr: true, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
+    const c = this.docker.getContainer(id);
+    if (opts.follow) return (await c.logs({ ...common, follow: true })) as unknown as DockerStream;
+    return (await c.logs({ ...common, follow: false })) as unknown as Buffer;
+  }
+
+  /** One stats sample; `oneShot` answers at once instead of waiting ~1-2 s for a second reading. */
+  async stats(id: string, opts: { oneShot?: boolean } = {}): Promise<DockerStatsSample> {
+    const c = this.docker.getContainer(id);
+    return (await c.stats(
+      opts.oneShot ? { stream: false, 'one-shot': true } : { stream: false },
+    )) as unknown as DockerStatsSample;
+  }
+
+  /** Stats samples as newline-separated JSON, until destroyed. */
+  async statsStream(id: string): Promise<DockerStream> {
+    return (await this.docker.getContainer(id).stats({ stream: true })) as unknown as DockerStream;
+  }
+
+  /** Whether the container runs, and the user it was created with. */
+  async runInfo(id: string): Promise<{ running: boolean; user: string }> {
+    const info = await this.docker.getContainer(id).inspect();
+    return { running: Boolean(info.State.Running), user: info.Config.User ?? '' };
+  }
+
+  /** Start an exec attached both ways (never privileged). */
+  async exec(id: string, o: ExecOptions): Promise<ExecHandle> {
+    const exec = await this.docker.getContainer(id).exec({
+      Cmd: o.cmd,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: o.tty,
+      User: o.user,
+      Privileged: false,
+      WorkingDir: o.workingDir,
+      Env: o.env,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: o.tty })) as unknown as Duplex;
+    return {
+      stream,
+      resize: async (cols, rows) => {
+        await exec.resize({ w: cols, h: rows });
+      },
+      inspect: async () => {
+        const s = await exec.inspect().catch(() => null);
+        return s ? { running: Boolean(s.Running), exitCode: s.ExitCode ?? null } : null;
+      },
+    };
   }
 }

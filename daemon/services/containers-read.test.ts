@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Caller } from '../api/router.js';
+import type { Caller } from '../identity/caller.js';
 import { Store } from '../store/index.js';
 import { ContainerQueries } from './containers-read.js';
 

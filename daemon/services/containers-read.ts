@@ -1,8 +1,9 @@
 // Read side of containers: list and find, with the ownership rule. Writes live in the container
 // lifecycle service.
-import type { Caller } from '../api/router.js';
+
 import type { ContainerState, ContainerSummary } from '../api/types/containers.js';
 import { Ds01Error, notFound } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 import type { ContainerRow } from '../store/containers.js';
 import type { Store } from '../store/index.js';
 import { canSee, denyNotOwner } from './visibility.js';

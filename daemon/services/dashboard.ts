@@ -1,10 +1,10 @@
 // One snapshot for `ds01-dashboard`: GpuAdmin's slot views (with its holder visibility rule), the live
 // inventory, the queue, usage against quota and recent events. Reuses those services; decides nothing.
 import { hostname } from 'node:os';
-import type { Caller } from '../api/router.js';
 import type { DashboardData, DashboardUsage } from '../api/types/dashboard.js';
 import type { Clock } from '../clock.js';
 import { buildDashboard } from '../dashboard/build.js';
+import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { resolveLimits } from '../policy/resolve.js';
 import type { Store } from '../store/index.js';

@@ -1,7 +1,7 @@
 // Reading and following the audit log, with the visibility rule applied.
-import type { Caller } from '../api/router.js';
 import type { AuditEvent } from '../api/types/events.js';
 import { badRequest, notFound } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import type { EventFilter, EventsRepo } from '../store/events.js';
 

@@ -1,7 +1,7 @@
 // The GPU slots as users and admins see them, and the admin verbs: drain/undrain (no new allocations on a
 // GPU or slot; current holders keep theirs and are told), force-release (the container keeps running but
 // loses its claim), refresh the inventory now.
-import type { Caller } from '../api/router.js';
+
 import type {
   GpuAvailability,
   GpuAvailabilityReport,
@@ -15,6 +15,7 @@ import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
 import { slotServes } from '../gpu/queue-plan.js';
 import { MIN_PREFIX, resolveSlotRef } from '../gpu/slot-ref.js';
+import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import type { AllocationRow } from '../store/allocations.js';
 import type { Store } from '../store/index.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Caller } from '../api/router.js';
 import { Ds01Error } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 import { silentLogger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
 import { GpuQueue, type QueuedDeploy } from './gpu-queue.js';

@@ -3,13 +3,14 @@
 // during a pass runs one more pass after it). Order: priority, then least recent GPU usage, then arrival
 // (pure: gpu/queue.ts). Serving an entry calls the injected `serve` callback, which deploys through
 // GpuLeases; the entry ends served or failed and its owner gets an event either way.
-import type { Caller } from '../api/router.js';
+
 import type { GpuQueueRequest, QueueEntryView } from '../api/types/gpus.js';
 import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
 import { type AllocationLimits, allocate } from '../gpu/allocator.js';
 import { orderQueue, type QueueEntry, serveQueue } from '../gpu/queue.js';
 import { estimateServeAt, planHeldReleases, type SlotOutlook } from '../gpu/queue-plan.js';
+import type { Caller } from '../identity/caller.js';
 import type { Logger } from '../log.js';
 import type { Limits } from '../policy/types.js';
 import type { Store } from '../store/index.js';

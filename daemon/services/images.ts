@@ -3,7 +3,6 @@
 // where they disagree belongs to nobody here.
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Caller } from '../api/router.js';
 import type {
   BaseImage,
   BuildEvent,
@@ -15,6 +14,7 @@ import type { Clock } from '../clock.js';
 import { statusCode } from '../docker/client.js';
 import { LABELS } from '../docker/labels.js';
 import { Ds01Error, notFound } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 import { type BuildLimits, type BuildOutcome, runBuild } from '../images/build.js';
 import { IMAGE_LABELS, imageRepo, parseOwnedRef, parseUserImageArg } from '../images/naming.js';
 import type { Policy } from '../policy/types.js';

@@ -1,9 +1,10 @@
 // The lifecycle as the API sees it: container-why, container-extend, a user's notices, and an admin's
 // sweep (dry run or real). The engine (daemon/lifecycle/engine.ts) does the deciding and acting.
-import type { Caller } from '../api/router.js';
+
 import type { ContainerWhy, ExtendResult, Notice, SweepReport } from '../api/types/lifecycle.js';
 import type { Clock } from '../clock.js';
 import { badRequest, Ds01Error } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 import { decide } from '../lifecycle/decide.js';
 import type { LifecycleEngine, SweepResult } from '../lifecycle/engine.js';
 import { deadlineInfo, explainDecision } from '../lifecycle/explain.js';

@@ -1,9 +1,9 @@
 // check-limits and config explain: resolve a user's limits against the live policy and put current
 // use beside each quota.
-import type { Caller } from '../api/router.js';
 import type { LimitsReport } from '../api/types/limits.js';
 import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { describeSource, explain, formatLimit } from '../policy/explain.js';
 import { resolveLimits } from '../policy/resolve.js';

@@ -1,9 +1,10 @@
 // `ds01 usage`: GPU-hours per user or group over a period. Reads the store, the pure maths is in
 // usage/accounting.ts. Plain users see their own usage; admins everyone's and per group.
-import type { Caller } from '../api/router.js';
+
 import type { UsageReport } from '../api/types/usage.js';
 import type { Clock } from '../clock.js';
 import { badRequest, Ds01Error } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { resolveGroup } from '../policy/resolve.js';
 import type { Store } from '../store/index.js';

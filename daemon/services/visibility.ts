@@ -1,6 +1,7 @@
 // One rule, used by every service: a user acts on their own records; admins on all.
-import type { Caller } from '../api/router.js';
+
 import { Ds01Error } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 
 export function canSee(caller: Caller, ownerUid: number | null): boolean {
   return caller.admin || (ownerUid !== null && ownerUid === caller.uid);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { createRequestSchema, deployRequestSchema } from '../../docker/request.js';
-import type { ContainerService } from '../../services/containers.js';
+import type { ContainerService } from '../../services/containers/index.js';
 import type { ContainerQueries } from '../../services/containers-read.js';
-import { bridgeShell } from '../../services/shell-bridge.js';
 import { type Route, route, type UpgradeRoute } from '../router.js';
+import { bridgeShell } from '../shell-bridge.js';
 
 const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownImageRef } from './containers.js';
+import { ownImageRef } from './plan.js';
 
 describe('ownImageRef', () => {
   it("reads a bare name as the user's own image, latest by default", () => {

@@ -2,10 +2,10 @@
 // exec; the exec's output goes back as frames, then one EXIT frame with the exit code, then the socket
 // closes. A client that goes away ends its exec stream; the session count drops either way.
 import type { Duplex } from 'node:stream';
-import { SHELL_FRAME } from '../api/types/containers.js';
-import { encodeFrame, FrameDecoder } from '../api/types/shell-frames.js';
 import { StreamDemuxer } from '../docker/demux.js';
-import type { ShellSession } from './containers.js';
+import type { ShellSession } from '../services/containers/index.js';
+import { SHELL_FRAME } from './types/containers.js';
+import { encodeFrame, FrameDecoder } from './types/shell-frames.js';
 
 const MAX_DIM = 10_000;
 

@@ -1,0 +1,119 @@
+// What every part of the container service shares: its ports, the busy set, and the audit and summary
+// helpers. One instance per daemon, made by the ContainerService facade.
+import type { ContainerSummary } from '../../api/types/containers.js';
+import type { Clock } from '../../clock.js';
+import type { DockerOps } from '../../docker/ops.js';
+import { Ds01Error } from '../../errors.js';
+import type { Inventory } from '../../gpu/types.js';
+import type { Caller } from '../../identity/caller.js';
+import type { AccountLookup } from '../../identity/nss.js';
+import type { Logger } from '../../log.js';
+import type { ContainerRow } from '../../store/containers.js';
+import type { Store } from '../../store/index.js';
+import type { ContainerQueries } from '../containers-read.js';
+import type { GpuLeases } from '../gpu-leases.js';
+import type { GpuQueue } from '../gpu-queue.js';
+import type { PolicyService } from '../policy.js';
+
+/** Whose container it is: an account from NSS (the caller, or a queued request's owner). */
+export interface Owner {
+  uid: number;
+  gid: number;
+  name: string;
+  home: string;
+  groups: string[];
+}
+
+/** Who acts: a user, or ds01d itself (uid null). */
+export interface Actor {
+  uid: number | null;
+  name: string;
+}
+
+export const DAEMON: Actor = { uid: null, name: 'ds01d' };
+
+export const actorOf = (caller: Caller): Actor => ({ uid: caller.uid, name: caller.name });
+
+export interface ContainersDeps {
+  store: Store;
+  ops: DockerOps;
+  queries: ContainerQueries;
+  policy: PolicyService;
+  leases: Pick<
+    GpuLeases,
+    | 'reserve'
+    | 'attach'
+    | 'cancel'
+    | 'slotsOf'
+    | 'prepareStart'
+    | 'containerStarted'
+    | 'containerStopped'
+    | 'releaseForContainer'
+  >;
+  queue: Pick<GpuQueue, 'enqueue'> | null;
+  accounts: AccountLookup;
+  inventory: () => Inventory | null;
+  clock: Clock;
+  log: Logger;
+  createdBy: string;
+}
+
+/**
+ * Containers (by id or Docker name) with a ds01 operation in flight: the event stream leaves their state to
+ * the operation, and the lifecycle does not act on them. Counted, so nested operations (retire = stop +
+ * remove) keep the mark until the outermost ends.
+ */
+export class BusySet {
+  private readonly counts = new Map<string, number>();
+  add(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  delete(key: string): void {
+    const n = (this.counts.get(key) ?? 0) - 1;
+    if (n > 0) this.counts.set(key, n);
+    else this.counts.delete(key);
+  }
+  has(key: string): boolean {
+    return this.counts.has(key);
+  }
+}
+
+export class ContainerContext {
+  /** Docker names and ids being created, started, stopped or removed right now (DockerSync leaves them alone). */
+  readonly busy = new BusySet();
+
+  constructor(readonly d: ContainersDeps) {}
+
+  audit(
+    actor: Actor,
+    row: Pick<ContainerRow, 'id' | 'name' | 'owner_uid'>,
+    kind: string,
+    reason: string,
+    data?: Record<string, unknown>,
+  ): void {
+    this.d.store.events.append({
+      ts: this.d.clock.now(),
+      actorUid: actor.uid,
+      actorName: actor.name,
+      subjectUid: row.owner_uid,
+      containerId: row.id,
+      containerName: row.name,
+      kind,
+      reason,
+      data: data ?? null,
+    });
+  }
+
+  summary(id: string): ContainerSummary {
+    const row = this.d.store.containers.get(id);
+    if (!row) throw new Ds01Error('INTERNAL', `container ${id} vanished from the store`);
+    return this.d.queries.summary(row);
+  }
+
+  /** The caller's account from NSS: its primary gid and home, not whatever gid the client process had. */
+  async ownerOf(caller: Caller): Promise<Owner> {
+    const acct = await this.d.accounts.byUid(caller.uid);
+    if (!acct) throw new Ds01Error('UNAUTHENTICATED', `uid ${caller.uid} has no account on this host`);
+    return acct;
+  }
+}

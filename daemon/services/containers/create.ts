@@ -1,0 +1,253 @@
+// The create saga: after the checks (image, workspace), ordered steps, each with its compensation, so a
+// failure anywhere leaves nothing behind: no GPU reservation, no half-made container, no live row.
+//   reserve GPUs      ↩ cancel the reservation
+//   build the spec    (pure)
+//   create + record   ↩ remove from Docker, then mark the row removed and release its GPUs
+//   set up the user   (undone by the removal above)
+// A create that got past the reservation leaves a `container.create_failed` event; one refused up front
+// (no such image, no capacity) is only an error to the caller.
+import type { ContainerCreateOptions } from 'dockerode';
+import { withGroup, withPasswdUser } from '../../docker/passwd.js';
+import type { CreateRequest } from '../../docker/request.js';
+import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../../docker/spec.js';
+import { packTar } from '../../common/tar.js';
+import { badRequest, Ds01Error } from '../../errors.js';
+import { ensureWorkspace } from '../workspace.js';
+import type { Actor, ContainerContext, Owner } from './context.js';
+import { ownImageRef, type Plan } from './plan.js';
+import { runSaga, type Step } from './saga.js';
+
+interface CreateState {
+  owner: Owner;
+  req: CreateRequest;
+  plan: Plan;
+  actor: Actor;
+  workspace: string;
+  slots: string[];
+  spec: ContainerCreateOptions | null;
+  id: string | null;
+  recorded: boolean;
+  /** The reserve step ran (with or without GPUs). */
+  reserved: boolean;
+  /** The Docker name is marked busy (the event stream leaves it alone). */
+  busy: boolean;
+}
+
+const whyFailed = (err: unknown) => `create failed: ${(err as Error)?.message ?? err}`;
+
+export class CreateSaga {
+  private host: Promise<{ cgroupDriver: string | null; cpus: number | null }> | null = null;
+
+  constructor(private readonly c: ContainerContext) {}
+
+  private get d() {
+    return this.c.d;
+  }
+
+  /** Create the planned container for `owner`; returns its Docker id. */
+  async run(owner: Owner, req: CreateRequest, plan: Plan, actor: Actor): Promise<string> {
+    await this.resolveImage(owner, plan);
+    const s: CreateState = {
+      owner,
+      req,
+      plan,
+      actor,
+      workspace: ensureWorkspace(owner, req.name),
+      slots: [],
+      spec: null,
+      id: null,
+      recorded: false,
+      reserved: false,
+      busy: false,
+    };
+    try {
+      await runSaga(this.steps, s, (step, e) =>
+        this.d.log.error('cleanup after a failed create failed', { step, id: s.id, err: String(e) }),
+      );
+      return s.id as string;
+    } catch (err) {
+      // No capacity is a plain refusal (deploy may queue it): recorded only once something was held.
+      if (s.reserved) this.recordFailure(s, err);
+      throw err;
+    } finally {
+      if (s.busy) this.c.busy.delete(plan.dockerName);
+    }
+  }
+
+  private readonly steps: Step<CreateState>[] = [
+    {
+      name: 'reserve GPUs',
+      run: (s) => {
+        const { plan, owner, actor } = s;
+        if (plan.gpuRequest)
+          s.slots = this.d.leases
+            .reserve(owner, plan.limitsFull, plan.gpuRequest, actor.name)
+            .map((x) => x.uuid);
+        s.reserved = true;
+      },
+      undo: (s, err) => {
+        if (s.slots.length) this.d.leases.cancel(s.slots, whyFailed(err));
+      },
+    },
+    { name: 'build the spec', run: (s) => this.buildSpec(s) },
+    {
+      name: 'create and record',
+      undoOnFailure: true,
+      run: (s) => this.createAndRecord(s),
+      undo: (s, err) => this.removeHalfMade(s, whyFailed(err)),
+    },
+    { name: 'set up the user', run: (s) => this.setupUser(s.id as string, s.owner) },
+  ];
+
+  private recordFailure(s: CreateState, err: unknown): void {
+    try {
+      this.d.store.events.append({
+        ts: this.d.clock.now(),
+        actorUid: s.actor.uid,
+        actorName: s.actor.name,
+        subjectUid: s.owner.uid,
+        containerId: s.id,
+        containerName: s.plan.dockerName,
+        kind: 'container.create_failed',
+        reason: whyFailed(err),
+      });
+    } catch (e) {
+      this.d.log.error('cleanup after a failed create failed', { id: s.id, err: String(e) });
+    }
+  }
+
+  /** `--image thesis` means the user's own ds01-<uid>/thesis:latest when they built one. */
+  private async resolveImage(owner: Owner, plan: Plan): Promise<void> {
+    if (await this.d.ops.imageExists(plan.image)) return;
+    const own = ownImageRef(plan.image, owner.uid);
+    if (!own || !(await this.d.ops.imageExists(own))) {
+      throw new Ds01Error(
+        'NOT_FOUND',
+        `image ${plan.image} is not on this server`,
+        'see `image-list` for the images here, or build one with `image-create`',
+      );
+    }
+    plan.image = own;
+  }
+
+  private hostFacts() {
+    this.host ??= this.d.ops.hostFacts();
+    return this.host;
+  }
+
+  private async buildSpec(s: CreateState): Promise<void> {
+    const policy = this.d.policy.current();
+    const host = await this.hostFacts();
+    try {
+      s.spec = buildContainerSpec({
+        project: s.req.name,
+        owner: s.owner,
+        image: s.plan.image,
+        workspace: s.workspace,
+        limits: s.plan.limitsFull,
+        slots: s.slots,
+        sharedMounts: policy.sharedMounts,
+        cgroupParent: cgroupParentFor(s.owner.uid, policy.aggregateLimits, host.cgroupDriver),
+        hostCpus: host.cpus,
+        env: s.req.env,
+        command: s.req.command,
+        createdBy: this.d.createdBy,
+      });
+    } catch (err) {
+      if (err instanceof SpecError) throw badRequest(err.message);
+      throw err;
+    }
+  }
+
+  private async createAndRecord(s: CreateState): Promise<void> {
+    const { plan, owner } = s;
+    // While in flight the event stream does not adopt it as if it had been made behind ds01's back.
+    this.c.busy.add(plan.dockerName);
+    s.busy = true;
+    try {
+      s.id = await this.d.ops.create(s.spec as ContainerCreateOptions);
+    } finally {
+      if (s.id === null) {
+        this.c.busy.delete(plan.dockerName);
+        s.busy = false;
+      }
+    }
+    const cid = s.id;
+    this.d.store.tx(() => {
+      this.d.store.containers.insert({
+        id: cid,
+        name: plan.dockerName,
+        project: s.req.name,
+        owner_uid: owner.uid,
+        owner_name: owner.name,
+        image: plan.image,
+        state: 'created',
+        created_at: this.d.clock.now(),
+        limits_json: JSON.stringify(plan.limits),
+      });
+      if (s.slots.length) this.d.leases.attach(s.slots, cid);
+      this.c.audit(
+        s.actor,
+        { id: cid, name: plan.dockerName, owner_uid: owner.uid },
+        'container.created',
+        `created from ${plan.image}`,
+        { image: plan.image, slots: s.slots, limits: plan.limits, workspace: s.workspace },
+      );
+    });
+    s.recorded = true;
+    this.c.busy.delete(plan.dockerName);
+    s.busy = false;
+  }
+
+  /** Docker first, so the GPUs are free before the store says so. */
+  private async removeHalfMade(s: CreateState, why: string): Promise<void> {
+    const id = s.id;
+    if (!id) return;
+    await this.d.ops
+      .remove(id)
+      .catch((e) => this.d.log.error('cleanup: cannot remove container', { id, err: String(e) }));
+    if (!s.recorded) return;
+    this.d.store.tx(() => {
+      this.d.store.containers.markRemoved(id, this.d.clock.now());
+      this.d.leases.releaseForContainer(id, why, s.actor.name);
+    });
+  }
+
+  /** Give the user a name and a home inside the image (whoami, cd ~), whatever the image ships. */
+  private async setupUser(id: string, owner: Owner): Promise<void> {
+    const [passwd, group, bash] = await Promise.all([
+      this.d.ops.readFile(id, '/etc/passwd'),
+      this.d.ops.readFile(id, '/etc/group'),
+      this.d.ops.exists(id, '/bin/bash'),
+    ]);
+    const home = homeOf(owner.name);
+    const tar = await packTar([
+      {
+        name: 'etc/passwd',
+        type: 'file',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        data: Buffer.from(
+          withPasswdUser(passwd?.toString('utf8') ?? '', {
+            name: owner.name,
+            uid: owner.uid,
+            gid: owner.gid,
+            home,
+            shell: bash ? '/bin/bash' : '/bin/sh',
+          }),
+        ),
+      },
+      {
+        name: 'etc/group',
+        type: 'file',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        data: Buffer.from(withGroup(group?.toString('utf8') ?? '', { name: owner.name, gid: owner.gid })),
+      },
+      { name: home.slice(1), type: 'dir', mode: 0o700, uid: owner.uid, gid: owner.gid },
+    ]);
+    await this.d.ops.putTar(id, tar);
+  }
+}

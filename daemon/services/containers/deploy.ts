@@ -1,0 +1,119 @@
+// create and deploy (create + start) for a caller, and for a queued request whose turn has come. A deploy
+// that finds no GPU free may wait in the queue (`--queue`); one that cannot start leaves nothing behind.
+import type { DeployResult } from '../../api/types/containers.js';
+import { type CreateRequest, type DeployRequest, deployRequestSchema } from '../../docker/request.js';
+import { Ds01Error } from '../../errors.js';
+import type { Caller } from '../../identity/caller.js';
+import type { ContainerRow } from '../../store/containers.js';
+import type { QueuedDeploy } from '../gpu-queue.js';
+import { type Actor, actorOf, type ContainerContext, DAEMON, type Owner } from './context.js';
+import type { CreateSaga } from './create.js';
+import { type Plan, planCreate, publicPlan } from './plan.js';
+import type { ContainerStates } from './state.js';
+
+export class ContainerDeploys {
+  constructor(
+    private readonly c: ContainerContext,
+    private readonly saga: CreateSaga,
+    private readonly states: ContainerStates,
+  ) {}
+
+  private get d() {
+    return this.c.d;
+  }
+
+  plan(owner: Owner, req: CreateRequest): Plan {
+    return planCreate(
+      this.d.policy.current(),
+      this.d.clock.now(),
+      owner,
+      this.d.store.containers.live(owner.uid),
+      req,
+    );
+  }
+
+  async create(caller: Caller, req: CreateRequest): Promise<DeployResult> {
+    const owner = await this.c.ownerOf(caller);
+    const plan = this.plan(owner, req);
+    if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
+    const id = await this.saga.run(owner, req, plan, actorOf(caller));
+    return { status: 'created', plan: publicPlan(plan), container: this.c.summary(id), queue: null };
+  }
+
+  async deploy(caller: Caller, req: DeployRequest): Promise<DeployResult> {
+    return this.deployFor(await this.c.ownerOf(caller), req, actorOf(caller), true);
+  }
+
+  /** The GPU queue calls this when a queued deploy's turn comes (wired in main.ts). */
+  async serveQueued(entry: QueuedDeploy): Promise<{ containerId: string | null }> {
+    const acct = await this.d.accounts.byUid(entry.owner.uid);
+    if (!acct)
+      throw new Ds01Error('NOT_FOUND', `queued owner uid ${entry.owner.uid} has no account any more`);
+    const parsed = deployRequestSchema.parse(entry.request);
+    const r = await this.deployFor(acct, { ...parsed, queue: false }, DAEMON, false);
+    return { containerId: r.container?.id ?? null };
+  }
+
+  private async deployFor(
+    owner: Owner,
+    req: DeployRequest,
+    actor: Actor,
+    mayQueue: boolean,
+  ): Promise<DeployResult> {
+    const { queue, ...createReq } = req;
+    const plan = this.plan(owner, createReq);
+    if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
+    let id: string;
+    try {
+      id = await this.saga.run(owner, createReq, plan, actor);
+    } catch (err) {
+      if (
+        err instanceof Ds01Error &&
+        err.code === 'NO_CAPACITY' &&
+        queue &&
+        mayQueue &&
+        this.d.queue &&
+        plan.gpuRequest
+      ) {
+        const entry = this.d.queue.enqueue(
+          { uid: owner.uid, name: owner.name },
+          { ...req, dryRun: undefined },
+          plan.gpuRequest,
+          plan.limitsFull.priority,
+          plan.limitsFull,
+        );
+        return {
+          status: 'queued',
+          plan: publicPlan(plan),
+          container: null,
+          queue: { id: entry.id, position: entry.position ?? 0 },
+        };
+      }
+      if (err instanceof Ds01Error && err.code === 'NO_CAPACITY' && mayQueue && !queue) {
+        throw new Ds01Error(
+          err.code,
+          err.message,
+          `${err.hint ? `${err.hint}; ` : ''}add --queue to wait for one`,
+          err.details,
+        );
+      }
+      throw err;
+    }
+    const row = this.d.store.containers.get(id) as ContainerRow;
+    try {
+      await this.states.startRow(row, actor);
+    } catch (err) {
+      // A deploy that cannot start leaves nothing behind: no container, no GPU.
+      await this.states
+        .removeNow(row, actor, `deploy failed to start: ${(err as Error).message}`)
+        .catch((e) =>
+          this.d.log.error('cleanup: cannot remove a container that failed to start', { id, err: String(e) }),
+        );
+      throw err;
+    }
+    this.c.audit(actor, row, 'container.deployed', `deployed ${plan.image}`, {
+      slots: plan.gpuRequest ? this.d.leases.slotsOf(id).map((s) => s.uuid) : [],
+    });
+    return { status: 'running', plan: publicPlan(plan), container: this.c.summary(id), queue: null };
+  }
+}

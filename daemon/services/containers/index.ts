@@ -1,0 +1,125 @@
+// The container service: one facade over its parts, so routes, the queue and the lifecycle keep one
+// object to call.
+//   plan.ts     what a create would make, checked (pure)      create.ts  the create saga
+//   deploy.ts   create / deploy / queued deploys               state.ts   start, stop, remove, retire
+//   streams.ts  logs and stats                                 shell.ts   the exec behind `container-open`
+//   context.ts  the shared ports, busy set and audit helper
+// Every Docker call is idempotent; every action is an audit event; ownership is ContainerQueries.resolve
+// (FORBIDDEN for another user's container).
+import type {
+  ContainerStats,
+  ContainerSummary,
+  DeployResult,
+  LogChunk,
+  RetireResult,
+} from '../../api/types/containers.js';
+import type { CreateRequest, DeployRequest } from '../../docker/request.js';
+import type { Caller } from '../../identity/caller.js';
+import type { ContainerRow } from '../../store/containers.js';
+import type { QueuedDeploy } from '../gpu-queue.js';
+import { ContainerContext, type ContainersDeps } from './context.js';
+import { CreateSaga } from './create.js';
+import { ContainerDeploys } from './deploy.js';
+import type { Plan } from './plan.js';
+import { ContainerShells, type ShellOptions, type ShellSession } from './shell.js';
+import { ContainerStates } from './state.js';
+import { ContainerStreams } from './streams.js';
+
+export type { ContainersDeps, Owner } from './context.js';
+export { ownImageRef } from './plan.js';
+export type { ShellOptions, ShellSession } from './shell.js';
+export { demux } from './streams.js';
+
+export class ContainerService {
+  private readonly c: ContainerContext;
+  private readonly states: ContainerStates;
+  private readonly deploys: ContainerDeploys;
+  private readonly streams: ContainerStreams;
+  private readonly shells: ContainerShells;
+
+  constructor(deps: ContainersDeps) {
+    this.c = new ContainerContext(deps);
+    this.states = new ContainerStates(this.c);
+    this.deploys = new ContainerDeploys(this.c, new CreateSaga(this.c), this.states);
+    this.streams = new ContainerStreams(this.c);
+    this.shells = new ContainerShells(this.c);
+  }
+
+  /** A ds01 operation on this Docker name or id is in flight (DockerSync and the lifecycle wait). */
+  inFlight(nameOrId: string): boolean {
+    return this.c.busy.has(nameOrId);
+  }
+
+  sessionsOf(containerId: string): number {
+    return this.shells.sessionsOf(containerId);
+  }
+
+  plan(owner: Parameters<ContainerDeploys['plan']>[0], req: CreateRequest): Plan {
+    return this.deploys.plan(owner, req);
+  }
+
+  create(caller: Caller, req: CreateRequest): Promise<DeployResult> {
+    return this.deploys.create(caller, req);
+  }
+
+  deploy(caller: Caller, req: DeployRequest): Promise<DeployResult> {
+    return this.deploys.deploy(caller, req);
+  }
+
+  serveQueued(entry: QueuedDeploy): Promise<{ containerId: string | null }> {
+    return this.deploys.serveQueued(entry);
+  }
+
+  start(caller: Caller, ref: string): Promise<ContainerSummary> {
+    return this.states.start(caller, ref);
+  }
+
+  stop(caller: Caller, ref: string, opts: { timeout?: number; force?: boolean }): Promise<ContainerSummary> {
+    return this.states.stop(caller, ref, opts);
+  }
+
+  remove(caller: Caller, ref: string, opts: { force?: boolean } = {}): Promise<{ id: string; name: string }> {
+    return this.states.remove(caller, ref, opts);
+  }
+
+  retire(caller: Caller, ref: string, opts: { force?: boolean; dryRun?: boolean }): Promise<RetireResult> {
+    return this.states.retire(caller, ref, opts);
+  }
+
+  stopAsDaemon(id: string, reason: string, timeoutSec: number): Promise<void> {
+    return this.states.stopAsDaemon(id, reason, timeoutSec);
+  }
+
+  removeAsDaemon(id: string, reason: string): Promise<void> {
+    return this.states.removeAsDaemon(id, reason);
+  }
+
+  logs(
+    caller: Caller,
+    ref: string,
+    opts: { tail?: number; follow?: boolean },
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LogChunk>> {
+    return this.streams.logs(caller, ref, opts, signal);
+  }
+
+  stats(caller: Caller, ref: string): Promise<ContainerStats> {
+    return this.streams.stats(caller, ref);
+  }
+
+  watchStats(caller: Caller, ref: string, signal: AbortSignal): Promise<AsyncIterable<ContainerStats>> {
+    return this.streams.watchStats(caller, ref, signal);
+  }
+
+  openShell(
+    caller: Caller,
+    ref: string,
+    opts: ShellOptions,
+  ): Promise<{ row: ContainerRow; session: ShellSession }> {
+    return this.shells.open(caller, ref, opts);
+  }
+
+  recordShellClosed(caller: Caller, row: ContainerRow, exitCode: number | null, ms: number): void {
+    this.shells.recordClosed(caller, row, exitCode, ms);
+  }
+}

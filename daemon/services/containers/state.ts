@@ -1,0 +1,211 @@
+// State changes of an existing container: start, stop, remove, retire (stop + remove + release at once,
+// workspace kept), as a user or as ds01d (the lifecycle). Each marks the container busy while Docker
+// works, so the event stream leaves it to us, then records the new state and an audit event in one
+// transaction.
+import type { ContainerSummary, RetireResult } from '../../api/types/containers.js';
+import { isRunningLike } from '../../docker/reconcile.js';
+import { Ds01Error } from '../../errors.js';
+import type { Caller } from '../../identity/caller.js';
+import type { ContainerRow } from '../../store/containers.js';
+import { workspacePath } from '../workspace.js';
+import { type Actor, actorOf, type ContainerContext, DAEMON } from './context.js';
+
+const DEFAULT_STOP_TIMEOUT_SEC = 10;
+
+export class ContainerStates {
+  constructor(private readonly c: ContainerContext) {}
+
+  private get d() {
+    return this.c.d;
+  }
+
+  async start(caller: Caller, ref: string): Promise<ContainerSummary> {
+    const row = this.d.queries.resolve(caller, ref);
+    await this.startRow(row, actorOf(caller));
+    return this.c.summary(row.id);
+  }
+
+  async startRow(row: ContainerRow, actor: Actor): Promise<void> {
+    if (row.state === 'running') return;
+    // In flight: Docker's start event must not record a second container.started (as ds01d) meanwhile.
+    this.c.busy.add(row.id);
+    try {
+      await this.startAndRecord(row, actor);
+    } finally {
+      this.c.busy.delete(row.id);
+    }
+  }
+
+  private async startAndRecord(row: ContainerRow, actor: Actor): Promise<void> {
+    this.d.leases.prepareStart(row.id);
+    try {
+      await this.d.ops.start(row.id);
+    } catch (err) {
+      // prepareStart re-activated held slots: put them back on hold (the container did not start).
+      this.d.store.tx(() => this.d.leases.containerStopped(row.id, this.d.clock.now()));
+      throw err;
+    }
+    const st = await this.d.ops.state(row.id);
+    this.d.store.tx(() => {
+      const cur = this.d.store.containers.get(row.id);
+      if (!cur || cur.removed_at !== null) return;
+      const now = this.d.clock.now();
+      if (st && isRunningLike(st.status) && !isRunningLike(cur.state)) {
+        this.d.store.containers.markState(row.id, st.status, now);
+        this.d.leases.containerStarted(row.id, now);
+      }
+      this.c.audit(actor, cur, 'container.started', 'started');
+    });
+    if (st && !isRunningLike(st.status)) {
+      throw new Ds01Error(
+        'CONFLICT',
+        `the container exited at once (exit code ${st.exitCode ?? '?'})`,
+        `see why with \`container-logs ${row.project}\``,
+      );
+    }
+  }
+
+  async stop(
+    caller: Caller,
+    ref: string,
+    opts: { timeout?: number; force?: boolean },
+  ): Promise<ContainerSummary> {
+    const row = this.d.queries.resolve(caller, ref);
+    await this.stopRow(row, actorOf(caller), opts, 'stopped by request');
+    return this.c.summary(row.id);
+  }
+
+  /** ds01d's own stop (lifecycle): audited as the daemon with its reason, not as a user. */
+  async stopAsDaemon(id: string, reason: string, timeoutSec: number): Promise<void> {
+    const row = this.d.store.containers.get(id);
+    if (!row || row.removed_at !== null) return;
+    await this.stopRow(row, DAEMON, { timeout: timeoutSec }, reason);
+  }
+
+  /** ds01d's own removal (lifecycle, after container_hold_after_stop). */
+  async removeAsDaemon(id: string, reason: string): Promise<void> {
+    const row = this.d.store.containers.get(id);
+    if (!row || row.removed_at !== null) return;
+    await this.removeNow(row, DAEMON, reason);
+  }
+
+  private async stopRow(
+    row: ContainerRow,
+    actor: Actor,
+    opts: { timeout?: number; force?: boolean },
+    reason: string,
+    /** Retire removes right after: the slots go straight back then, with no hold in between. */
+    retiring = false,
+  ): Promise<boolean> {
+    this.c.busy.add(row.id);
+    try {
+      return await this.stopAndRecord(row, actor, opts, reason, retiring);
+    } finally {
+      this.c.busy.delete(row.id);
+    }
+  }
+
+  private async stopAndRecord(
+    row: ContainerRow,
+    actor: Actor,
+    opts: { timeout?: number; force?: boolean },
+    reason: string,
+    retiring: boolean,
+  ): Promise<boolean> {
+    if (opts.force) await this.d.ops.kill(row.id);
+    else await this.d.ops.stop(row.id, opts.timeout ?? DEFAULT_STOP_TIMEOUT_SEC);
+    const st = await this.d.ops.state(row.id);
+    return this.d.store.tx(() => {
+      const cur = this.d.store.containers.get(row.id);
+      if (!cur || cur.removed_at !== null) return false;
+      const now = this.d.clock.now();
+      const wasRunning = isRunningLike(cur.state);
+      if (wasRunning && (!st || !isRunningLike(st.status))) {
+        this.d.store.containers.markState(row.id, st?.status ?? 'exited', now);
+        if (!retiring) this.d.leases.containerStopped(row.id, now);
+      }
+      if (wasRunning)
+        this.c.audit(actor, cur, 'container.stopped', `${reason}${opts.force ? ' (killed)' : ''}`, {
+          timeoutSec: opts.force ? 0 : (opts.timeout ?? DEFAULT_STOP_TIMEOUT_SEC),
+        });
+      return wasRunning;
+    });
+  }
+
+  async remove(
+    caller: Caller,
+    ref: string,
+    opts: { force?: boolean } = {},
+  ): Promise<{ id: string; name: string }> {
+    const row = this.d.queries.resolve(caller, ref);
+    if (isRunningLike(row.state) && !opts.force) {
+      throw new Ds01Error(
+        'CONFLICT',
+        `${row.project} is running`,
+        `stop it first (\`container-stop ${row.project}\`), pass --force, or use \`container-retire ${row.project}\``,
+      );
+    }
+    await this.removeNow(row, actorOf(caller), 'removed by request');
+    return { id: row.id, name: row.project };
+  }
+
+  /** Remove in Docker, then record it (the event stream leaves it alone meanwhile); GPUs released at once. */
+  async removeNow(row: ContainerRow, actor: Actor, reason: string): Promise<void> {
+    this.c.busy.add(row.id);
+    try {
+      await this.d.ops.remove(row.id);
+      this.removeRecorded(row, actor, reason);
+    } finally {
+      this.c.busy.delete(row.id);
+    }
+  }
+
+  private removeRecorded(row: ContainerRow, actor: Actor, reason: string): void {
+    this.d.store.tx(() => {
+      const cur = this.d.store.containers.get(row.id);
+      if (cur && cur.removed_at === null) {
+        this.d.store.containers.markRemoved(row.id, this.d.clock.now());
+        this.c.audit(actor, row, 'container.removed', reason);
+      }
+      this.d.leases.releaseForContainer(row.id, `container removed (${reason})`, actor.name);
+    });
+  }
+
+  async retire(
+    caller: Caller,
+    ref: string,
+    opts: { force?: boolean; dryRun?: boolean },
+  ): Promise<RetireResult> {
+    const row = this.d.queries.resolve(caller, ref);
+    const slots = this.d.leases.slotsOf(row.id).map((s) => ({ uuid: s.uuid, profile: s.profile }));
+    const acct = row.owner_uid === caller.uid ? caller : await this.d.accounts.byUid(row.owner_uid);
+    const result: RetireResult = {
+      id: row.id,
+      name: row.project,
+      dryRun: Boolean(opts.dryRun),
+      wasRunning: isRunningLike(row.state),
+      freedSlots: slots,
+      workspace: workspacePath(acct?.home ?? '~', row.project),
+    };
+    if (opts.dryRun) return result;
+    const actor = actorOf(caller);
+    this.c.busy.add(row.id);
+    try {
+      if (result.wasRunning) await this.stopRow(row, actor, { force: opts.force }, 'retiring', true);
+      await this.removeNow(row, actor, 'retired');
+    } finally {
+      this.c.busy.delete(row.id);
+    }
+    this.c.audit(
+      actor,
+      row,
+      'container.retired',
+      `retired; ${slots.length} GPU slot(s) freed, workspace kept`,
+      {
+        slots: slots.map((s) => s.uuid),
+        workspace: result.workspace,
+      },
+    );
+    return result;
+  }
+}
