@@ -5,10 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Caller } from '../api/router.js';
 import type { AllocationLimits } from '../gpu/allocator.js';
 import { serveQueue } from '../gpu/queue.js';
 import { planHeldReleases } from '../gpu/queue-plan.js';
+import type { Caller } from '../identity/caller.js';
 import { silentLogger } from '../log.js';
 import { GpuAdmin } from './gpu-admin.js';
 import type { GpuInventoryService } from './gpu-inventory.js';

@@ -7,10 +7,10 @@
 // A create that got past the reservation leaves a `container.create_failed` event; one refused up front
 // (no such image, no capacity) is only an error to the caller.
 import type { ContainerCreateOptions } from 'dockerode';
+import { packTar } from '../../common/tar.js';
 import { withGroup, withPasswdUser } from '../../docker/passwd.js';
 import type { CreateRequest } from '../../docker/request.js';
 import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../../docker/spec.js';
-import { packTar } from '../../common/tar.js';
 import { badRequest, Ds01Error } from '../../errors.js';
 import { ensureWorkspace } from '../workspace.js';
 import type { Actor, ContainerContext, Owner } from './context.js';
