@@ -8,7 +8,7 @@ import { addGpuCommands } from './gpu-cli.js';
 import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
-import { UsageError } from './lib/prompts.js';
+import { PromptCancelled, UsageError } from './lib/prompts.js';
 import { addLifecycleCommands, showsNoticesFirst } from './lifecycle-cli.js';
 import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
 import { addContainerCommands, CONTAINER_ALIASES } from './user/container-commands.js';
@@ -43,6 +43,10 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .description('ds01: GPU containers on a shared server')
     .version(VERSION)
     .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      '\nEvery command: --wide prints tables and GPU ids in full on a terminal (pipes always get them whole);\n--json (where offered) prints data, and errors as {"error":{"code","message","hint"}}.',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
 
@@ -118,18 +122,41 @@ export async function runCli(argv: string[], ctx: Ctx = defaultCtx(), signal?: A
   );
   // `ds01 container-list …` works like `container-list …` (and like `ds01 container list …`).
   const first = argv[0];
-  const expanded = first !== undefined && ALIASES[first] ? [...ALIASES[first], ...argv.slice(1)] : argv;
+  let expanded = first !== undefined && ALIASES[first] ? [...ALIASES[first], ...argv.slice(1)] : argv;
+  // --wide works on every command (tables and ids in full on a terminal); it is not a per-command option.
+  if (expanded.includes('--wide')) {
+    ctx.io.wide = true;
+    expanded = expanded.filter((a) => a !== '--wide');
+  }
   try {
     // Unread lifecycle warnings first, on stderr (one quick request; silent when it fails).
     if (showsNoticesFirst(expanded)) await showPendingNotices(ctx);
     await program.parseAsync(expanded, { from: 'user' });
     return code;
   } catch (err) {
-    return reportError(ctx, err);
+    return reportError(ctx, err, expanded.includes('--json'));
   }
 }
 
-export function reportError(ctx: Ctx, err: unknown): number {
+/** The `{"error":…}` a --json caller gets on stdout instead of prose, so scripts can branch on `code`. */
+export interface JsonError {
+  error: { code: string; message: string; hint?: string };
+}
+
+export function errorAsJson(err: unknown): { body: JsonError; exit: number } {
+  const body = (code: string, message: string, hint?: string): JsonError => ({
+    error: { code, message, ...(hint ? { hint } : {}) },
+  });
+  if (err instanceof CommanderError)
+    return { body: body('USAGE', err.message.replace(/^error: /, '')), exit: 2 };
+  if (err instanceof UsageError) return { body: body('USAGE', err.message), exit: 2 };
+  if (err instanceof DaemonUnreachableError)
+    return { body: body('DAEMON_UNREACHABLE', err.message), exit: err.exitCode };
+  if (err instanceof ApiError) return { body: body(err.code, err.message, err.hint), exit: err.exitCode };
+  return { body: body('INTERNAL', (err as Error)?.message ?? String(err)), exit: 1 };
+}
+
+export function reportError(ctx: Ctx, err: unknown, json = false): number {
   const p = paint(ctx.io);
   if (err instanceof CommanderError) {
     if (
@@ -138,7 +165,19 @@ export function reportError(ctx: Ctx, err: unknown): number {
       err.code === 'commander.help'
     )
       return 0;
+    if (json) ctx.io.out(`${JSON.stringify(errorAsJson(err).body)}\n`);
     return 2;
+  }
+  if (err instanceof PromptCancelled) {
+    ctx.io.err('\n');
+    return 130;
+  }
+  if (json) {
+    // The prose goes to stderr as usual; stdout carries the same error as data.
+    const { body, exit } = errorAsJson(err);
+    ctx.io.out(`${JSON.stringify(body)}\n`);
+    ctx.io.err(`${p.red('ds01:')} ${body.error.message}\n`);
+    return exit;
   }
   if (err instanceof UsageError) {
     ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);

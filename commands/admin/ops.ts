@@ -3,7 +3,8 @@
 
 import { adminContainers, adminEvents, adminRetire, adminStop, adminUsers } from '../lib/admin.js';
 import type { Ctx } from '../lib/context.js';
-import { ago, paint, printJson, table } from '../lib/output.js';
+import { paint, printJson, table } from '../lib/output.js';
+import { ago } from '../lib/units.js';
 import { type EventsOpts, runEvents } from '../user/events.js';
 
 export async function runAdminContainers(ctx: Ctx, o: { json?: boolean }): Promise<number> {
@@ -26,10 +27,10 @@ export async function runAdminContainers(ctx: Ctx, o: { json?: boolean }): Promi
         c.gpuSlots.map((s) => `${s.profile ?? 'whole'}${s.state === 'held' ? ' (held)' : ''}`).join(', ') ||
           '-',
         c.image,
-        ago(c.createdAt),
+        ago(c.createdAt, Date.now()),
         c.id.slice(0, 12),
       ]),
-      Math.max(80, ctx.io.columns),
+      ctx.io,
     ),
   );
   return 0;
@@ -88,9 +89,9 @@ export async function runAdminUsers(ctx: Ctx, o: { json?: boolean }): Promise<nu
         r.held ? `${r.slots} (${r.held} held)` : String(r.slots),
         String(r.gpuEquivalents),
         String(r.queued),
-        r.lastActivity ? `${ago(r.lastActivity)} ${p.dim(r.lastActivityKind ?? '')}` : 'never',
+        r.lastActivity ? `${ago(r.lastActivity, Date.now())} ${p.dim(r.lastActivityKind ?? '')}` : 'never',
       ]),
-      Math.max(80, ctx.io.columns),
+      ctx.io,
     ),
   );
   return 0;

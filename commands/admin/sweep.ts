@@ -1,6 +1,7 @@
 import type { Ctx } from '../lib/context.js';
 import { runSweep } from '../lib/lifecycle.js';
 import { printJson, table } from '../lib/output.js';
+import { duration } from '../lib/units.js';
 
 /** `ds01 admin sweep [--dry-run]`: what the lifecycle would do to every container now, and why. */
 export async function runAdminSweep(
@@ -17,8 +18,7 @@ export async function runAdminSweep(
     `${r.dryRun ? 'dry run: nothing was changed; ' : ''}${r.containers.length} container(s) checked in ${r.durationMs} ms${r.sampled ? `, ${r.sampled} sampled` : ''}${r.errors ? `, ${r.errors} error(s)` : ''}\n`,
   );
   if (!rows.length) return r.errors ? 1 : 0;
-  const when = (s: number) =>
-    s <= 0 ? 'now' : s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+  const when = (s: number) => (s <= 0 ? 'now' : `in ${duration(s * 1000)}`);
   ctx.io.out(
     table(
       ['CONTAINER', 'OWNER', 'STATE', r.dryRun ? 'WOULD' : 'DID', 'NEXT', 'WHY'],
@@ -34,7 +34,7 @@ export async function runAdminSweep(
         c.deadline ? `${c.deadline.outcome} ${when(c.deadline.inSec)}` : '-',
         c.reason,
       ]),
-      Math.max(100, ctx.io.columns),
+      ctx.io,
     ),
   );
   return r.errors ? 1 : 0;

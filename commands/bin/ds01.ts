@@ -7,6 +7,14 @@ import { ALIASES, runCli } from '../cli.js';
 const invokedAs = basename(process.argv[1] ?? 'ds01').replace(/\.js$/, '');
 const prefix = ALIASES[invokedAs] ?? [];
 const controller = new AbortController();
+// A reader that went away (`ds01-dashboard --watch | head -3`) ends the command quietly, like `docker ps |
+// head`: no stack trace, no error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode === 130 ? 130 : 0);
+    throw err;
+  });
+}
 process.on('SIGINT', () => {
   controller.abort();
   process.exitCode = 130;

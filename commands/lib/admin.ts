@@ -29,5 +29,3 @@ export const doctor = (c: Client) => c.request<DoctorReport>('/admin/doctor', { 
 
 type Q = Omit<EventQuery, 'follow'>;
 export const adminEvents = (c: Client, q: Q) => c.request<AuditEvent[]>('/admin/events', { query: { ...q } });
-export const followAdminEvents = (c: Client, q: Q, signal?: AbortSignal) =>
-  c.stream<AuditEvent>('/admin/events', { query: { ...q, follow: 1 }, signal });

@@ -78,6 +78,9 @@ export class Client {
               : {}),
           },
           signal: opts.signal,
+          // No shared agent: Node's global agent idles sockets out after 5 s, which cut every stream
+          // (follow, watch) and every slow request mid-flight. Only an explicit timeoutMs applies.
+          agent: false,
           timeout: opts.timeoutMs,
         },
         resolve,
@@ -129,24 +132,40 @@ export class Client {
 
   /** An NDJSON stream, one parsed object at a time. */
   async *stream<T>(path: string, opts: RequestOptions = {}): AsyncGenerator<T> {
+    yield* await this.openStream<T>(path, opts);
+  }
+
+  /** Like stream(), but resolves once the daemon has answered (errors are thrown here, not later). */
+  async openStream<T>(path: string, opts: RequestOptions = {}): Promise<AsyncGenerator<T>> {
     const res = await this.raw(path, opts);
     if ((res.statusCode ?? 500) >= 400) throw await this.errorFrom(res);
-    let buf = '';
-    try {
-      for await (const chunk of res) {
-        buf += (chunk as Buffer).toString('utf8');
-        let nl = buf.indexOf('\n');
-        while (nl >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (line.trim()) yield JSON.parse(line) as T;
-          nl = buf.indexOf('\n');
-        }
-      }
-    } catch (err) {
-      if ((err as Error).name !== 'AbortError') throw err;
-    }
+    return ndjson<T>(res, opts.signal);
   }
+}
+
+async function* ndjson<T>(res: http.IncomingMessage, signal?: AbortSignal): AsyncGenerator<T> {
+  let buf = '';
+  try {
+    for await (const chunk of res) {
+      buf += (chunk as Buffer).toString('utf8');
+      let nl = buf.indexOf('\n');
+      while (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim()) yield JSON.parse(line) as T;
+        nl = buf.indexOf('\n');
+      }
+    }
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError' && !signal?.aborted) throw err;
+  }
+}
+
+/** The connection to the daemon went away (restart, crash) — as opposed to an answer. */
+export function isConnectionLost(err: unknown): boolean {
+  if (err instanceof DaemonUnreachableError) return true;
+  const e = err as NodeJS.ErrnoException | undefined;
+  return e?.code === 'ECONNRESET' || e?.code === 'EPIPE' || e?.message === 'aborted';
 }
 
 function readAll(res: http.IncomingMessage): Promise<string> {

@@ -32,14 +32,14 @@ export const retireContainer = (c: Client, ref: string, body: { force?: boolean;
   c.request<RetireResult>(`${at(ref)}/retire`, { method: 'POST', body });
 export const containerStats = (c: Client, ref: string) => c.request<ContainerStats>(`${at(ref)}/stats`);
 export const watchContainerStats = (c: Client, ref: string, signal?: AbortSignal) =>
-  c.stream<ContainerStats>(`${at(ref)}/stats`, { query: { watch: 1 }, signal });
+  c.openStream<ContainerStats>(`${at(ref)}/stats`, { query: { watch: 1 }, signal });
 export const containerLogs = (
   c: Client,
   ref: string,
   q: { tail?: number; follow?: boolean },
   signal?: AbortSignal,
 ) =>
-  c.stream<LogChunk>(`${at(ref)}/logs`, {
+  c.openStream<LogChunk>(`${at(ref)}/logs`, {
     query: { tail: q.tail, follow: q.follow ? 1 : undefined },
     signal,
   });

@@ -8,7 +8,7 @@ import type {
   DashboardSlotState,
   QueueEntryView,
 } from '../../daemon/api/types/index.js';
-import { duration } from './output.js';
+import { duration, sizeMiB, clock as zonedClock } from './units.js';
 
 export interface RenderOptions {
   width: number;
@@ -75,24 +75,21 @@ const ON = pc.createColors(true);
 const OFF = pc.createColors(false);
 const painter = (on: boolean) => (on ? ON : OFF);
 
-function clock(iso: string, timeZone?: string, withDate = false): string {
+/** A time of day (the header above names the date and zone). */
+function clock(iso: string, timeZone?: string): string {
   const d = new Date(iso);
   const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
     hourCycle: 'h23',
   }).formatToParts(d);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  const time = `${get('hour')}:${get('minute')}:${get('second')}`;
-  return withDate ? `${get('year')}-${get('month')}-${get('day')} ${time}` : time;
+  return `${get('hour')}:${get('minute')}:${get('second')}`;
 }
 
-const gib = (mib: number | null) => (mib === null ? '-' : `${(mib / 1024).toFixed(1)}G`);
+const gib = sizeMiB;
 const ratio = (used: number, max: number | null) =>
   `${Math.round(used * 100) / 100}/${max === null ? '∞' : Math.round(max * 100) / 100}`;
 
@@ -154,7 +151,7 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
   const out: string[] = [];
   const heading = (s: string) => out.push(p.bold(clip(s, width)));
 
-  out.push(p.bold(spread(`ds01 dashboard · ${d.host}`, clock(d.at, o.timeZone, true), width)));
+  out.push(p.bold(spread(`ds01 dashboard · ${d.host}`, zonedClock(d.at, { zone: o.timeZone }), width)));
   const versions = [
     `driver ${d.driverVersion ?? '-'}`,
     `CUDA ${d.cudaVersion ?? '-'}`,

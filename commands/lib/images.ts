@@ -101,6 +101,9 @@ export async function* buildImage(
   }
 }
 
+/** ARG and LABEL steps (ds01's labels, build args) are internal: a build log does not show them. */
+export const isInternalStep = (instruction: string) => /^\s*(ARG|LABEL)\b/i.test(instruction);
+
 /** The exit code for a build that ended with this error code. */
 export function buildExitCode(code: string): number {
   if (isErrorCode(code)) return exitCodeFor(code);
@@ -117,6 +120,8 @@ export async function showBuild(io: Io, events: AsyncIterable<BuildEvent>): Prom
   const width = Math.max(20, io.columns - 1);
   let last: BuildEvent | undefined;
   let statusShown = false;
+  // ds01's own bookkeeping steps (build args, labels) say nothing to the user: their output is hidden too.
+  let hidden = false;
   const clear = () => {
     if (live && statusShown) io.err('\r\x1b[2K');
     statusShown = false;
@@ -125,9 +130,12 @@ export async function showBuild(io: Io, events: AsyncIterable<BuildEvent>): Prom
     last = e;
     if (e.type === 'start') io.err(`building ${p.bold(e.ref)}\n`);
     else if (e.type === 'step') {
+      hidden = isInternalStep(e.instruction);
+      if (hidden) continue;
       clear();
       io.err(`${p.cyan(`[${e.step}/${e.total}]`)} ${e.instruction.slice(0, 200)}\n`);
     } else if (e.type === 'output') {
+      if (hidden) continue;
       if (live) {
         clear();
         io.err(p.dim(`  ${e.text}`.slice(0, width)));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { duration, table } from './output.js';
+import { idFor, table } from './output.js';
+
+const tty = (columns: number) => ({ isTTY: true, wide: false, columns });
 
 describe('table', () => {
   it('aligns columns and trims trailing space', () => {
@@ -10,20 +12,36 @@ describe('table', () => {
           ['x', 'y'],
           ['xyz', ''],
         ],
+        tty(80),
       ),
     ).toBe('A    LONGER\nx    y\nxyz\n');
   });
-  it('fits the width by shortening the widest column', () => {
-    const out = table(['NAME', 'IMAGE'], [['n', 'x'.repeat(200)]], 40);
+  it('fits the terminal by shortening the widest column', () => {
+    const out = table(['NAME', 'IMAGE'], [['n', 'x'.repeat(200)]], tty(40));
     for (const l of out.split('\n')) expect(l.length).toBeLessThanOrEqual(40);
     expect(out).toContain('…');
   });
+  it('fits 80 columns even with many wide columns', () => {
+    const row = Array.from({ length: 9 }, (_, i) => `${i}`.repeat(30));
+    const out = table(
+      row.map((_, i) => `H${i}`),
+      [row],
+      tty(80),
+    );
+    for (const l of out.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+  });
+  it('cuts nothing with --wide or in a pipe', () => {
+    const long = 'x'.repeat(200);
+    expect(table(['A'], [[long]], { isTTY: true, wide: true, columns: 80 })).toContain(long);
+    expect(table(['A'], [[long]], { isTTY: false, columns: 80 })).toContain(long);
+  });
 });
 
-describe('duration', () => {
-  it('reads like a person would say it', () => {
-    expect(duration(5_000)).toBe('5s');
-    expect(duration(90 * 60_000)).toBe('1h30m');
-    expect(duration(3 * 86_400_000)).toBe('3d');
+describe('idFor', () => {
+  const id = 'MIG-447265cb-1234-5678-9abc-def012345678';
+  it('abbreviates only on a terminal without --wide', () => {
+    expect(idFor({ isTTY: true }, id)).toBe('MIG-447265cb…');
+    expect(idFor({ isTTY: true, wide: true }, id)).toBe(id);
+    expect(idFor({ isTTY: false }, id)).toBe(id);
   });
 });

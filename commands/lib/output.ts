@@ -1,6 +1,7 @@
 // Output conventions: data on stdout (a table, or --json), messages on stderr; colour only on a TTY
 // and never with NO_COLOR.
 import pc from 'picocolors';
+import { uuid } from './units.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -8,6 +9,8 @@ export interface Io {
   isTTY: boolean;
   color: boolean;
   columns: number;
+  /** `--wide`: tables and ids in full even on a terminal. */
+  wide?: boolean;
 }
 
 export function processIo(): Io {
@@ -40,15 +43,29 @@ export function printJson(io: Io, data: unknown) {
 const ANSI = /\x1b\[[0-9;]*m/g;
 const width = (s: string) => s.replace(ANSI, '').length;
 
-/** A plain aligned table (no box drawing: it must paste into an email and fit 80 columns). */
-export function table(headers: string[], rows: string[][], maxWidth = 80): string {
+/** Whether to cut to the terminal: only on a terminal, and not with --wide (pipes get everything). */
+export const fits = (io: Pick<Io, 'isTTY' | 'wide'>) => io.isTTY && !io.wide;
+
+/** A GPU/MIG UUID as this output wants it: short on a terminal, whole with --wide or in a pipe. */
+export const idFor = (io: Pick<Io, 'isTTY' | 'wide'>, id: string) => uuid(id, !fits(io));
+
+/**
+ * A plain aligned table (no box drawing: it must paste into an email). On a terminal it fits its width
+ * (`--wide` turns that off, a pipe never cuts): the last column (free text such as a reason) gives way
+ * first, then the widest; a cut cell ends in "…".
+ */
+export function table(
+  headers: string[],
+  rows: string[][],
+  io: Pick<Io, 'isTTY' | 'wide' | 'columns'>,
+): string {
+  const maxWidth = fits(io) ? io.columns : Number.POSITIVE_INFINITY;
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  // Too wide: the last column (free text such as a reason) gives way first, then the widest.
   const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
   const last = widths.length - 1;
   while (total() > maxWidth) {
     const i = (widths[last] ?? 0) > 24 ? last : widths.indexOf(Math.max(...widths));
-    if ((widths[i] ?? 0) <= 8) break;
+    if ((widths[i] ?? 0) <= 3) break;
     widths[i] = (widths[i] ?? 0) - 1;
   }
   const cell = (s: string, w: number) => {
@@ -62,20 +79,4 @@ export function table(headers: string[], rows: string[][], maxWidth = 80): strin
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
-}
-
-export function ago(iso: string | null, now = Date.now()): string {
-  if (!iso) return '-';
-  return `${duration(now - Date.parse(iso))} ago`;
-}
-
-export function duration(ms: number): string {
-  if (!Number.isFinite(ms)) return '-';
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
-  return `${Math.floor(h / 24)}d${h % 24 ? `${h % 24}h` : ''}`;
 }

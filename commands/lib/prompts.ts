@@ -1,9 +1,24 @@
 // The one place that asks questions (the only importer of enquirer). Prompts only on a terminal; without
 // one, a missing answer is a usage error (exit 2) that names the flag to pass instead.
+import { createRequire } from 'node:module';
 import Enquirer from 'enquirer';
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** Ctrl-C (or Esc) at a prompt: the command ends quietly with 130, as a shell expects. */
+export class PromptCancelled extends Error {
+  override name = 'PromptCancelled';
+  constructor() {
+    super('cancelled');
+  }
+}
+
+// enquirer colours through ansi-colors, which ignores NO_COLOR: switch it off the same way as ours.
+if (process.env.NO_COLOR || process.env.TERM === 'dumb') {
+  const fromEnquirer = createRequire(createRequire(import.meta.url).resolve('enquirer'));
+  (fromEnquirer('ansi-colors') as { enabled: boolean }).enabled = false;
 }
 
 export function interactive(): boolean {
@@ -20,9 +35,21 @@ interface Answer<T> {
 
 async function ask<T>(q: Record<string, unknown>): Promise<T> {
   // Prompts draw on stderr so stdout stays data.
-  const r = (await Enquirer.prompt({ name: 'v', stdout: process.stderr, ...q } as never)) as Answer<T>;
-  return r.v;
+  try {
+    const r = (await Enquirer.prompt({ name: 'v', stdout: process.stderr, ...q } as never)) as Answer<T>;
+    return r.v;
+  } catch (err) {
+    // enquirer rejects a cancelled prompt with an empty value, not an Error.
+    if (!(err instanceof Error)) throw new PromptCancelled();
+    throw err;
+  }
 }
+
+/** yes/no, not true/false, once a confirmation is answered. */
+const yesNo = (v: boolean) => (v ? 'yes' : 'no');
+
+/** Readable without colour: `[x]`/`[ ]` boxes and a `>` on the focused line (NO_COLOR, dumb terminals). */
+const plainMarks = { indicator: { on: '[x]', off: '[ ]' }, pointer: { on: '>', off: ' ' } };
 
 /** Pick one of `choices` (value + label). */
 export async function choose(
@@ -48,7 +75,7 @@ export async function confirm(
     if (opts.default !== undefined) return opts.default;
     needTerminal(message, opts.flags);
   }
-  return ask<boolean>({ type: 'confirm', message, initial: opts.default ?? false });
+  return ask<boolean>({ type: 'confirm', message, initial: opts.default ?? false, format: yesNo });
 }
 
 export async function text(
@@ -97,6 +124,7 @@ export async function multiselect(
   return ask<string[]>({
     type: 'multiselect',
     message: `${message} (space to pick, enter when done)`,
+    ...plainMarks,
     initial: (o.default ?? []).map((v) => choices.findIndex((c) => c.value === v)).filter((i) => i >= 0),
     choices: choices.map((c) => ({ name: c.value, message: c.label })),
   });

@@ -16,7 +16,7 @@ export const systemInfo = (c: Client) => c.request<SystemStatus>('/system/info')
 type Q = Omit<EventQuery, 'follow'>;
 export const listEvents = (c: Client, q: Q) => c.request<AuditEvent[]>('/events', { query: { ...q } });
 export const followEvents = (c: Client, q: Q, signal?: AbortSignal) =>
-  c.stream<AuditEvent>('/events', { query: { ...q, follow: 1 }, signal });
+  c.openStream<AuditEvent>('/events', { query: { ...q, follow: 1 }, signal });
 
 export const listContainers = (c: Client, all = false) =>
   c.request<ContainerSummary[]>('/containers', { query: { all } });

@@ -28,7 +28,7 @@ export async function runCheckLimits(
     table(
       ['LIMIT', 'USE'],
       r.usage.map((u) => [u.key, bar(u.used, u.max)]),
-      ctx.io.columns,
+      ctx.io,
     ),
   );
   o(`\n${p.bold('Limits')}\n`);
@@ -36,7 +36,7 @@ export async function runCheckLimits(
     table(
       ['KEY', 'VALUE', 'FROM'],
       r.limits.map((l) => [l.key, l.display, l.source]),
-      ctx.io.columns,
+      ctx.io,
     ),
   );
   o(`\n${p.bold('Automatic stops')}\n`);

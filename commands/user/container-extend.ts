@@ -1,6 +1,7 @@
 import type { Ctx } from '../lib/context.js';
 import { extendContainer } from '../lib/lifecycle.js';
 import { printJson } from '../lib/output.js';
+import { clock, duration as dur } from '../lib/units.js';
 
 /** `container-extend NAME [DURATION]`: push max runtime back, within what the policy allows. */
 export async function runContainerExtend(
@@ -14,9 +15,9 @@ export async function runContainerExtend(
     printJson(ctx.io, r);
     return 0;
   }
-  const mins = (s: number) => (s >= 3600 ? `${Math.round((s / 3600) * 10) / 10}h` : `${Math.round(s / 60)}m`);
+  const mins = (s: number) => dur(s * 1000);
   ctx.io.out(
-    `${r.name}: max runtime extended by ${mins(r.addedSec)} to ${mins(r.limitSec)} (${r.extensions} of ${r.maxExtensions} extension(s) used)${r.stopsAt ? `; it now stops at ${r.stopsAt.replace('T', ' ').slice(0, 19)} UTC` : ''}\n`,
+    `${r.name}: max runtime extended by ${mins(r.addedSec)} to ${mins(r.limitSec)} (${r.extensions} of ${r.maxExtensions} extension(s) used)${r.stopsAt ? `; it now stops at ${clock(r.stopsAt)}` : ''}\n`,
   );
   return 0;
 }

@@ -1,28 +1,63 @@
+import type { QueueEntryView } from '../../daemon/api/types/index.js';
 import { gpuText } from '../lib/containers.js';
 import type { Ctx } from '../lib/context.js';
-import { duration, printJson, table } from '../lib/output.js';
+import { listQueue } from '../lib/gpus.js';
+import { printJson, table } from '../lib/output.js';
 import { listContainers } from '../lib/system.js';
+import { duration, fromNow } from '../lib/units.js';
+
+const requested = (e: QueueEntryView, key: string): string | undefined => {
+  const v =
+    e.request && typeof e.request === 'object' ? (e.request as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** A waiting deploy reads `queued (#2, ~3m)`: its place in the GPU queue and the estimate, if any. */
+export function queuedState(e: Pick<QueueEntryView, 'position' | 'estimatedServeAt'>, now: number): string {
+  const eta = e.estimatedServeAt ? fromNow(e.estimatedServeAt, now) : 'unknown';
+  const when = eta === 'now' ? 'next' : eta.startsWith('in ') ? `~${eta.slice(3)}` : eta;
+  return `queued (#${e.position ?? '?'}, ${when})`;
+}
 
 export async function runContainerList(ctx: Ctx, opts: { json?: boolean; all?: boolean }): Promise<number> {
-  const list = await listContainers(ctx.client, opts.all);
+  const [list, queue] = await Promise.all([
+    listContainers(ctx.client, opts.all),
+    // The queue is shown beside the containers; a daemon that refuses it costs only those rows.
+    listQueue(ctx.client).catch(() => [] as QueueEntryView[]),
+  ]);
+  // An admin's queue lists everyone's entries: without --all only the caller's own (the CLI runs as them).
+  const uid = process.getuid?.();
+  const waiting = queue.filter(
+    (e) => e.state === 'waiting' && requested(e, 'name') && (opts.all || e.ownerUid === uid),
+  );
   if (opts.json) {
     printJson(ctx.io, list);
     return 0;
   }
-  if (!list.length) {
+  if (!list.length && !waiting.length) {
     ctx.io.err('no containers — create one with `container-deploy NAME`\n');
     return 0;
   }
+  const now = Date.now();
   const rows = list.map((c) => [
     c.name,
     ...(opts.all ? [c.owner] : []),
     c.state,
     c.image,
     gpuText(c) + (c.gpuSlots.some((s) => s.state === 'held') ? ' (held)' : ''),
-    c.state === 'running' && c.startedAt ? duration(Date.now() - Date.parse(c.startedAt)) : '-',
+    c.state === 'running' && c.startedAt ? duration(now - Date.parse(c.startedAt)) : '-',
   ]);
+  for (const e of waiting)
+    rows.push([
+      requested(e, 'name') ?? '-',
+      ...(opts.all ? [e.owner] : []),
+      queuedState(e, now),
+      requested(e, 'image') ?? '-',
+      `${e.gpu.count > 1 ? `${e.gpu.count}× ` : ''}${e.gpu.wholeGpu ? 'full GPU' : (e.gpu.profile ?? 'any')}`,
+      '-',
+    ]);
   ctx.io.out(
-    table(['NAME', ...(opts.all ? ['OWNER'] : []), 'STATE', 'IMAGE', 'GPU', 'UPTIME'], rows, ctx.io.columns),
+    table(['NAME', ...(opts.all ? ['OWNER'] : []), 'STATE', 'IMAGE', 'GPU', 'UPTIME'], rows, ctx.io),
   );
   return 0;
 }

@@ -1,5 +1,6 @@
 import { containerLogs, nameOrPick } from '../lib/containers.js';
 import type { Ctx } from '../lib/context.js';
+import { following } from '../lib/follow.js';
 import { UsageError } from '../lib/prompts.js';
 
 export async function runContainerLogs(
@@ -15,7 +16,11 @@ export async function runContainerLogs(
       throw new UsageError(`--tail wants a line count (got ${opts.tail})`);
   }
   const ref = await nameOrPick(ctx.client, name, 'logs');
-  for await (const chunk of containerLogs(ctx.client, ref, { tail, follow: opts.follow }, signal)) {
+  // With -f, a daemon restart reopens the stream from "now" (tail 0): lines are not shown twice.
+  const open = (n: number) =>
+    containerLogs(ctx.client, ref, { tail: n === 0 ? tail : 0, follow: opts.follow }, signal);
+  const chunks = opts.follow ? following(open, { signal, notice: ctx.io.err }) : await open(0);
+  for await (const chunk of chunks) {
     if (chunk.stream === 'stderr') ctx.io.err(chunk.text);
     else ctx.io.out(chunk.text);
   }

@@ -1,11 +1,13 @@
 // `ds01-dashboard` / `ds01 dashboard`: GPUs and MIG slots, queue, usage against quota, recent events.
-// --watch redraws in place (alternate screen, cursor home, each line cleared to its end: no flicker);
+// --watch redraws in place (lib/screen.ts: q or Ctrl-C quits, the terminal is restored);
 // --json prints the same snapshot the screen is drawn from.
 import type { DashboardData } from '../../daemon/api/types/index.js';
 import { dashboard } from '../lib/admin.js';
+import { isConnectionLost } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
 import { renderDashboard } from '../lib/dashboard.js';
 import { printJson } from '../lib/output.js';
+import { openScreen, sleep, watchExit } from '../lib/screen.js';
 
 export interface DashboardOpts {
   json?: boolean;
@@ -13,28 +15,12 @@ export interface DashboardOpts {
   interval?: string;
 }
 
-const ESC = '\x1b[';
-
 function columns(ctx: Ctx): number {
   return (ctx.io.isTTY && process.stdout.columns) || ctx.io.columns || 80;
 }
 
 function frame(ctx: Ctx, d: DashboardData): string[] {
   return renderDashboard(d, { width: columns(ctx), color: ctx.io.color });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
 
 export async function runDashboard(ctx: Ctx, o: DashboardOpts, signal?: AbortSignal): Promise<number> {
@@ -57,32 +43,23 @@ export async function runDashboard(ctx: Ctx, o: DashboardOpts, signal?: AbortSig
     }
     return 0;
   }
-  const tty = ctx.io.isTTY;
-  // Alternate screen + hidden cursor while watching; both restored however we leave.
-  if (tty) ctx.io.out(`${ESC}?1049h${ESC}?25l`);
+  const screen = openScreen(ctx.io, signal);
   try {
-    while (!signal?.aborted) {
+    while (!screen.signal.aborted) {
       let lines: string[];
       try {
         lines = frame(ctx, await dashboard(ctx.client));
       } catch (err) {
-        if ((err as Error).name === 'AbortError') break;
+        if (screen.signal.aborted) break;
+        if (!isConnectionLost(err)) throw err;
         // Keep watching through a daemon restart; say so on the screen.
         lines = [`ds01 dashboard: ${(err as Error).message}`, 'retrying…'];
       }
-      if (tty) {
-        const rows = process.stdout.rows || lines.length;
-        ctx.io.out(
-          `${ESC}H${lines
-            .slice(0, rows)
-            .map((l) => `${l}${ESC}K`)
-            .join('\n')}${ESC}J`,
-        );
-      } else ctx.io.out(`${lines.join('\n')}\n\n`);
-      await sleep(interval * 1000, signal);
+      screen.draw(lines);
+      await sleep(interval * 1000, screen.signal);
     }
   } finally {
-    if (tty) ctx.io.out(`${ESC}?25h${ESC}?1049l`);
+    screen.close();
   }
-  return 0;
+  return watchExit(screen);
 }

@@ -1,7 +1,9 @@
 import type { AuditEvent } from '../../daemon/api/types/index.js';
 import type { Ctx } from '../lib/context.js';
+import { following } from '../lib/follow.js';
 import { paint } from '../lib/output.js';
 import { followEvents, listEvents } from '../lib/system.js';
+import { clock } from '../lib/units.js';
 
 export interface EventsOpts {
   follow?: boolean;
@@ -16,7 +18,7 @@ export interface EventsOpts {
 
 function line(ctx: Ctx, e: AuditEvent): string {
   const p = paint(ctx.io);
-  const time = e.ts.replace('T', ' ').slice(0, 19);
+  const time = clock(e.ts);
   const who = e.containerName ? ` ${e.containerName}` : '';
   const head = `${time}  ${e.kind}${who}  ${e.actor}`;
   let reason = e.reason ? ` — ${e.reason}` : '';
@@ -36,8 +38,17 @@ export async function runEvents(ctx: Ctx, o: EventsOpts, signal?: AbortSignal): 
     limit: o.limit ? Number(o.limit) : undefined,
   };
   if (o.follow) {
-    // NDJSON in, one line (or one JSON object per line) out, until interrupted.
-    for await (const e of followEvents(ctx.client, q, signal)) {
+    // NDJSON in, one line (or one JSON object per line) out, until interrupted. After a daemon restart
+    // the feed resumes from the last event shown (ids are increasing: nothing is shown twice).
+    const startedAt = new Date().toISOString();
+    let lastId = 0;
+    let lastTs: string | undefined;
+    const open = (n: number) =>
+      followEvents(ctx.client, n === 0 ? q : { ...q, since: lastTs ?? startedAt }, signal);
+    for await (const e of following(open, { signal, notice: ctx.io.err, reopenOnEnd: true })) {
+      if (e.id <= lastId) continue;
+      lastId = e.id;
+      lastTs = e.ts;
       ctx.io.out(o.json ? `${JSON.stringify(e)}\n` : line(ctx, e));
     }
     return 0;

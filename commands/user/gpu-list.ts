@@ -2,9 +2,10 @@
 import type { GpuSlotView } from '../../daemon/api/types/index.js';
 import type { Ctx } from '../lib/context.js';
 import { gpuAvailability, listGpus } from '../lib/gpus.js';
-import { duration, paint, printJson, table } from '../lib/output.js';
+import { idFor, paint, printJson, table } from '../lib/output.js';
+import { fromNow } from '../lib/units.js';
 
-const until = (iso: string | null) => (iso ? `in ${duration(Date.parse(iso) - Date.now())}` : '');
+const until = (iso: string | null) => (iso ? fromNow(iso, Date.now()) : '');
 
 export function slotLabel(s: GpuSlotView): string {
   return s.kind === 'mig' ? `${s.gpuIndex}.${s.migDeviceIndex ?? '?'}` : String(s.gpuIndex);
@@ -35,9 +36,9 @@ export async function runGpuList(ctx: Ctx, opts: { json?: boolean }): Promise<nu
         : s.state === 'drained'
           ? p.yellow('drained')
           : p.red('missing');
-    return [slotLabel(s), s.profile ?? 'full GPU', state, who, s.uuid];
+    return [slotLabel(s), s.profile ?? 'full GPU', state, who, idFor(ctx.io, s.uuid)];
   });
-  ctx.io.out(table(['SLOT', 'PROFILE', 'STATE', 'HOLDER', 'UUID'], rows, Math.max(ctx.io.columns, 100)));
+  ctx.io.out(table(['SLOT', 'PROFILE', 'STATE', 'HOLDER', 'UUID'], rows, ctx.io));
   return 0;
 }
 
@@ -60,9 +61,7 @@ export async function runGpuAvail(ctx: Ctx, opts: { json?: boolean }): Promise<n
     String(a.queued),
     a.free > 0 ? 'now' : a.nextFreeAt ? until(a.nextFreeAt) : 'unknown',
   ]);
-  ctx.io.out(
-    table(['PROFILE', 'FREE', 'TOTAL', 'HELD', 'OFFLINE', 'QUEUED', 'NEXT FREE'], rows, ctx.io.columns),
-  );
+  ctx.io.out(table(['PROFILE', 'FREE', 'TOTAL', 'HELD', 'OFFLINE', 'QUEUED', 'NEXT FREE'], rows, ctx.io));
   if (r.queued) ctx.io.err(`${r.queued} request(s) waiting; see \`gpu-queue\`\n`);
   return 0;
 }

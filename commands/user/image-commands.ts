@@ -36,6 +36,7 @@ function imageFlags(c: Command): Command {
     .option('--tag <tag>', 'image tag', 'latest')
     .option('--guided', 'explain each step')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('--show', 'print the Dockerfile (shown anyway when you are asked to confirm)')
     .option('--force', 'replace an existing Dockerfile')
     .option('--no-build', 'write the Dockerfile, do not build it');
 }
@@ -61,7 +62,7 @@ export function addImageCommands(program: Command, ctx: Ctx, act: Act, runComman
     .option('--add <pkgs>', 'pip packages to add (repeatable)', list)
     .option('--add-system <pkgs>', 'apt packages to add (repeatable)', list)
     .option('--requirements <file>', 'add the packages of a requirements.txt')
-    .option('--rebuild', 'rebuild even with no change')
+    .option('--rebuild', 'rebuild (even with no change) without asking')
     .option('--no-cache', 'rebuild every step (fresh package versions)')
     .option('--tag <tag>', 'image tag', 'latest')
     .option('-y, --yes', 'do not ask for confirmation')

@@ -34,6 +34,7 @@ export interface ImageCreateOpts {
   tag?: string;
   guided?: boolean;
   yes?: boolean;
+  show?: boolean;
   force?: boolean;
   build?: boolean; // --no-build sets false
   dryRun?: boolean;
@@ -204,9 +205,11 @@ export async function runImageCreate(
   const text = renderOrUsage(spec);
   const path = dockerfilePath(name);
   const p = paint(ctx.io);
-  ctx.io.err(
-    `\n${p.bold(`Dockerfile for ${name}`)} (${path}):\n${p.dim('─'.repeat(40))}\n${text}${p.dim('─'.repeat(40))}\n`,
-  );
+  // The whole file only when asked (--show) or when the user is about to confirm the build from it.
+  if (o.show || (!o.yes && !o.dryRun && interactive()))
+    ctx.io.err(
+      `\n${p.bold(`Dockerfile for ${name}`)} (${path}):\n${p.dim('─'.repeat(40))}\n${text}${p.dim('─'.repeat(40))}\n`,
+    );
   if (o.dryRun) {
     ctx.io.out(text);
     return 0;

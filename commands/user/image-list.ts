@@ -1,11 +1,7 @@
 import type { Ctx } from '../lib/context.js';
 import { listImages } from '../lib/images.js';
-import { ago, printJson, table } from '../lib/output.js';
-
-function size(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  return `${Math.max(1, Math.round(bytes / 1024 ** 2))} MB`;
-}
+import { printJson, table } from '../lib/output.js';
+import { ago, size } from '../lib/units.js';
 
 export async function runImageList(ctx: Ctx, o: { json?: boolean; all?: boolean }): Promise<number> {
   const list = await listImages(ctx.client, o.all);
@@ -21,11 +17,9 @@ export async function runImageList(ctx: Ctx, o: { json?: boolean; all?: boolean 
     `${i.name}:${i.tag}`,
     ...(o.all ? [i.owner] : []),
     size(i.sizeBytes),
-    ago(i.createdAt),
+    ago(i.createdAt, Date.now()),
     i.containers.map((c) => c.name.split('._.')[0]).join(',') || '-',
   ]);
-  ctx.io.out(
-    table(['IMAGE', ...(o.all ? ['OWNER'] : []), 'SIZE', 'CREATED', 'CONTAINERS'], rows, ctx.io.columns),
-  );
+  ctx.io.out(table(['IMAGE', ...(o.all ? ['OWNER'] : []), 'SIZE', 'CREATED', 'CONTAINERS'], rows, ctx.io));
   return 0;
 }

@@ -60,7 +60,9 @@ export async function runImageUpdate(
   }
   const ref = ownImageRef(name, o.tag);
   const before = (await listImages(ctx.client)).find((i) => i.ref === ref);
-  if (!(await confirm(`Rebuild ${name}?`, { yes: o.yes, flags: '--yes', default: true }))) return 0;
+  // --rebuild already says "rebuild": asking again would make the flag pointless.
+  const yes = o.yes || o.rebuild;
+  if (!(await confirm(`Rebuild ${name}?`, { yes, flags: '--yes', default: true }))) return 0;
   const code = await buildAndShow(ctx, name, text, { tag: o.tag, noCache });
   if (code !== 0) {
     if (before) ctx.io.err(`${p.dim('the previous image is unchanged:')} ${ref}\n`);

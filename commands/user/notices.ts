@@ -2,8 +2,9 @@ import type { Notice } from '../../daemon/api/types/index.js';
 import type { Ctx } from '../lib/context.js';
 import { listNotices } from '../lib/lifecycle.js';
 import { paint, printJson } from '../lib/output.js';
+import { clock } from '../lib/units.js';
 
-const line = (n: Notice) => `${n.ts.replace('T', ' ').slice(0, 16)}  ${n.message}\n`;
+const line = (n: Notice) => `${clock(n.ts, { seconds: false })}  ${n.message}\n`;
 
 /**
  * `ds01 notices`: warnings and automatic actions about your containers. `--login` is for the profile.d

@@ -1,7 +1,8 @@
 // `gpu-queue` / `ds01 queue list|leave|remove`: the GPU queue, your entries (admins: everyone's).
 import type { Ctx } from '../lib/context.js';
 import { leaveQueue, listQueue } from '../lib/gpus.js';
-import { ago, duration, printJson, table } from '../lib/output.js';
+import { printJson, table } from '../lib/output.js';
+import { ago, duration } from '../lib/units.js';
 
 export async function runQueueList(ctx: Ctx, opts: { json?: boolean }): Promise<number> {
   const list = await listQueue(ctx.client);
@@ -32,17 +33,11 @@ export async function runQueueList(ctx: Ctx, opts: { json?: boolean }): Promise<
       name,
       `${e.gpu.count}× ${what}`,
       e.state,
-      ago(e.enqueuedAt),
+      ago(e.enqueuedAt, Date.now()),
       eta,
     ];
   });
-  ctx.io.out(
-    table(
-      ['ID', 'POS', 'USER', 'NAME', 'GPU', 'STATE', 'QUEUED', 'WAIT/NOTE'],
-      rows,
-      Math.max(ctx.io.columns, 100),
-    ),
-  );
+  ctx.io.out(table(['ID', 'POS', 'USER', 'NAME', 'GPU', 'STATE', 'QUEUED', 'WAIT/NOTE'], rows, ctx.io));
   return 0;
 }
 

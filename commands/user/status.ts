@@ -1,6 +1,7 @@
 import type { Ctx } from '../lib/context.js';
-import { duration, paint, printJson } from '../lib/output.js';
+import { paint, printJson } from '../lib/output.js';
 import { systemInfo } from '../lib/system.js';
+import { duration } from '../lib/units.js';
 
 export async function runStatus(ctx: Ctx, opts: { json?: boolean }): Promise<number> {
   const s = await systemInfo(ctx.client);

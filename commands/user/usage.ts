@@ -4,6 +4,7 @@ import type { UsageReport, UsageRow } from '../../daemon/api/types/index.js';
 import { usage } from '../lib/admin.js';
 import type { Ctx } from '../lib/context.js';
 import { printJson, table } from '../lib/output.js';
+import { clock, duration, gpuHours } from '../lib/units.js';
 
 export interface UsageOpts {
   from?: string;
@@ -40,7 +41,8 @@ export function usageCsv(r: UsageReport): string {
   return `${[head.join(','), ...lines].join('\n')}\n`;
 }
 
-const h = (n: number) => (Math.round(n * 10) / 10).toFixed(1);
+const h = gpuHours;
+const wait = (hours: number) => duration(hours * 3_600_000);
 
 export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
   if (o.by !== undefined && o.by !== 'user' && o.by !== 'group') {
@@ -61,7 +63,7 @@ export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
     return 0;
   }
   ctx.io.err(
-    `GPU-hours ${r.from.slice(0, 16).replace('T', ' ')} → ${r.to.slice(0, 16).replace('T', ' ')} UTC (busy: GPU ≥ ${r.busyThresholdPct}% or a process on a MIG slice; unmeasured: no idle samples)\n`,
+    `GPU-hours ${clock(r.from, { seconds: false })} → ${clock(r.to, { seconds: false })} (busy: GPU ≥ ${r.busyThresholdPct}% or a process on a MIG slice; unmeasured: no idle samples)\n`,
   );
   const t = r.totals;
   ctx.io.out(
@@ -73,8 +75,8 @@ export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
         'IDLE',
         'UNMEASURED',
         'QUEUED',
-        'WAIT h',
-        'MAX WAIT h',
+        'WAITED',
+        'MAX WAIT',
       ],
       [
         ...r.rows.map((x) => [
@@ -84,8 +86,8 @@ export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
           h(x.idleGpuHours),
           h(x.unmeasuredGpuHours),
           String(x.queueEntries),
-          h(x.queueWaitHours),
-          h(x.maxQueueWaitHours),
+          wait(x.queueWaitHours),
+          wait(x.maxQueueWaitHours),
         ]),
         ...(r.rows.length > 1
           ? [
@@ -96,13 +98,13 @@ export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
                 h(t.idleGpuHours),
                 h(t.unmeasuredGpuHours),
                 String(t.queueEntries),
-                h(t.queueWaitHours),
-                h(t.maxQueueWaitHours),
+                wait(t.queueWaitHours),
+                wait(t.maxQueueWaitHours),
               ],
             ]
           : []),
       ],
-      Math.max(80, ctx.io.columns),
+      ctx.io,
     ),
   );
   if (!r.rows.length) ctx.io.err('no GPU use or queue waits in this period\n');

@@ -6,7 +6,12 @@ export async function runWhoami(ctx: Ctx, opts: { json?: boolean }): Promise<num
   const me = await whoami(ctx.client);
   if (opts.json) printJson(ctx.io, me);
   else {
-    ctx.io.out(`${me.name} (uid ${me.uid}, gid ${me.gid})${me.admin ? ' — ds01 admin' : ''}\n`);
+    ctx.io.out(`${me.name} (uid ${me.uid}, gid ${me.gid})\n`);
+    ctx.io.out(
+      me.admin
+        ? 'ds01 admin: yes (the `ds01 admin …` commands and --all work for you)\n'
+        : 'ds01 admin: no\n',
+    );
     ctx.io.out(`groups: ${me.groups.join(', ') || '-'}\n`);
   }
   return 0;

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
+import { formatRate } from '../lifecycle/idle.js';
 import { describeSource, explain, formatLimit } from '../policy/explain.js';
 import { resolveLimits } from '../policy/resolve.js';
 import { LIMIT_FIELDS } from '../policy/schema.js';
@@ -70,7 +71,7 @@ export class LimitsService {
       { key: 'warnings', display: lc.warningPointsMs.map((w) => formatDuration(w)).join(', ') || 'none' },
       {
         key: 'idle means',
-        display: `GPU < ${lc.gpuIdleThresholdPct}%, CPU < ${lc.cpuIdleThresholdPct}%, network < ${lc.networkIdleThresholdBytesPerSec} B/s for ${lc.idleDetectionWindow} samples`,
+        display: `GPU < ${lc.gpuIdleThresholdPct}%, CPU < ${lc.cpuIdleThresholdPct}%, network < ${formatRate(lc.networkIdleThresholdBytesPerSec)} for ${lc.idleDetectionWindow} samples`,
       },
     ];
     return {
