@@ -235,10 +235,11 @@ async function waitScreen(session: string, re: RegExp, ms = 30_000): Promise<str
 
 describe('on a terminal', () => {
   afterAll(() => {
+    // (the server is already gone when every session was killed)
     try {
-      tmux('kill-server');
+      execFileSync('tmux', ['-L', server, 'kill-server'], { stdio: 'ignore' });
     } catch {
-      // no sessions left
+      // no server left
     }
   });
 
