@@ -18,7 +18,6 @@ import { queueRoutes } from './api/routes/queue.js';
 import { systemRoutes } from './api/routes/system.js';
 import { usageRoutes } from './api/routes/usage.js';
 import { ApiServer } from './api/server.js';
-import type { SystemStatus } from './api/types/system.js';
 import { systemClock } from './clock.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
 import { DockerOps } from './docker/ops.js';
@@ -52,6 +51,7 @@ import { dockerProbe, lifecycleActions } from './services/lifecycle-actions.js';
 import { LimitsService } from './services/limits.js';
 import { MetricsService } from './services/metrics.js';
 import { PolicyService } from './services/policy.js';
+import { SystemService } from './services/system.js';
 import { UsageService } from './services/usage.js';
 import { databasePath, loadSettings, type Settings } from './settings.js';
 import { Store } from './store/index.js';
@@ -180,7 +180,13 @@ export async function startDaemon(settings: Settings) {
   });
   const lifecycleLoops = new LifecycleLoops(lifecycle, log);
   policy.onChange((next) => lifecycleLoops.schedule(next.schedules));
-  const startedAt = clock.now();
+  const system = new SystemService({
+    store,
+    dockerVersion: () => docker.version(),
+    policy,
+    inventory: () => gpus.last,
+    clock,
+  });
 
   const audit = (
     kind: string,
@@ -211,45 +217,8 @@ export async function startDaemon(settings: Settings) {
     }),
   );
 
-  const status = async (): Promise<SystemStatus> => {
-    let dockerVersion: string | null = null;
-    let dockerError: string | null = null;
-    try {
-      dockerVersion = await docker.version();
-    } catch (err) {
-      dockerError = (err as Error).message;
-    }
-    const slotCounts = store.slots.counts();
-    const allocated = store.allocations.live().length;
-    return {
-      version: VERSION,
-      apiVersion: 'v1',
-      startedAt: new Date(startedAt).toISOString(),
-      uptimeSec: Math.round((clock.now() - startedAt) / 1000),
-      docker: { reachable: dockerVersion !== null, version: dockerVersion, error: dockerError },
-      policy: {
-        file: policy.file,
-        loadedAt: policy.loadedAt ? new Date(policy.loadedAt).toISOString() : null,
-        lastError: policy.lastError,
-        runningOn:
-          policy.source.kind === 'file'
-            ? null
-            : { path: policy.source.path, savedAt: new Date(policy.source.savedAt).toISOString() },
-      },
-      gpus: {
-        total: gpus.last?.gpus.length ?? 0,
-        slots: slotCounts.total,
-        available: slotCounts.available,
-        allocated,
-        missing: slotCounts.missing,
-      },
-      containers: store.containers.counts(),
-      database: { path: store.path, schemaVersion: store.schemaVersion() },
-    };
-  };
-
   const router = new Router([
-    ...systemRoutes({ status }),
+    ...systemRoutes(system),
     ...eventRoutes(events),
     ...containerReadRoutes(containers),
     ...containerRoutes(containerService),
@@ -258,13 +227,11 @@ export async function startDaemon(settings: Settings) {
     ...dashboardRoutes(new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock)),
     ...usageRoutes(new UsageService(store, policy, accounts, clock)),
     ...adminOpsRoutes({
-      store,
       queries: containers,
       containers: containerService,
       events,
       users: new UsersReport(store, policy, accounts),
       doctor,
-      now: clock.now,
     }),
     ...imageRoutes(images, buildLimits.maxContextBytes),
     ...gpuRoutes(gpuAdmin),

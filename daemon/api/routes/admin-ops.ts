@@ -6,7 +6,6 @@ import type { UsersReport } from '../../services/admin-users.js';
 import type { ContainerQueries } from '../../services/containers-read.js';
 import type { DoctorService } from '../../services/doctor.js';
 import type { EventsService } from '../../services/events.js';
-import type { Store } from '../../store/index.js';
 import type { Caller } from '../router.js';
 import { type Route, route } from '../router.js';
 import { eventsQuery } from './events.js';
@@ -17,41 +16,28 @@ const stopBody = z
   .strict();
 const retireBody = z.object({ reason, force: z.boolean().optional() }).strict();
 
-/** What stop/retire need from the containers service (the service checks ownership; admins see all). */
+/**
+ * What stop/retire need from the containers service (the service checks ownership; admins see all). The
+ * owner hears why through the one event the service records (notices and `ds01 events` show it).
+ */
 export interface ContainerActions {
-  stop(caller: Caller, ref: string, opts: { timeout?: number; force?: boolean }): Promise<unknown>;
-  retire(caller: Caller, ref: string, opts: { force?: boolean }): Promise<unknown>;
+  stop(
+    caller: Caller,
+    ref: string,
+    opts: { timeout?: number; force?: boolean; adminReason: string },
+  ): Promise<unknown>;
+  retire(caller: Caller, ref: string, opts: { force?: boolean; adminReason: string }): Promise<unknown>;
 }
 
 export interface AdminOpsDeps {
-  store: Store;
-  queries: ContainerQueries;
+  queries: Pick<ContainerQueries, 'list'>;
   containers: ContainerActions;
-  events: EventsService;
-  users: UsersReport;
-  doctor: DoctorService;
-  now: () => number;
+  events: Pick<EventsService, 'list' | 'follow'>;
+  users: Pick<UsersReport, 'rows'>;
+  doctor: Pick<DoctorService, 'report'>;
 }
 
 export function adminOpsRoutes(d: AdminOpsDeps): Route[] {
-  /** The owner hears why, as an event about their container (notices and `ds01 events` show it). */
-  const tell = (caller: Caller, ref: string, kind: string, why: string, act: () => Promise<unknown>) => {
-    const row = d.queries.resolve(caller, ref);
-    return act().then((result) => {
-      d.store.events.append({
-        ts: d.now(),
-        actorUid: caller.uid,
-        actorName: caller.name,
-        subjectUid: row.owner_uid,
-        containerId: row.id,
-        containerName: row.name,
-        kind,
-        reason: `by admin ${caller.name}: ${why}`,
-        data: { container: row.project },
-      });
-      return result;
-    });
-  };
   return [
     route({
       method: 'GET',
@@ -65,9 +51,11 @@ export function adminOpsRoutes(d: AdminOpsDeps): Route[] {
       admin: true,
       body: stopBody,
       handler: async ({ caller, params, body }) => ({
-        json: await tell(caller, params.ref as string, 'admin.container_stopped', body.reason, () =>
-          d.containers.stop(caller, params.ref as string, { force: body.force, timeout: body.timeout }),
-        ),
+        json: await d.containers.stop(caller, params.ref as string, {
+          force: body.force,
+          timeout: body.timeout,
+          adminReason: body.reason,
+        }),
       }),
     }),
     route({
@@ -76,9 +64,10 @@ export function adminOpsRoutes(d: AdminOpsDeps): Route[] {
       admin: true,
       body: retireBody,
       handler: async ({ caller, params, body }) => ({
-        json: await tell(caller, params.ref as string, 'admin.container_retired', body.reason, () =>
-          d.containers.retire(caller, params.ref as string, { force: body.force }),
-        ),
+        json: await d.containers.retire(caller, params.ref as string, {
+          force: body.force,
+          adminReason: body.reason,
+        }),
       }),
     }),
     route({

@@ -9,8 +9,11 @@ const checkBody = z
   .object({ text: z.string().max(512 * 1024), file: z.string().max(4096).default('resource-limits.yaml') })
   .strict();
 
+/** What the policy admin routes need. */
+export type PolicyBackend = Pick<PolicyService, 'reload' | 'current' | 'file' | 'loadedAt' | 'lastError'>;
+
 export function adminRoutes(
-  policy: PolicyService,
+  policy: PolicyBackend,
   onReload: (caller: string, ok: boolean, message: string) => void,
 ): Route[] {
   return [

@@ -7,7 +7,10 @@ import { bridgeShell } from '../shell-bridge.js';
 
 const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
 
-export function containerReadRoutes(q: ContainerQueries): Route[] {
+/** What the read routes need (ownership: resolve refuses another user's container). */
+export type ContainerReadBackend = Pick<ContainerQueries, 'list' | 'resolve' | 'summary'>;
+
+export function containerReadRoutes(q: ContainerReadBackend): Route[] {
   return [
     route({
       method: 'GET',
@@ -49,7 +52,13 @@ const execQuery = z.strictObject({
   cmd: z.array(z.string().max(4096)).max(64).optional(),
 });
 
-export function containerRoutes(svc: ContainerService): Route[] {
+/** What the lifecycle routes need from the container service. */
+export type ContainerBackend = Pick<
+  ContainerService,
+  'create' | 'deploy' | 'start' | 'stop' | 'remove' | 'retire' | 'logs' | 'stats' | 'watchStats'
+>;
+
+export function containerRoutes(svc: ContainerBackend): Route[] {
   return [
     route({
       method: 'POST',
@@ -127,7 +136,10 @@ export function containerRoutes(svc: ContainerService): Route[] {
 }
 
 /** POST /v1/containers/:ref/exec with `Upgrade: tcp` — the shell (protocol in types/containers.ts). */
-export function containerUpgradeRoutes(svc: ContainerService, now: () => number = Date.now): UpgradeRoute[] {
+/** What the shell route needs. */
+export type ShellBackend = Pick<ContainerService, 'openShell' | 'recordShellClosed'>;
+
+export function containerUpgradeRoutes(svc: ShellBackend, now: () => number = Date.now): UpgradeRoute[] {
   return [
     {
       method: 'POST',

@@ -1,7 +1,10 @@
 import type { DashboardService } from '../../services/dashboard.js';
 import { type Route, route } from '../router.js';
 
-export function dashboardRoutes(svc: Pick<DashboardService, 'snapshot'>): Route[] {
+/** What the dashboard route needs. */
+export type DashboardBackend = Pick<DashboardService, 'snapshot'>;
+
+export function dashboardRoutes(svc: DashboardBackend): Route[] {
   return [
     route({
       method: 'GET',

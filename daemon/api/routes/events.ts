@@ -15,7 +15,10 @@ export const eventsQuery = z
   })
   .strict();
 
-export function eventRoutes(svc: EventsService): Route[] {
+/** What the events routes need (the service applies the visibility rule). */
+export type EventsBackend = Pick<EventsService, 'list' | 'follow'>;
+
+export function eventRoutes(svc: EventsBackend): Route[] {
   return [
     route({
       method: 'GET',

@@ -12,7 +12,10 @@ const reasonBody = z
   })
   .strict();
 
-export function gpuRoutes(gpus: GpuAdmin): Route[] {
+/** What the GPU routes need. */
+export type GpuBackend = Pick<GpuAdmin, 'list' | 'availability' | 'refresh' | 'drain' | 'forceRelease'>;
+
+export function gpuRoutes(gpus: GpuBackend): Route[] {
   return [
     route({
       method: 'GET',

@@ -18,9 +18,10 @@ const buildQuery = z
   .strict();
 const deleteQuery = z.object({ force: flag, owner: z.coerce.number().int().min(0).optional() }).strict();
 
-export type ImagePort = Pick<ImageService, 'bases' | 'list' | 'build' | 'remove'>;
+/** What the image routes need. */
+export type ImageBackend = Pick<ImageService, 'bases' | 'list' | 'build' | 'remove'>;
 
-export function imageRoutes(svc: ImagePort, maxContextBytes: number): Route[] {
+export function imageRoutes(svc: ImageBackend, maxContextBytes: number): Route[] {
   return [
     route({
       method: 'GET',

@@ -7,7 +7,10 @@ const on = (v: string | undefined) => v === '1' || v === 'true';
 const extendBody = z.object({ duration: z.string().max(32).optional() }).strict();
 const sweepBody = z.object({ dryRun: z.boolean().default(false) }).strict();
 
-export function lifecycleRoutes(svc: LifecycleService): Route[] {
+/** What the lifecycle routes need. */
+export type LifecycleBackend = Pick<LifecycleService, 'why' | 'extend' | 'notices' | 'sweep'>;
+
+export function lifecycleRoutes(svc: LifecycleBackend): Route[] {
   return [
     route({
       method: 'GET',

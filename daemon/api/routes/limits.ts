@@ -1,7 +1,10 @@
 import type { LimitsService } from '../../services/limits.js';
 import { type Route, route } from '../router.js';
 
-export function limitsRoutes(svc: LimitsService): Route[] {
+/** What the limits routes need. */
+export type LimitsBackend = Pick<LimitsService, 'report' | 'explainText'>;
+
+export function limitsRoutes(svc: LimitsBackend): Route[] {
   return [
     route({
       method: 'GET',

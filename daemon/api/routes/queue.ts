@@ -13,7 +13,10 @@ function entryId(raw: string): number {
   return id;
 }
 
-export function queueRoutes(queue: GpuQueue): Route[] {
+/** What the queue routes need. */
+export type QueueBackend = Pick<GpuQueue, 'list' | 'leave' | 'remove'>;
+
+export function queueRoutes(queue: QueueBackend): Route[] {
   return [
     route({
       method: 'GET',

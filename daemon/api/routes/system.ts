@@ -1,11 +1,12 @@
 import { type Route, route } from '../router.js';
 import type { SystemStatus, WhoAmI } from '../types/system.js';
 
-export interface SystemPort {
+/** What the system routes need (SystemService). */
+export interface SystemBackend {
   status(): Promise<SystemStatus>;
 }
 
-export function systemRoutes(svc: SystemPort): Route[] {
+export function systemRoutes(svc: SystemBackend): Route[] {
   return [
     route({
       method: 'GET',

@@ -10,7 +10,10 @@ const query = z
   })
   .strict();
 
-export function usageRoutes(svc: Pick<UsageService, 'report'>): Route[] {
+/** What the usage route needs. */
+export type UsageBackend = Pick<UsageService, 'report'>;
+
+export function usageRoutes(svc: UsageBackend): Route[] {
   return [
     route({
       method: 'GET',

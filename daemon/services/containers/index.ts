@@ -74,7 +74,12 @@ export class ContainerService {
     return this.states.start(caller, ref);
   }
 
-  stop(caller: Caller, ref: string, opts: { timeout?: number; force?: boolean }): Promise<ContainerSummary> {
+  /** `adminReason`: an admin stopping someone's container; the one `container.stopped` event carries it. */
+  stop(
+    caller: Caller,
+    ref: string,
+    opts: { timeout?: number; force?: boolean; adminReason?: string },
+  ): Promise<ContainerSummary> {
     return this.states.stop(caller, ref, opts);
   }
 
@@ -82,7 +87,12 @@ export class ContainerService {
     return this.states.remove(caller, ref, opts);
   }
 
-  retire(caller: Caller, ref: string, opts: { force?: boolean; dryRun?: boolean }): Promise<RetireResult> {
+  /** `adminReason`: as for stop; the one `container.retired` event carries it. */
+  retire(
+    caller: Caller,
+    ref: string,
+    opts: { force?: boolean; dryRun?: boolean; adminReason?: string },
+  ): Promise<RetireResult> {
     return this.states.retire(caller, ref, opts);
   }
 

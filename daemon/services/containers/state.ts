@@ -12,6 +12,13 @@ import { type Actor, actorOf, type ContainerContext, DAEMON } from './context.js
 
 const DEFAULT_STOP_TIMEOUT_SEC = 10;
 
+/** An admin acting on someone's container says why; the owner reads it in the one event it makes. */
+function byAdmin(caller: Caller, why: string | undefined): string | null {
+  if (why === undefined) return null;
+  if (!caller.admin) throw new Ds01Error('FORBIDDEN', 'only an admin acts on a container with a reason');
+  return `by admin ${caller.name}: ${why}`;
+}
+
 export class ContainerStates {
   constructor(private readonly c: ContainerContext) {}
 
@@ -68,10 +75,11 @@ export class ContainerStates {
   async stop(
     caller: Caller,
     ref: string,
-    opts: { timeout?: number; force?: boolean },
+    opts: { timeout?: number; force?: boolean; adminReason?: string },
   ): Promise<ContainerSummary> {
+    const admin = byAdmin(caller, opts.adminReason);
     const row = this.d.queries.resolve(caller, ref);
-    await this.stopRow(row, actorOf(caller), opts, 'stopped by request');
+    await this.stopRow(row, actorOf(caller), opts, admin ?? 'stopped by request');
     return this.c.summary(row.id);
   }
 
@@ -150,17 +158,17 @@ export class ContainerStates {
   }
 
   /** Remove in Docker, then record it (the event stream leaves it alone meanwhile); GPUs released at once. */
-  async removeNow(row: ContainerRow, actor: Actor, reason: string): Promise<void> {
+  async removeNow(row: ContainerRow, actor: Actor, reason: string, alsoRecord?: () => void): Promise<void> {
     this.c.busy.add(row.id);
     try {
       await this.d.ops.remove(row.id);
-      this.removeRecorded(row, actor, reason);
+      this.removeRecorded(row, actor, reason, alsoRecord);
     } finally {
       this.c.busy.delete(row.id);
     }
   }
 
-  private removeRecorded(row: ContainerRow, actor: Actor, reason: string): void {
+  private removeRecorded(row: ContainerRow, actor: Actor, reason: string, alsoRecord?: () => void): void {
     this.d.store.tx(() => {
       const cur = this.d.store.containers.get(row.id);
       if (cur && cur.removed_at === null) {
@@ -168,14 +176,16 @@ export class ContainerStates {
         this.c.audit(actor, row, 'container.removed', reason);
       }
       this.d.leases.releaseForContainer(row.id, `container removed (${reason})`, actor.name);
+      alsoRecord?.();
     });
   }
 
   async retire(
     caller: Caller,
     ref: string,
-    opts: { force?: boolean; dryRun?: boolean },
+    opts: { force?: boolean; dryRun?: boolean; adminReason?: string },
   ): Promise<RetireResult> {
+    const admin = byAdmin(caller, opts.adminReason);
     const row = this.d.queries.resolve(caller, ref);
     const slots = this.d.leases.slotsOf(row.id).map((s) => ({ uuid: s.uuid, profile: s.profile }));
     const acct = row.owner_uid === caller.uid ? caller : await this.d.accounts.byUid(row.owner_uid);
@@ -189,23 +199,19 @@ export class ContainerStates {
     };
     if (opts.dryRun) return result;
     const actor = actorOf(caller);
+    const why = `${admin ? `retired ${admin}` : 'retired'}; ${slots.length} GPU slot(s) freed, workspace kept`;
     this.c.busy.add(row.id);
     try {
       if (result.wasRunning) await this.stopRow(row, actor, { force: opts.force }, 'retiring', true);
-      await this.removeNow(row, actor, 'retired');
+      await this.removeNow(row, actor, 'retired', () =>
+        this.c.audit(actor, row, 'container.retired', why, {
+          slots: slots.map((s) => s.uuid),
+          workspace: result.workspace,
+        }),
+      );
     } finally {
       this.c.busy.delete(row.id);
     }
-    this.c.audit(
-      actor,
-      row,
-      'container.retired',
-      `retired; ${slots.length} GPU slot(s) freed, workspace kept`,
-      {
-        slots: slots.map((s) => s.uuid),
-        workspace: result.workspace,
-      },
-    );
     return result;
   }
 }
