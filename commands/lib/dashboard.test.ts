@@ -106,6 +106,11 @@ function entry(
     containerId: null,
     note: null,
     ...over,
+    wait:
+      over.wait ??
+      ((over.estimatedServeAt === undefined ? true : over.estimatedServeAt !== null)
+        ? { kind: 'at', at: new Date(Date.parse(AT) + position * 3600_000).toISOString(), why: 'hold' }
+        : { kind: 'unknown', at: null, why: 'no deadline' }),
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   QueueEntryView,
 } from '../../daemon/api/types/index.js';
 import { duration, sizeMiB, clock as zonedClock } from './units.js';
+import { describeWait } from './wait.js';
 
 export interface RenderOptions {
   width: number;
@@ -223,7 +224,7 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
       q.owner,
       wants(q),
       duration(now - Date.parse(q.enqueuedAt)),
-      q.estimatedServeAt ? `~${clock(q.estimatedServeAt, o.timeZone)}` : 'unknown',
+      describeWait(q.wait, now),
       q.note ?? '',
     ]);
     out.push(

@@ -4,6 +4,7 @@ import type { Ctx } from '../lib/context.js';
 import { gpuAvailability, listGpus } from '../lib/gpus.js';
 import { idFor, paint, printJson, table } from '../lib/output.js';
 import { fromNow } from '../lib/units.js';
+import { describeWait } from '../lib/wait.js';
 
 const until = (iso: string | null) => (iso ? fromNow(iso, Date.now()) : '');
 
@@ -52,16 +53,24 @@ export async function runGpuAvail(ctx: Ctx, opts: { json?: boolean }): Promise<n
     ctx.io.err('no GPUs on this server\n');
     return 0;
   }
+  // FOR YOU: what this user could take now (their quota, whole-GPU permission); NEXT FREE: the queue's
+  // own estimate of when they would get one.
   const rows = r.profiles.map((a) => [
     a.profile,
+    String(a.forYou.canGet),
     String(a.free),
     String(a.total),
     String(a.held),
     String(a.drained + a.missing),
     String(a.queued),
-    a.free > 0 ? 'now' : a.nextFreeAt ? until(a.nextFreeAt) : 'unknown',
+    describeWait(a.wait),
   ]);
-  ctx.io.out(table(['PROFILE', 'FREE', 'TOTAL', 'HELD', 'OFFLINE', 'QUEUED', 'NEXT FREE'], rows, ctx.io));
+  ctx.io.out(
+    table(['PROFILE', 'FOR YOU', 'FREE', 'TOTAL', 'HELD', 'OFFLINE', 'QUEUED', 'NEXT FREE'], rows, ctx.io),
+  );
+  const limits = [...new Set(r.profiles.map((a) => a.forYou.binding).filter((b): b is string => !!b))];
+  if (r.you.binding) ctx.io.err(`your limit: ${r.you.binding}\n`);
+  else if (limits.length) ctx.io.err(`what limits you: ${limits.join('; ')}\n`);
   if (r.queued) ctx.io.err(`${r.queued} request(s) waiting; see \`gpu-queue\`\n`);
   return 0;
 }

@@ -2,7 +2,8 @@
 import type { Ctx } from '../lib/context.js';
 import { leaveQueue, listQueue } from '../lib/gpus.js';
 import { printJson, table } from '../lib/output.js';
-import { ago, duration } from '../lib/units.js';
+import { ago } from '../lib/units.js';
+import { describeWait } from '../lib/wait.js';
 
 export async function runQueueList(ctx: Ctx, opts: { json?: boolean }): Promise<number> {
   const list = await listQueue(ctx.client);
@@ -20,12 +21,7 @@ export async function runQueueList(ctx: Ctx, opts: { json?: boolean }): Promise<
       e.request && typeof e.request === 'object' && typeof (e.request as { name?: unknown }).name === 'string'
         ? (e.request as { name: string }).name
         : '-';
-    const eta =
-      e.state !== 'waiting'
-        ? (e.note ?? '')
-        : e.estimatedServeAt
-          ? `~${duration(Math.max(0, Date.parse(e.estimatedServeAt) - Date.now()))}`
-          : 'unknown';
+    const eta = e.state !== 'waiting' ? (e.note ?? '') : describeWait(e.wait);
     return [
       String(e.id),
       e.position === null ? '-' : String(e.position),

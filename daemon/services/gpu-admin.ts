@@ -15,13 +15,14 @@ import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
 import { slotServes } from '../gpu/queue-plan.js';
 import { MIN_PREFIX, resolveSlotRef } from '../gpu/slot-ref.js';
+import { canGetOfKind, estimateWait, ownQuotaBlock, toView as toWaitView } from '../gpu/wait-estimate.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import type { AllocationRow } from '../store/allocations.js';
 import type { Store } from '../store/index.js';
 import type { SlotRow } from '../store/slots.js';
 import type { GpuInventoryService } from './gpu-inventory.js';
-import type { GpuLeases } from './gpu-leases.js';
+import { type GpuLeases, toLive } from './gpu-leases.js';
 import type { GpuQueue } from './gpu-queue.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -90,13 +91,29 @@ export class GpuAdmin {
     };
   }
 
-  /** What is free now per kind of slot, and when the next one should be. */
-  availability(): GpuAvailabilityReport {
+  /**
+   * What is free now per kind of slot, what the CALLER could get of it (their quota and whole-GPU
+   * permission applied, with the binding limit), and when they would get one: the queue's own estimator.
+   */
+  async availability(caller: Caller): Promise<GpuAvailabilityReport> {
     const now = this.clock.now();
-    const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
+    const limits = await this.leases.limitsOf({ uid: caller.uid, name: caller.name });
+    const live = this.store.allocations.live();
+    const byUuid = new Map(live.map((a) => [a.slot_uuid, a]));
     const outlook = this.queue.outlook(now);
+    const slots = outlook.map((o) => o.slot);
     const waiting = this.queue.waitingRequests();
+    const weight = new Map(slots.map((s) => [s.uuid, s.gpuEquivalents]));
+    const mine = live.filter((a) => a.owner_uid === caller.uid);
+    const holding = {
+      slots: mine.length,
+      gpuEquivalents: mine.reduce((n, a) => n + (weight.get(a.slot_uuid) ?? 0), 0),
+    };
+    const mineWaiting = this.queue
+      .list(caller)
+      .filter((e) => e.state === 'waiting' && e.ownerUid === caller.uid);
     const groups = new Map<string, GpuAvailability>();
+    const shapeOf = new Map<string, { profile: string | null; wholeGpu: boolean }>();
     for (const o of outlook) {
       const s = o.slot;
       const key = s.kind === 'full' ? 'full' : (s.profile ?? 'mig');
@@ -113,26 +130,74 @@ export class GpuAdmin {
           missing: 0,
           queued: waiting.filter((w) => slotServes(s, w)).length,
           nextFreeAt: null,
+          wait: { kind: 'unknown', at: null, why: null },
+          forYou: { canGet: 0, binding: null },
         };
         groups.set(key, g);
+        shapeOf.set(
+          key,
+          s.kind === 'full' ? { profile: null, wholeGpu: true } : { profile: s.profile, wholeGpu: false },
+        );
       }
       g.total++;
-      const a = live.get(s.uuid);
+      const a = byUuid.get(s.uuid);
       if (s.state === 'missing') g.missing++;
       else if (s.state === 'drained') g.drained++;
       else if (!a) g.free++;
       else if (a.state === 'held') g.held++;
-      if (s.state !== 'available' || o.freeAt === null) continue;
-      const t = Math.max(o.freeAt, now);
-      const prev = g.nextFreeAt === null ? Number.POSITIVE_INFINITY : Date.parse(g.nextFreeAt);
-      if (t < prev) g.nextFreeAt = iso(t);
+    }
+    for (const [key, g] of groups) {
+      const shape = shapeOf.get(key) as { profile: string | null; wholeGpu: boolean };
+      const request = { ownerUid: caller.uid, count: 1, ...shape };
+      g.forYou = canGetOfKind(g, limits, holding);
+      // Already queued for this kind? Then the answer is that entry's own estimate (the same object
+      // gpu-queue shows); else a newcomer's, behind every waiting request this kind of slot could serve.
+      const own = mineWaiting.find(
+        (e) => e.wait && slots.some((s) => slotServes(s, e.gpu) && slotServes(s, shape)),
+      );
+      const ahead = waiting
+        .filter((w) => slots.some((s) => s.state === 'available' && slotServes(s, w) && slotServes(s, shape)))
+        .reduce((n, w) => n + w.count, 0);
+      const wait = own?.wait
+        ? own.wait
+        : toWaitView(
+            estimateWait({
+              outlook,
+              request: { count: 1, ...shape },
+              slotsAhead: ahead,
+              now,
+              limits,
+              quotaBlock: ownQuotaBlock(slots, live.map(toLive), request, limits),
+            }),
+          );
+      g.wait = wait;
+      g.nextFreeAt = wait.kind === 'at' ? wait.at : wait.kind === 'now' ? iso(now) : null;
     }
     const profiles = [...groups.values()].sort(
       (a, b) =>
         (a.kind === b.kind ? a.gpuEquivalents - b.gpuEquivalents : a.kind === 'mig' ? -1 : 1) ||
         a.profile.localeCompare(b.profile),
     );
-    return { profiles, queued: waiting.length };
+    const slotsLeft =
+      limits.maxMigInstances === null ? null : Math.max(0, limits.maxMigInstances - holding.slots);
+    const eqLeft =
+      limits.maxGpuEquivalents === null
+        ? null
+        : Math.max(0, Math.round((limits.maxGpuEquivalents - holding.gpuEquivalents) * 1000) / 1000);
+    const smallest = Math.min(
+      ...profiles.filter((p) => p.kind === 'mig' || limits.allowFullGpu).map((p) => p.gpuEquivalents),
+    );
+    const binding =
+      slotsLeft === 0
+        ? `max_mig_instances ${limits.maxMigInstances}: you hold ${holding.slots}`
+        : eqLeft !== null && eqLeft + 1e-9 < smallest
+          ? `max_gpu_equivalents ${limits.maxGpuEquivalents}: you hold ${Math.round(holding.gpuEquivalents * 1000) / 1000}`
+          : null;
+    return {
+      profiles,
+      queued: waiting.length,
+      you: { slotsLeft, gpuEquivalentsLeft: eqLeft, allowFullGpu: limits.allowFullGpu, binding },
+    };
   }
 
   /** Every form `ds01 gpu list` shows: `1.2`, a GPU index, a slot/GPU UUID, a unique UUID prefix. */

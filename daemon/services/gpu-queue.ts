@@ -9,7 +9,14 @@ import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
 import { type AllocationLimits, allocate } from '../gpu/allocator.js';
 import { orderQueue, type QueueEntry, serveQueue } from '../gpu/queue.js';
-import { estimateServeAt, planHeldReleases, type SlotOutlook } from '../gpu/queue-plan.js';
+import { planHeldReleases, type SlotOutlook } from '../gpu/queue-plan.js';
+import {
+  estimateWait,
+  type FreeBasis,
+  ownQuotaBlock,
+  toView as toWaitView,
+  type WaitEstimate,
+} from '../gpu/wait-estimate.js';
 import type { Caller } from '../identity/caller.js';
 import type { Logger } from '../log.js';
 import type { Limits } from '../policy/types.js';
@@ -34,8 +41,8 @@ export type ServeQueued = (
   entry: QueuedDeploy,
 ) => Promise<{ containerId?: string | null } | undefined | undefined>;
 
-/** Ended entries stay listed this long so a user sees what became of theirs. */
-const SHOW_ENDED_MS = 24 * 3600_000;
+/** Ended entries (served, left, failed) stay listed this long so a user sees what became of theirs. */
+export const SHOW_ENDED_MS = 15 * 60_000;
 
 export class GpuQueue {
   private serveFn: ServeQueued | null = null;
@@ -193,18 +200,34 @@ export class GpuQueue {
     const waiting = this.orderedWaiting();
     const position = new Map(waiting.map((e, i) => [Number(e.id), i]));
     const outlook = this.outlook(now);
+    const slots = outlook.map((o) => o.slot);
+    const live = this.store.allocations.live().map(toLive);
     const ahead = new Map<number, number>();
-    let slots = 0;
+    let taken = 0;
     for (const e of waiting) {
-      ahead.set(Number(e.id), slots);
-      slots += e.request.count;
+      ahead.set(Number(e.id), taken);
+      taken += e.request.count;
     }
     return rows.map((r) => {
       const pos = position.get(r.id);
       if (pos === undefined) return this.toView(r, null, null);
       const gpu = parseRequest(r).gpu;
-      const at = estimateServeAt(outlook, gpu, ahead.get(r.id) ?? 0, now);
-      return this.toView(r, pos + 1, at);
+      const limits = this.leases.limitsNow(r.owner_uid, r.owner_name);
+      const request = {
+        ownerUid: r.owner_uid,
+        count: gpu.count,
+        profile: gpu.profile,
+        wholeGpu: gpu.wholeGpu,
+      };
+      const wait = estimateWait({
+        outlook,
+        request: gpu,
+        slotsAhead: ahead.get(r.id) ?? 0,
+        now,
+        limits,
+        quotaBlock: ownQuotaBlock(slots, live, request, limits),
+      });
+      return this.toView(r, pos + 1, wait);
     });
   }
 
@@ -235,17 +258,15 @@ export class GpuQueue {
     return orderQueue(entries);
   }
 
-  /** When each slot should be free: now, a hold deadline, or its container's max_runtime end. */
-  outlook(now: number): SlotOutlook[] {
+  /** When each slot should be free, and why then: now, a hold deadline, or its container's max_runtime end. */
+  outlook(now: number): (SlotOutlook & { basis: FreeBasis })[] {
     const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
     return this.store.slots.all().map((s) => {
       const a = live.get(s.uuid);
-      let freeAt: number | null = 0;
-      if (a) {
-        if (a.state === 'held') freeAt = a.hold_until;
-        else freeAt = this.runtimeEnd(a.container_id, a.owner_uid, now);
-      }
-      return { slot: toAllocatable(s), freeAt };
+      if (!a) return { slot: toAllocatable(s), freeAt: 0, basis: 'free' as const };
+      const freeAt = a.state === 'held' ? a.hold_until : this.runtimeEnd(a.container_id, a.owner_uid, now);
+      const basis: FreeBasis = freeAt === null ? 'none' : a.state === 'held' ? 'hold' : 'max_runtime';
+      return { slot: toAllocatable(s), freeAt, basis };
     });
   }
 
@@ -259,8 +280,9 @@ export class GpuQueue {
     return Math.max(now, c.started_at + (max - c.runtime_ms));
   }
 
-  private toView(r: QueueRow, position: number | null, at: number | null): QueueEntryView {
+  private toView(r: QueueRow, position: number | null, wait: WaitEstimate | null): QueueEntryView {
     const p = parseRequest(r);
+    const at = wait?.kind === 'at' ? wait.at : wait?.kind === 'now' ? this.clock.now() : null;
     return {
       id: r.id,
       owner: r.owner_name,
@@ -273,6 +295,7 @@ export class GpuQueue {
       request: p.deploy,
       position,
       estimatedServeAt: at === null ? null : new Date(at).toISOString(),
+      wait: wait ? toWaitView(wait) : null,
       containerId: r.container_id,
       note: r.note,
     };

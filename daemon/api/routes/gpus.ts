@@ -25,7 +25,7 @@ export function gpuRoutes(gpus: GpuBackend): Route[] {
     route({
       method: 'GET',
       path: '/v1/gpus/available',
-      handler: () => ({ json: gpus.availability() }),
+      handler: async ({ caller }) => ({ json: await gpus.availability(caller) }),
     }),
     route({
       method: 'POST',

@@ -40,6 +40,25 @@ export interface GpuList {
 }
 
 /** One line of `gpu-avail`: a kind of slot, how many are free, and when the next one should be. */
+/**
+ * A wait estimate, from the one estimator (daemon/gpu/wait-estimate.ts) behind gpu-queue, the dashboard
+ * and gpu-avail. 'now': fits now; 'at': expected at `at` (why: 'hold' | 'max_runtime' deadline);
+ * 'unknown': no deadline to go by, or blocked by the asker's own quota (why says which).
+ */
+export interface WaitEstimateView {
+  kind: 'now' | 'at' | 'unknown';
+  at: string | null;
+  why: string | null;
+}
+
+/** What the asker could get of one kind of slot right now, and the limit that decides it. */
+export interface AvailableForYou {
+  /** Slots of this kind the asker could deploy on now (free ones, within their quota). */
+  canGet: number;
+  /** The limit that keeps canGet below the free count (e.g. "max_gpu_equivalents 0.5, you hold 0.29"). */
+  binding: string | null;
+}
+
 export interface GpuAvailability {
   /** MIG profile, or 'full' for whole GPUs. */
   profile: string;
@@ -54,11 +73,21 @@ export interface GpuAvailability {
   queued: number;
   /** When a slot of this kind should free up next, if foreseeable (hold deadlines, max_runtime). */
   nextFreeAt: string | null;
+  /** When the asker would get one slot of this kind if they queued now (the queue's own estimate). */
+  wait: WaitEstimateView;
+  forYou: AvailableForYou;
 }
 
 export interface GpuAvailabilityReport {
   profiles: GpuAvailability[];
   queued: number;
+  /** The asker's room under their quota, and what binds it (null: nothing but free capacity). */
+  you: {
+    slotsLeft: number | null;
+    gpuEquivalentsLeft: number | null;
+    allowFullGpu: boolean;
+    binding: string | null;
+  };
 }
 
 export interface GpuDrainRequest {
@@ -102,8 +131,10 @@ export interface QueueEntryView {
   request: unknown;
   /** 1 = next; null once the entry has ended. */
   position: number | null;
-  /** When it should be served, if foreseeable. */
+  /** When it should be served, if foreseeable (= wait.at, or now). */
   estimatedServeAt: string | null;
+  /** The estimate with its reason; null once the entry has ended. */
+  wait: WaitEstimateView | null;
   containerId: string | null;
   note: string | null;
 }
