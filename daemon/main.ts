@@ -145,6 +145,7 @@ export async function startDaemon(settings: Settings) {
     policy,
     settings.nvidiaSmi,
     settings.nvidiaHookPath,
+    { dockerHost: settings.dockerHost, stateDir: settings.stateDir },
   );
   const buildLimits = {
     timeoutMs: settings.buildTimeoutSec * 1000,

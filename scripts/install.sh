@@ -140,6 +140,23 @@ esac
 if ! command -v dockerd >/dev/null 2>&1 && ! command -v docker >/dev/null 2>&1; then
   die "docker not found (need dockerd on this host; Debian: apt-get install docker.io)"
 fi
+# Users in Docker's socket group (the old system put every student in `docker`) are root-equivalent and
+# bypass ds01 entirely. Named members and users whose primary group it is; `ds01 doctor` checks it again.
+DOCKER_SOCK="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+DOCKER_SOCK="${DOCKER_SOCK#unix://}"
+if [ -S "$DOCKER_SOCK" ]; then
+  sock_gid="$(stat -c %g "$DOCKER_SOCK")"
+  sock_mode="$(stat -c %a "$DOCKER_SOCK")"
+  if [ "$sock_gid" != 0 ] && [ $(((8#$sock_mode >> 4) & 2)) -ne 0 ]; then
+    sock_group="$(getent group "$sock_gid" | cut -d: -f1)"
+    members="$( (getent group "$sock_gid" | cut -d: -f4 | tr ',' '\n'
+      getent passwd | awk -F: -v g="$sock_gid" '$4 == g { print $1 }') | grep -v '^root$' | grep -v '^$' | sort -u | tr '\n' ' ')"
+    if [ -n "$members" ]; then
+      warn "members of ${sock_group:-gid $sock_gid} can use $DOCKER_SOCK directly (root-equivalent, bypassing ds01): $members"
+      warn "remove each with: gpasswd -d USER ${sock_group:-$sock_gid}   (see README: Users left in the docker group)"
+    fi
+  fi
+fi
 
 [ -f "$SRC/package.json" ] || die "$SRC/package.json missing; DS01_SRC must be the ds01 source tree"
 [ -f "$SRC/dist/daemon/main.js" ] || die "$SRC is not built (no dist/daemon/main.js); run: npm ci && npm run build"

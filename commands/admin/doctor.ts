@@ -35,6 +35,8 @@ export function socketCheck(path: string): DoctorCheck {
   if ((mode & 0o006) !== 0o006 && (mode & 0o060) !== 0o060)
     problems.push('neither other users nor a group may connect');
   if (mode & 0o111) problems.push('it is executable (harmless but odd)');
+  // Only the root daemon may own it: an owner can chmod it or have replaced the daemon behind it.
+  if (st.uid !== 0) problems.push(`it is owned by uid ${st.uid}, not root (ds01d runs as root)`);
   // Every directory above must be searchable by the users who connect.
   for (let dir = dirname(path); dir !== '/'; dir = dirname(dir)) {
     const dmode = statSync(dir).mode;

@@ -4,11 +4,13 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { DoctorReport } from '../api/types/doctor.js';
+import { accessChecks } from '../doctor/access.js';
 import { type DoctorFacts, HOOK_PROGRAMS, runChecks, worstOf } from '../doctor/checks.js';
 import type { Store } from '../store/index.js';
 import { LATEST_VERSION } from '../store/migrations/index.js';
 import { ReportQueries } from '../store/reports.js';
 import { VERSION } from '../version.js';
+import { gatherAccess } from './doctor-access.js';
 import type { GpuInventoryService } from './gpu-inventory.js';
 import type { PolicyService } from './policy.js';
 
@@ -45,6 +47,8 @@ export class DoctorService {
     private readonly nvidiaSmi: string,
     /** dockerd's PATH when it differs from ours (setting nvidia_hook_path); null = our PATH. */
     private readonly hookPath: string | null = null,
+    /** Where Docker's socket and the state dir are, for the access checks (null: skipped, unit tests). */
+    private readonly paths: { dockerHost: string; stateDir: string } | null = null,
   ) {}
 
   private searchPath(): string[] {
@@ -117,6 +121,8 @@ export class DoctorService {
 
   async report(): Promise<DoctorReport> {
     const checks = runChecks(await this.facts());
+    if (this.paths)
+      checks.push(...accessChecks(await gatherAccess({ ...this.paths, policyFile: this.policy.file })));
     return { daemonVersion: VERSION, checks, worst: worstOf(checks.map((c) => c.status)) };
   }
 }

@@ -97,6 +97,9 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
       'slices',
       'database',
       'policy',
+      'docker-access',
+      'state-dir',
+      'policy-perms',
       'version',
     ]);
     expect(ok.report?.checks.filter((c) => c.status === 'fail')).toEqual([]);
