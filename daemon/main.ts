@@ -99,6 +99,8 @@ export async function startDaemon(settings: Settings) {
   const clock = systemClock;
   mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
   const store = Store.open(databasePath(settings));
+  // Creates in flight died with the previous process; their containers (if any) are adopted by sync.
+  store.claims.clear();
   const policy = PolicyService.load(settings.policy, clock, log, lastGoodPath(settings.stateDir));
   const accounts = createNssLookup();
   const docker = new DockerClient(dockerFromHost(settings.dockerHost));

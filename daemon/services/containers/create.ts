@@ -1,5 +1,6 @@
 // The create saga: after the checks (image, workspace), ordered steps, each with its compensation, so a
 // failure anywhere leaves nothing behind: no GPU reservation, no half-made container, no live row.
+//   claim the name    ↩ release the claim (the container quota, decided and recorded at once: claim.ts)
 //   reserve GPUs      ↩ cancel the reservation
 //   build the spec    (pure)
 //   create + record   ↩ remove from Docker, then mark the row removed and release its GPUs
@@ -13,6 +14,7 @@ import type { CreateRequest } from '../../docker/request.js';
 import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../../docker/spec.js';
 import { badRequest, Ds01Error } from '../../errors.js';
 import { ensureWorkspace } from '../workspace.js';
+import { claimContainer } from './claim.js';
 import type { Actor, ContainerContext, Owner } from './context.js';
 import { ownImageRef, type Plan } from './plan.js';
 import { runSaga, type Step } from './saga.js';
@@ -75,6 +77,18 @@ export class CreateSaga {
   }
 
   private readonly steps: Step<CreateState>[] = [
+    {
+      name: 'claim the name',
+      run: (s) =>
+        claimContainer(this.d.store, {
+          dockerName: s.plan.dockerName,
+          project: s.req.name,
+          ownerUid: s.owner.uid,
+          maxContainers: s.plan.limitsFull.maxContainersPerUser,
+          at: this.d.clock.now(),
+        }),
+      undo: (s) => this.d.store.claims.release(s.plan.dockerName),
+    },
     {
       name: 'reserve GPUs',
       run: (s) => {
@@ -174,6 +188,8 @@ export class CreateSaga {
     }
     const cid = s.id;
     this.d.store.tx(() => {
+      // The claim becomes the row: the quota counts the same container once, without a gap.
+      this.d.store.claims.release(plan.dockerName);
       this.d.store.containers.insert({
         id: cid,
         name: plan.dockerName,
