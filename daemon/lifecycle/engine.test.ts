@@ -9,6 +9,7 @@ import { silentLogger } from '../log.js';
 import { parsePolicy } from '../policy/load.js';
 import { Store } from '../store/index.js';
 import { LifecycleEngine } from './engine.js';
+import { renderNotice } from './words.js';
 
 const S = 1000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -127,11 +128,34 @@ describe('LifecycleEngine', () => {
     const stopped = store.events.query({ kind: 'lifecycle.stopped' });
     expect(stopped).toHaveLength(1);
     expect(stopped[0]?.reason).toMatch(/^stopped: idle for 1m/);
-    expect(e.notices.forUser(1001, { unreadOnly: true, since: 0 }).map((n) => n.kind)).toEqual([
-      'warning',
-      'warning',
-      'action',
+    // The 10 s warning supersedes the 30 s one for the same deadline: one warning, then the action.
+    expect(e.notices.forUser(1001, { unreadOnly: true, since: 0 }).map((n) => [n.kind, n.point_ms])).toEqual([
+      ['warning', 10 * S],
+      ['action', 0],
     ]);
+  });
+
+  it('several warning points passed at once: one notice, its time rendered when read, not frozen', async () => {
+    add('late', 'exited', T0 - 10 * 60 * S); // overdue for removal: both points (30 s, 10 s) pass at once
+    const e = engine();
+    await e.sweep({ dryRun: false, sample: false });
+    e.stop();
+    const rows = e.notices.forUser(1001, { unreadOnly: true, since: 0 });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.message).toContain('{in}');
+    const at = rows[0]?.deadline_at as number;
+    expect(renderNotice(rows[0]?.message as string, at, now)).toMatch(
+      /will be removed .* in \d+s: stopped 10m ago/,
+    );
+    // Read an hour later it says when that was, not "in 30s".
+    const later = renderNotice(rows[0]?.message as string, at, now + 3600 * S);
+    expect(later).not.toMatch(/ in \d/);
+    expect(later).toMatch(
+      /will be removed \(the workspace is kept\) at 2026-03-02 \d\d:\d\d UTC \(59m(\d+s)? ago\)/,
+    );
+    // Marking the shown one read marks the one it superseded too.
+    store.tx(() => e.notices.markShown([rows[0]?.id as number], now));
+    expect(e.notices.forUser(1001, { unreadOnly: true, since: 0 })).toEqual([]);
   });
 
   it('re-reads Docker before acting: a container Docker reports differently is left for the next sweep', async () => {

@@ -20,7 +20,7 @@ import { decide } from './decide.js';
 import { carryQuietSince } from './idle.js';
 import { countersOf, cpuPercent, gpuActivity, netRate } from './signals.js';
 import type { DecideInput, Decision, LifecycleContainer, Sample } from './types.js';
-import { humanDuration } from './words.js';
+import { humanDuration, storableWarning } from './words.js';
 
 /** What the reconciler asks of the container and GPU services (one stop path for the whole daemon). */
 export interface LifecycleActions {
@@ -442,9 +442,11 @@ export class LifecycleEngine {
               ? ` Use it, or keep it: touch ~/workspace/${name}/${KEEP_ALIVE_FILE}.`
               : '';
         const message = `ds01: your container ${name} ${decision.reason}.${hint} Details: container-why ${name}`;
+        // Stored with the time-to-deadline as a token: rendered when read, never frozen (issue 14).
+        const stored = storableWarning(message);
         const fresh = this.d.store.tx(() => {
           let added = false;
-          for (const p of w.covers) added = this.notice(row, decision, 'warning', p, message) || added;
+          for (const p of w.covers) added = this.notice(row, decision, 'warning', p, stored) || added;
           if (added) {
             this.d.store.events.append({
               ts: now,
@@ -477,7 +479,9 @@ export class LifecycleEngine {
           row,
           decision,
           'lifecycle.stopped',
-          `ds01: your container ${name} was ${decision.reason}. Start it again with container-start ${name}.`,
+          decision.deadline?.kind === 'runtime'
+            ? `ds01: your container ${name} was ${decision.reason}. It has used its run time: container-extend ${name} (if your policy allows more), then container-start ${name}; otherwise retire it and deploy again.`
+            : `ds01: your container ${name} was ${decision.reason}. Start it again with container-start ${name}.`,
         );
         return;
       }

@@ -19,3 +19,26 @@ export function humanDuration(ms: number): string {
 }
 
 export const limitText = (ms: number | null) => (ms === null ? 'none' : humanDuration(ms));
+
+/** Where a notice's time-to-deadline goes: stored as this token, rendered when the notice is read. */
+export const DEADLINE_TOKEN = '{in}';
+
+/**
+ * A warning's text for storage: its relative time ("in 6m49s", true only when it was written) becomes
+ * the token, so a notice read an hour later says when the deadline is from THEN (`renderNotice`).
+ */
+export function storableWarning(message: string): string {
+  return message.replace(/ in (?:\d+[dhms])+(?=[:.,; ]|$)/, ` ${DEADLINE_TOKEN}`);
+}
+
+/** The token rendered against `now`: "in 5m", or for a passed deadline "at 2026-…Z (1h2m ago)". */
+export function renderNotice(message: string, deadlineAt: number | null, now: number): string {
+  if (!message.includes(DEADLINE_TOKEN)) return message;
+  if (deadlineAt === null) return message.replace(DEADLINE_TOKEN, 'soon');
+  const left = deadlineAt - now;
+  const when =
+    left > 0
+      ? `in ${humanDuration(left)}`
+      : `at ${new Date(deadlineAt).toISOString().slice(0, 16).replace('T', ' ')} UTC (${humanDuration(-left)} ago)`;
+  return message.replace(DEADLINE_TOKEN, when);
+}

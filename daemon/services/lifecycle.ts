@@ -8,7 +8,7 @@ import type { Caller } from '../identity/caller.js';
 import { decide } from '../lifecycle/decide.js';
 import type { LifecycleEngine, SweepResult } from '../lifecycle/engine.js';
 import { deadlineInfo, explainDecision } from '../lifecycle/explain.js';
-import { humanDuration } from '../lifecycle/words.js';
+import { humanDuration, renderNotice } from '../lifecycle/words.js';
 import { parseDuration, type UnitError } from '../policy/units.js';
 import type { Store } from '../store/index.js';
 import type { ContainerQueries } from './containers-read.js';
@@ -133,7 +133,7 @@ export class LifecycleService {
       ts: new Date(r.created_at).toISOString(),
       container: r.container_name?.split('._.')[0] ?? null,
       kind: r.kind,
-      message: r.message,
+      message: renderNotice(r.message, r.deadline_at, now),
       deadline: r.deadline_at === null ? null : new Date(r.deadline_at).toISOString(),
       shown: r.shown_at !== null,
     }));

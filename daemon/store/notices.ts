@@ -65,19 +65,36 @@ export class NoticesRepo {
     return out;
   }
 
-  /** A user's notices, newest last: unread only, or also those shown since `since`. */
+  /**
+   * A user's notices, newest last: unread only, or also those shown since `since`. Of the warnings for one
+   * deadline only the latest point is shown (several points passed at once, or an earlier warning the later
+   * one supersedes): the rows stay, as decide() needs them to warn each point once.
+   */
   forUser(uid: number, opts: { unreadOnly: boolean; since: number; limit?: number }): NoticeRow[] {
     return this.db
       .prepare(
-        `SELECT * FROM (SELECT * FROM notices WHERE uid = @uid AND created_at >= @since
-           ${opts.unreadOnly ? 'AND shown_at IS NULL' : ''} ORDER BY id DESC LIMIT @limit) ORDER BY id`,
+        `SELECT * FROM (SELECT * FROM notices n WHERE uid = @uid AND created_at >= @since
+           ${opts.unreadOnly ? 'AND shown_at IS NULL' : ''}
+           AND NOT (kind = 'warning' AND deadline_key IS NOT NULL AND EXISTS (
+             SELECT 1 FROM notices later WHERE later.kind = 'warning' AND later.container_id = n.container_id
+               AND later.deadline_key = n.deadline_key AND later.point_ms < n.point_ms))
+           ORDER BY id DESC LIMIT @limit) ORDER BY id`,
       )
       .all({ uid, since: opts.since, limit: opts.limit ?? 50 }) as NoticeRow[];
   }
 
+  /** Marks them shown, and the warnings they superseded (same container and deadline) with them. */
   markShown(ids: readonly number[], at: number): void {
     const stmt = this.db.prepare('UPDATE notices SET shown_at = ? WHERE id = ? AND shown_at IS NULL');
-    for (const id of ids) stmt.run(at, id);
+    const older = this.db.prepare(
+      `UPDATE notices SET shown_at = @at WHERE shown_at IS NULL AND kind = 'warning' AND EXISTS (
+         SELECT 1 FROM notices shown WHERE shown.id = @id AND shown.kind = 'warning'
+           AND shown.container_id = notices.container_id AND shown.deadline_key = notices.deadline_key)`,
+    );
+    for (const id of ids) {
+      stmt.run(at, id);
+      older.run({ at, id });
+    }
   }
 
   /** Bounded: notices older than `before` go. */
