@@ -1,7 +1,7 @@
 // The command tree: `ds01 <noun> <verb>` and the per-command names (container-list, …) that the
 // entry program maps onto it. Every action returns an exit code; only bin/ds01.ts exits.
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../daemon/version.js';
+import { VERSION } from '../daemon/common/version.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { addAdminCommands } from './admin-cli.js';
 import { addGpuCommands } from './gpu-cli.js';

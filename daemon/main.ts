@@ -19,6 +19,7 @@ import { systemRoutes } from './api/routes/system.js';
 import { usageRoutes } from './api/routes/usage.js';
 import { ApiServer } from './api/server.js';
 import { systemClock } from './clock.js';
+import { VERSION } from './common/version.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
 import { DockerOps } from './docker/ops.js';
 import { DockerSync } from './docker/sync.js';
@@ -55,7 +56,6 @@ import { SystemService } from './services/system.js';
 import { UsageService } from './services/usage.js';
 import { databasePath, loadSettings, type Settings } from './settings.js';
 import { Store } from './store/index.js';
-import { VERSION } from './version.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
   const program = new Command('ds01d')

@@ -4,7 +4,7 @@
 import { lstatSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../../daemon/api/types/index.js';
-import { VERSION } from '../../daemon/version.js';
+import { VERSION } from '../../daemon/common/version.js';
 import { doctor } from '../lib/admin.js';
 import type { Ctx } from '../lib/context.js';
 import { paint, printJson } from '../lib/output.js';

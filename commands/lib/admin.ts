@@ -1,5 +1,7 @@
 // Client calls for the dashboard, usage and the admin routes.
 import type {
+  AdminRetireRequest,
+  AdminStopRequest,
   AuditEvent,
   ContainerSummary,
   DashboardData,
@@ -17,12 +19,9 @@ export const usage = (c: Client, q: { from?: string; to?: string; by?: string })
   c.request<UsageReport>('/usage', { query: q });
 
 export const adminContainers = (c: Client) => c.request<ContainerSummary[]>('/admin/containers');
-export const adminStop = (
-  c: Client,
-  ref: string,
-  body: { reason: string; force?: boolean; timeout?: number },
-) => c.request<ContainerSummary>(`/admin/containers/${seg(ref)}/stop`, { body, timeoutMs: 120_000 });
-export const adminRetire = (c: Client, ref: string, body: { reason: string; force?: boolean }) =>
+export const adminStop = (c: Client, ref: string, body: AdminStopRequest) =>
+  c.request<ContainerSummary>(`/admin/containers/${seg(ref)}/stop`, { body, timeoutMs: 120_000 });
+export const adminRetire = (c: Client, ref: string, body: AdminRetireRequest) =>
   c.request<unknown>(`/admin/containers/${seg(ref)}/retire`, { body, timeoutMs: 120_000 });
 export const adminUsers = (c: Client) => c.request<UserReportRow[]>('/admin/users');
 export const doctor = (c: Client) => c.request<DoctorReport>('/admin/doctor', { timeoutMs: 60_000 });

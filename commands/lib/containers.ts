@@ -8,6 +8,7 @@ import type {
   LogChunk,
   RetireResult,
 } from '../../daemon/api/types/index.js';
+import { nameProblem } from '../../daemon/common/names.js';
 import type { Client } from './client.js';
 import { choose, interactive, text, UsageError } from './prompts.js';
 import { listContainers } from './system.js';
@@ -107,8 +108,10 @@ export async function nameOrPick(
 /** A new container's name, asked for on a terminal when missing. */
 export async function newName(name: string | undefined, verb: string): Promise<string> {
   if (name) return name;
-  return text('Name for the new container', `give it: \`container-${verb} NAME\``, (v) =>
-    /^[a-z0-9][a-z0-9_.-]{0,62}$/.test(v) ? true : 'lower-case letters, digits, ".", "_" or "-"',
+  return text(
+    'Name for the new container',
+    `give it: \`container-${verb} NAME\``,
+    (v) => nameProblem(v) ?? true,
   );
 }
 

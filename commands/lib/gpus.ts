@@ -1,6 +1,7 @@
 // Client calls for /v1/gpus and /v1/queue.
 import type {
   GpuAvailabilityReport,
+  GpuDrainRequest,
   GpuDrainResult,
   GpuList,
   GpuReleaseResult,
@@ -14,9 +15,11 @@ export const listGpus = (c: Client) => c.request<GpuList>('/gpus');
 export const gpuAvailability = (c: Client) => c.request<GpuAvailabilityReport>('/gpus/available');
 export const refreshGpus = (c: Client) => c.request<GpuList>('/gpus/refresh', { method: 'POST' });
 export const drainGpu = (c: Client, ref: string, reason: string, drain: boolean) =>
-  c.request<GpuDrainResult>(`/gpus/${seg(ref)}/${drain ? 'drain' : 'undrain'}`, { body: { reason } });
+  c.request<GpuDrainResult>(`/gpus/${seg(ref)}/${drain ? 'drain' : 'undrain'}`, {
+    body: { reason } satisfies GpuDrainRequest,
+  });
 export const releaseSlot = (c: Client, slot: string, reason: string) =>
-  c.request<GpuReleaseResult>(`/gpus/${seg(slot)}/release`, { body: { reason } });
+  c.request<GpuReleaseResult>(`/gpus/${seg(slot)}/release`, { body: { reason } satisfies GpuDrainRequest });
 
 export const listQueue = (c: Client) => c.request<QueueEntryView[]>('/queue');
 export const leaveQueue = (c: Client, id: string, reason?: string) =>

@@ -1,4 +1,11 @@
-import type { ContainerWhy, ExtendResult, Notice, SweepReport } from '../../daemon/api/types/index.js';
+import type {
+  ContainerWhy,
+  ExtendRequest,
+  ExtendResult,
+  Notice,
+  SweepReport,
+  SweepRequest,
+} from '../../daemon/api/types/index.js';
 import type { Client } from './client.js';
 
 const ref = (name: string) => encodeURIComponent(name);
@@ -8,7 +15,7 @@ export const containerWhy = (c: Client, name: string) =>
 export const extendContainer = (c: Client, name: string, duration?: string) =>
   c.request<ExtendResult>(`/containers/${ref(name)}/extend`, {
     method: 'POST',
-    body: duration ? { duration } : {},
+    body: (duration ? { duration } : {}) satisfies ExtendRequest,
   });
 export const listNotices = (c: Client, q: { all?: boolean; mark?: boolean }, timeoutMs?: number) =>
   c.request<Notice[]>('/notices', {
@@ -16,4 +23,8 @@ export const listNotices = (c: Client, q: { all?: boolean; mark?: boolean }, tim
     timeoutMs,
   });
 export const runSweep = (c: Client, dryRun: boolean) =>
-  c.request<SweepReport>('/admin/sweep', { method: 'POST', body: { dryRun }, timeoutMs: 120_000 });
+  c.request<SweepReport>('/admin/sweep', {
+    method: 'POST',
+    body: { dryRun } satisfies SweepRequest,
+    timeoutMs: 120_000,
+  });

@@ -3,6 +3,7 @@ import type {
   ContainerSummary,
   EventQuery,
   PolicyCheck,
+  PolicyCheckRequest,
   SystemStatus,
   WhoAmI,
 } from '../../daemon/api/types/index.js';
@@ -22,6 +23,6 @@ export const listContainers = (c: Client, all = false) =>
   c.request<ContainerSummary[]>('/containers', { query: { all } });
 
 export const checkPolicy = (c: Client, text: string, file: string) =>
-  c.request<PolicyCheck>('/admin/policy/check', { body: { text, file } });
+  c.request<PolicyCheck>('/admin/policy/check', { body: { text, file } satisfies PolicyCheckRequest });
 export const reloadPolicy = (c: Client) =>
   c.request<{ ok: boolean; message: string }>('/admin/policy/reload', { method: 'POST' });

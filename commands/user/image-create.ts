@@ -3,21 +3,16 @@
 // the user, so the file is theirs), shows it, then builds it through the daemon.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  IMAGE_NAME,
-  IMAGE_REF,
-  type ImageSpec,
-  renderDockerfile,
-  SpecError,
-} from '../../daemon/images/dockerfile.js';
-import { PackageError, parseRequirementsFile, splitList } from '../../daemon/images/packages.js';
+import { type ImageSpec, renderDockerfile, SpecError } from '../../daemon/common/dockerfile.js';
+import { isImageRef, NAME, NAME_RULE } from '../../daemon/common/names.js';
+import { PackageError, parseRequirementsFile, splitList } from '../../daemon/common/packages.js';
 import {
   isUseCase,
   PHASE_HELP,
   type SectionId,
   USE_CASES,
   type UseCase,
-} from '../../daemon/images/phases.js';
+} from '../../daemon/common/phases.js';
 import type { Ctx } from '../lib/context.js';
 import { baseImages, buildExitCode, buildImage, dockerfilePath, showBuild } from '../lib/images.js';
 import { paint } from '../lib/output.js';
@@ -81,7 +76,7 @@ export async function specFrom(ctx: Ctx, name: string, o: ImageCreateOpts): Prom
     if (base === CUSTOM)
       base = await input('Image reference (e.g. ubuntu:22.04)', {
         flags: 'pass --base IMAGE:TAG',
-        validate: (v) => IMAGE_REF.test(v) || 'not an image reference like ubuntu:22.04',
+        validate: (v) => isImageRef(v) || 'not an image reference like ubuntu:22.04',
       });
   }
   const entry = bases.find((b) => b.name === base);
@@ -167,12 +162,9 @@ export async function resolveName(name: string | undefined, what: string): Promi
     name ??
     (await input(`${what} name (lower case, digits, - _ .)`, {
       flags: `give the name: \`${what === 'Image' ? 'image-create' : 'project-init'} NAME\``,
-      validate: (v) => IMAGE_NAME.test(v) || 'use lower case letters, digits, "_", "." and "-" (up to 63)',
+      validate: (v) => NAME.test(v) || `use ${NAME_RULE}`,
     }));
-  if (!IMAGE_NAME.test(n))
-    throw new UsageError(
-      `"${n}" is not a valid name: use lower case letters, digits, "_", "." and "-" (up to 63)`,
-    );
+  if (!NAME.test(n)) throw new UsageError(`"${n}" is not a valid name: use ${NAME_RULE}`);
   return n;
 }
 

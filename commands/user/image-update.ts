@@ -2,8 +2,8 @@
 // old image stays tagged unless the new build succeeds. Containers on the old image are named with the
 // commands that recreate them.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { editDockerfile, SpecError } from '../../daemon/images/dockerfile.js';
-import { splitList } from '../../daemon/images/packages.js';
+import { editDockerfile, SpecError } from '../../daemon/common/dockerfile.js';
+import { splitList } from '../../daemon/common/packages.js';
 import type { Ctx } from '../lib/context.js';
 import { dockerfilePath, listImages } from '../lib/images.js';
 import { paint } from '../lib/output.js';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { USE_CASES } from '../../daemon/images/phases.js';
+import { USE_CASES } from '../../daemon/common/phases.js';
 import type { Ctx } from '../lib/context.js';
 import { paint } from '../lib/output.js';
 import { confirm, select, UsageError } from '../lib/prompts.js';

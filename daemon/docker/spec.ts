@@ -2,9 +2,10 @@
 // create options. Everything security-relevant is decided here, by the daemon, and nothing a client sent
 // reaches Docker except the name, the image, the command and checked environment variables.
 import type { ContainerCreateOptions } from 'dockerode';
+import { envProblem } from '../api/types/containers.js';
+import { nameProblem } from '../common/names.js';
 import type { Limits, SharedMount } from '../policy/types.js';
 import { dockerName, LABELS } from './labels.js';
-import { envProblem, nameProblem } from './request.js';
 
 export const WORKSPACE_TARGET = '/workspace';
 

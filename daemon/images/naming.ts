@@ -1,6 +1,6 @@
 // Users' images are named `ds01-<uid>/<name>:<tag>`: the uid in the repository is the owner (the
 // ds01.owner.uid label says the same). Pure.
-import { IMAGE_NAME, IMAGE_TAG } from './dockerfile.js';
+import { IMAGE_TAG, NAME, NAME_RULE } from '../common/names.js';
 
 export const IMAGE_LABELS = {
   ownerUid: 'ds01.owner.uid',
@@ -36,9 +36,9 @@ export function parseOwnedRef(ref: string): OwnedRef | null {
 /** What a user types (`name` or `name:tag`) → name and tag, or a reason it is not valid. */
 export function parseUserImageArg(arg: string): { name: string; tag: string } | { error: string } {
   const [name = '', tag = 'latest', extra] = arg.split(':');
-  if (extra !== undefined || !IMAGE_NAME.test(name))
+  if (extra !== undefined || !NAME.test(name))
     return {
-      error: `"${arg}" is not an image name: use NAME or NAME:TAG (lower case letters, digits, "_", "." and "-")`,
+      error: `"${arg}" is not an image name: use NAME or NAME:TAG (${NAME_RULE})`,
     };
   if (!IMAGE_TAG.test(tag)) return { error: `"${tag}" is not a valid tag` };
   return { name, tag };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderDockerfile } from './dockerfile.js';
+import { renderDockerfile } from '../common/dockerfile.js';
 import { parseOwnedRef, parseUserImageArg } from './naming.js';
 import { imagesUsed, refProblem } from './references.js';
 

@@ -3,6 +3,7 @@
 
 import { validateDetailed } from 'node-cron';
 import type { Node } from 'yaml';
+import { isImageRef, NAME, NAME_RULE } from '../common/names.js';
 import { BUILTIN_ADMIN_GROUP, BUILTIN_GPU_ALLOCATION, BUILTIN_SCHEDULES } from './builtin.js';
 import type { Entry, PolicyReader } from './reader.js';
 import {
@@ -98,9 +99,6 @@ export function readSchedules(r: PolicyReader, node: Node, path: string): Schedu
   return out;
 }
 
-const IMAGE_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-const IMAGE_REF = /^[a-zA-Z0-9][a-zA-Z0-9._\-/:@]*$/;
-
 export function readImages(r: PolicyReader, node: Node, path: string): ImageCatalogueEntry[] {
   const out: ImageCatalogueEntry[] = [];
   for (const item of r.items(node, path, 'images') ?? []) {
@@ -110,13 +108,13 @@ export function readImages(r: PolicyReader, node: Node, path: string): ImageCata
     const image = r.string(fields.image as Node, `${item.path}.image`, 'an image reference');
     const description = fields.description ? r.string(fields.description, `${item.path}.description`) : '';
     if (name === undefined || image === undefined || description === undefined) continue;
-    if (!IMAGE_NAME.test(name)) {
+    if (!NAME.test(name)) {
       r.error(fields.name as Node, `${item.path}.name`, `"${name}" is not a valid image name`, {
-        expected: 'lower-case letters, digits, and _ . - (up to 63)',
+        expected: NAME_RULE,
       });
     } else if (out.some((e) => e.name === name)) {
       r.error(fields.name as Node, `${item.path}.name`, `image "${name}" is listed twice`);
-    } else if (!IMAGE_REF.test(image)) {
+    } else if (!isImageRef(image)) {
       r.error(fields.image as Node, `${item.path}.image`, `"${image}" is not an image reference`, {
         expected: 'e.g. pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime',
       });

@@ -3,12 +3,12 @@
 import { hostname } from 'node:os';
 import type { DashboardData, DashboardUsage } from '../api/types/dashboard.js';
 import type { Clock } from '../clock.js';
+import { VERSION } from '../common/version.js';
 import { buildDashboard } from '../dashboard/build.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { resolveLimits } from '../policy/resolve.js';
 import type { Store } from '../store/index.js';
-import { VERSION } from '../version.js';
 import type { EventsService } from './events.js';
 import type { GpuAdmin } from './gpu-admin.js';
 import type { GpuInventoryService } from './gpu-inventory.js';

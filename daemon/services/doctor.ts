@@ -4,12 +4,12 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { DoctorReport } from '../api/types/doctor.js';
+import { VERSION } from '../common/version.js';
 import { accessChecks } from '../doctor/access.js';
 import { type DoctorFacts, HOOK_PROGRAMS, runChecks, worstOf } from '../doctor/checks.js';
 import type { Store } from '../store/index.js';
 import { LATEST_VERSION } from '../store/migrations/index.js';
 import { ReportQueries } from '../store/reports.js';
-import { VERSION } from '../version.js';
 import { gatherAccess } from './doctor-access.js';
 import type { GpuInventoryService } from './gpu-inventory.js';
 import type { PolicyService } from './policy.js';

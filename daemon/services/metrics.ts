@@ -1,12 +1,12 @@
 // /metrics: the current state from the store (same tables and the same slot rule as the dashboard) plus
 // the daemon's counters, plus the process and Node runtime metrics, as Prometheus text.
 import type { Clock } from '../clock.js';
+import { VERSION } from '../common/version.js';
 import { collectMetrics } from '../metrics/collect.js';
 import { isSweepAction, MetricsCounters } from '../metrics/counters.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Store } from '../store/index.js';
 import { ReportQueries } from '../store/reports.js';
-import { VERSION } from '../version.js';
 
 export class MetricsService {
   readonly counters = new MetricsCounters();

@@ -2,9 +2,9 @@
 // the policy, the GPUs and the database are as they should be.
 import type { SystemStatus } from '../api/types/system.js';
 import type { Clock } from '../clock.js';
+import { VERSION } from '../common/version.js';
 import type { Inventory } from '../gpu/types.js';
 import type { Store } from '../store/index.js';
-import { VERSION } from '../version.js';
 import type { PolicyService } from './policy.js';
 
 export interface SystemDeps {

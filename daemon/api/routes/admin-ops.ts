@@ -1,20 +1,14 @@
 // Admin-only views and force actions: every container, stop/retire anyone's with a reason the owner sees,
 // the whole audit log, the users report and doctor. `admin: true` on each route: the server refuses
 // (FORBIDDEN, audited) before any handler runs.
-import { z } from 'zod';
 import type { UsersReport } from '../../services/admin-users.js';
 import type { ContainerQueries } from '../../services/containers-read.js';
 import type { DoctorService } from '../../services/doctor.js';
 import type { EventsService } from '../../services/events.js';
 import type { Caller } from '../router.js';
 import { type Route, route } from '../router.js';
+import { adminRetireRequest, adminStopRequest } from '../types/admin.js';
 import { eventsQuery } from './events.js';
-
-const reason = z.string().trim().min(1, 'say why (the owner sees it in their events and notices)').max(500);
-const stopBody = z
-  .object({ reason, force: z.boolean().optional(), timeout: z.number().int().min(0).max(3600).optional() })
-  .strict();
-const retireBody = z.object({ reason, force: z.boolean().optional() }).strict();
 
 /**
  * What stop/retire need from the containers service (the service checks ownership; admins see all). The
@@ -49,7 +43,7 @@ export function adminOpsRoutes(d: AdminOpsDeps): Route[] {
       method: 'POST',
       path: '/v1/admin/containers/:ref/stop',
       admin: true,
-      body: stopBody,
+      body: adminStopRequest,
       handler: async ({ caller, params, body }) => ({
         json: await d.containers.stop(caller, params.ref as string, {
           force: body.force,
@@ -62,7 +56,7 @@ export function adminOpsRoutes(d: AdminOpsDeps): Route[] {
       method: 'POST',
       path: '/v1/admin/containers/:ref/retire',
       admin: true,
-      body: retireBody,
+      body: adminRetireRequest,
       handler: async ({ caller, params, body }) => ({
         json: await d.containers.retire(caller, params.ref as string, {
           force: body.force,

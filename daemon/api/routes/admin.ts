@@ -1,13 +1,9 @@
-import { z } from 'zod';
 import { Ds01Error } from '../../errors.js';
 import { toPolicyCheck } from '../../policy/check.js';
 import { parsePolicy } from '../../policy/load.js';
 import type { PolicyService } from '../../services/policy.js';
 import { type Route, route } from '../router.js';
-
-const checkBody = z
-  .object({ text: z.string().max(512 * 1024), file: z.string().max(4096).default('resource-limits.yaml') })
-  .strict();
+import { policyCheckRequest } from '../types/admin.js';
 
 /** What the policy admin routes need. */
 export type PolicyBackend = Pick<PolicyService, 'reload' | 'current' | 'file' | 'loadedAt' | 'lastError'>;
@@ -39,7 +35,7 @@ export function adminRoutes(
       method: 'POST',
       path: '/v1/admin/policy/check',
       admin: true,
-      body: checkBody,
+      body: policyCheckRequest,
       handler: ({ body }) => {
         return { json: toPolicyCheck(parsePolicy(body.text, body.file)) };
       },

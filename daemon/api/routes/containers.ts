@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { createRequestSchema, deployRequestSchema } from '../../docker/request.js';
 import type { ContainerService } from '../../services/containers/index.js';
 import type { ContainerQueries } from '../../services/containers-read.js';
 import { type Route, route, type UpgradeRoute } from '../router.js';
 import { bridgeShell } from '../shell-bridge.js';
+import {
+  containerCreateRequest,
+  containerDeployRequest,
+  retireRequest,
+  stopRequest,
+} from '../types/containers.js';
 
 const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
 
@@ -33,11 +38,6 @@ export function containerReadRoutes(q: ContainerReadBackend): Route[] {
 const flag = z.enum(['0', '1', 'true', 'false']).optional();
 const on = (v: string | undefined) => v === '1' || v === 'true';
 
-const stopBody = z.strictObject({
-  timeout: z.number().int().min(0).max(3600).optional(),
-  force: z.boolean().optional(),
-});
-const retireBody = z.strictObject({ force: z.boolean().optional(), dryRun: z.boolean().optional() });
 const removeQuery = z.strictObject({ force: flag });
 const logsQuery = z.strictObject({
   tail: z.coerce.number().int().min(0).max(1_000_000).optional(),
@@ -63,7 +63,7 @@ export function containerRoutes(svc: ContainerBackend): Route[] {
     route({
       method: 'POST',
       path: '/v1/containers',
-      body: createRequestSchema,
+      body: containerCreateRequest,
       handler: async ({ caller, body }) => {
         const r = await svc.create(caller, body);
         return { status: r.status === 'created' ? 201 : 200, json: r };
@@ -72,7 +72,7 @@ export function containerRoutes(svc: ContainerBackend): Route[] {
     route({
       method: 'POST',
       path: '/v1/containers/deploy',
-      body: deployRequestSchema,
+      body: containerDeployRequest,
       handler: async ({ caller, body }) => {
         const r = await svc.deploy(caller, body);
         return { status: r.status === 'queued' ? 202 : 200, json: r };
@@ -86,7 +86,7 @@ export function containerRoutes(svc: ContainerBackend): Route[] {
     route({
       method: 'POST',
       path: '/v1/containers/:ref/stop',
-      body: stopBody,
+      body: stopRequest,
       handler: async ({ caller, params, body }) => ({
         json: await svc.stop(caller, params.ref as string, body),
       }),
@@ -102,7 +102,7 @@ export function containerRoutes(svc: ContainerBackend): Route[] {
     route({
       method: 'POST',
       path: '/v1/containers/:ref/retire',
-      body: retireBody,
+      body: retireRequest,
       handler: async ({ caller, params, body }) => ({
         json: await svc.retire(caller, params.ref as string, body),
       }),

@@ -1,16 +1,6 @@
-import { z } from 'zod';
 import type { GpuAdmin } from '../../services/gpu-admin.js';
 import { type Route, route } from '../router.js';
-
-const reasonBody = z
-  .object({
-    reason: z
-      .string()
-      .trim()
-      .min(1, 'say why (it is shown to the users affected and kept in the audit log)')
-      .max(500),
-  })
-  .strict();
+import { gpuDrainRequest } from '../types/gpus.js';
 
 /** What the GPU routes need. */
 export type GpuBackend = Pick<GpuAdmin, 'list' | 'availability' | 'refresh' | 'drain' | 'forceRelease'>;
@@ -37,7 +27,7 @@ export function gpuRoutes(gpus: GpuBackend): Route[] {
       method: 'POST',
       path: '/v1/gpus/:ref/drain',
       admin: true,
-      body: reasonBody,
+      body: gpuDrainRequest,
       handler: ({ caller, params, body }) => ({
         json: gpus.drain(caller, params.ref as string, body.reason, true),
       }),
@@ -46,7 +36,7 @@ export function gpuRoutes(gpus: GpuBackend): Route[] {
       method: 'POST',
       path: '/v1/gpus/:ref/undrain',
       admin: true,
-      body: reasonBody,
+      body: gpuDrainRequest,
       handler: ({ caller, params, body }) => ({
         json: gpus.drain(caller, params.ref as string, body.reason, false),
       }),
@@ -55,7 +45,7 @@ export function gpuRoutes(gpus: GpuBackend): Route[] {
       method: 'POST',
       path: '/v1/gpus/:slot/release',
       admin: true,
-      body: reasonBody,
+      body: gpuDrainRequest,
       handler: ({ caller, params, body }) => ({
         json: gpus.forceRelease(caller, params.slot as string, body.reason),
       }),

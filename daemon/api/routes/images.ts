@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import { IMAGE_TAG, NAME, NAME_RULE } from '../../common/names.js';
 import { Ds01Error } from '../../errors.js';
-import { IMAGE_NAME, IMAGE_TAG } from '../../images/dockerfile.js';
 import type { ImageService } from '../../services/images.js';
 import { type Route, route } from '../router.js';
 
@@ -11,7 +11,7 @@ const on = (v: string | undefined) => v === '1' || v === 'true';
 const listQuery = z.object({ all: flag }).strict();
 const buildQuery = z
   .object({
-    name: z.string().regex(IMAGE_NAME, 'lower case letters, digits, "_", "." and "-" (up to 63)'),
+    name: z.string().regex(NAME, NAME_RULE),
     tag: z.string().regex(IMAGE_TAG, 'letters, digits, "_", "." and "-"').default('latest'),
     nocache: flag,
   })

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { LifecycleService } from '../../services/lifecycle.js';
 import { type Route, route } from '../router.js';
+import { extendRequest, sweepRequest } from '../types/lifecycle.js';
 
 const flag = z.enum(['0', '1', 'true', 'false']).optional();
 const on = (v: string | undefined) => v === '1' || v === 'true';
-const extendBody = z.object({ duration: z.string().max(32).optional() }).strict();
-const sweepBody = z.object({ dryRun: z.boolean().default(false) }).strict();
 
 /** What the lifecycle routes need. */
 export type LifecycleBackend = Pick<LifecycleService, 'why' | 'extend' | 'notices' | 'sweep'>;
@@ -20,7 +19,7 @@ export function lifecycleRoutes(svc: LifecycleBackend): Route[] {
     route({
       method: 'POST',
       path: '/v1/containers/:ref/extend',
-      body: extendBody,
+      body: extendRequest,
       handler: async ({ caller, params, body }) => ({
         json: await svc.extend(caller, params.ref as string, body.duration),
       }),
@@ -37,7 +36,7 @@ export function lifecycleRoutes(svc: LifecycleBackend): Route[] {
       method: 'POST',
       path: '/v1/admin/sweep',
       admin: true,
-      body: sweepBody,
+      body: sweepRequest,
       handler: async ({ body }) => ({ json: await svc.sweep({ dryRun: body.dryRun }) }),
     }),
   ];

@@ -1,4 +1,5 @@
 // Wire types for the admin-only routes under /v1/admin (users report, stop/retire with a reason).
+import { z } from 'zod';
 
 export interface UserReportRow {
   user: string;
@@ -15,13 +16,28 @@ export interface UserReportRow {
   lastActivityKind: string | null;
 }
 
-export interface AdminActionRequest {
-  /** Why: the owner sees it in their events and notices. */
-  reason: string;
-  force?: boolean;
-  /** stop only: seconds between SIGTERM and SIGKILL. */
-  timeout?: number;
-}
+/** Why: the owner sees it in their events and notices. */
+const reason = z.string().trim().min(1, 'say why (the owner sees it in their events and notices)').max(500);
+
+/** POST /v1/admin/containers/:ref/stop */
+export const adminStopRequest = z.strictObject({
+  reason,
+  force: z.boolean().optional(),
+  /** Seconds between SIGTERM and SIGKILL. */
+  timeout: z.number().int().min(0).max(3600).optional(),
+});
+export type AdminStopRequest = z.infer<typeof adminStopRequest>;
+
+/** POST /v1/admin/containers/:ref/retire */
+export const adminRetireRequest = z.strictObject({ reason, force: z.boolean().optional() });
+export type AdminRetireRequest = z.infer<typeof adminRetireRequest>;
+
+/** `POST /v1/admin/policy/check`: a policy's text, and the file name its diagnostics should carry. */
+export const policyCheckRequest = z.strictObject({
+  text: z.string().max(512 * 1024),
+  file: z.string().max(4096).default('resource-limits.yaml'),
+});
+export type PolicyCheckRequest = z.input<typeof policyCheckRequest>;
 
 /** `POST /v1/admin/policy/check` and `ds01d --check-config FILE --json`: the same answer either way. */
 export interface PolicyCheck {

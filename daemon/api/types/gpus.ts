@@ -1,4 +1,5 @@
 // Wire types for /v1/gpus and /v1/queue.
+import { z } from 'zod';
 
 export type GpuSlotState = 'available' | 'drained' | 'missing';
 
@@ -90,9 +91,16 @@ export interface GpuAvailabilityReport {
   };
 }
 
-export interface GpuDrainRequest {
-  reason: string;
-}
+/** POST /v1/gpus/:ref/drain, …/undrain and /v1/gpus/:slot/release. */
+export const gpuDrainRequest = z.strictObject({
+  /** Shown to the users affected and kept in the audit log. */
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'say why (it is shown to the users affected and kept in the audit log)')
+    .max(500),
+});
+export type GpuDrainRequest = z.infer<typeof gpuDrainRequest>;
 
 export interface GpuDrainResult {
   slots: string[];

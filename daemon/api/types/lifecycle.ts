@@ -1,4 +1,5 @@
 // Wire types for the lifecycle: container-why, container-extend, notices, admin sweep.
+import { z } from 'zod';
 
 export type LifecycleAction = 'none' | 'warn' | 'stop' | 'release-gpu' | 'remove';
 
@@ -55,9 +56,9 @@ export interface ContainerWhy {
   text: string[];
 }
 
-export interface ExtendRequest {
-  duration?: string;
-}
+/** POST /v1/containers/:ref/extend; `duration` like 2h (default: the policy's extension). */
+export const extendRequest = z.strictObject({ duration: z.string().max(32).optional() });
+export type ExtendRequest = z.infer<typeof extendRequest>;
 
 export interface ExtendResult {
   id: string;
@@ -80,9 +81,10 @@ export interface Notice {
   shown: boolean;
 }
 
-export interface SweepRequest {
-  dryRun?: boolean;
-}
+/** POST /v1/admin/sweep */
+export const sweepRequest = z.strictObject({ dryRun: z.boolean().default(false) });
+/** What a client sends (dryRun may be left out); the route sees it filled in. */
+export type SweepRequest = z.input<typeof sweepRequest>;
 
 export interface SweepReportEntry {
   id: string;

@@ -8,9 +8,9 @@
 // A create that got past the reservation leaves a `container.create_failed` event; one refused up front
 // (no such image, no capacity) is only an error to the caller.
 import type { ContainerCreateOptions } from 'dockerode';
+import type { ContainerCreateRequest } from '../../api/types/containers.js';
 import { packTar } from '../../common/tar.js';
 import { withGroup, withPasswdUser } from '../../docker/passwd.js';
-import type { CreateRequest } from '../../docker/request.js';
 import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../../docker/spec.js';
 import { badRequest, Ds01Error } from '../../errors.js';
 import { ensureWorkspace } from '../workspace.js';
@@ -21,7 +21,7 @@ import { runSaga, type Step } from './saga.js';
 
 interface CreateState {
   owner: Owner;
-  req: CreateRequest;
+  req: ContainerCreateRequest;
   plan: Plan;
   actor: Actor;
   workspace: string;
@@ -47,7 +47,7 @@ export class CreateSaga {
   }
 
   /** Create the planned container for `owner`; returns its Docker id. */
-  async run(owner: Owner, req: CreateRequest, plan: Plan, actor: Actor): Promise<string> {
+  async run(owner: Owner, req: ContainerCreateRequest, plan: Plan, actor: Actor): Promise<string> {
     await this.resolveImage(owner, plan);
     const s: CreateState = {
       owner,

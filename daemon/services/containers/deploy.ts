@@ -1,7 +1,11 @@
 // create and deploy (create + start) for a caller, and for a queued request whose turn has come. A deploy
 // that finds no GPU free may wait in the queue (`--queue`); one that cannot start leaves nothing behind.
 import type { DeployResult } from '../../api/types/containers.js';
-import { type CreateRequest, type DeployRequest, deployRequestSchema } from '../../docker/request.js';
+import {
+  type ContainerCreateRequest,
+  type ContainerDeployRequest,
+  containerDeployRequest,
+} from '../../api/types/containers.js';
 import { Ds01Error } from '../../errors.js';
 import type { Caller } from '../../identity/caller.js';
 import type { ContainerRow } from '../../store/containers.js';
@@ -22,7 +26,7 @@ export class ContainerDeploys {
     return this.c.d;
   }
 
-  plan(owner: Owner, req: CreateRequest): Plan {
+  plan(owner: Owner, req: ContainerCreateRequest): Plan {
     return planCreate(
       this.d.policy.current(),
       this.d.clock.now(),
@@ -32,7 +36,7 @@ export class ContainerDeploys {
     );
   }
 
-  async create(caller: Caller, req: CreateRequest): Promise<DeployResult> {
+  async create(caller: Caller, req: ContainerCreateRequest): Promise<DeployResult> {
     const owner = await this.c.ownerOf(caller);
     const plan = this.plan(owner, req);
     if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
@@ -40,7 +44,7 @@ export class ContainerDeploys {
     return { status: 'created', plan: publicPlan(plan), container: this.c.summary(id), queue: null };
   }
 
-  async deploy(caller: Caller, req: DeployRequest): Promise<DeployResult> {
+  async deploy(caller: Caller, req: ContainerDeployRequest): Promise<DeployResult> {
     return this.deployFor(await this.c.ownerOf(caller), req, actorOf(caller), true);
   }
 
@@ -49,14 +53,14 @@ export class ContainerDeploys {
     const acct = await this.d.accounts.byUid(entry.owner.uid);
     if (!acct)
       throw new Ds01Error('NOT_FOUND', `queued owner uid ${entry.owner.uid} has no account any more`);
-    const parsed = deployRequestSchema.parse(entry.request);
+    const parsed = containerDeployRequest.parse(entry.request);
     const r = await this.deployFor(acct, { ...parsed, queue: false }, DAEMON, false);
     return { containerId: r.container?.id ?? null };
   }
 
   private async deployFor(
     owner: Owner,
-    req: DeployRequest,
+    req: ContainerDeployRequest,
     actor: Actor,
     mayQueue: boolean,
   ): Promise<DeployResult> {

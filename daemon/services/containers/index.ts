@@ -7,13 +7,14 @@
 // Every Docker call is idempotent; every action is an audit event; ownership is ContainerQueries.resolve
 // (FORBIDDEN for another user's container).
 import type {
+  ContainerCreateRequest,
+  ContainerDeployRequest,
   ContainerStats,
   ContainerSummary,
   DeployResult,
   LogChunk,
   RetireResult,
 } from '../../api/types/containers.js';
-import type { CreateRequest, DeployRequest } from '../../docker/request.js';
 import type { Caller } from '../../identity/caller.js';
 import type { ContainerRow } from '../../store/containers.js';
 import type { QueuedDeploy } from '../gpu-queue.js';
@@ -54,15 +55,15 @@ export class ContainerService {
     return this.shells.sessionsOf(containerId);
   }
 
-  plan(owner: Parameters<ContainerDeploys['plan']>[0], req: CreateRequest): Plan {
+  plan(owner: Parameters<ContainerDeploys['plan']>[0], req: ContainerCreateRequest): Plan {
     return this.deploys.plan(owner, req);
   }
 
-  create(caller: Caller, req: CreateRequest): Promise<DeployResult> {
+  create(caller: Caller, req: ContainerCreateRequest): Promise<DeployResult> {
     return this.deploys.create(caller, req);
   }
 
-  deploy(caller: Caller, req: DeployRequest): Promise<DeployResult> {
+  deploy(caller: Caller, req: ContainerDeployRequest): Promise<DeployResult> {
     return this.deploys.deploy(caller, req);
   }
 

@@ -1,8 +1,8 @@
 // The plan of a create: what it would make (name, image, workspace, GPUs, limits), checked against the
 // caller's limits and the image rules, without touching Docker. `--dry-run` answers with it.
 import type { ContainerPlan } from '../../api/types/containers.js';
+import { type ContainerCreateRequest, gpuRequestOf } from '../../api/types/containers.js';
 import { dockerName } from '../../docker/labels.js';
-import { type CreateRequest, gpuRequestOf } from '../../docker/request.js';
 import { badRequest, Ds01Error } from '../../errors.js';
 import { imageUseProblem } from '../../images/naming.js';
 import { resolveLimits } from '../../policy/resolve.js';
@@ -20,7 +20,7 @@ export function ownImageRef(image: string, uid: number): string | null {
   return `ds01-${uid}/${image.includes(':') ? image : `${image}:latest`}`;
 }
 
-function imageFor(policy: Policy, req: CreateRequest, owner: Owner): string {
+function imageFor(policy: Policy, req: ContainerCreateRequest, owner: Owner): string {
   const catalogue = policy.images;
   if (req.image) {
     // Another user's ds01-<uid>/… image is theirs alone (images are per user, DESIGN §3).
@@ -52,7 +52,7 @@ export function planCreate(
   now: number,
   owner: Owner,
   live: ContainerRow[],
-  req: CreateRequest,
+  req: ContainerCreateRequest,
 ): Plan {
   const limits = resolveLimits(
     policy,

@@ -1,6 +1,7 @@
 // The Dockerfile generator behind image-create / image-update: an ImageSpec in, Dockerfile text out,
 // each phase between marker comments so image-update can rewrite a package list without touching what
 // the user edited elsewhere. Pure: no I/O, everything checked before anything is built.
+import { isImageRef, NAME } from './names.js';
 import {
   mergeApt,
   mergePip,
@@ -18,12 +19,6 @@ import {
   USE_CASES,
   type UseCase,
 } from './phases.js';
-
-export const IMAGE_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-/** A Docker image reference: [registry[:port]/]path[:tag][@digest]. */
-export const IMAGE_REF =
-  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 export interface ImageSpec {
   name: string;
@@ -57,11 +52,11 @@ export class SpecError extends Error {
 /** Every problem with a spec, so a user fixes them all at once. */
 export function specProblems(spec: ImageSpec): string[] {
   const problems: string[] = [];
-  if (!IMAGE_NAME.test(spec.name))
+  if (!NAME.test(spec.name))
     problems.push(
       `"${spec.name}" is not a valid image name: use lower case letters, digits, "_", "." and "-" (up to 63)`,
     );
-  if (!IMAGE_REF.test(spec.base))
+  if (!isImageRef(spec.base))
     problems.push(`"${spec.base}" is not an image reference like pytorch/pytorch:2.5.1 or ubuntu:22.04`);
   for (const u of spec.useCases)
     if (!isUseCase(u))

@@ -1,32 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createRequestSchema,
-  deployRequestSchema,
-  envProblem,
-  gpuRequestOf,
-  nameProblem,
-} from './request.js';
-
-describe('nameProblem', () => {
-  it('accepts lower-case names with digits, dots, dashes and underscores', () => {
-    for (const n of ['a', 'my-project', 'exp_2.1', '0abc', 'x'.repeat(63)]) expect(nameProblem(n)).toBeNull();
-  });
-  it.each([
-    ['', /empty/],
-    ['a/b', /contains "\/"/],
-    ['../etc', /contains "\/"/],
-    ['a..b', /contains "\.\."/],
-    ['my project', /space/],
-    ['MyProject', /lower case \(try "myproject"\)/],
-    ['a._.1000', /separate/],
-    ['x'.repeat(64), /at most 63/],
-    ['-lead', /start with a letter or digit/],
-    ['.hidden', /start with a letter or digit/],
-    ['semi;colon', /not a valid name/],
-  ])('refuses %j with a clear message', (n, msg) => {
-    expect(nameProblem(n)).toMatch(msg);
-  });
-});
+import { containerCreateRequest, containerDeployRequest, envProblem, gpuRequestOf } from './containers.js';
 
 describe('envProblem', () => {
   it('allows ordinary upper-case names', () => {
@@ -52,7 +25,7 @@ describe('request schema: nothing to smuggle through', () => {
   const base = { name: 'proj', image: 'ds01-test/busybox:latest' };
   it('accepts a plain request', () => {
     expect(
-      deployRequestSchema.parse({ ...base, mig: '1g.10gb', queue: true, env: { FOO: 'x' } }),
+      containerDeployRequest.parse({ ...base, mig: '1g.10gb', queue: true, env: { FOO: 'x' } }),
     ).toMatchObject(base);
   });
   it.each([
@@ -73,13 +46,13 @@ describe('request schema: nothing to smuggle through', () => {
     ['securityOpt', { securityOpt: ['seccomp=unconfined'] }],
     ['owner', { owner: 'root' }],
   ])('an extra field (%s) is a validation error', (_k, extra) => {
-    const r = deployRequestSchema.safeParse({ ...base, ...extra });
+    const r = containerDeployRequest.safeParse({ ...base, ...extra });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.code).toBe('unrecognized_keys');
-    expect(createRequestSchema.safeParse({ ...base, ...extra }).success).toBe(false);
+    expect(containerCreateRequest.safeParse({ ...base, ...extra }).success).toBe(false);
   });
   it('refuses NVIDIA_* and LD_PRELOAD in env, naming the variable', () => {
-    const r = deployRequestSchema.safeParse({
+    const r = containerDeployRequest.safeParse({
       ...base,
       env: { NVIDIA_VISIBLE_DEVICES: 'all', LD_PRELOAD: '/x.so' },
     });
@@ -90,11 +63,11 @@ describe('request schema: nothing to smuggle through', () => {
   });
   it('refuses bad names, image references with options, and gpus with mig together', () => {
     for (const name of ['a/b', '..', 'has space', 'Upper'])
-      expect(createRequestSchema.safeParse({ name }).success).toBe(false);
-    expect(createRequestSchema.safeParse({ name: 'a', image: '--privileged' }).success).toBe(false);
-    expect(createRequestSchema.safeParse({ name: 'a', gpus: 1, mig: '1g.10gb' }).success).toBe(false);
-    expect(createRequestSchema.safeParse({ name: 'a', image: 'x', framework: 'y' }).success).toBe(false);
-    expect(createRequestSchema.safeParse({ name: 'a', queue: true }).success).toBe(false); // deploy only
+      expect(containerCreateRequest.safeParse({ name }).success).toBe(false);
+    expect(containerCreateRequest.safeParse({ name: 'a', image: '--privileged' }).success).toBe(false);
+    expect(containerCreateRequest.safeParse({ name: 'a', gpus: 1, mig: '1g.10gb' }).success).toBe(false);
+    expect(containerCreateRequest.safeParse({ name: 'a', image: 'x', framework: 'y' }).success).toBe(false);
+    expect(containerCreateRequest.safeParse({ name: 'a', queue: true }).success).toBe(false); // deploy only
   });
 });
 
