@@ -114,6 +114,7 @@ export async function startDaemon(settings: Settings) {
     containerStopped: (id, at) => leases.containerStopped(id, at),
     containerStarted: (id, at) => leases.containerStarted(id, at),
     capacityMayHaveFreed: () => queue.kick(),
+    releaseGpus: (id, why) => leases.releaseForContainer(id, why, 'ds01d'),
     // Defined below; only called once events flow, after start-up.
     inFlight: (nameOrId) => containerService.inFlight(nameOrId),
   });

@@ -18,6 +18,11 @@ export interface SyncHooks {
   inFlight?(nameOrId: string): boolean;
   /** After any change that may free GPU capacity (outside the transaction). */
   capacityMayHaveFreed?(): void;
+  /**
+   * Release the GPUs of a container that is gone: the one release path (GpuLeases.releaseForContainer),
+   * also used by the container service. Runs inside the store transaction.
+   */
+  releaseGpus(containerId: string, why: string): void;
 }
 
 const DS01 = { actorUid: null, actorName: 'ds01d' } as const;
@@ -34,7 +39,7 @@ export class DockerSync {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly hooks: SyncHooks = {},
+    private readonly hooks: SyncHooks,
   ) {}
 
   /** Full pass: every ds01 container Docker has against every live row. */
@@ -107,7 +112,7 @@ export class DockerSync {
           kind: 'container.vanished',
           reason: `removed outside ds01 (${reason})`,
         });
-        this.releaseFor(a.id, a.ownerUid, a.name, 'container removed outside ds01', now);
+        this.hooks.releaseGpus(a.id, 'container removed outside ds01');
         break;
       }
       case 'state': {
@@ -170,38 +175,15 @@ export class DockerSync {
     }
   }
 
-  private releaseFor(containerId: string, uid: number, name: string, why: string, now: number) {
-    for (const a of this.store.allocations.liveForContainer(containerId)) {
-      if (this.store.allocations.release(a.id, now, why)) {
-        this.store.events.append({
-          ts: now,
-          ...DS01,
-          subjectUid: uid,
-          containerId,
-          containerName: name,
-          kind: 'allocation.released',
-          reason: why,
-          data: { slot: a.slot_uuid },
-        });
-      }
-    }
-  }
-
   /** Allocations pointing at a container that is no longer live. */
   private releaseOrphanAllocations(reason: string) {
-    const now = this.clock.now();
+    const gone = new Set<string>();
     for (const a of this.store.allocations.live()) {
       if (!a.container_id) continue;
       const c = this.store.containers.get(a.container_id);
-      if (c && c.removed_at === null) continue;
-      this.releaseFor(
-        a.container_id,
-        a.owner_uid,
-        c?.name ?? a.container_id,
-        `container no longer exists (${reason})`,
-        now,
-      );
+      if (!c || c.removed_at !== null) gone.add(a.container_id);
     }
+    for (const id of gone) this.hooks.releaseGpus(id, `container no longer exists (${reason})`);
   }
 
   /** Follow Docker's events; reconnect with backoff and a full reconcile after each reconnect. */

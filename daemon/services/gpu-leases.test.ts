@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { gpuKit, type Kit, migSlot } from '../../testing/kits/gpu-test-kit.js';
 import type { Ds01Error } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
 import { GpuLeases } from './gpu-leases.js';
-import { gpuKit, type Kit, migSlot } from './gpu-test-kit.js';
 
 const owner = (uid: number) => ({ uid, name: `u${uid}` });
 const flush = () => new Promise<void>((r) => queueMicrotask(r));

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { gpuKit, type Kit } from '../../testing/kits/gpu-test-kit.js';
 import type { AllocationLimits } from '../gpu/allocator.js';
 import { serveQueue } from '../gpu/queue.js';
 import { planHeldReleases } from '../gpu/queue-plan.js';
@@ -14,7 +15,6 @@ import { GpuAdmin } from './gpu-admin.js';
 import type { GpuInventoryService } from './gpu-inventory.js';
 import { toAllocatable, toLive } from './gpu-leases.js';
 import { GpuQueue, type QueuedDeploy } from './gpu-queue.js';
-import { gpuKit, type Kit } from './gpu-test-kit.js';
 
 type Ev =
   | { t: 'queue'; user: number }

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { gpuKit, type Kit } from '../../testing/kits/gpu-test-kit.js';
 import { Ds01Error } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import { silentLogger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
 import { GpuQueue, type QueuedDeploy } from './gpu-queue.js';
-import { gpuKit, type Kit } from './gpu-test-kit.js';
 
 let k: Kit;
 let q: GpuQueue;

@@ -8,8 +8,8 @@ export function canSee(caller: Caller, ownerUid: number | null): boolean {
 }
 
 /**
- * Not-yours looks like not-found to a plain user (so names and ids of others' containers do not leak),
- * while the denial is still audited by the caller of this function.
+ * Not yours is FORBIDDEN, never acted on: the message names only the reference the caller gave. The
+ * server's onDenied hook audits the refusal (`access.denied`).
  */
 export function denyNotOwner(what: string): Ds01Error {
   return new Ds01Error(

@@ -5,7 +5,7 @@ import { type AllocatableSlot, allocate, type LiveAllocation } from '../../daemo
 import { silentLogger } from '../../daemon/log.js';
 import { resolveLimits } from '../../daemon/policy/resolve.js';
 import { GpuQueue } from '../../daemon/services/gpu-queue.js';
-import { gpuKit, migSlot } from '../../daemon/services/gpu-test-kit.js';
+import { gpuKit, migSlot } from '../kits/gpu-test-kit.js';
 import { type BenchResult, percentile, round } from './types.js';
 
 const GPUS = 8;

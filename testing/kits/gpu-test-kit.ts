@@ -4,12 +4,12 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Slot } from '../gpu/types.js';
-import type { Account, AccountLookup } from '../identity/nss.js';
-import { silentLogger } from '../log.js';
-import { Store } from '../store/index.js';
-import { GpuLeases } from './gpu-leases.js';
-import { PolicyService } from './policy.js';
+import type { Slot } from '../../daemon/gpu/types.js';
+import type { Account, AccountLookup } from '../../daemon/identity/nss.js';
+import { silentLogger } from '../../daemon/log.js';
+import { GpuLeases } from '../../daemon/services/gpu-leases.js';
+import { PolicyService } from '../../daemon/services/policy.js';
+import { Store } from '../../daemon/store/index.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
