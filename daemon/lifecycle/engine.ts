@@ -2,6 +2,8 @@
 // container, and applies the result. Before acting it re-reads the container (store and Docker) and
 // decides again; an error on one container is recorded and the sweep goes on. Sweeps never overlap (one
 // at a time; a cron tick that finds one running is skipped), and every deadline gets an exact timer.
+// Long on purpose: sampling, the sweep, applying a decision and the timers share one exclusive chain
+// and one per-sweep context; split apart they would have to pass that state around.
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';

@@ -2,6 +2,8 @@
 // BEGIN IMMEDIATE transaction; the partial unique index on allocations forbids a double allocation even if
 // a decision were wrong. Holds after stop have exact deadlines (one timer at the earliest, re-armed on
 // every change and restored from the database at start-up, so a restart neither loses nor extends a hold).
+// Long on purpose: every transition of an allocation (reserve, attach, start, stop, hold, release) is
+// here, beside the hold timer they all re-arm, so the state machine reads in one place.
 import type { Clock } from '../clock.js';
 import { Ds01Error } from '../errors.js';
 import {
