@@ -54,31 +54,16 @@ import { MetricsService } from './services/metrics.js';
 import { PolicyService } from './services/policy.js';
 import { SystemService } from './services/system.js';
 import { UsageService } from './services/usage.js';
-import { databasePath, loadSettings, type Settings } from './settings.js';
+import { databasePath, loadSettings, type Settings, settingOptions } from './settings.js';
 import { Store } from './store/index.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
   const program = new Command('ds01d')
     .description('ds01 daemon: owns GPU allocation state and runs containers for users')
     .version(VERSION)
-    .option('--config <file>', 'settings file (default /etc/ds01/ds01d.yaml when present) [DS01_CONFIG]')
-    .option('--socket <path>', 'API socket [DS01_SOCKET] (default /run/ds01/ds01.sock)')
-    .option('--socket-group <group>', 'group that may use the socket (mode 0660) [DS01_SOCKET_GROUP]')
-    .option('--state-dir <dir>', 'state directory [DS01_STATE_DIR] (default /var/lib/ds01)')
-    .option('--policy <file>', 'resource-limits.yaml [DS01_POLICY] (default /etc/ds01/resource-limits.yaml)')
-    .option('--docker-host <url>', 'Docker API [DOCKER_HOST] (default unix:///var/run/docker.sock)')
-    .option('--nvidia-smi <path>', 'nvidia-smi program [DS01_NVIDIA_SMI] (default: nvidia-smi on PATH)')
-    .option('--metrics <host:port>', 'Prometheus listener on loopback [DS01_METRICS] (default off)')
-    .option('--log-level <level>', 'debug|info|warn|error [DS01_LOG_LEVEL]')
-    .option(
-      '--nvidia-hook-path <dirs>',
-      "where doctor looks for the NVIDIA runtime hook (dockerd's PATH) [DS01_NVIDIA_HOOK_PATH]",
-    )
-    .option('--build-timeout <seconds>', 'image build time limit [DS01_BUILD_TIMEOUT] (default 3600)')
-    .option(
-      '--build-max-context <bytes>',
-      'largest build context upload [DS01_BUILD_MAX_CONTEXT] (default 256 MiB)',
-    )
+    .option('--config <file>', 'settings file (default /etc/ds01/ds01d.yaml when present) [DS01_CONFIG]');
+  for (const o of settingOptions()) program.option(o.flags, o.description);
+  program
     .option(
       '--check-config [file]',
       'validate a policy file offline and exit 0 (valid) or 1 (invalid), like `sshd -t`; default: --policy',

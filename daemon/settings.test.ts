@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSettings } from './settings.js';
+import { loadSettings, SETTINGS, type Settings, settingOptions } from './settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ds01-settings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,5 +71,57 @@ describe('loadSettings', () => {
     writeFileSync(bad, 'sockett: /x\n');
     expect(() => loadSettings({ config: bad }, {})).toThrow(/bad\.yaml/);
     expect(() => loadSettings({ config: join(dir, 'nope.yaml') }, {})).toThrow(/does not exist/);
+  });
+
+  // One valid value per setting, other than its default: each must arrive by flag, variable and file key.
+  const SAMPLE = {
+    socket: ['/s.sock', '/s.sock'],
+    socketGroup: ['ds01', 'ds01'],
+    stateDir: ['/st', '/st'],
+    policy: ['/p.yaml', '/p.yaml'],
+    dockerHost: ['unix:///d.sock', 'unix:///d.sock'],
+    nvidiaSmi: ['/bin/smi', '/bin/smi'],
+    metrics: ['127.0.0.1:9500', '127.0.0.1:9500'],
+    logLevel: ['debug', 'debug'],
+    nvidiaHookPath: ['/opt/hook', '/opt/hook'],
+    buildTimeoutSec: ['8', 8],
+    buildMaxContextBytes: ['1024', 1024],
+  } satisfies Record<Exclude<keyof Settings, 'configFile'>, [string, unknown]>;
+
+  it.each(Object.entries(SAMPLE))(
+    '%s arrives by its flag, its variable and its file key',
+    (key, [raw, value]) => {
+      const s = SETTINGS[key as keyof typeof SAMPLE];
+      const camel = s.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      expect(loadSettings({ [camel]: raw }, {})[key as keyof Settings]).toEqual(value);
+      expect(loadSettings({}, { [s.env]: raw })[key as keyof Settings]).toEqual(value);
+      const f = join(dir, `${key}.yaml`);
+      writeFileSync(f, `${s.file}: ${JSON.stringify(value)}\n`);
+      expect(loadSettings({ config: f }, {})[key as keyof Settings]).toEqual(value);
+    },
+  );
+
+  it('says which source holds a bad value, and what a good one looks like', () => {
+    expect(() => loadSettings({}, { DS01_LOG_LEVEL: 'loud' })).toThrow(
+      '--log-level / DS01_LOG_LEVEL must be debug, info, warn or error (got loud)',
+    );
+    const f = join(dir, 'typed.yaml');
+    writeFileSync(f, 'build_timeout: "ten"\n');
+    expect(() => loadSettings({ config: f }, {})).toThrow(
+      /typed\.yaml: build_timeout must be a positive number/,
+    );
+    expect(loadSettings({ metrics: 'off' }, {}).metrics).toBeNull();
+  });
+
+  it('every setting is an option of ds01d naming its variable and default, and a key of the shipped file', () => {
+    const shipped = readFileSync(join(import.meta.dirname, '../config/ds01d.yaml'), 'utf8');
+    const options = settingOptions();
+    for (const s of Object.values(SETTINGS)) {
+      const o = options.find((x) => x.flags.startsWith(`--${s.flag} `));
+      expect(o?.description).toContain(`[${s.env}]`);
+      expect(o?.description).toMatch(/\(default .+\)$/);
+      expect(shipped).toMatch(new RegExp(`^${s.file}: `, 'm'));
+      expect(shipped).toContain(`--${s.flag}`);
+    }
   });
 });

@@ -1,74 +1,187 @@
 // Daemon settings: each is a flag and an environment variable (flag wins), then the settings file
-// (/etc/ds01/ds01d.yaml, or --config / DS01_CONFIG), then the built-in default.
+// (/etc/ds01/ds01d.yaml, or --config / DS01_CONFIG), then the built-in default. Each setting is described
+// once, in SETTINGS (flag, variable, file key, schema, default, help); the Settings type, the defaults,
+// the file schema and ds01d's command-line options are derived from it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-export interface Settings {
-  socket: string;
-  socketGroup: string | null;
-  stateDir: string;
-  policy: string;
-  dockerHost: string;
-  nvidiaSmi: string;
-  metrics: string | null; // host:port of a loopback listener, or null for off
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** Where to look for the NVIDIA runtime hook (dockerd's PATH, when it differs from ds01d's); null = PATH. */
-  nvidiaHookPath: string | null;
-  /** Image builds: wall-clock limit in seconds, and the largest uploaded context in bytes. */
-  buildTimeoutSec: number;
-  buildMaxContextBytes: number;
-  configFile: string | null;
+interface Setting<S extends z.ZodType> {
+  /** ds01d's option, `--<flag> <arg>`; loadSettings reads it under commander's camelCase name. */
+  flag: string;
+  arg: string;
+  env: string;
+  /** Key in the settings file. */
+  file: string;
+  /** Checks the value from any source; `expected` says what a good one looks like. */
+  schema: S;
+  expected: string;
+  /** Turns a flag's or variable's text (or a file value) into what the schema checks. */
+  read?: (raw: unknown) => unknown;
+  default: z.infer<S>;
+  /** The default as --help shows it, when the value itself does not say it well. */
+  defaultText?: string;
+  help: string;
 }
+
+const setting = <S extends z.ZodType>(s: Setting<S>) => s;
+const text = z.string().min(1);
+const number = (raw: unknown) => (typeof raw === 'string' ? Number(raw) : raw);
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):(\d{1,5})$/;
+
+export const SETTINGS = {
+  socket: setting({
+    flag: 'socket',
+    arg: '<path>',
+    env: 'DS01_SOCKET',
+    file: 'socket',
+    schema: text,
+    expected: 'a path',
+    default: '/run/ds01/ds01.sock',
+    help: 'API socket',
+  }),
+  socketGroup: setting({
+    flag: 'socket-group',
+    arg: '<group>',
+    env: 'DS01_SOCKET_GROUP',
+    file: 'socket_group',
+    schema: text.nullable(),
+    expected: 'a group name',
+    default: null,
+    defaultText: 'none: every local user, mode 0666',
+    help: 'group that may use the socket (mode 0660)',
+  }),
+  stateDir: setting({
+    flag: 'state-dir',
+    arg: '<dir>',
+    env: 'DS01_STATE_DIR',
+    file: 'state_dir',
+    schema: text,
+    expected: 'a directory',
+    default: '/var/lib/ds01',
+    help: 'state directory',
+  }),
+  policy: setting({
+    flag: 'policy',
+    arg: '<file>',
+    env: 'DS01_POLICY',
+    file: 'policy',
+    schema: text,
+    expected: 'a file',
+    default: '/etc/ds01/resource-limits.yaml',
+    help: 'resource-limits.yaml',
+  }),
+  dockerHost: setting({
+    flag: 'docker-host',
+    arg: '<url>',
+    env: 'DOCKER_HOST',
+    file: 'docker_host',
+    schema: text,
+    expected: 'a Docker host such as unix:///var/run/docker.sock',
+    default: 'unix:///var/run/docker.sock',
+    help: 'Docker API',
+  }),
+  nvidiaSmi: setting({
+    flag: 'nvidia-smi',
+    arg: '<path>',
+    env: 'DS01_NVIDIA_SMI',
+    file: 'nvidia_smi',
+    schema: text,
+    expected: 'a program',
+    default: 'nvidia-smi',
+    defaultText: 'nvidia-smi on PATH',
+    help: 'nvidia-smi program',
+  }),
+  metrics: setting({
+    flag: 'metrics',
+    arg: '<host:port>',
+    env: 'DS01_METRICS',
+    file: 'metrics',
+    // The listener is for a local Prometheus or an SSH tunnel: never bound beyond loopback.
+    schema: z
+      .string()
+      .refine((v) => {
+        const m = LOOPBACK.exec(v);
+        return m !== null && Number(m[2]) <= 65535;
+      })
+      .nullable(),
+    expected: 'a loopback host:port such as 127.0.0.1:9401, or off',
+    read: (raw) => (raw === 'off' || raw === '' ? null : raw),
+    default: null,
+    defaultText: 'off',
+    help: 'Prometheus listener on loopback',
+  }),
+  logLevel: setting({
+    flag: 'log-level',
+    arg: '<level>',
+    env: 'DS01_LOG_LEVEL',
+    file: 'log_level',
+    schema: z.enum(['debug', 'info', 'warn', 'error']),
+    expected: 'debug, info, warn or error',
+    default: 'info',
+    help: 'debug|info|warn|error',
+  }),
+  nvidiaHookPath: setting({
+    flag: 'nvidia-hook-path',
+    arg: '<dirs>',
+    env: 'DS01_NVIDIA_HOOK_PATH',
+    file: 'nvidia_hook_path',
+    schema: text.nullable(),
+    expected: 'a PATH-style list of directories',
+    default: null,
+    defaultText: "ds01d's PATH",
+    help: "where doctor looks for the NVIDIA runtime hook (dockerd's PATH)",
+  }),
+  buildTimeoutSec: setting({
+    flag: 'build-timeout',
+    arg: '<seconds>',
+    env: 'DS01_BUILD_TIMEOUT',
+    file: 'build_timeout',
+    schema: z.number().positive(),
+    expected: 'a positive number',
+    read: number,
+    default: 3600,
+    help: 'image build time limit',
+  }),
+  buildMaxContextBytes: setting({
+    flag: 'build-max-context',
+    arg: '<bytes>',
+    env: 'DS01_BUILD_MAX_CONTEXT',
+    file: 'build_max_context',
+    schema: z.number().int().positive(),
+    expected: 'a positive number',
+    read: number,
+    default: 256 * 1024 * 1024,
+    defaultText: '256 MiB',
+    help: 'largest build context upload',
+  }),
+};
+
+type Settings_ = typeof SETTINGS;
+export type Settings = { -readonly [K in keyof Settings_]: z.infer<Settings_[K]['schema']> } & {
+  configFile: string | null;
+};
 
 export const DEFAULT_CONFIG_FILE = '/etc/ds01/ds01d.yaml';
 
-const DEFAULTS: Omit<Settings, 'configFile'> = {
-  socket: '/run/ds01/ds01.sock',
-  socketGroup: null,
-  stateDir: '/var/lib/ds01',
-  policy: '/etc/ds01/resource-limits.yaml',
-  dockerHost: 'unix:///var/run/docker.sock',
-  nvidiaSmi: 'nvidia-smi',
-  metrics: null,
-  logLevel: 'info',
-  nvidiaHookPath: null,
-  buildTimeoutSec: 3600,
-  buildMaxContextBytes: 256 * 1024 * 1024,
-};
+const entries = () => Object.entries(SETTINGS) as [keyof Settings_, Setting<z.ZodType>][];
 
-/** Setting name → [flag, environment variable, settings-file key]. */
-const SOURCES = {
-  socket: ['socket', 'DS01_SOCKET', 'socket'],
-  socketGroup: ['socketGroup', 'DS01_SOCKET_GROUP', 'socket_group'],
-  stateDir: ['stateDir', 'DS01_STATE_DIR', 'state_dir'],
-  policy: ['policy', 'DS01_POLICY', 'policy'],
-  dockerHost: ['dockerHost', 'DOCKER_HOST', 'docker_host'],
-  nvidiaSmi: ['nvidiaSmi', 'DS01_NVIDIA_SMI', 'nvidia_smi'],
-  metrics: ['metrics', 'DS01_METRICS', 'metrics'],
-  logLevel: ['logLevel', 'DS01_LOG_LEVEL', 'log_level'],
-  nvidiaHookPath: ['nvidiaHookPath', 'DS01_NVIDIA_HOOK_PATH', 'nvidia_hook_path'],
-  buildTimeoutSec: ['buildTimeout', 'DS01_BUILD_TIMEOUT', 'build_timeout'],
-  buildMaxContextBytes: ['buildMaxContext', 'DS01_BUILD_MAX_CONTEXT', 'build_max_context'],
-} as const satisfies Record<keyof Omit<Settings, 'configFile'>, readonly [string, string, string]>;
+/** commander's name for `--some-flag`: someFlag. */
+const optionKey = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-const fileSchema = z
-  .object({
-    socket: z.string().min(1),
-    socket_group: z.string().min(1).nullable(),
-    state_dir: z.string().min(1),
-    policy: z.string().min(1),
-    docker_host: z.string().min(1),
-    nvidia_smi: z.string().min(1),
-    metrics: z.string().min(1).nullable(),
-    log_level: z.enum(['debug', 'info', 'warn', 'error']),
-    nvidia_hook_path: z.string().min(1).nullable(),
-    build_timeout: z.number().positive(),
-    build_max_context: z.number().int().positive(),
-  })
-  .partial()
-  .strict();
+/** ds01d's command-line options for the settings, for commander: `program.option(flags, description)`. */
+export function settingOptions(): { flags: string; description: string }[] {
+  return entries().map(([, s]) => ({
+    flags: `--${s.flag} ${s.arg}`,
+    description: `${s.help} [${s.env}] (default ${s.defaultText ?? String(s.default)})`,
+  }));
+}
+
+/** The settings file: every key optional, and a key no setting has is an error (a typo must not pass). */
+const fileSchema = z.strictObject(
+  Object.fromEntries(entries().map(([, s]) => [s.file, z.unknown().optional()])),
+);
 
 export class SettingsError extends Error {}
 
@@ -78,7 +191,7 @@ export function loadSettings(
 ): Settings {
   const explicitFile = flags.config ?? env.DS01_CONFIG;
   const configFile = explicitFile ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
-  let file: z.infer<typeof fileSchema> = {};
+  let file: Record<string, unknown> = {};
   if (configFile) {
     if (!existsSync(configFile)) throw new SettingsError(`settings file ${configFile} does not exist`);
     const raw = parseYaml(readFileSync(configFile, 'utf8')) ?? {};
@@ -89,37 +202,27 @@ export function loadSettings(
     }
     file = parsed.data;
   }
-  const out: Record<string, unknown> = { ...DEFAULTS, configFile };
-  for (const [key, [flag, envName, fileKey]] of Object.entries(SOURCES)) {
-    const fromFlag = flags[flag];
-    const fromEnv = env[envName];
-    const fromFile = (file as Record<string, unknown>)[fileKey];
-    if (fromFlag !== undefined) out[key] = fromFlag;
-    else if (fromEnv !== undefined && fromEnv !== '') out[key] = fromEnv;
-    else if (fromFile !== undefined) out[key] = fromFile;
+  const out: Record<string, unknown> = { configFile };
+  for (const [key, s] of entries()) {
+    const fromFlag = flags[optionKey(s.flag)];
+    const fromEnv = env[s.env];
+    let value: unknown = s.default;
+    let source: string | null = null;
+    if (fromFlag !== undefined || (fromEnv !== undefined && fromEnv !== ''))
+      [value, source] = [fromFlag ?? fromEnv, `--${s.flag} / ${s.env}`];
+    else if (file[s.file] !== undefined) [value, source] = [file[s.file], `${configFile}: ${s.file}`];
+    if (source === null) {
+      out[key] = value;
+      continue;
+    }
+    const checked = s.schema.safeParse(s.read ? s.read(value) : value);
+    if (!checked.success) {
+      const got = typeof value === 'string' ? value : JSON.stringify(value);
+      throw new SettingsError(`${source} must be ${s.expected} (got ${got})`);
+    }
+    out[key] = checked.data;
   }
-  if (out.metrics === 'off' || out.metrics === '') out.metrics = null;
-  if (!['debug', 'info', 'warn', 'error'].includes(String(out.logLevel))) {
-    throw new SettingsError(`log level must be debug, info, warn or error (got ${String(out.logLevel)})`);
-  }
-  if (out.metrics !== null) checkLoopback(String(out.metrics));
-  for (const key of ['buildTimeoutSec', 'buildMaxContextBytes'] as const) {
-    const n = Number(out[key]);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new SettingsError(`${SOURCES[key][1]} must be a positive number (got ${String(out[key])})`);
-    out[key] = n;
-  }
-  return out as unknown as Settings;
-}
-
-/** The metrics listener is for a local Prometheus or an SSH tunnel: never bind it beyond loopback. */
-function checkLoopback(addr: string) {
-  const m = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):(\d{1,5})$/.exec(addr);
-  if (!m || Number(m[2]) > 65535) {
-    throw new SettingsError(
-      `metrics address must be a loopback host:port such as 127.0.0.1:9401 (got ${addr})`,
-    );
-  }
+  return out as Settings;
 }
 
 export function databasePath(s: Settings): string {
