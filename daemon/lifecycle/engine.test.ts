@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withRawDb } from '../../testing/kits/raw-db.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { silentLogger } from '../log.js';
 import { parsePolicy } from '../policy/load.js';
@@ -91,7 +92,8 @@ function add(id: string, state: 'running' | 'exited', at = T0) {
     created_at: at,
     started_at: state === 'running' ? at : null,
   });
-  if (state === 'exited') store.db.prepare('UPDATE containers SET stopped_at = ? WHERE id = ?').run(at, id);
+  if (state === 'exited')
+    withRawDb(store, (db) => db.prepare('UPDATE containers SET stopped_at = ? WHERE id = ?').run(at, id));
   dockerState.set(id, state);
 }
 

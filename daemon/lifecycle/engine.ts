@@ -14,10 +14,10 @@ import type { Logger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
 import type { Policy, ResolvedLimits } from '../policy/types.js';
 import type { ContainerRow } from '../store/containers.js';
-import { ExtensionsRepo } from '../store/extensions.js';
+import type { ExtensionsRepo } from '../store/extensions.js';
 import type { Store } from '../store/index.js';
-import { NoticesRepo } from '../store/notices.js';
-import { SamplesRepo } from '../store/samples.js';
+import type { NoticesRepo } from '../store/notices.js';
+import type { SamplesRepo } from '../store/samples.js';
 import { decide } from './decide.js';
 import { carryQuietSince } from './idle.js';
 import { countersOf, cpuPercent, gpuActivity, netRate } from './signals.js';
@@ -130,9 +130,9 @@ export class LifecycleEngine {
   lastSweep: SweepResult | null = null;
 
   constructor(private readonly d: EngineDeps) {
-    this.samples = new SamplesRepo(d.store.db);
-    this.notices = new NoticesRepo(d.store.db);
-    this.extensions = new ExtensionsRepo(d.store.db);
+    this.samples = d.store.samples;
+    this.notices = d.store.notices;
+    this.extensions = d.store.extensions;
   }
 
   get busy(): boolean {

@@ -3,7 +3,7 @@ import type { UserReportRow } from '../api/types/admin.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { resolveGroup } from '../policy/resolve.js';
 import type { Store } from '../store/index.js';
-import { ReportQueries } from '../store/reports.js';
+import type { ReportQueries } from '../store/reports.js';
 import type { PolicyService } from './policy.js';
 
 export class UsersReport {
@@ -14,7 +14,7 @@ export class UsersReport {
     private readonly policy: PolicyService,
     private readonly accounts: AccountLookup,
   ) {
-    this.q = new ReportQueries(store.db);
+    this.q = store.reports;
   }
 
   async rows(): Promise<UserReportRow[]> {

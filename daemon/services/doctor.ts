@@ -9,7 +9,6 @@ import { accessChecks } from '../doctor/access.js';
 import { type DoctorFacts, HOOK_PROGRAMS, runChecks, worstOf } from '../doctor/checks.js';
 import type { Store } from '../store/index.js';
 import { LATEST_VERSION } from '../store/migrations/index.js';
-import { ReportQueries } from '../store/reports.js';
 import { gatherAccess } from './doctor-access.js';
 import type { GpuInventoryService } from './gpu-inventory.js';
 import type { PolicyService } from './policy.js';
@@ -84,7 +83,7 @@ export class DoctorService {
     const inv = resolved ? await this.inventory.refresh('doctor') : null;
     const policy = this.policy.current();
     const slots = inv?.slots ?? [];
-    const integrity = new ReportQueries(this.store.db).integrity();
+    const integrity = this.store.reports.integrity();
     return {
       docker: d,
       hook: { searchPath, found },

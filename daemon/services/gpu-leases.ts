@@ -482,7 +482,7 @@ export class GpuLeases {
 
   /** One timer, at the earliest deadline. Called after every change to holds. */
   armHoldTimer(): void {
-    if (!this.started || !this.store.db.open) return;
+    if (!this.started || !this.store.isOpen) return;
     const next = this.nextHoldDeadline();
     if (next === this.holdTimerAt && this.holdTimer) return;
     if (this.holdTimer) clearTimeout(this.holdTimer);
@@ -500,7 +500,7 @@ export class GpuLeases {
 
   /** Release every hold whose deadline has passed; returns how many. */
   expireDueHolds(): number {
-    if (!this.store.db.open) return 0;
+    if (!this.store.isOpen) return 0;
     let n = 0;
     try {
       n = this.store.tx(() => {
@@ -531,7 +531,7 @@ export class GpuLeases {
 
   /** Reservations that never got their container (crash between reserve and attach) are released. */
   reconcileReservations(maxAgeMs = RESERVATION_TTL_MS): number {
-    if (!this.store.db.open) return 0;
+    if (!this.store.isOpen) return 0;
     const n = this.store.tx(() => {
       const now = this.clock.now();
       let released = 0;

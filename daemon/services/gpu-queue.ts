@@ -326,7 +326,7 @@ export class GpuQueue {
   private async pass(): Promise<void> {
     const tried = new Set<string>();
     for (;;) {
-      if (this.stopped || !this.store.db.open) return;
+      if (this.stopped || !this.store.isOpen) return;
       const waiting = this.store.queue.waiting();
       if (!waiting.length || !this.serveFn) return;
       const limitsByUser = new Map<number, Limits>();

@@ -6,7 +6,7 @@ import { collectMetrics } from '../metrics/collect.js';
 import { isSweepAction, MetricsCounters } from '../metrics/counters.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Store } from '../store/index.js';
-import { ReportQueries } from '../store/reports.js';
+import type { ReportQueries } from '../store/reports.js';
 
 export class MetricsService {
   readonly counters = new MetricsCounters();
@@ -18,7 +18,7 @@ export class MetricsService {
     private readonly store: Store,
     private readonly clock: Clock,
   ) {
-    this.q = new ReportQueries(store.db);
+    this.q = store.reports;
   }
 
   /** Seed the sweep-action tally from the audit log, then follow it. */

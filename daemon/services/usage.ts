@@ -8,7 +8,7 @@ import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { resolveGroup } from '../policy/resolve.js';
 import type { Store } from '../store/index.js';
-import { ReportQueries } from '../store/reports.js';
+import type { ReportQueries } from '../store/reports.js';
 import { computeUsage, totalUsage, type UsageBy } from '../usage/accounting.js';
 import type { PolicyService } from './policy.js';
 
@@ -44,7 +44,7 @@ export class UsageService {
     private readonly accounts: AccountLookup,
     private readonly clock: Clock,
   ) {
-    this.q = new ReportQueries(store.db);
+    this.q = store.reports;
   }
 
   async report(caller: Caller, opts: { from?: string; to?: string; by?: UsageBy }): Promise<UsageReport> {

@@ -1,11 +1,16 @@
-// The store: one database, one repo per table. Services take the Store and wrap state changes in
-// `store.tx(...)` (BEGIN IMMEDIATE) so every decision sees and writes one consistent state.
+// The store: one database, one repo per table, all made here. Services take the Store and wrap state
+// changes in `store.tx(...)` (BEGIN IMMEDIATE) so every decision sees and writes one consistent state.
+// The database handle itself stays inside: nothing outside store/ writes SQL.
 import { AllocationsRepo } from './allocations.js';
 import { ClaimsRepo } from './claims.js';
 import { ContainersRepo } from './containers.js';
 import { type Db, openDatabase, schemaVersion } from './db.js';
 import { EventsRepo } from './events.js';
+import { ExtensionsRepo } from './extensions.js';
+import { NoticesRepo } from './notices.js';
 import { QueueRepo } from './queue.js';
+import { ReportQueries } from './reports.js';
+import { SamplesRepo } from './samples.js';
 import { SlotsRepo } from './slots.js';
 
 export class Store {
@@ -15,9 +20,14 @@ export class Store {
   readonly slots: SlotsRepo;
   readonly queue: QueueRepo;
   readonly claims: ClaimsRepo;
+  readonly samples: SamplesRepo;
+  readonly notices: NoticesRepo;
+  readonly extensions: ExtensionsRepo;
+  /** Read-only reports across tables (usage, metrics, the users report, integrity). */
+  readonly reports: ReportQueries;
 
-  constructor(
-    readonly db: Db,
+  private constructor(
+    private readonly db: Db,
     readonly path: string,
   ) {
     this.containers = new ContainersRepo(db);
@@ -26,6 +36,15 @@ export class Store {
     this.slots = new SlotsRepo(db);
     this.queue = new QueueRepo(db);
     this.claims = new ClaimsRepo(db);
+    this.samples = new SamplesRepo(db);
+    this.notices = new NoticesRepo(db);
+    this.extensions = new ExtensionsRepo(db);
+    this.reports = new ReportQueries(db);
+  }
+
+  /** False once closed: timers that fire during shutdown check it and do nothing. */
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   static open(path: string): Store {

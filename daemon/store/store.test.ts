@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withRawDb } from '../../testing/kits/raw-db.js';
 import { migrate, openDatabase, schemaVersion } from './db.js';
 import { Store } from './index.js';
 import { LATEST_VERSION } from './migrations/index.js';
@@ -34,20 +35,22 @@ const slot = (uuid: string, gpuIndex = 0) => ({
 describe('migrations', () => {
   it('brings a new file to the latest version with WAL and foreign keys on', () => {
     expect(store.schemaVersion()).toBe(LATEST_VERSION);
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    withRawDb(store, (db) => {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    });
   });
 
   it('are idempotent across reopen', () => {
     store.close();
     const again = Store.open(join(dir, 'ds01.db'));
     expect(again.schemaVersion()).toBe(LATEST_VERSION);
-    expect(migrate(again.db)).toBe(LATEST_VERSION);
+    withRawDb(again, (db) => expect(migrate(db)).toBe(LATEST_VERSION));
     again.close();
   });
 
   it('refuse a database newer than the code', () => {
-    store.db.pragma(`user_version = ${LATEST_VERSION + 1}`);
+    withRawDb(store, (db) => db.pragma(`user_version = ${LATEST_VERSION + 1}`));
     store.close();
     expect(() => openDatabase(join(dir, 'ds01.db'))).toThrow(/newer than this ds01/);
   });
@@ -114,8 +117,10 @@ describe('slots', () => {
 describe('events', () => {
   it('are append-only', () => {
     store.events.append({ ts: 1, actorUid: 0, actorName: 'root', subjectUid: 1000, kind: 'test' });
-    expect(() => store.db.exec("UPDATE events SET kind = 'x'")).toThrow(/append-only/);
-    expect(() => store.db.exec('DELETE FROM events')).toThrow(/append-only/);
+    withRawDb(store, (db) => {
+      expect(() => db.exec("UPDATE events SET kind = 'x'")).toThrow(/append-only/);
+      expect(() => db.exec('DELETE FROM events')).toThrow(/append-only/);
+    });
   });
 
   it('a user sees events about them or by them, an admin query sees all', () => {

@@ -1,6 +1,7 @@
 // A lifecycle sweep over 300 containers: 20 really running on a private dockerd (one-shot Docker stats
 // sampled in parallel), 280 stopped or never started (rows in a real SQLite store, as after a busy term).
 // The engine runs in-process with the daemon's own Docker probe; stops and removals are counted, not done.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { dockerProbe } from '../../daemon/services/lifecycle-actions.js';
 import { Store } from '../../daemon/store/index.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
 import { ensureBaseImage } from '../harness/images.js';
+import { withRawDb } from '../kits/raw-db.js';
 import { type BenchResult, round } from './types.js';
 
 const RUNNING = 20;
@@ -50,6 +52,7 @@ export default async function sweepBench(): Promise<BenchResult[]> {
         void i;
       }),
     );
+    const exited: string[] = [];
     store.tx(() => {
       for (let i = 0; i < TOTAL; i++) {
         const uid = 20_000 + (i % USERS);
@@ -68,12 +71,13 @@ export default async function sweepBench(): Promise<BenchResult[]> {
           created_at: now - 3 * 3600_000,
           started_at: isRunning ? now - 3600_000 : null,
         });
-        if (state === 'exited') {
-          store.db
-            .prepare('UPDATE containers SET stopped_at = ?, runtime_ms = ? WHERE id = ?')
-            .run(now - 2 * 3600_000, 3600_000, id);
-        }
+        if (state === 'exited') exited.push(id);
       }
+    });
+    // Back-date the stopped ones (no repo does that, on purpose): after the transaction, on a second connection.
+    withRawDb(store, (db) => {
+      const st = db.prepare('UPDATE containers SET stopped_at = ?, runtime_ms = ? WHERE id = ?');
+      for (const id of exited) st.run(now - 2 * 3600_000, 3600_000, id);
     });
     const accounts: AccountLookup = {
       byUid: async (uid) => ({
