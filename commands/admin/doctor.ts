@@ -7,7 +7,7 @@ import type { CheckStatus, DoctorCheck, DoctorReport } from '../../daemon/api/ty
 import { VERSION } from '../../daemon/common/version.js';
 import { doctor } from '../lib/admin.js';
 import type { Ctx } from '../lib/context.js';
-import { paint, printJson } from '../lib/output.js';
+import { paint, printJson, prose } from '../lib/output.js';
 
 /** The socket: a socket, reachable by the users it is meant for (0666, or 0660 with a group). */
 export function socketCheck(path: string): DoctorCheck {
@@ -88,8 +88,11 @@ export async function runDoctor(ctx: Ctx, o: { json?: boolean }): Promise<number
     const p = paint(ctx.io);
     const color = { ok: p.green, warn: p.yellow, fail: p.red };
     for (const c of checks) {
-      ctx.io.out(`${color[c.status](MARK[c.status])}  ${p.bold(c.title)}: ${c.detail}\n`);
-      if (c.hint && c.status !== 'ok') ctx.io.out(`      ${p.dim('fix:')} ${c.hint}\n`);
+      ctx.io.out(
+        prose(ctx.io, `${color[c.status](MARK[c.status])}  ${p.bold(c.title)}: ${c.detail}`, '      '),
+      );
+      if (c.hint && c.status !== 'ok')
+        ctx.io.out(prose(ctx.io, `      ${p.dim('fix:')} ${c.hint}`, '           '));
     }
     ctx.io.out(
       worst === 'ok'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idFor, table } from './output.js';
+import { idFor, prose, table } from './output.js';
 
 const tty = (columns: number) => ({ isTTY: true, wide: false, columns });
 
@@ -43,5 +43,21 @@ describe('idFor', () => {
     expect(idFor({ isTTY: true }, id)).toBe('MIG-447265cb…');
     expect(idFor({ isTTY: true, wide: true }, id)).toBe(id);
     expect(idFor({ isTTY: false }, id)).toBe(id);
+  });
+});
+
+describe('prose', () => {
+  it('wraps at spaces to the terminal, continuation indented; a pipe gets one line', () => {
+    const line = `  Idle means: ${'word '.repeat(30).trim()}`;
+    const out = prose({ isTTY: true, columns: 40 }, line, '    ');
+    const lines = out.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(40);
+    for (const l of lines.slice(1)) expect(l.startsWith('    word')).toBe(true);
+    expect(prose({ isTTY: false, columns: 40 }, line)).toBe(`${line}\n`);
+  });
+  it('cuts a single word longer than the line', () => {
+    const out = prose({ isTTY: true, columns: 20 }, `path: /${'x'.repeat(40)}`);
+    for (const l of out.trimEnd().split('\n')) expect(l.length).toBeLessThanOrEqual(20);
   });
 });

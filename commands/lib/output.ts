@@ -50,6 +50,26 @@ export const fits = (io: Pick<Io, 'isTTY' | 'wide'>) => io.isTTY && !io.wide;
 export const idFor = (io: Pick<Io, 'isTTY' | 'wide'>, id: string) => uuid(id, !fits(io));
 
 /**
+ * A line of prose for a terminal: wrapped at spaces to its width, continuation lines indented by `indent`
+ * (a pipe or --wide gets it as one line). Ends with a newline.
+ */
+export function prose(io: Pick<Io, 'isTTY' | 'wide' | 'columns'>, line: string, indent = '  '): string {
+  if (!fits(io) || width(line) <= io.columns) return `${line}\n`;
+  const out: string[] = [];
+  let cur = '';
+  for (const word of line.split(/(?<=\S) (?=\S)/)) {
+    const next = cur ? `${cur} ${word}` : word;
+    if (cur && width(next) > io.columns) {
+      out.push(cur);
+      cur = `${indent}${word.trimStart()}`;
+    } else cur = next;
+  }
+  out.push(cur);
+  // A single word longer than the line (a path) is cut rather than wrapped mid-word by the terminal.
+  return `${out.map((l) => (width(l) > io.columns ? `${l.slice(0, io.columns - 1)}…` : l)).join('\n')}\n`;
+}
+
+/**
  * A plain aligned table (no box drawing: it must paste into an email). On a terminal it fits its width
  * (`--wide` turns that off, a pipe never cuts): the last column (free text such as a reason) gives way
  * first, then the widest; a cut cell ends in "…".

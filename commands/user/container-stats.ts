@@ -29,7 +29,7 @@ export function statsRow(s: ContainerStats): string[] {
   ];
 }
 
-const HEAD = ['NAME', 'CPU', 'MEM / LIMIT', 'MEM', 'NET RX / TX', 'BLOCK R / W', 'PIDS', 'GPU'];
+const HEAD = ['NAME', 'CPU %', 'MEM / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS', 'GPU'];
 
 export async function runContainerStats(
   ctx: Ctx,

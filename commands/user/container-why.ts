@@ -1,6 +1,6 @@
 import type { Ctx } from '../lib/context.js';
 import { containerWhy } from '../lib/lifecycle.js';
-import { paint, printJson } from '../lib/output.js';
+import { paint, printJson, prose } from '../lib/output.js';
 
 /** `container-why NAME`: its activity, the thresholds, the next deadline and what happens then. */
 export async function runContainerWhy(ctx: Ctx, name: string, o: { json?: boolean }): Promise<number> {
@@ -12,6 +12,6 @@ export async function runContainerWhy(ctx: Ctx, name: string, o: { json?: boolea
   const p = paint(ctx.io);
   const [first, ...rest] = why.text;
   ctx.io.out(`${p.bold(first ?? why.name)}\n`);
-  for (const line of rest) ctx.io.out(`  ${line}\n`);
+  for (const line of rest) ctx.io.out(prose(ctx.io, `  ${line}`, `  ${/^\s*/.exec(line)?.[0] ?? ''}  `));
   return 0;
 }

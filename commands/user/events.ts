@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../../daemon/api/types/index.js';
 import type { Ctx } from '../lib/context.js';
 import { following } from '../lib/follow.js';
-import { paint } from '../lib/output.js';
+import { fits, paint } from '../lib/output.js';
 import { followEvents, listEvents } from '../lib/system.js';
 import { clock } from '../lib/units.js';
 
@@ -24,7 +24,7 @@ function line(ctx: Ctx, e: AuditEvent): string {
   let reason = e.reason ? ` — ${e.reason}` : '';
   // On a terminal, one event is one screen line: the reason gives way.
   const room = ctx.io.columns - head.length;
-  if (ctx.io.isTTY && reason.length > room) reason = room > 4 ? `${reason.slice(0, room - 1)}…` : '';
+  if (fits(ctx.io) && reason.length > room) reason = room > 4 ? `${reason.slice(0, room - 1)}…` : '';
   return `${time}  ${p.bold(e.kind)}${who ? ` ${p.cyan(e.containerName ?? '')}` : ''}  ${e.actor}${reason}\n`;
 }
 
@@ -66,7 +66,7 @@ export async function runEvents(ctx: Ctx, o: EventsOpts, signal?: AbortSignal): 
   for (const e of events) {
     const text = line(ctx, e);
     ctx.io.out(
-      ctx.io.isTTY && text.length > ctx.io.columns ? `${text.slice(0, ctx.io.columns - 2)}…\n` : text,
+      fits(ctx.io) && text.length > ctx.io.columns ? `${text.slice(0, ctx.io.columns - 2)}…\n` : text,
     );
   }
   return 0;

@@ -12,7 +12,7 @@ export async function runQueueList(ctx: Ctx, opts: { json?: boolean }): Promise<
     return 0;
   }
   if (!list.length) {
-    ctx.io.err('the queue is empty (`container-deploy NAME --queue` waits for a GPU when none is free)\n');
+    ctx.io.err('the queue is empty (`container-deploy NAME --queue` waits for a free GPU)\n');
     return 0;
   }
   const rows = list.map((e) => {

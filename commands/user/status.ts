@@ -1,7 +1,7 @@
 import type { Ctx } from '../lib/context.js';
-import { paint, printJson } from '../lib/output.js';
+import { paint, printJson, prose } from '../lib/output.js';
 import { systemInfo } from '../lib/system.js';
-import { duration } from '../lib/units.js';
+import { clock, duration } from '../lib/units.js';
 
 export async function runStatus(ctx: Ctx, opts: { json?: boolean }): Promise<number> {
   const s = await systemInfo(ctx.client);
@@ -11,21 +11,22 @@ export async function runStatus(ctx: Ctx, opts: { json?: boolean }): Promise<num
   }
   const p = paint(ctx.io);
   const ok = (b: boolean) => (b ? p.green('ok') : p.red('PROBLEM'));
-  const o = ctx.io.out;
+  // One call per line of output; long lines wrap under the value column on a terminal.
+  const o = (s: string) => ctx.io.out(prose(ctx.io, s.replace(/\n$/, ''), '            '));
   o(`ds01d ${s.version} — up ${duration(s.uptimeSec * 1000)}, socket ${ctx.client.socket}\n`);
   o(
     `docker:     ${ok(s.docker.reachable)} ${s.docker.version ? `(Docker ${s.docker.version})` : (s.docker.error ?? '')}\n`,
   );
   o(
-    `policy:     ${ok(!s.policy.lastError)} ${s.policy.file}${s.policy.loadedAt ? `, loaded ${s.policy.loadedAt}` : ''}\n`,
+    `policy:     ${ok(!s.policy.lastError)} ${s.policy.file}${s.policy.loadedAt ? `, loaded ${clock(s.policy.loadedAt)}` : ''}\n`,
   );
   if (s.policy.lastError) {
     const on = s.policy.runningOn;
     o(
       p.yellow(
         on
-          ? `            the file was invalid when ds01d started; it runs on the last good policy saved ${on.savedAt} (${on.path}):\n`
-          : '            the file on disk is invalid; the daemon keeps serving on the last good policy:\n',
+          ? `            the file was invalid when ds01d started; it runs on the last good policy saved ${on.savedAt} (${on.path}):`
+          : '            the file on disk is invalid; the daemon keeps serving on the last good policy:',
       ),
     );
     for (const l of s.policy.lastError.split('\n')) o(`            ${l}\n`);

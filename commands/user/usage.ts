@@ -3,7 +3,7 @@
 import type { UsageReport, UsageRow } from '../../daemon/api/types/index.js';
 import { usage } from '../lib/admin.js';
 import type { Ctx } from '../lib/context.js';
-import { printJson, table } from '../lib/output.js';
+import { printJson, prose, table } from '../lib/output.js';
 import { clock, duration, gpuHours } from '../lib/units.js';
 
 export interface UsageOpts {
@@ -63,7 +63,10 @@ export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
     return 0;
   }
   ctx.io.err(
-    `GPU-hours ${clock(r.from, { seconds: false })} → ${clock(r.to, { seconds: false })} (busy: GPU ≥ ${r.busyThresholdPct}% or a process on a MIG slice; unmeasured: no idle samples)\n`,
+    prose(
+      ctx.io,
+      `GPU-hours ${clock(r.from, { seconds: false })} → ${clock(r.to, { seconds: false })} (busy: GPU ≥ ${r.busyThresholdPct}% or a process on a MIG slice; unmeasured: no idle samples)`,
+    ),
   );
   const t = r.totals;
   ctx.io.out(

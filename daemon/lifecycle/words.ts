@@ -1,6 +1,6 @@
 // Small, pure wording helpers for lifecycle messages.
 
-/** 95_000 → "1m35s"; rounded to whole seconds, at most two units ("2d3h", "1h5m", "25s"). */
+/** 95_000 → "1m 35s"; rounded to whole seconds, at most two units ("2d 3h", "1h 5m", "25s"), as the CLI writes them. */
 export function humanDuration(ms: number): string {
   let s = Math.max(0, Math.round(ms / 1000));
   if (s === 0) return '0s';
@@ -15,7 +15,7 @@ export function humanDuration(ms: number): string {
     if (n > 0) parts.push(`${n}${unit}`);
     s -= n * size;
   }
-  return parts.slice(0, 2).join('');
+  return parts.slice(0, 2).join(' ');
 }
 
 export const limitText = (ms: number | null) => (ms === null ? 'none' : humanDuration(ms));

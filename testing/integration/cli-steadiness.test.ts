@@ -298,3 +298,17 @@ describe('on a terminal', () => {
     tmux('kill-session', '-t', 'confirm');
   }, 60_000);
 });
+
+describe('container-open', () => {
+  it('a command missing in the container says so and exits 127', async () => {
+    const { d, alice } = cast;
+    const r = await d.cli(['container-open', 'ticker', '--', 'nosuchcmd', '--flag'], alice);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({
+      code: 127,
+      stderr: expect.stringMatching(/nosuchcmd: command not found in the container/),
+    });
+    expect(r.stderr).not.toMatch(/OCI runtime/);
+    const ok = await d.cli(['container-open', 'ticker', '--', 'sh', '-c', 'exit 3'], alice);
+    expect(ok.code).toBe(3);
+  });
+});

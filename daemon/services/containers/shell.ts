@@ -32,6 +32,16 @@ const LOGIN_SHELL = [
   'if [ -x /bin/bash ]; then exec /bin/bash -l; else exec /bin/sh -l; fi',
 ];
 
+/**
+ * A command run through /bin/sh so that a missing one reads like a shell's "command not found" (exit 127),
+ * not Docker's "OCI runtime exec failed … executable file not found in $PATH" with exit 126.
+ */
+export function commandInContainer(cmd: string[]): string[] {
+  const check =
+    'command -v "$1" >/dev/null 2>&1 || { printf "%s: command not found in the container\\n" "$1" >&2; exit 127; }; exec "$@"';
+  return ['/bin/sh', '-c', check, 'ds01', ...cmd];
+}
+
 export class ContainerShells {
   private readonly sessions = new Map<string, number>();
 
@@ -71,7 +81,7 @@ export class ContainerShells {
     const user = cfgUser && Number(cfgUser[1]) === row.owner_uid ? info.user : String(row.owner_uid);
     const term = opts.term && /^[A-Za-z0-9._+-]{1,64}$/.test(opts.term) ? opts.term : 'xterm';
     const exec = await this.d.ops.exec(row.id, {
-      cmd: opts.cmd?.length ? opts.cmd : LOGIN_SHELL,
+      cmd: opts.cmd?.length ? commandInContainer(opts.cmd) : LOGIN_SHELL,
       tty: opts.tty,
       user,
       workingDir: '/workspace',
