@@ -2,7 +2,7 @@
 import type { GpuSlotView } from '../../daemon/api/types/index.js';
 import type { Ctx } from '../lib/context.js';
 import { gpuAvailability, listGpus } from '../lib/gpus.js';
-import { idFor, paint, printJson, table } from '../lib/output.js';
+import { idFor, paint, printJson, prose, table } from '../lib/output.js';
 import { fromNow } from '../lib/units.js';
 import { describeWait } from '../lib/wait.js';
 
@@ -69,8 +69,8 @@ export async function runGpuAvail(ctx: Ctx, opts: { json?: boolean }): Promise<n
     table(['PROFILE', 'FOR YOU', 'FREE', 'TOTAL', 'HELD', 'OFFLINE', 'QUEUED', 'NEXT FREE'], rows, ctx.io),
   );
   const limits = [...new Set(r.profiles.map((a) => a.forYou.binding).filter((b): b is string => !!b))];
-  if (r.you.binding) ctx.io.err(`your limit: ${r.you.binding}\n`);
-  else if (limits.length) ctx.io.err(`what limits you: ${limits.join('; ')}\n`);
+  if (r.you.binding) ctx.io.err(prose(ctx.io, `your limit: ${r.you.binding}`));
+  else if (limits.length) ctx.io.err(prose(ctx.io, `what limits you: ${limits.join('; ')}`));
   if (r.queued) ctx.io.err(`${r.queued} request(s) waiting; see \`gpu-queue\`\n`);
   return 0;
 }

@@ -153,7 +153,7 @@ describe('LifecycleEngine', () => {
     const later = renderNotice(rows[0]?.message as string, at, now + 3600 * S);
     expect(later).not.toMatch(/ in \d/);
     expect(later).toMatch(
-      /will be removed \(the workspace is kept\) at 2026-03-02 \d\d:\d\d UTC \(59m(\d+s)? ago\)/,
+      /will be removed \(the workspace is kept\) at 2026-03-02 \d\d:\d\d UTC \(59m( \d+s)? ago\)/,
     );
     // Marking the shown one read marks the one it superseded too.
     store.tx(() => e.notices.markShown([rows[0]?.id as number], now));
