@@ -83,8 +83,13 @@ export function openShell(
           if (f.type === SHELL_FRAME.STDOUT) io.stdout.write(f.payload);
           else if (f.type === SHELL_FRAME.STDERR) io.stderr.write(f.payload);
           else if (f.type === SHELL_FRAME.EXIT) {
-            const code = (JSON.parse(f.payload.toString('utf8')) as { exitCode: number | null }).exitCode;
-            exitCode = code ?? 1;
+            const end = JSON.parse(f.payload.toString('utf8')) as {
+              exitCode: number | null;
+              notice?: string;
+            };
+            exitCode = end.exitCode ?? 1;
+            // Who stopped the container under this shell, and why: the last line the user sees.
+            if (typeof end.notice === 'string') io.stderr.write(`\r\n${end.notice}\r\n`);
           }
         }
       };

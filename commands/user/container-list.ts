@@ -59,5 +59,7 @@ export async function runContainerList(ctx: Ctx, opts: { json?: boolean; all?: b
   ctx.io.out(
     table(['NAME', ...(opts.all ? ['OWNER'] : []), 'STATE', 'IMAGE', 'GPU', 'UPTIME'], rows, ctx.io),
   );
+  // Stopped by an admin or by ds01d: who and why, under the table (the table stays narrow).
+  for (const c of list) if (c.stopReason) ctx.io.err(`${c.name} was stopped ${c.stopReason}\n`);
   return 0;
 }

@@ -64,8 +64,16 @@ export function bridgeShell(
     if (finished) return;
     finished = true;
     const code = clientGone ? null : await session.exitCode();
+    // Read after the exit: the stop that ended the exec set its line before Docker stopped the container.
+    const notice = clientGone ? null : session.endNotice();
     session.close();
-    if (!clientGone) socket.end(encodeFrame(SHELL_FRAME.EXIT, JSON.stringify({ exitCode: code })));
+    if (!clientGone)
+      socket.end(
+        encodeFrame(
+          SHELL_FRAME.EXIT,
+          JSON.stringify(notice ? { exitCode: code, notice } : { exitCode: code }),
+        ),
+      );
     onEnd(code);
   };
   session.stream.on('end', () => void finish(false));

@@ -26,7 +26,8 @@ import { humanDuration, storableWarning } from './words.js';
 
 /** What the reconciler asks of the container and GPU services (one stop path for the whole daemon). */
 export interface LifecycleActions {
-  stop(id: string, reason: string, graceSec: number): Promise<void>;
+  /** `told`: the line the owner reads; shells attached to the container print it as their last. */
+  stop(id: string, reason: string, graceSec: number, told?: string): Promise<void>;
   remove(id: string, reason: string): Promise<void>;
   releaseGpu(id: string, reason: string): void | Promise<void>;
   /** ds01 shells attached now. */
@@ -476,15 +477,12 @@ export class LifecycleEngine {
       }
       case 'stop': {
         const grace = decision.graceSec ?? 10;
-        await this.d.actions.stop(row.id, `automatic stop: ${decision.reason}`, grace);
-        this.recordAction(
-          row,
-          decision,
-          'lifecycle.stopped',
+        const told =
           decision.deadline?.kind === 'runtime'
             ? `ds01: your container ${name} was ${decision.reason}. It has used its run time: container-extend ${name} (if your policy allows more), then container-start ${name}; otherwise retire it and deploy again.`
-            : `ds01: your container ${name} was ${decision.reason}. Start it again with container-start ${name}.`,
-        );
+            : `ds01: your container ${name} was ${decision.reason}. Start it again with container-start ${name}.`;
+        await this.d.actions.stop(row.id, `automatic stop: ${decision.reason}`, grace, told);
+        this.recordAction(row, decision, 'lifecycle.stopped', told);
         return;
       }
       case 'remove': {

@@ -66,7 +66,9 @@ export function explainDecision(input: DecideInput, d: Decision, now: number): C
       remove: 'It will be removed (the workspace is kept)',
       'release-gpu': 'Its GPU will be released',
     }[d.deadline.outcome];
-    text.push(`${what} ${when}: ${d.reason}.`);
+    // The reason without its own "will be stopped in …" lead: one sentence says one thing.
+    const why = d.reason.includes(': ') ? d.reason.slice(d.reason.indexOf(': ') + 2) : d.reason;
+    text.push(`${what} ${when}: ${why}.`);
     if (d.deadline.kind === 'runtime' && l.extensionMs !== null && c.extensions < l.maxExtensions)
       text.push(`You can add up to ${humanDuration(l.extensionMs)}: container-extend ${c.project}.`);
     if (d.deadline.kind === 'idle')

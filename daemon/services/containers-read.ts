@@ -30,7 +30,17 @@ export class ContainerQueries {
       stoppedAt: row.stopped_at ? new Date(row.stopped_at).toISOString() : null,
       gpuSlots: slots,
       adopted: row.origin === 'adopted',
+      stopReason: this.stopReason(row),
     };
+  }
+
+  /** Stopped by someone other than its owner (an admin, ds01d): who and why, for container-list. */
+  private stopReason(row: ContainerRow): string | null {
+    if (row.state === 'running' || row.state === 'created') return null;
+    const e = this.store.events.query({ container: row.id, kind: 'container.stopped', limit: 1 })[0];
+    if (!e || e.actorUid === row.owner_uid) return null;
+    const reason = (e.reason ?? 'stopped').replace(/^automatic stop: stopped: /, '');
+    return reason.startsWith('by ') ? reason : `by ${e.actor}: ${reason}`;
   }
 
   /** A user's own live containers; `all` lets an admin see everyone's. */
@@ -67,6 +77,25 @@ export class ContainerQueries {
         `"${ref}" matches ${others.length} containers (${others.map((o) => o.name).join(', ')})`,
         'use the full name (NAME._.UID) or the container id',
       );
-    throw notFound(`container ${ref}`, 'see `container-list` for your containers');
+    throw this.gone(caller, ref) ?? notFound(`container ${ref}`, 'see `container-list` for your containers');
+  }
+
+  /** A container of the caller's that was retired or removed: say when, by whom and why, not just "not found". */
+  private gone(caller: Caller, ref: string): Ds01Error | null {
+    const last = this.store.events
+      .query({ container: ref, subjectUid: caller.uid, kind: 'container.', limit: 20 })
+      .reverse()
+      .find((e) => e.kind !== 'container.access_denied');
+    if (!last || (last.kind !== 'container.retired' && last.kind !== 'container.removed')) return null;
+    const project = last.containerName?.split('._.')[0] ?? ref;
+    const by = last.actorUid === caller.uid ? 'you' : last.actor;
+    const when = `${last.ts.replace('T', ' ').slice(0, 19)} UTC`;
+    return new Ds01Error(
+      'NOT_FOUND',
+      last.kind === 'container.retired'
+        ? `container ${project} was ${last.reason} (${when}${by === 'you' ? '' : `, by ${by}`})`
+        : `container ${project} was removed ${when} by ${by} (${last.reason})`,
+      `your workspace ~/workspace/${project} is kept; \`container-deploy ${project}\` makes a new container`,
+    );
   }
 }

@@ -8,7 +8,7 @@ import type { GpuLeases } from './gpu-leases.js';
 
 /** The part of ContainerService the lifecycle uses: the one stop/remove path, acting as ds01d. */
 export interface ContainerStopRemove {
-  stopAsDaemon(id: string, reason: string, timeoutSec: number): Promise<void>;
+  stopAsDaemon(id: string, reason: string, timeoutSec: number, told?: string): Promise<void>;
   removeAsDaemon(id: string, reason: string): Promise<void>;
   sessionsOf(containerId: string): number;
   inFlight(nameOrId: string): boolean;
@@ -19,7 +19,7 @@ export function lifecycleActions(
   leases: Pick<GpuLeases, 'releaseForContainer'>,
 ): LifecycleActions {
   return {
-    stop: (id, reason, graceSec) => containers.stopAsDaemon(id, reason, graceSec),
+    stop: (id, reason, graceSec, told) => containers.stopAsDaemon(id, reason, graceSec, told),
     remove: (id, reason) => containers.removeAsDaemon(id, reason),
     releaseGpu: (id, reason) => leases.releaseForContainer(id, reason, 'ds01d'),
     sessionsOf: (id) => containers.sessionsOf(id),

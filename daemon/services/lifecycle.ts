@@ -28,7 +28,19 @@ export class LifecycleService {
     const row = this.queries.resolve(caller, ref);
     const input = await this.engine.inputFor(row);
     const now = this.clock.now();
-    return explainDecision(input, decide(input, now), now);
+    const why = explainDecision(input, decide(input, now), now);
+    // Stopped by someone else (an admin, ds01d)? Say who and why, right after the state.
+    if (row.state !== 'running') {
+      const last = this.store.events.query({ container: row.id, kind: 'container.stopped', limit: 1 })[0];
+      if (last && last.actorUid !== row.owner_uid) {
+        why.text.splice(
+          1,
+          0,
+          `Stopped ${last.ts.replace('T', ' ').slice(0, 19)} by ${last.actor}: ${last.reason}.`,
+        );
+      }
+    }
+    return why;
   }
 
   async extend(caller: Caller, ref: string, duration?: string): Promise<ExtendResult> {

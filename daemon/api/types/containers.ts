@@ -17,6 +17,8 @@ export interface ContainerSummary {
   stoppedAt: string | null;
   gpuSlots: { uuid: string; profile: string | null; state: 'active' | 'held' }[];
   adopted: boolean;
+  /** Stopped by someone else (an admin with their reason, or ds01d's automatic stop); null otherwise. */
+  stopReason: string | null;
 }
 
 // ——— requests: the zod schema is the contract; each type is derived from it (z.infer) ———
@@ -200,7 +202,8 @@ export interface LogChunk {
  * `cols`, `rows`, `term`, and `cmd` (repeated; default a login shell). After `101 Switching Protocols`
  * both directions carry frames: 1 byte type, 4 bytes big-endian length, payload.
  *   client → daemon: STDIN (bytes), RESIZE (JSON {cols, rows}), STDIN_EOF (empty)
- *   daemon → client: STDOUT (bytes), STDERR (bytes; non-TTY only), EXIT (JSON {exitCode}) and then close.
+ *   daemon → client: STDOUT (bytes), STDERR (bytes; non-TTY only), EXIT (JSON {exitCode, notice?}) and then
+ *   close; `notice` says who stopped or retired the container under the shell, and why (print it last).
  */
 export const SHELL_FRAME = {
   STDIN: 0,

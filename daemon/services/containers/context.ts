@@ -14,6 +14,7 @@ import type { ContainerQueries } from '../containers-read.js';
 import type { GpuLeases } from '../gpu-leases.js';
 import type { GpuQueue } from '../gpu-queue.js';
 import type { PolicyService } from '../policy.js';
+import { EndNotices } from './end-notices.js';
 
 /** Whose container it is: an account from NSS (the caller, or a queued request's owner). */
 export interface Owner {
@@ -81,8 +82,12 @@ export class BusySet {
 export class ContainerContext {
   /** Docker names and ids being created, started, stopped or removed right now (DockerSync leaves them alone). */
   readonly busy = new BusySet();
+  /** The last line attached shells print when a container is stopped or retired with a reason. */
+  readonly endings: EndNotices;
 
-  constructor(readonly d: ContainersDeps) {}
+  constructor(readonly d: ContainersDeps) {
+    this.endings = new EndNotices(() => d.clock.now());
+  }
 
   audit(
     actor: Actor,

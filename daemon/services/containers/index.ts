@@ -97,8 +97,8 @@ export class ContainerService {
     return this.states.retire(caller, ref, opts);
   }
 
-  stopAsDaemon(id: string, reason: string, timeoutSec: number): Promise<void> {
-    return this.states.stopAsDaemon(id, reason, timeoutSec);
+  stopAsDaemon(id: string, reason: string, timeoutSec: number, told?: string): Promise<void> {
+    return this.states.stopAsDaemon(id, reason, timeoutSec, told);
   }
 
   removeAsDaemon(id: string, reason: string): Promise<void> {

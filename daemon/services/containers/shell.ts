@@ -23,6 +23,8 @@ export interface ShellSession {
   resize(cols: number, rows: number): Promise<void>;
   /** Exit code once the stream has ended (null if Docker cannot say). */
   exitCode(): Promise<number | null>;
+  /** Why the container went away under the shell (who stopped or retired it, and why), if it did. */
+  endNotice(): string | null;
   close(): void;
 }
 
@@ -120,6 +122,7 @@ export class ContainerShells {
         }
         return null;
       },
+      endNotice: () => this.c.endings.get(row.id),
       close: () => {
         if (closed) return;
         closed = true;

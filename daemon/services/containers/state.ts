@@ -79,15 +79,43 @@ export class ContainerStates {
   ): Promise<ContainerSummary> {
     const admin = byAdmin(caller, opts.adminReason);
     const row = this.d.queries.resolve(caller, ref);
-    await this.stopRow(row, actorOf(caller), opts, admin ?? 'stopped by request');
+    const told =
+      admin && opts.adminReason !== undefined
+        ? `ds01: ${row.project} was stopped by admin ${caller.name}: ${opts.adminReason}. Your workspace is kept; start it again with container-start ${row.project}.`
+        : null;
+    if (told && isRunningLike(row.state)) this.c.endings.set(row.id, told);
+    const stopped = await this.stopRow(row, actorOf(caller), opts, admin ?? 'stopped by request');
+    if (told && stopped) this.tellOwner(row, told);
     return this.c.summary(row.id);
   }
 
-  /** ds01d's own stop (lifecycle): audited as the daemon with its reason, not as a user. */
-  async stopAsDaemon(id: string, reason: string, timeoutSec: number): Promise<void> {
+  /**
+   * ds01d's own stop (lifecycle): audited as the daemon with its reason, not as a user. `told` is the line
+   * the owner reads (the lifecycle records it as a notice); attached shells print it as their last line.
+   */
+  async stopAsDaemon(id: string, reason: string, timeoutSec: number, told?: string): Promise<void> {
     const row = this.d.store.containers.get(id);
     if (!row || row.removed_at !== null) return;
+    if (isRunningLike(row.state))
+      this.c.endings.set(row.id, told ?? `ds01: ${row.project} was stopped by ds01d: ${reason}.`);
     await this.stopRow(row, DAEMON, { timeout: timeoutSec }, reason);
+  }
+
+  /** A notice for the owner (shown at their next ds01 command or login, and by `notices`). */
+  private tellOwner(row: ContainerRow, message: string): void {
+    this.d.store.tx(() =>
+      this.d.store.notices.add({
+        uid: row.owner_uid,
+        container_id: row.id,
+        container_name: row.name,
+        kind: 'action',
+        deadline_key: null,
+        point_ms: null,
+        deadline_at: null,
+        message,
+        created_at: this.d.clock.now(),
+      }),
+    );
   }
 
   /** ds01d's own removal (lifecycle, after container_hold_after_stop). */
@@ -108,6 +136,9 @@ export class ContainerStates {
     this.c.busy.add(row.id);
     try {
       return await this.stopAndRecord(row, actor, opts, reason, retiring);
+    } catch (err) {
+      this.c.endings.clear(row.id); // not stopped: no shell should say it was
+      throw err;
     } finally {
       this.c.busy.delete(row.id);
     }
@@ -200,6 +231,11 @@ export class ContainerStates {
     if (opts.dryRun) return result;
     const actor = actorOf(caller);
     const why = `${admin ? `retired ${admin}` : 'retired'}; ${slots.length} GPU slot(s) freed, workspace kept`;
+    const told =
+      admin && opts.adminReason !== undefined
+        ? `ds01: ${row.project} was retired by admin ${caller.name}: ${opts.adminReason}. Your workspace ${result.workspace} is kept; container-deploy ${row.project} makes a new container.`
+        : null;
+    if (told && result.wasRunning) this.c.endings.set(row.id, told);
     this.c.busy.add(row.id);
     try {
       if (result.wasRunning) await this.stopRow(row, actor, { force: opts.force }, 'retiring', true);
@@ -212,6 +248,7 @@ export class ContainerStates {
     } finally {
       this.c.busy.delete(row.id);
     }
+    if (told) this.tellOwner(row, told);
     return result;
   }
 }
