@@ -46,6 +46,7 @@ import { GpuInventoryService } from './services/gpu-inventory.js';
 import { GpuLeases } from './services/gpu-leases.js';
 import { GpuQueue } from './services/gpu-queue.js';
 import { GpuRefreshSchedule } from './services/gpu-refresh.js';
+import { HostService } from './services/host.js';
 import { ImageService } from './services/images.js';
 import { LifecycleService } from './services/lifecycle.js';
 import { dockerProbe, lifecycleActions } from './services/lifecycle-actions.js';
@@ -126,6 +127,7 @@ export async function startDaemon(settings: Settings) {
   const metrics = new MetricsService(store, clock);
   policy.onChange(() => metrics.counters.reloaded(true));
   policy.onFailure(() => metrics.counters.reloaded(false));
+  const host = new HostService(settings.stateDir, clock, log);
   const doctor = new DoctorService(
     store,
     { version: () => docker.version(), info: () => docker.docker.info() },
@@ -134,6 +136,7 @@ export async function startDaemon(settings: Settings) {
     settings.nvidiaSmi,
     settings.nvidiaHookPath,
     { dockerHost: settings.dockerHost, stateDir: settings.stateDir },
+    host,
   );
   const buildLimits = {
     timeoutMs: settings.buildTimeoutSec * 1000,
@@ -174,6 +177,7 @@ export async function startDaemon(settings: Settings) {
     dockerVersion: () => docker.version(),
     policy,
     inventory: () => gpus.last,
+    host: () => host.resources(),
     clock,
   });
 
@@ -213,7 +217,9 @@ export async function startDaemon(settings: Settings) {
     ...containerRoutes(containerService),
     ...limitsRoutes(limits),
     ...lifecycleRoutes(new LifecycleService(store, lifecycle, containers, clock)),
-    ...dashboardRoutes(new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock)),
+    ...dashboardRoutes(
+      new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock, host),
+    ),
     ...usageRoutes(new UsageService(store, policy, accounts, clock)),
     ...adminOpsRoutes({
       queries: containers,

@@ -67,6 +67,7 @@ function data(over: Partial<DashboardData>): DashboardData {
     lastProbeAt: AT,
     probeError: null,
     policyError: null,
+    resources: null,
     gpus,
     summary: {
       gpus: gpus.filter((g) => g.present).length,
@@ -329,6 +330,30 @@ describe('renderDashboard', () => {
       for (const l of renderDashboard(d, { width, color: false }))
         expect(l.length).toBeLessThanOrEqual(width);
     }
+  });
+
+  it('shows host CPU, memory and the state disk, marking a nearly full disk', () => {
+    const GiB = 1024 ** 3;
+    const resources = (usedPct: number) => ({
+      cpu: { cores: 16, loadPct: 12.5 },
+      memory: { totalBytes: 64 * GiB, availableBytes: 16 * GiB, usedPct: 75 },
+      stateDisk: {
+        path: '/var/lib/ds01',
+        mount: '/var',
+        sizeBytes: 200 * GiB,
+        availableBytes: ((100 - usedPct) / 100) * 200 * GiB,
+        usedPct,
+      },
+    });
+    const lines = renderDashboard(data({ resources: resources(40) }), { width: 160, color: false });
+    expect(lines[2]).toBe(
+      'CPU 12.5% of 16 cores · memory 75% used (16.0 GiB free of 64.0 GiB) · state disk 40% used (120.0 GiB free of 200.0 GiB on /var)',
+    );
+    const full = renderDashboard(data({ resources: resources(95) }), { width: 80, color: true });
+    expect(full[2]).toMatch(/^\x1b\[33m/); // yellow, even when clipped
+    const wide = renderDashboard(data({ resources: resources(95) }), { width: 200, color: false });
+    expect(wide[2]).toMatch(/state disk 95% used .* on \/var\): nearly full$/);
+    expect(visibleLength(full[2] as string)).toBeLessThanOrEqual(80);
   });
 
   it('clip marks a cut', () => {

@@ -8,6 +8,7 @@ import type {
   DashboardSlotState,
   QueueEntryView,
 } from '../../daemon/api/types/index.js';
+import { cpuText, diskNearlyFull, diskText, memoryText } from './host.js';
 import { duration, sizeMiB, clock as zonedClock } from './units.js';
 import { describeWait } from './wait.js';
 
@@ -160,6 +161,12 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
     d.viewer.admin ? `${d.viewer.name} (admin)` : d.viewer.name,
   ];
   out.push(clip(versions.join(' · '), width));
+  if (d.resources) {
+    const r = d.resources;
+    const disk = diskText(r);
+    const line = [cpuText(r), memoryText(r), ...(disk ? [disk] : [])].join(' · ');
+    out.push(diskNearlyFull(r) ? p.yellow(clip(`${line}: nearly full`, width)) : clip(line, width));
+  }
   const s = d.summary;
   const counts = (['free', 'allocated', 'held', 'drained', 'missing'] as const)
     .filter((k) => k === 'free' || k === 'allocated' || s[k] > 0)

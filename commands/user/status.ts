@@ -1,4 +1,5 @@
 import type { Ctx } from '../lib/context.js';
+import { cpuText, diskNearlyFull, diskText, memoryText } from '../lib/host.js';
 import { paint, printJson, prose } from '../lib/output.js';
 import { systemInfo } from '../lib/system.js';
 import { clock, duration } from '../lib/units.js';
@@ -36,5 +37,10 @@ export async function runStatus(ctx: Ctx, opts: { json?: boolean }): Promise<num
   );
   o(`containers: ${s.containers.total} (${s.containers.running} running)\n`);
   o(`database:   ${s.database.path} (schema v${s.database.schemaVersion})\n`);
+  if (s.host) {
+    o(`host:       ${cpuText(s.host)}, ${memoryText(s.host)}\n`);
+    const disk = diskText(s.host);
+    if (disk) o(`            ${diskNearlyFull(s.host) ? p.yellow(`${disk}: nearly full`) : disk}\n`);
+  } else o(`host:       ${p.yellow('could not read CPU, memory and disk (see the ds01d log)')}\n`);
   return s.docker.reachable && !s.policy.lastError ? 0 : 1;
 }

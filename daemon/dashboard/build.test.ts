@@ -44,6 +44,7 @@ function input(over: Partial<DashboardInput>): DashboardInput {
     lastProbeAt: null,
     probeError: null,
     policyError: null,
+    resources: null,
     slots: [],
     giBySlot: new Map(),
     queue: [],

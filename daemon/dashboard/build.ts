@@ -3,6 +3,7 @@
 import type { DashboardData, DashboardGpu, DashboardSlot, DashboardUsage } from '../api/types/dashboard.js';
 import type { AuditEvent } from '../api/types/events.js';
 import type { GpuSlotView, QueueEntryView } from '../api/types/gpus.js';
+import type { HostResources } from '../api/types/system.js';
 import type { Inventory } from '../gpu/types.js';
 import { countStates, slotDisplayState } from './slot-state.js';
 
@@ -15,6 +16,7 @@ export interface DashboardInput {
   lastProbeAt: string | null;
   probeError: string | null;
   policyError: string | null;
+  resources: HostResources | null;
   slots: readonly GpuSlotView[];
   /** MIG GPU instance id per slot UUID (from the slot table). */
   giBySlot: ReadonlyMap<string, number | null>;
@@ -95,6 +97,7 @@ export function buildDashboard(i: DashboardInput): DashboardData {
     lastProbeAt: i.lastProbeAt,
     probeError: i.probeError,
     policyError: i.policyError,
+    resources: i.resources,
     summary: {
       gpus: gpus.filter((g) => g.present).length,
       slots: slots.length,

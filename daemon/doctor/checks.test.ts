@@ -92,4 +92,25 @@ describe('doctor checks', () => {
     expect(c.policy?.status).toBe('warn');
     expect(worstOf(runChecks(f).map((x) => x.status))).toBe('fail');
   });
+
+  it('the state directory disk: ok below 90% used, warns when nearly full, fails at 98%; skipped when not read', () => {
+    const disk = (usedPct: number) => ({
+      path: '/var/lib/ds01',
+      mount: '/var',
+      sizeBytes: 100 * 1024 ** 3,
+      availableBytes: (100 - usedPct) * 1024 ** 3,
+      usedPct,
+    });
+    const check = (stateDisk: DoctorFacts['stateDisk']) => byId({ ...facts(), stateDisk })['state-disk'];
+    expect(check(disk(40))).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/40% used, 60\.0 GiB free/),
+    });
+    const nearly = check(disk(93));
+    expect(nearly).toMatchObject({ status: 'warn', detail: expect.stringMatching(/nearly full/) });
+    expect(nearly?.hint).toMatch(/free space on \/var/);
+    expect(check(disk(99))?.status).toBe('fail');
+    expect(check(null)?.status).toBe('warn');
+    expect(byId(facts())['state-disk']).toBeUndefined();
+  });
 });

@@ -1,5 +1,6 @@
 // `ds01 doctor`, the judging half (pure): facts gathered by the daemon → checks with a status and a fix.
 import type { CheckStatus, DoctorCheck } from '../api/types/doctor.js';
+import type { DiskUsage } from '../api/types/system.js';
 
 export const HOOK_PROGRAMS = [
   'nvidia-container-runtime-hook',
@@ -33,6 +34,8 @@ export interface DoctorFacts {
   slices: { aggregateLimits: boolean; cgroupDriver: string | null; parentSliceExists: boolean };
   database: { ok: boolean; problems: string[]; schemaVersion: number; latestVersion: number };
   policy: { file: string; lastError: string | null; runningOnLastGood: string | null };
+  /** The state directory's disk; null when it could not be read, absent when not looked at. */
+  stateDisk?: DiskUsage | null;
 }
 
 export function worstOf(statuses: readonly CheckStatus[]): CheckStatus {
@@ -194,6 +197,32 @@ function policy(f: DoctorFacts): DoctorCheck {
   };
 }
 
+/** At this much of the state directory's disk used, doctor warns; at the second, it fails. */
+export const STATE_DISK_WARN_PCT = 90;
+export const STATE_DISK_FAIL_PCT = 98;
+
+function stateDisk(d: DiskUsage | null): DoctorCheck {
+  const base = { id: 'state-disk', title: 'State directory disk' };
+  if (!d)
+    return {
+      ...base,
+      status: 'warn',
+      detail: 'could not read the disk of the state directory',
+      hint: 'check `df -h` on the state dir (the state_dir setting); the database stops taking writes when it is full',
+    };
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+  const detail = `${d.path} on ${d.mount}: ${d.usedPct}% used, ${gib(d.availableBytes)} free of ${gib(d.sizeBytes)}`;
+  if (d.usedPct < STATE_DISK_WARN_PCT) return { ...base, status: 'ok', detail };
+  return {
+    ...base,
+    status: d.usedPct >= STATE_DISK_FAIL_PCT ? 'fail' : 'warn',
+    detail: `${detail}: nearly full`,
+    hint: `free space on ${d.mount} (old images: \`docker image prune\`; logs: \`journalctl --vacuum-size\`); when it is full the database stops taking writes and ds01 can neither create nor release anything`,
+  };
+}
+
 export function runChecks(f: DoctorFacts): DoctorCheck[] {
-  return [docker(f), hook(f), nvidiaSmi(f), mig(f), slices(f), database(f), policy(f)];
+  const checks = [docker(f), hook(f), nvidiaSmi(f), mig(f), slices(f), database(f), policy(f)];
+  if (f.stateDisk !== undefined) checks.push(stateDisk(f.stateDisk));
+  return checks;
 }

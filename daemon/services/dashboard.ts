@@ -13,6 +13,7 @@ import type { EventsService } from './events.js';
 import type { GpuAdmin } from './gpu-admin.js';
 import type { GpuInventoryService } from './gpu-inventory.js';
 import type { GpuQueue } from './gpu-queue.js';
+import type { HostService } from './host.js';
 import type { PolicyService } from './policy.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -27,12 +28,14 @@ export class DashboardService {
     private readonly policy: PolicyService,
     private readonly accounts: AccountLookup,
     private readonly clock: Clock,
+    private readonly host: Pick<HostService, 'resources'>,
   ) {}
 
   async snapshot(caller: Caller): Promise<DashboardData> {
-    const [list, events] = await Promise.all([
+    const [list, events, resources] = await Promise.all([
       this.gpus.list(caller),
       this.events.list(caller, { limit: 12 }),
+      this.host.resources(),
     ]);
     const now = this.clock.now();
     const waiting = this.store.queue.waiting();
@@ -45,6 +48,7 @@ export class DashboardService {
       lastProbeAt: iso(this.inventory.lastProbeAt),
       probeError: this.inventory.lastError,
       policyError: this.policy.lastError,
+      resources,
       slots: list.slots,
       giBySlot: new Map(this.store.slots.all().map((s) => [s.uuid, s.gi])),
       queue: this.queue.list(caller).filter((q) => q.state === 'waiting'),

@@ -11,6 +11,7 @@ import type { Store } from '../store/index.js';
 import { LATEST_VERSION } from '../store/migrations/index.js';
 import { gatherAccess } from './doctor-access.js';
 import type { GpuInventoryService } from './gpu-inventory.js';
+import type { HostService } from './host.js';
 import type { PolicyService } from './policy.js';
 
 export interface DockerFacts {
@@ -48,6 +49,8 @@ export class DoctorService {
     private readonly hookPath: string | null = null,
     /** Where Docker's socket and the state dir are, for the access checks (null: skipped, unit tests). */
     private readonly paths: { dockerHost: string; stateDir: string } | null = null,
+    /** Host readings, for the state directory's disk (null: not checked, unit tests). */
+    private readonly host: Pick<HostService, 'resources'> | null = null,
   ) {}
 
   private searchPath(): string[] {
@@ -84,6 +87,7 @@ export class DoctorService {
     const policy = this.policy.current();
     const slots = inv?.slots ?? [];
     const integrity = this.store.reports.integrity();
+    const host = this.host ? await this.host.resources() : undefined;
     return {
       docker: d,
       hook: { searchPath, found },
@@ -115,6 +119,7 @@ export class DoctorService {
         lastError: this.policy.lastError,
         runningOnLastGood: this.policy.source.kind === 'last-good' ? this.policy.source.path : null,
       },
+      ...(host === undefined ? {} : { stateDisk: host?.stateDisk ?? null }),
     };
   }
 

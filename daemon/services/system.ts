@@ -1,6 +1,6 @@
 // `ds01 status` / GET /v1/system/info: what the daemon is, how long it has run, and whether Docker,
 // the policy, the GPUs and the database are as they should be.
-import type { SystemStatus } from '../api/types/system.js';
+import type { HostResources, SystemStatus } from '../api/types/system.js';
 import type { Clock } from '../clock.js';
 import { VERSION } from '../common/version.js';
 import type { Inventory } from '../gpu/types.js';
@@ -12,6 +12,7 @@ export interface SystemDeps {
   dockerVersion: () => Promise<string>;
   policy: Pick<PolicyService, 'file' | 'loadedAt' | 'lastError' | 'source'>;
   inventory: () => Inventory | null;
+  host: () => Promise<HostResources | null>;
   clock: Clock;
 }
 
@@ -31,6 +32,7 @@ export class SystemService {
     } catch (err) {
       dockerError = (err as Error).message;
     }
+    const host = await this.d.host();
     const slotCounts = store.slots.counts();
     const allocated = store.allocations.live().length;
     return {
@@ -57,6 +59,7 @@ export class SystemService {
       },
       containers: store.containers.counts(),
       database: { path: store.path, schemaVersion: store.schemaVersion() },
+      host,
     };
   }
 }

@@ -2,10 +2,10 @@
 // users; an admin's stop reaches the owner; doctor passes and names the fix when the NVIDIA hook or
 // nvidia-smi goes; /metrics parses strictly and agrees with the dashboard; usage; --watch in a real pty.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -97,12 +97,16 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
       'slices',
       'database',
       'policy',
+      'state-disk',
       'docker-access',
       'state-dir',
       'policy-perms',
       'version',
     ]);
     expect(ok.report?.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(ok.report?.checks.find((c) => c.id === 'state-disk')?.detail).toMatch(
+      new RegExp(`^${realpathSync(d.stateDir)} on /\\S*: [\\d.]+% used`),
+    );
     expect(ok.report?.checks.find((c) => c.id === 'nvidia-hook')?.detail).toContain(inject('dockerBin'));
 
     const hook = join(inject('dockerBin'), 'nvidia-container-runtime-hook');
@@ -254,6 +258,8 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
       after = await dash();
     } while (JSON.stringify(before.summary) !== JSON.stringify(after.summary) && ++tries < 5);
     expect(after.summary).toEqual(before.summary);
+    expect(after.resources?.cpu.cores).toBe(cpus().length);
+    expect(after.resources?.stateDisk?.path).toBe(realpathSync(d.stateDir));
     expect(scraped.status).toBe(200);
     expect(scraped.type).toMatch(/^text\/plain; version=0\.0\.4/);
     const fams = parsePrometheusText(scraped.body);

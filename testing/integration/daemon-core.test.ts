@@ -1,5 +1,7 @@
 // ds01d over its real socket, as real Linux users, against the private dockerd: identity from the
 // kernel, per-user visibility, admin rights through a real group, the CLI's exit codes.
+import { realpathSync, statfsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
@@ -170,7 +172,7 @@ describe.skipIf(!isRoot())('ds01d core (real users, real socket)', () => {
     expect(r.stderr).toMatch(/cannot reach the ds01 daemon.*is ds01d running/);
   });
 
-  it('status reports docker, policy and GPU inventory', async () => {
+  it('status reports docker, policy, GPU inventory and the host (CPU, memory, the state dir’s disk)', async () => {
     const r = await d.cli(['status', '--json'], alice);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
@@ -178,5 +180,17 @@ describe.skipIf(!isRoot())('ds01d core (real users, real socket)', () => {
     expect(s.gpus.total).toBe(4);
     expect(s.gpus.slots).toBeGreaterThanOrEqual(11);
     expect(s.policy.lastError).toBeNull();
+    // The host as this machine reports it (systeminformation), checked against the kernel's own numbers.
+    expect(s.host.cpu.cores).toBe(cpus().length);
+    expect(s.host.cpu.loadPct).toBeGreaterThanOrEqual(0);
+    expect(s.host.memory.totalBytes).toBe(totalmem());
+    expect(s.host.memory.usedPct).toBeGreaterThan(0);
+    expect(s.host.memory.usedPct).toBeLessThanOrEqual(100);
+    const disk = statfsSync(d.stateDir);
+    expect(s.host.stateDisk).toMatchObject({ path: realpathSync(d.stateDir) });
+    expect(Math.abs(s.host.stateDisk.sizeBytes - disk.blocks * disk.bsize)).toBeLessThan(1024 ** 2);
+    const text = await d.cli(['status'], alice);
+    expect(text.stdout).toMatch(/^host: +CPU [\d.]+% of \d+ cores, memory [\d.]+% used \(.+ free of .+\)$/m);
+    expect(text.stdout).toMatch(/^ +state disk [\d.]+% used \(.+ free of .+ on \/.*\)$/m);
   });
 });

@@ -2,6 +2,7 @@
 
 import type { AuditEvent } from './events.js';
 import type { QueueEntryView } from './gpus.js';
+import type { HostResources } from './system.js';
 
 /** What a slot is doing now. `held`: its container stopped and keeps it until `holdUntil`. */
 export type DashboardSlotState = 'free' | 'allocated' | 'held' | 'drained' | 'missing';
@@ -72,6 +73,8 @@ export interface DashboardData {
   probeError: string | null;
   /** Set while the policy file is invalid and the last good policy stays in force (ds01 status has more). */
   policyError: string | null;
+  /** Host CPU, memory and the state directory's disk; null when they could not be read. */
+  resources: HostResources | null;
   summary: DashboardSummary;
   gpus: DashboardGpu[];
   queue: QueueEntryView[];

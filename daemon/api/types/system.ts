@@ -28,6 +28,26 @@ export interface SystemStatus {
   gpus: { total: number; slots: number; available: number; allocated: number; missing: number };
   containers: { total: number; running: number };
   database: { path: string; schemaVersion: number };
+  /** The machine ds01d runs on; null when it could not be read. */
+  host: HostResources | null;
+}
+
+/** The disk of a directory: the file system it lives on. */
+export interface DiskUsage {
+  path: string;
+  /** Where that file system is mounted. */
+  mount: string;
+  sizeBytes: number;
+  availableBytes: number;
+  usedPct: number;
+}
+
+/** Host CPU, memory and the state directory's disk (the SQLite database lives there). */
+export interface HostResources {
+  cpu: { cores: number; loadPct: number };
+  memory: { totalBytes: number; availableBytes: number; usedPct: number };
+  /** null when no mounted file system holds the state directory (it could not be read). */
+  stateDisk: DiskUsage | null;
 }
 
 export interface Health {
