@@ -5,6 +5,7 @@ import { VERSION } from '../daemon/common/version.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { addAdminCommands } from './admin-cli.js';
 import { addGpuCommands } from './gpu-cli.js';
+import { addJobCommands, JOB_ALIASES } from './jobs-cli.js';
 import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
@@ -31,6 +32,7 @@ export const ALIASES: Record<string, string[]> = {
   'container-extend': ['container', 'extend'],
   'ds01-dashboard': ['dashboard'],
   ...IMAGE_ALIASES,
+  ...JOB_ALIASES,
 };
 
 export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?: AbortSignal): Command {
@@ -104,6 +106,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .description('reload the policy now (the daemon also watches the file)')
     .action(act(() => runConfigReload(ctx)));
   addGpuCommands(program, ctx, act);
+  addJobCommands(program, ctx, act, signal);
   addLifecycleCommands(program, ctx, act);
   addAdminCommands(program, ctx, act, signal);
   addImageCommands(program, ctx, act, (argv) => runCli(argv, ctx, signal));

@@ -12,6 +12,7 @@ import { dashboardRoutes } from './api/routes/dashboard.js';
 import { eventRoutes } from './api/routes/events.js';
 import { gpuRoutes } from './api/routes/gpus.js';
 import { imageRoutes } from './api/routes/images.js';
+import { jobRoutes } from './api/routes/jobs.js';
 import { lifecycleRoutes } from './api/routes/lifecycle.js';
 import { limitsRoutes } from './api/routes/limits.js';
 import { queueRoutes } from './api/routes/queue.js';
@@ -48,6 +49,7 @@ import { GpuQueue } from './services/gpu-queue.js';
 import { GpuRefreshSchedule } from './services/gpu-refresh.js';
 import { HostService } from './services/host.js';
 import { ImageService } from './services/images.js';
+import { isQueuedJob, JobRunner, JobService } from './services/jobs/index.js';
 import { LifecycleService } from './services/lifecycle.js';
 import { dockerProbe, lifecycleActions } from './services/lifecycle-actions.js';
 import { LimitsService } from './services/limits.js';
@@ -103,6 +105,9 @@ export async function startDaemon(settings: Settings) {
     releaseGpus: (id, why) => leases.releaseForContainer(id, why, 'ds01d'),
     // Defined below; only called once events flow, after start-up.
     inFlight: (nameOrId) => containerService.inFlight(nameOrId),
+    // Batch jobs: the exit watch, and every active job checked after each full reconcile.
+    containerEvent: (id, action) => jobRunner.onContainerEvent(id, action),
+    reconciled: () => void jobRunner.recover(),
   });
   const gpuRefresh = new GpuRefreshSchedule(policy, gpus, log);
   const events = new EventsService(store.events, accounts, clock.now);
@@ -120,8 +125,16 @@ export async function startDaemon(settings: Settings) {
     log,
     createdBy: `ds01d ${VERSION}`,
   });
-  // A queued deploy whose turn has come is deployed for its owner (who is told by an event).
-  queue.setServe((entry) => containerService.serveQueued(entry));
+  // Batch jobs: containers of the user's running one command, through the same saga and queue.
+  const ops = new DockerOps(docker.docker);
+  const jobsDeps = { store, containers: containerService, ops, queue, leases, accounts, clock, log };
+  const jobRunner = new JobRunner(jobsDeps);
+  const jobs = new JobService(jobsDeps, jobRunner);
+  leases.setReleaseAtOnce((id) => store.jobs.byContainer(id) !== undefined);
+  // A queued request whose turn has come: a job starts; a deploy is deployed for its owner (told by an event).
+  queue.setServe((entry) =>
+    isQueuedJob(entry.request) ? jobRunner.serveQueued(entry.request) : containerService.serveQueued(entry),
+  );
   const limits = new LimitsService(store, policy, accounts, clock);
   // Dashboard, usage, admin reports and /metrics read what the services above keep.
   const metrics = new MetricsService(store, clock);
@@ -163,7 +176,15 @@ export async function startDaemon(settings: Settings) {
     store,
     policy: () => policy.current(),
     accounts,
-    actions: lifecycleActions(containerService, leases),
+    actions: {
+      ...lifecycleActions(containerService, leases),
+      // A job stopped at its time limit ends timed_out (recorded when its exit arrives).
+      stop: (id, reason, graceSec) => {
+        jobs.lifecycleStopping(id, reason);
+        return containerService.stopAsDaemon(id, reason, graceSec);
+      },
+    },
+    jobOf: (id) => jobs.jobOfContainer(id),
     docker: dockerProbe(docker),
     gpus,
     clock,
@@ -231,6 +252,7 @@ export async function startDaemon(settings: Settings) {
     ...imageRoutes(images, buildLimits.maxContextBytes),
     ...gpuRoutes(gpuAdmin),
     ...queueRoutes(queue),
+    ...jobRoutes(jobs),
     ...adminRoutes(policy, (who, ok, message) =>
       audit(ok ? 'policy.reload_requested' : 'policy.reload_failed', null, who, message),
     ),
@@ -309,7 +331,7 @@ export async function startDaemon(settings: Settings) {
     log.info('SIGHUP: policy reload', { ok: r.ok, message: r.ok ? r.message : 'rejected' });
     sdNotify('READY=1');
   };
-  return { server, store, policy, sync, gpus, leases, queue, containerService, stop, reload, log };
+  return { server, store, policy, sync, gpus, leases, queue, containerService, jobs, stop, reload, log };
 }
 
 /** `ds01d --check-config [FILE]`: the daemon's own validator, no daemon needed (the CLI falls back to it). */

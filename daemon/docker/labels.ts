@@ -7,6 +7,8 @@ export const LABELS = {
   gpuSlots: 'ds01.gpu.slots',
   createdBy: 'ds01.created-by',
   managed: 'ds01.managed',
+  /** A batch job's container: the job id (issue 16). */
+  job: 'ds01.job',
 } as const;
 
 export const CONTAINER_NAME_SEPARATOR = '._.';

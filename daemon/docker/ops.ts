@@ -113,6 +113,33 @@ export class DockerOps {
     }
   }
 
+  /** How a container ended (a batch job's exit), or null when it is gone. Times are epoch ms. */
+  async exitInfo(id: string): Promise<{
+    status: string;
+    exitCode: number | null;
+    oomKilled: boolean;
+    startedAt: number | null;
+    finishedAt: number | null;
+  } | null> {
+    try {
+      const i = await this.docker.getContainer(id).inspect();
+      const ms = (t: string | undefined) => {
+        const v = t ? Date.parse(t) : Number.NaN;
+        return Number.isFinite(v) && v > 0 ? v : null; // Docker says 0001-01-01 for "never"
+      };
+      return {
+        status: i.State.Status,
+        exitCode: i.State.ExitCode ?? null,
+        oomKilled: Boolean(i.State.OOMKilled),
+        startedAt: ms(i.State.StartedAt),
+        finishedAt: ms(i.State.FinishedAt),
+      };
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw dockerError('cannot inspect the container', err);
+    }
+  }
+
   /** One file from the container's file system, or null when it does not exist. */
   async readFile(id: string, path: string): Promise<Buffer | null> {
     let stream: NodeJS.ReadableStream;

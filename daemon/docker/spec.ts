@@ -39,6 +39,8 @@ export interface SpecInput {
   env?: Readonly<Record<string, string>>;
   command?: readonly string[];
   createdBy: string;
+  /** A batch job's container carries its id (ds01.job). */
+  jobId?: number;
 }
 
 export function homeOf(userName: string): string {
@@ -127,6 +129,7 @@ export function buildContainerSpec(input: SpecInput): ContainerCreateOptions {
       [LABELS.gpuSlots]: input.slots.join(','),
       [LABELS.createdBy]: input.createdBy,
       [LABELS.managed]: 'true',
+      ...(input.jobId !== undefined ? { [LABELS.job]: String(input.jobId) } : {}),
     },
     Tty: false,
     OpenStdin: false,

@@ -23,6 +23,10 @@ export interface SyncHooks {
    * also used by the container service. Runs inside the store transaction.
    */
   releaseGpus(containerId: string, why: string): void;
+  /** Every container event Docker sends about a ds01 container, busy or not (batch jobs' exit watch). */
+  containerEvent?(id: string, action: string): void;
+  /** After each full reconcile (start-up, Docker reconnect): records that depend on Docker are checked. */
+  reconciled?(): void;
 }
 
 const DS01 = { actorUid: null, actorName: 'ds01d' } as const;
@@ -206,6 +210,7 @@ export class DockerSync {
       await this.reconcileAll(attempt > 0 ? 'after Docker reconnect' : 'at start-up').catch((err) =>
         this.log.error('reconcile failed', { err }),
       );
+      this.hooks.reconciled?.();
       let buf = '';
       stream.on('data', (chunk: Buffer) => {
         buf += chunk.toString('utf8');
@@ -255,6 +260,7 @@ export class DockerSync {
     const action = e.Action ?? '';
     if (!id) return;
     if (!/^(create|start|die|stop|kill|destroy|pause|unpause|restart|oom)/.test(action)) return;
+    this.hooks.containerEvent?.(id, action);
     this.reconcileOne(id, `docker ${action}`).catch((err) =>
       this.log.error('event reconcile failed', { id, err }),
     );

@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { DockerStatsSample } from '../docker/stats.js';
 import type { Inventory } from '../gpu/types.js';
 import type { AccountLookup } from '../identity/nss.js';
+import { jobLifecycleLimits } from '../jobs/time.js';
 import type { Logger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
 import type { Policy, ResolvedLimits } from '../policy/types.js';
@@ -62,6 +63,8 @@ export interface EngineDeps {
   statsConcurrency?: number;
   /** Samples are kept this long (plus each container's newest). */
   sampleRetentionMs?: number;
+  /** A batch job's container: its own time limit; no idle stop unless the policy's jobs.idle_timeout. */
+  jobOf?: (containerId: string) => { timeLimitMs: number | null } | null;
 }
 
 export const KEEP_ALIVE_FILE = '.keep-alive';
@@ -228,7 +231,15 @@ export class LifecycleEngine {
   }
 
   async inputFor(row: ContainerRow, ctx = this.context()): Promise<DecideInput> {
-    const { limits, home } = await this.ownerLimits(ctx, row.owner_uid, row.owner_name);
+    const owner = await this.ownerLimits(ctx, row.owner_uid, row.owner_name);
+    const { home } = owner;
+    const job = this.d.jobOf?.(row.id) ?? null;
+    const limits = job
+      ? {
+          ...owner.limits,
+          limits: jobLifecycleLimits(owner.limits.limits, job, ctx.policy.jobs?.idleTimeoutMs ?? null),
+        }
+      : owner.limits;
     const running = row.state === 'running' || row.state === 'paused';
     const since = running ? (row.started_at ?? row.created_at) : Number.MAX_SAFE_INTEGER;
     return {

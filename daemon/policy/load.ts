@@ -28,6 +28,7 @@ import {
   readExemptions,
   readGpuAllocation,
   readImages,
+  readJobs,
   readSchedules,
   readSharedMounts,
 } from './sections.js';
@@ -193,6 +194,9 @@ function readPolicy(r: PolicyReader, entries: Entry[], root: Node, now: Date): P
       case 'access_control':
         legacyAdmin = readAccessControl(r, value, path);
         break;
+      case 'jobs':
+        partial.jobs = readJobs(r, value, path);
+        break;
       case 'enforcement': {
         const aggregate = readEnforcement(r, value, path);
         if (aggregate !== undefined) partial.aggregateLimits = aggregate;
@@ -236,6 +240,7 @@ function readPolicy(r: PolicyReader, entries: Entry[], root: Node, now: Date): P
       users: [...new Set([...(admin.users ?? []), ...(legacyAdmin.users ?? [])])],
     } as Partial<AdminPolicy>),
     aggregateLimits: partial.aggregateLimits ?? false,
+    jobs: partial.jobs ?? { idleTimeoutMs: null },
     lines: Object.fromEntries([...draft.sites].map(([key, site]) => [key, r.line(site.node)])),
   };
 }

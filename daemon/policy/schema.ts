@@ -200,6 +200,7 @@ export const TOP_LEVEL_KEYS = [
   'exemptions',
   'admin',
   'enforcement',
+  'jobs',
 ] as const;
 
 /** Whole sections of the replaced system that ds01 has no counterpart for. */

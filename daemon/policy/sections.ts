@@ -283,6 +283,18 @@ export function readEnforcement(r: PolicyReader, node: Node, path: string): bool
   return aggregate;
 }
 
+/** `jobs:` (batch jobs). `idle_timeout` null or absent: jobs are never stopped for idleness. */
+export function readJobs(r: PolicyReader, node: Node, path: string): { idleTimeoutMs: number | null } {
+  const out = { idleTimeoutMs: null as number | null };
+  for (const entry of r.entries(node, path) ?? []) {
+    if (entry.key === 'idle_timeout') {
+      const v = r.duration(entry.value, entry.path, 'h', true);
+      if (v !== undefined) out.idleTimeoutMs = v;
+    } else r.unknownKey(entry, ['idle_timeout'], 'jobs');
+  }
+  return out;
+}
+
 export function adminGroupOrDefault(admin: Partial<AdminPolicy>): AdminPolicy {
   return { group: admin.group ?? BUILTIN_ADMIN_GROUP, users: admin.users ?? [] };
 }

@@ -125,6 +125,8 @@ export interface Policy {
   admin: { group: string; users: string[] };
   /** `enforcement.aggregate_limits`: place each user's containers in a per-user slice with `aggregate` caps. */
   aggregateLimits: boolean;
+  /** `jobs:` batch jobs. idle_timeout: null (default) = a job is never stopped for idleness. */
+  jobs?: { idleTimeoutMs: number | null };
   /**
    * The line each value set in the file is on, by `defaults.KEY`, `groups.G.KEY`, `user_overrides.U.KEY`
    * (YAML names; `config explain` shows them). Absent for policies built in code.

@@ -92,6 +92,13 @@ export class GpuLeases {
    * Subscribe to "capacity may be usable by the queue now": a release, a cancelled reservation, an expired
    * hold, AND a new hold (with release_held_when_queued a held slot is capacity the queue can take).
    */
+  private releaseAtOnce: ((containerId: string) => boolean) | null = null;
+
+  /** Containers whose GPUs are released when they stop, with no hold (batch jobs; wired in main.ts). */
+  setReleaseAtOnce(fn: (containerId: string) => boolean): void {
+    this.releaseAtOnce = fn;
+  }
+
   onCapacityFreed(fn: () => void): void {
     this.listeners.add(fn);
   }
@@ -337,7 +344,10 @@ export class GpuLeases {
     if (!active.length) return;
     const c = this.store.containers.get(containerId);
     const uid = c?.owner_uid ?? (active[0] as AllocationRow).owner_uid;
-    const holdMs = this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
+    // A batch job's GPU goes back the moment it ends (no hold: nobody comes back to an ended job).
+    const holdMs = this.releaseAtOnce?.(containerId)
+      ? 0
+      : this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
     this.applyHold(containerId, c?.name ?? null, active, at, holdMs);
     // Released or newly held: either way a queued user may be able to use it now (issue 14: a hold that
     // appeared after someone queued sat unused until an unrelated event served the queue).

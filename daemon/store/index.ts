@@ -7,6 +7,7 @@ import { ContainersRepo } from './containers.js';
 import { type Db, openDatabase, schemaVersion } from './db.js';
 import { EventsRepo } from './events.js';
 import { ExtensionsRepo } from './extensions.js';
+import { JobsRepo } from './jobs.js';
 import { NoticesRepo } from './notices.js';
 import { QueueRepo } from './queue.js';
 import { ReportQueries } from './reports.js';
@@ -25,6 +26,7 @@ export class Store {
   readonly extensions: ExtensionsRepo;
   /** Read-only reports across tables (usage, metrics, the users report, integrity). */
   readonly reports: ReportQueries;
+  readonly jobs: JobsRepo;
 
   private constructor(
     private readonly db: Db,
@@ -40,6 +42,7 @@ export class Store {
     this.notices = new NoticesRepo(db);
     this.extensions = new ExtensionsRepo(db);
     this.reports = new ReportQueries(db);
+    this.jobs = new JobsRepo(db);
   }
 
   /** False once closed: timers that fire during shutdown check it and do nothing. */

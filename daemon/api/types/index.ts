@@ -10,6 +10,7 @@ export const API_PREFIX = '/v1';
 export * from './admin.js';
 export * from './dashboard.js';
 export * from './doctor.js';
+export * from './jobs.js';
 export * from './lifecycle.js';
 export * from './limits.js';
 export * from './shell-frames.js';

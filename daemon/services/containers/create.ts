@@ -33,6 +33,13 @@ interface CreateState {
   reserved: boolean;
   /** The Docker name is marked busy (the event stream leaves it alone). */
   busy: boolean;
+  job?: JobContainer;
+}
+
+/** A batch job's container: labelled with the job id, its workspace the job's project (not its name). */
+export interface JobContainer {
+  id: number;
+  project: string;
 }
 
 const whyFailed = (err: unknown) => `create failed: ${(err as Error)?.message ?? err}`;
@@ -47,20 +54,27 @@ export class CreateSaga {
   }
 
   /** Create the planned container for `owner`; returns its Docker id. */
-  async run(owner: Owner, req: ContainerCreateRequest, plan: Plan, actor: Actor): Promise<string> {
+  async run(
+    owner: Owner,
+    req: ContainerCreateRequest,
+    plan: Plan,
+    actor: Actor,
+    job?: JobContainer,
+  ): Promise<string> {
     await this.resolveImage(owner, plan);
     const s: CreateState = {
       owner,
       req,
       plan,
       actor,
-      workspace: ensureWorkspace(owner, req.name),
+      workspace: ensureWorkspace(owner, job?.project ?? req.name),
       slots: [],
       spec: null,
       id: null,
       recorded: false,
       reserved: false,
       busy: false,
+      ...(job ? { job } : {}),
     };
     try {
       await runSaga(this.steps, s, (step, e) =>
@@ -166,6 +180,7 @@ export class CreateSaga {
         env: s.req.env,
         command: s.req.command,
         createdBy: this.d.createdBy,
+        ...(s.job ? { jobId: s.job.id } : {}),
       });
     } catch (err) {
       if (err instanceof SpecError) throw badRequest(err.message);

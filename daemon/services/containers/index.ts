@@ -18,15 +18,17 @@ import type {
 import type { Caller } from '../../identity/caller.js';
 import type { ContainerRow } from '../../store/containers.js';
 import type { QueuedDeploy } from '../gpu-queue.js';
-import { ContainerContext, type ContainersDeps } from './context.js';
-import { CreateSaga } from './create.js';
+import { type Actor, ContainerContext, type ContainersDeps, type Owner } from './context.js';
+import { CreateSaga, type JobContainer } from './create.js';
 import { ContainerDeploys } from './deploy.js';
 import type { Plan } from './plan.js';
 import { ContainerShells, type ShellOptions, type ShellSession } from './shell.js';
 import { ContainerStates } from './state.js';
 import { ContainerStreams } from './streams.js';
 
-export type { ContainersDeps, Owner } from './context.js';
+export type { Actor, ContainersDeps, Owner } from './context.js';
+export { actorOf, DAEMON } from './context.js';
+export type { JobContainer } from './create.js';
 export { ownImageRef } from './plan.js';
 export type { ShellOptions, ShellSession } from './shell.js';
 export { demux } from './streams.js';
@@ -37,11 +39,13 @@ export class ContainerService {
   private readonly deploys: ContainerDeploys;
   private readonly streams: ContainerStreams;
   private readonly shells: ContainerShells;
+  private readonly saga: CreateSaga;
 
   constructor(deps: ContainersDeps) {
     this.c = new ContainerContext(deps);
     this.states = new ContainerStates(this.c);
-    this.deploys = new ContainerDeploys(this.c, new CreateSaga(this.c), this.states);
+    this.saga = new CreateSaga(this.c);
+    this.deploys = new ContainerDeploys(this.c, this.saga, this.states);
     this.streams = new ContainerStreams(this.c);
     this.shells = new ContainerShells(this.c);
   }
@@ -57,6 +61,11 @@ export class ContainerService {
 
   plan(owner: Parameters<ContainerDeploys['plan']>[0], req: ContainerCreateRequest): Plan {
     return this.deploys.plan(owner, req);
+  }
+
+  /** A batch job's container, created (not started) through the same plan, quotas and saga as a create. */
+  createForJob(owner: Owner, req: ContainerCreateRequest, actor: Actor, job: JobContainer): Promise<string> {
+    return this.saga.run(owner, req, this.deploys.plan(owner, req), actor, job);
   }
 
   create(caller: Caller, req: ContainerCreateRequest): Promise<DeployResult> {

@@ -1,0 +1,22 @@
+// Client calls for /v1/jobs.
+import type {
+  JobSubmitRequest,
+  JobSubmitResult,
+  JobView,
+  JobWaitResult,
+} from '../../daemon/api/types/index.js';
+import type { Client } from './client.js';
+
+const seg = (s: string) => encodeURIComponent(s);
+
+export const submitJob = (c: Client, body: JobSubmitRequest) =>
+  c.request<JobSubmitResult>('/jobs', { body, timeoutMs: 300_000 });
+export const listJobs = (c: Client, all: boolean) => c.request<JobView[]>('/jobs', { query: { all } });
+export const getJob = (c: Client, id: string) => c.request<JobView>(`/jobs/${seg(id)}`);
+export const cancelJob = (c: Client, id: string, reason?: string) =>
+  c.request<JobView>(`/jobs/${seg(id)}/cancel`, { body: reason ? { reason } : {} });
+export const waitJob = (c: Client, id: string, timeoutSec: number, signal?: AbortSignal) =>
+  c.request<JobWaitResult>(`/jobs/${seg(id)}/wait`, {
+    query: { timeout: timeoutSec },
+    ...(signal ? { signal } : {}),
+  });

@@ -1,0 +1,262 @@
+// `ds01 job submit|list|show|cancel|wait|logs` (also `job-submit`, …): batch jobs, in Slurm's habits
+// (sbatch, squeue, scancel, sacct). The log is read here, as the user, from their own workspace: the
+// daemon only says where it is (after checking the job is theirs), and never reads it for anyone.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { JobSubmitRequest, JobView } from '../../daemon/api/types/index.js';
+import { ApiError, DaemonUnreachableError } from '../lib/client.js';
+import type { Ctx } from '../lib/context.js';
+import { cancelJob, getJob, listJobs, submitJob, waitJob } from '../lib/jobs.js';
+import { printJson, table } from '../lib/output.js';
+import { UsageError } from '../lib/prompts.js';
+import { ago, duration, fromNow, gpuHours } from '../lib/units.js';
+
+export interface SubmitFlags {
+  name?: string;
+  image?: string;
+  project?: string;
+  gpus?: string;
+  mig?: string;
+  cpuOnly?: boolean;
+  time?: string;
+  workdir?: string;
+  env?: string[];
+  after?: string;
+  json?: boolean;
+}
+
+function intFlag(flag: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${v}: give a whole number ≥ ${min}`);
+  return n;
+}
+
+export function submitRequest(command: string[], f: SubmitFlags): JobSubmitRequest {
+  if (!command.length)
+    throw new UsageError('give the command to run after --, e.g. `job submit -- python train.py`');
+  const env: Record<string, string> = {};
+  for (const kv of f.env ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env ${kv}: write it as NAME=value`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const gpus = intFlag('--gpus', f.gpus, 0);
+  const after = intFlag('--after', f.after?.replace(/^afterok:/, ''), 1);
+  return {
+    command,
+    ...(f.name ? { name: f.name } : {}),
+    ...(f.image ? { image: f.image } : {}),
+    ...(f.project ? { project: f.project } : {}),
+    ...(gpus !== undefined ? { gpus } : {}),
+    ...(f.mig ? { mig: f.mig } : {}),
+    ...(f.cpuOnly ? { cpuOnly: true } : {}),
+    ...(f.time ? { time: f.time } : {}),
+    ...(f.workdir ? { workdir: f.workdir } : {}),
+    ...(Object.keys(env).length ? { env } : {}),
+    ...(after !== undefined ? { after } : {}),
+  };
+}
+
+const stateText = (j: JobView) => j.state.replace('_', ' ');
+
+function gpuText(j: JobView): string {
+  if (!j.gpu) return 'cpu';
+  return `${j.gpu.count}× ${j.gpu.profile ?? 'gpu'}`;
+}
+
+function whereNow(j: JobView, now: number): string {
+  if (j.state === 'queued' && j.queue)
+    return `queue #${j.queue.position ?? '?'}${j.queue.estimatedStartAt ? `, start ${fromNow(j.queue.estimatedStartAt, now)}` : ''}`;
+  return j.reason ?? '';
+}
+
+export async function runJobSubmit(ctx: Ctx, command: string[], f: SubmitFlags): Promise<number> {
+  const r = await submitJob(ctx.client, submitRequest(command, f));
+  if (f.json) {
+    printJson(ctx.io, r);
+    return 0;
+  }
+  for (const n of r.notes) ctx.io.err(`note: ${n}\n`);
+  const j = r.job;
+  ctx.io.out(`${j.id}\n`);
+  const what =
+    j.state === 'running'
+      ? `running${j.gpuSlots.length ? ` on ${j.gpuSlots.length} GPU slot(s)` : ''}`
+      : j.state === 'queued'
+        ? `queued for a GPU (${whereNow(j, Date.now())})`
+        : j.state === 'pending'
+          ? `pending: ${j.reason ?? ''}`
+          : `${stateText(j)}${j.reason ? `: ${j.reason}` : ''}`;
+  ctx.io.err(
+    `Submitted batch job ${j.id}: ${what}\n  log: ${j.logPath}\n  follow it: ds01 job logs ${j.id} --follow\n`,
+  );
+  return 0;
+}
+
+export async function runJobList(ctx: Ctx, o: { all?: boolean; json?: boolean }): Promise<number> {
+  const jobs = await listJobs(ctx.client, Boolean(o.all));
+  if (o.json) {
+    printJson(ctx.io, jobs);
+    return 0;
+  }
+  if (!jobs.length) {
+    ctx.io.err('no jobs (submit one with `ds01 job submit -- COMMAND`)\n');
+    return 0;
+  }
+  const now = Date.now();
+  const rows = jobs.map((j) => [
+    String(j.id),
+    j.name,
+    j.owner,
+    stateText(j),
+    gpuText(j),
+    j.runtimeMs === null ? '-' : duration(j.runtimeMs),
+    j.exitCode === null ? '-' : String(j.exitCode),
+    j.state === 'running' || j.state === 'queued' || j.state === 'pending'
+      ? whereNow(j, now)
+      : (j.reason ?? ''),
+  ]);
+  ctx.io.out(table(['ID', 'NAME', 'USER', 'STATE', 'GPU', 'RUNTIME', 'EXIT', 'WHERE/WHY'], rows, ctx.io));
+  return 0;
+}
+
+export async function runJobShow(ctx: Ctx, id: string, o: { json?: boolean }): Promise<number> {
+  const j = await getJob(ctx.client, id);
+  if (o.json) {
+    printJson(ctx.io, j);
+    return 0;
+  }
+  const now = Date.now();
+  const lines: [string, string][] = [
+    ['job', `${j.id} (${j.name}) of ${j.owner}`],
+    ['state', `${stateText(j)}${j.reason ? `: ${j.reason}` : ''}`],
+    ['command', j.command.join(' ')],
+    ['project', `${j.project}${j.image ? `, image ${j.image}` : ''}`],
+    ['gpu', `${gpuText(j)}${j.gpuSlots.length ? ` (${j.gpuSlots.join(', ')})` : ''}`],
+    ['time limit', j.timeLimitMs === null ? 'none' : duration(j.timeLimitMs)],
+    ['submitted', ago(j.submittedAt, now)],
+    ['started', ago(j.startedAt, now)],
+    ['ended', ago(j.endedAt, now)],
+    ['runtime', j.runtimeMs === null ? '-' : duration(j.runtimeMs)],
+    ['exit code', j.exitCode === null ? '-' : String(j.exitCode)],
+    ['gpu-hours', gpuHours(j.gpuHours)],
+    ['log', j.logPath],
+  ];
+  if (j.after !== null) lines.push(['after', `job ${j.after}`]);
+  if (j.queue) lines.push(['queue', whereNow(j, now)]);
+  const w = Math.max(...lines.map(([k]) => k.length));
+  ctx.io.out(lines.map(([k, v]) => `${k.padEnd(w)}  ${v}\n`).join(''));
+  return 0;
+}
+
+export async function runJobCancel(
+  ctx: Ctx,
+  id: string,
+  o: { reason?: string; json?: boolean },
+): Promise<number> {
+  const j = await cancelJob(ctx.client, id, o.reason);
+  if (o.json) printJson(ctx.io, j);
+  else ctx.io.err(`job ${j.id}: ${stateText(j)}${j.reason ? ` (${j.reason})` : ''}\n`);
+  return 0;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+/** Waits for the job to end; its exit code becomes ours. Rides out a daemon restart. */
+export async function runJobWait(
+  ctx: Ctx,
+  id: string,
+  o: { json?: boolean },
+  signal?: AbortSignal,
+): Promise<number> {
+  let unreachableSince: number | null = null;
+  for (;;) {
+    if (signal?.aborted) return 130;
+    try {
+      const r = await waitJob(ctx.client, id, 30, signal);
+      unreachableSince = null;
+      if (!r.ended) continue;
+      if (o.json) printJson(ctx.io, r);
+      else ctx.io.err(`job ${r.job.id} ${stateText(r.job)}${r.job.reason ? `: ${r.job.reason}` : ''}\n`);
+      return r.exitStatus;
+    } catch (err) {
+      if (!(err instanceof DaemonUnreachableError) && !isReset(err)) throw err;
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince > 120_000) throw err;
+      await sleep(1000, signal);
+    }
+  }
+}
+
+const isReset = (err: unknown) =>
+  !(err instanceof ApiError) && /socket hang up|aborted|ECONNRESET/i.test(String((err as Error)?.message));
+
+/** Reads from `offset` to the end of the file; null when it does not exist (yet). */
+function readFrom(path: string, offset: number): { data: Buffer; size: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EACCES') throw new Error(`cannot read ${path}: permission denied`);
+    throw err;
+  }
+  try {
+    const size = statSync(path).size;
+    if (size <= offset) return { data: Buffer.alloc(0), size };
+    const buf = Buffer.alloc(size - offset);
+    const n = readSync(fd, buf, 0, buf.length, offset);
+    return { data: buf.subarray(0, n), size: offset + n };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function runJobLogs(
+  ctx: Ctx,
+  id: string,
+  o: { follow?: boolean },
+  signal?: AbortSignal,
+): Promise<number> {
+  let job = await getJob(ctx.client, id);
+  let offset = 0;
+  const drain = () => {
+    const r = readFrom(job.logPath, offset);
+    if (!r) return false;
+    if (r.data.length) ctx.io.out(r.data.toString('utf8'));
+    offset = r.size;
+    return true;
+  };
+  const ended = (j: JobView) => !['pending', 'queued', 'starting', 'running'].includes(j.state);
+  const had = drain();
+  if (!o.follow) {
+    if (!had) ctx.io.err(`job ${job.id} has no output yet (${stateText(job)}); log: ${job.logPath}\n`);
+    return 0;
+  }
+  let lastCheck = Date.now();
+  while (!signal?.aborted) {
+    await sleep(250, signal);
+    drain();
+    if (Date.now() - lastCheck >= 1000) {
+      lastCheck = Date.now();
+      job = await getJob(ctx.client, id).catch((err) => {
+        if (err instanceof DaemonUnreachableError) return job;
+        throw err;
+      });
+      if (ended(job)) {
+        drain();
+        ctx.io.err(`job ${job.id} ${stateText(job)}${job.reason ? `: ${job.reason}` : ''}\n`);
+        return 0;
+      }
+    }
+  }
+  return 0;
+}
