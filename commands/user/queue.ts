@@ -17,10 +17,10 @@ export async function runQueueList(ctx: Ctx, opts: { json?: boolean }): Promise<
   }
   const rows = list.map((e) => {
     const what = e.gpu.wholeGpu ? 'full GPU' : (e.gpu.profile ?? 'any');
+    const req = (e.request ?? {}) as { name?: unknown; job?: unknown };
+    // A batch job's entry carries only its id (`ds01 job show ID`).
     const name =
-      e.request && typeof e.request === 'object' && typeof (e.request as { name?: unknown }).name === 'string'
-        ? (e.request as { name: string }).name
-        : '-';
+      typeof req.name === 'string' ? req.name : typeof req.job === 'number' ? `job ${req.job}` : '-';
     const eta = e.state !== 'waiting' ? (e.note ?? '') : describeWait(e.wait);
     return [
       String(e.id),

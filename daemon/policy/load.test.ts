@@ -52,6 +52,20 @@ describe('the shipped config/resource-limits.yaml', () => {
   });
 });
 
+describe('the jobs section', () => {
+  it('idle_timeout: absent or null never stops a job for idleness; a duration does', () => {
+    expect(ok('defaults: {}\n').policy.jobs).toEqual({ idleTimeoutMs: null });
+    expect(ok('jobs:\n  idle_timeout: null\n').policy.jobs).toEqual({ idleTimeoutMs: null });
+    expect(ok('jobs:\n  idle_timeout: 2h\n').policy.jobs).toEqual({ idleTimeoutMs: 2 * H });
+  });
+
+  it('an unknown key is an error with the line', () => {
+    const r = parse('jobs:\n  idle_timout: 2h\n');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(formatDiagnostics(r.errors)).toMatch(/idle_timout[\s\S]*idle_timeout/);
+  });
+});
+
 describe('testing/fixtures/policies/test-fast.yaml', () => {
   it('is valid, with second-scale timeouts and 6-field cron sweeps', () => {
     const text = readFileSync(join(ROOT, 'testing/fixtures/policies/test-fast.yaml'), 'utf8');
