@@ -27,7 +27,10 @@ export async function runContainerDeploy(
   let open = Boolean(opts.open);
   if (!opts.background && !opts.open && !opts.dryRun && !opts.json) {
     if (opts.yes) open = false;
-    else
+    else {
+      // Validate everything (image, name, quota) before asking anything: a question answered for a
+      // deploy that then fails on a missing image wastes the user's time.
+      await deployContainer(ctx.client, { ...body, dryRun: true });
       open =
         (await choose(
           'Run it in the background, or open a terminal in it?',
@@ -37,6 +40,7 @@ export async function runContainerDeploy(
           ],
           'pass --background or --open',
         )) === 'terminal';
+    }
   }
   const r = await deployContainer(ctx.client, body);
   if (opts.json) printJson(ctx.io, r);

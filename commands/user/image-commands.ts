@@ -55,7 +55,8 @@ export function addImageCommands(program: Command, ctx: Ctx, act: Act, runComman
     .description('your images: size, age, containers using them')
     .option('--json', 'machine-readable output')
     .option('-a, --all', "admins: everyone's images")
-    .action(act((o: { json?: boolean; all?: boolean }) => runImageList(ctx, o)));
+    .option('--bases', "the base images of the policy's catalogue that are on this server")
+    .action(act((o: { json?: boolean; all?: boolean; bases?: boolean }) => runImageList(ctx, o)));
   image
     .command('update [name]')
     .description('add packages to an image made by image-create and rebuild it')

@@ -1,9 +1,38 @@
 import type { Ctx } from '../lib/context.js';
-import { listImages } from '../lib/images.js';
+import { baseImages, listImages } from '../lib/images.js';
 import { printJson, table } from '../lib/output.js';
 import { ago, size } from '../lib/units.js';
 
-export async function runImageList(ctx: Ctx, o: { json?: boolean; all?: boolean }): Promise<number> {
+/** `image-list --bases`: the catalogue's base images that are actually on this server. */
+async function runBaseList(ctx: Ctx, o: { json?: boolean }): Promise<number> {
+  const bases = await baseImages(ctx.client);
+  if (o.json) {
+    printJson(ctx.io, bases);
+    return 0;
+  }
+  const here = bases.filter((b) => b.present);
+  if (here.length)
+    ctx.io.out(
+      table(
+        ['NAME', 'IMAGE', 'DESCRIPTION'],
+        here.map((b) => [b.name, b.image, b.description]),
+        ctx.io,
+      ),
+    );
+  else ctx.io.err('none of the catalogue’s base images is on this server\n');
+  const missing = bases.filter((b) => !b.present);
+  if (missing.length)
+    ctx.io.err(
+      `not on this server (an admin can pull them): ${missing.map((b) => `${b.name} (${b.image})`).join(', ')}\n`,
+    );
+  return 0;
+}
+
+export async function runImageList(
+  ctx: Ctx,
+  o: { json?: boolean; all?: boolean; bases?: boolean },
+): Promise<number> {
+  if (o.bases) return runBaseList(ctx, o);
   const list = await listImages(ctx.client, o.all);
   if (o.json) {
     printJson(ctx.io, list);

@@ -37,8 +37,20 @@ export class ImageService {
     private readonly audit: ImageAudit,
   ) {}
 
-  bases(): BaseImage[] {
-    return this.policy().images.map((i) => ({ ...i }));
+  /** The policy's catalogue, each marked present or not on this server (what `image-list --bases` shows). */
+  async bases(): Promise<BaseImage[]> {
+    return Promise.all(
+      this.policy().images.map(async (i) => ({
+        ...i,
+        present: await this.docker
+          .getImage(i.image)
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          ),
+      })),
+    );
   }
 
   build(

@@ -31,7 +31,7 @@ export function imageRoutes(svc: ImageBackend, maxContextBytes: number): Route[]
         return { json: await svc.list(caller, { all: on(q.all) }) };
       },
     }),
-    route({ method: 'GET', path: '/v1/images/bases', handler: () => ({ json: svc.bases() }) }),
+    route({ method: 'GET', path: '/v1/images/bases', handler: async () => ({ json: await svc.bases() }) }),
     route({
       method: 'POST',
       path: '/v1/images/build',

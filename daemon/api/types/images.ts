@@ -26,6 +26,8 @@ export interface BaseImage {
   name: string;
   image: string;
   description: string;
+  /** The image is on this server now (a build or deploy from it works offline). */
+  present: boolean;
 }
 
 /** POST /v1/images/build streams these, one per line. The last one is `done` or `error`. */

@@ -12,7 +12,7 @@ import type { ContainerRow } from '../../store/containers.js';
 import type { QueuedDeploy } from '../gpu-queue.js';
 import { type Actor, actorOf, type ContainerContext, DAEMON, type Owner } from './context.js';
 import type { CreateSaga } from './create.js';
-import { type Plan, planCreate, publicPlan } from './plan.js';
+import { ownImageRef, type Plan, planCreate, publicPlan } from './plan.js';
 import type { ContainerStates } from './state.js';
 
 export class ContainerDeploys {
@@ -36,9 +36,31 @@ export class ContainerDeploys {
     );
   }
 
+  /**
+   * The plan with its image settled and checked, so a dry run fails where the real one would, before any
+   * question is asked: no --image and no --framework means the user's own image of the project's name when
+   * they built one, else the catalogue's first; `--image thesis` may mean their ds01-<uid>/thesis.
+   */
+  async checkedPlan(owner: Owner, req: ContainerCreateRequest): Promise<Plan> {
+    const own = `ds01-${owner.uid}/${req.name}:latest`;
+    const useOwn = !req.image && !req.framework && (await this.d.ops.imageExists(own));
+    const plan = this.plan(owner, useOwn ? { ...req, image: own } : req);
+    if (await this.d.ops.imageExists(plan.image)) return plan;
+    const mine = ownImageRef(plan.image, owner.uid);
+    if (mine && (await this.d.ops.imageExists(mine))) return { ...plan, image: mine };
+    const defaulted = !req.image && !req.framework;
+    throw new Ds01Error(
+      'NOT_FOUND',
+      `image ${plan.image} is not on this server${defaulted ? ` (the default: no --image was given and you have no image named ${req.name})` : ''}`,
+      defaulted
+        ? `build yours with \`image-create ${req.name}\`, or pass --image (see \`image-list\` and \`image-list --bases\`)`
+        : 'see `image-list` for your images and `image-list --bases` for the base images here, or build one with `image-create`',
+    );
+  }
+
   async create(caller: Caller, req: ContainerCreateRequest): Promise<DeployResult> {
     const owner = await this.c.ownerOf(caller);
-    const plan = this.plan(owner, req);
+    const plan = await this.checkedPlan(owner, req);
     if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
     const id = await this.saga.run(owner, req, plan, actorOf(caller));
     return { status: 'created', plan: publicPlan(plan), container: this.c.summary(id), queue: null };
@@ -65,7 +87,7 @@ export class ContainerDeploys {
     mayQueue: boolean,
   ): Promise<DeployResult> {
     const { queue, ...createReq } = req;
-    const plan = this.plan(owner, createReq);
+    const plan = await this.checkedPlan(owner, createReq);
     if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
     let id: string;
     try {
