@@ -4,7 +4,8 @@ import type { Ctx } from '../lib/context.js';
 import { listQueue } from '../lib/gpus.js';
 import { printJson, table } from '../lib/output.js';
 import { listContainers } from '../lib/system.js';
-import { duration, fromNow } from '../lib/units.js';
+import { duration } from '../lib/units.js';
+import { describeWait } from '../lib/wait.js';
 
 const requested = (e: QueueEntryView, key: string): string | undefined => {
   const v =
@@ -12,11 +13,14 @@ const requested = (e: QueueEntryView, key: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
-/** A waiting deploy reads `queued (#2, ~3m)`: its place in the GPU queue and the estimate, if any. */
-export function queuedState(e: Pick<QueueEntryView, 'position' | 'estimatedServeAt'>, now: number): string {
-  const eta = e.estimatedServeAt ? fromNow(e.estimatedServeAt, now) : 'unknown';
-  const when = eta === 'now' ? 'next' : eta.startsWith('in ') ? `~${eta.slice(3)}` : eta;
-  return `queued (#${e.position ?? '?'}, ${when})`;
+/**
+ * A waiting deploy reads `queued (#2, ~3m)`: its place in the GPU queue and the daemon's one wait estimate,
+ * worded as gpu-queue words it.
+ */
+export function queuedState(e: Pick<QueueEntryView, 'position' | 'wait'>, now: number): string {
+  // (the reason behind an estimate, "(max_runtime)", is gpu-queue's to show: no parentheses in parentheses)
+  const wait = describeWait(e.wait, now).replace(/ \(.*\)$/, '') || 'unknown';
+  return `queued (#${e.position ?? '?'}, ${wait === 'now' ? 'next' : wait})`;
 }
 
 export async function runContainerList(ctx: Ctx, opts: { json?: boolean; all?: boolean }): Promise<number> {

@@ -5,7 +5,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Cast, CLI_JS, startDaemonWithCast } from '../harness/daemon.js';
+import { type Cast, CLI_JS, editPolicy, startDaemonWithCast, startTestDaemon } from '../harness/daemon.js';
+import { loadGpuScenario } from '../harness/fake-gpu.js';
 import { cleanupTestUsers, isRoot, runAs, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 
@@ -89,6 +90,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // Every tmux session of this file (the server is already gone when each session was killed).
+  try {
+    execFileSync('tmux', ['-L', server, 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    // no server left
+  }
   await cast?.d.cleanup();
   await cleanupTestUsers();
 });
@@ -234,15 +241,6 @@ async function waitScreen(session: string, re: RegExp, ms = 30_000): Promise<str
 }
 
 describe('on a terminal', () => {
-  afterAll(() => {
-    // (the server is already gone when every session was killed)
-    try {
-      execFileSync('tmux', ['-L', server, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // no server left
-    }
-  });
-
   it('container-stats --watch redraws in place, shows how to quit, and q / Ctrl-C restore the terminal', async () => {
     for (const [key, code] of [
       ['q', 0],
@@ -311,4 +309,59 @@ describe('container-open', () => {
     const ok = await d.cli(['container-open', 'ticker', '--', 'sh', '-c', 'exit 3'], alice);
     expect(ok.code).toBe(3);
   });
+});
+
+describe('image-create and image-update', () => {
+  it('-y does not print the whole Dockerfile unless --show; the README path is the one written', async () => {
+    const { d, bob } = cast;
+    const flags = ['--base', 'busybox', '--no-jupyter', '--no-datascience', '--no-build', '-y'];
+    const quiet = await d.cli(['image-create', 'quiet', ...flags], bob);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toMatch(/^FROM /m);
+    // No project folder: ~/dockerfiles/NAME.Dockerfile, as the README says.
+    expect(quiet.stderr).toContain(`wrote ${bob.home}/dockerfiles/quiet.Dockerfile`);
+    const shown = await d.cli(['image-create', 'quiet', ...flags, '--show', '--force'], bob);
+    expect(shown.stderr).toMatch(/^FROM /m);
+  });
+
+  it('image-update --rebuild does not ask again, and the build log hides the internal ARG/LABEL steps', async () => {
+    const { bob } = cast;
+    startTty('rebuild', bob, ['image-update', 'quiet', '--rebuild']);
+    const done = await waitScreen('rebuild', /EXIT=\d+/, 180_000);
+    expect(done).not.toMatch(/Rebuild quiet\?/);
+    expect(done).toMatch(/building /);
+    expect(done).toMatch(/\[\d+\/\d+\] (FROM|RUN)/);
+    expect(done).not.toMatch(/\[\d+\/\d+\] (ARG|LABEL)/);
+    expect(done).toContain('EXIT=0');
+    tmux('kill-session', '-t', 'rebuild');
+  }, 200_000);
+});
+
+describe('container-list and the queue', () => {
+  it('a queued deploy shows as `queued (#1, …)` beside the containers', async () => {
+    const { alice, bob } = cast;
+    // A server with ONE 1g.10gb slot: bob holds it, alice's deploy must wait.
+    const s = loadGpuScenario('a100-mig-mixed') as { gpus: { migDevices?: { profile: string }[] }[] };
+    const gpu0 = {
+      ...(s.gpus[0] as object),
+      migDevices: s.gpus[0]?.migDevices?.filter((m) => m.profile === '1g.10gb').slice(0, 1),
+      processes: [],
+    };
+    const d = await startTestDaemon({ dockerHost: inject('dockerHost'), scenario: { ...s, gpus: [gpu0] } });
+    try {
+      editPolicy(d.policyPath, { 'defaults.idle_timeout': '10m' });
+      expect((await d.cli(['config', 'reload'])).code).toBe(0);
+      const flags = ['--image', image, '--mig', '1g.10gb', '--background'];
+      const first = await d.cli(['container-deploy', 'holder', ...flags], bob);
+      expect(first.code, first.stderr).toBe(0);
+      const queued = await d.cli(['container-deploy', 'waiter', ...flags, '--queue'], alice);
+      expect(queued.code, queued.stderr).toBe(0);
+      const list = await d.cli(['container-list'], alice);
+      expect(list.stdout).toMatch(/^waiter\s+queued \(#1, [^)]+\)\s+ds01-test\/busybox/m);
+      // Only one's own: bob's list does not show alice's waiting deploy.
+      expect((await d.cli(['container-list'], bob)).stdout).not.toMatch(/waiter/);
+    } finally {
+      await d.cleanup();
+    }
+  }, 60_000);
 });
