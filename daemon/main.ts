@@ -127,7 +127,17 @@ export async function startDaemon(settings: Settings) {
   });
   // Batch jobs: containers of the user's running one command, through the same saga and queue.
   const ops = new DockerOps(docker.docker);
-  const jobsDeps = { store, containers: containerService, ops, queue, leases, accounts, clock, log };
+  const jobsDeps = {
+    store,
+    containers: containerService,
+    ops,
+    queue,
+    leases,
+    accounts,
+    clock,
+    log,
+    notifyTerminals: writeToTerminals,
+  };
   const jobRunner = new JobRunner(jobsDeps);
   const jobs = new JobService(jobsDeps, jobRunner);
   leases.setReleaseAtOnce((id) => store.jobs.byContainer(id) !== undefined);
@@ -179,9 +189,9 @@ export async function startDaemon(settings: Settings) {
     actions: {
       ...lifecycleActions(containerService, leases),
       // A job stopped at its time limit ends timed_out (recorded when its exit arrives).
-      stop: (id, reason, graceSec) => {
+      stop: (id, reason, graceSec, told) => {
         jobs.lifecycleStopping(id, reason);
-        return containerService.stopAsDaemon(id, reason, graceSec);
+        return containerService.stopAsDaemon(id, reason, graceSec, told);
       },
     },
     jobOf: (id) => jobs.jobOfContainer(id),

@@ -22,6 +22,8 @@ export function isFinal(s: JobState): boolean {
 export interface StopIntent {
   kind: 'cancel' | 'timeout' | 'stop';
   reason: string;
+  /** The owner asked for it: no notice telling them what they just did. */
+  byOwner?: boolean;
 }
 
 export interface JobExit {

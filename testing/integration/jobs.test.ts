@@ -112,6 +112,13 @@ describe.skipIf(!isRoot())('batch jobs', () => {
         5000,
       ),
     ).toBe(0);
+    // Told at the next command (and on open terminals): the end, with the reason and where the log is.
+    const notices = json((await d.cli(['notices', '--all', '--json'], alice)).stdout) as {
+      message: string;
+    }[];
+    expect(notices.map((n) => n.message)).toContainEqual(
+      expect.stringContaining(`job ${j.id} (sh) failed: exited with code 3`),
+    );
     expect(done.logPath).toBe(`${alice.home}/workspace/jobs/.ds01/jobs/${j.id}.log`);
     const log = await readFile(done.logPath, 'utf8');
     expect(log).toContain('out-line');
@@ -294,6 +301,10 @@ describe.skipIf(!isRoot())('batch jobs', () => {
     // The queued job keeps its place and gets a freed slot.
     const q = await waitEnded(bob, queued.id, 30_000);
     expect(q).toMatchObject({ state: 'completed', exitCode: 0 });
+    const told = json((await d.cli(['notices', '--all', '--json'], bob)).stdout) as { message: string }[];
+    expect(told.map((n) => n.message)).toContainEqual(
+      expect.stringContaining(`job ${queued.id} (true) started after waiting`),
+    );
     for (const j of [f, v, q]) expect(liveAllocations(j.containerId)).toBe(0);
     expect(liveAllocations((await show(alice, runs.id)).containerId)).toBe(1);
     // It is still watched: cancelling it after the restart ends it, and frees its slot.

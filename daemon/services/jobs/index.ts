@@ -165,7 +165,11 @@ export class JobService {
           this.runner.endWithout(id, 'cancelled', reason, actor);
           break;
         }
-        this.runner.noteStop(cur.container_id, { kind: 'cancel', reason });
+        this.runner.noteStop(cur.container_id, {
+          kind: 'cancel',
+          reason,
+          byOwner: job.owner_uid === caller.uid,
+        });
         // SIGTERM, then SIGKILL after the grace period (Docker's stop).
         await this.d.containers.stopAsDaemon(cur.container_id, reason, STOP_GRACE_SEC);
         await this.runner.finish(id);

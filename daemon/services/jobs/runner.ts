@@ -14,6 +14,7 @@ import type { AccountLookup } from '../../identity/nss.js';
 import { jobCommand, jobWorkdir } from '../../jobs/command.js';
 import { dependencyVerdict, type JobState, outcomeOf, type StopIntent } from '../../jobs/states.js';
 import type { Logger } from '../../log.js';
+import { formatDuration } from '../../policy/units.js';
 import type { Store } from '../../store/index.js';
 import type { JobRow } from '../../store/jobs.js';
 import type { Actor, ContainerService, Owner } from '../containers/index.js';
@@ -30,6 +31,8 @@ export interface JobsDeps {
   accounts: AccountLookup;
   clock: Clock;
   log: Logger;
+  /** Write to the owner's open terminals (lifecycle/terminals.ts); absent in tests without ttys. */
+  notifyTerminals?: (user: { uid: number; name: string }, text: string) => string[];
 }
 
 /** The queue entry of a job carries only its id; the job row has the rest. */
@@ -104,6 +107,36 @@ export class JobRunner {
       reason,
       data: { job: job.id, ...(data ?? {}) },
     });
+  }
+
+  /** Tell the owner: a notice (next ds01 command, login, `ds01 notices`) and their open terminals. */
+  private tell(job: JobRow, message: string): void {
+    try {
+      this.d.store.tx(() =>
+        this.d.store.notices.add({
+          uid: job.owner_uid,
+          container_id: job.container_id,
+          container_name: `job ${job.id}`,
+          kind: 'action',
+          deadline_key: null,
+          point_ms: null,
+          deadline_at: null,
+          message,
+          created_at: this.d.clock.now(),
+        }),
+      );
+      this.d.notifyTerminals?.({ uid: job.owner_uid, name: job.owner_name }, message);
+    } catch (err) {
+      this.d.log.warn('could not tell the owner about a job', { job: job.id, err: String(err) });
+    }
+  }
+
+  private endedText(job: JobRow): string {
+    const ran =
+      job.started_at !== null && job.ended_at !== null
+        ? `; ran ${formatDuration(job.ended_at - job.started_at)}`
+        : '';
+    return `ds01: job ${job.id} (${job.name}) ${job.state.replace('_', ' ')}: ${job.reason ?? ''}${ran}. Log: ${job.log_path}`;
   }
 
   /** Resolves when the job's state changes (or at once if it is not active). */
@@ -207,7 +240,15 @@ export class JobRunner {
       );
       return true;
     });
-    if (started) this.wake(job.id);
+    if (started) {
+      this.wake(job.id);
+      // Started by ds01d (its turn in the queue, or its --after job completed): the owner is not watching.
+      if (actor.uid !== job.owner_uid)
+        this.tell(
+          job,
+          `ds01: job ${job.id} (${job.name}) started after waiting ${formatDuration(this.d.clock.now() - job.submitted_at)}. Follow it: ds01 job logs ${job.id} --follow`,
+        );
+    }
     // It may have ended before we looked (a quick command): the die event or this check records it.
     if (!info || !isRunningLike(info.status)) await this.finish(job.id);
   }
@@ -283,6 +324,8 @@ export class JobRunner {
     });
     if (ok) {
       this.wake(id);
+      const ended = this.d.store.jobs.get(id) as JobRow;
+      if (actor.uid !== ended.owner_uid) this.tell(ended, this.endedText(ended));
       void this.afterEnd(id);
     }
     return ok;
@@ -332,6 +375,8 @@ export class JobRunner {
     this.d.leases.releaseForContainer(cid, `job ${job.id} ended (${out.state})`, 'ds01d');
     if (ok) {
       this.wake(job.id);
+      const cur = this.d.store.jobs.get(job.id) as JobRow;
+      if (!intent?.byOwner) this.tell(cur, this.endedText(cur));
       await this.afterEnd(job.id);
     }
   }
