@@ -21,6 +21,7 @@ import type { Actor, ContainerService, Owner } from '../containers/index.js';
 import { DAEMON } from '../containers/index.js';
 import type { GpuLeases } from '../gpu-leases.js';
 import type { GpuQueue } from '../gpu-queue.js';
+import { recoverJobs } from './recover.js';
 
 export interface JobsDeps {
   store: Store;
@@ -395,64 +396,9 @@ export class JobRunner {
     }
   }
 
-  // ——— restart ———
-
-  /** After a reconcile: every active job checked against Docker and the queue. Never throws. */
-  async recover(): Promise<void> {
-    for (const job of this.d.store.jobs.active()) {
-      try {
-        await this.recoverOne(job);
-      } catch (err) {
-        this.d.log.error('job recovery failed', { job: job.id, err: String(err) });
-      }
-    }
-  }
-
-  private async recoverOne(job: JobRow): Promise<void> {
-    switch (job.state) {
-      case 'pending': {
-        const dep = job.after_id === null ? undefined : this.d.store.jobs.get(job.after_id);
-        const v = dep ? dependencyVerdict(dep) : ({ kind: 'go' } as const);
-        if (v.kind === 'fail') this.endWithout(job.id, 'failed', v.reason, DAEMON);
-        else if (v.kind === 'go') await this.launch(job.id, DAEMON, true);
-        return;
-      }
-      case 'queued': {
-        const q = job.queue_id === null ? undefined : this.d.store.queue.get(job.queue_id);
-        if (q?.state === 'waiting') return;
-        this.endWithout(
-          job.id,
-          'failed',
-          `its GPU queue entry ${job.queue_id ?? '?'} ended (${q?.state ?? 'missing'}${q?.note ? `: ${q.note}` : ''})`,
-          DAEMON,
-        );
-        return;
-      }
-      case 'starting':
-        if (!job.container_id) {
-          this.endWithout(job.id, 'lost', 'ds01d stopped while creating its container', DAEMON);
-          return;
-        }
-        await this.adoptRunning(job);
-        return;
-      case 'running':
-        await this.adoptRunning(job);
-        return;
-      default:
-    }
-  }
-
-  /** Running in Docker: keep watching (die events); ended or gone: record it now. */
-  private async adoptRunning(job: JobRow): Promise<void> {
-    const info = await this.d.ops.exitInfo(job.container_id as string);
-    if (info && isRunningLike(info.status)) {
-      if (job.state === 'starting')
-        this.d.store.jobs.transition(job.id, ['starting'], 'running', {
-          started_at: info.startedAt ?? this.d.clock.now(),
-        });
-      return;
-    }
-    await this.finish(job.id);
+  /** After a reconcile (start-up, Docker reconnect): every active job checked. Never throws. */
+  recover(): Promise<void> {
+    return recoverJobs(this.d, this);
   }
 
   /** Docker event hook: a job's container died or was destroyed. */
