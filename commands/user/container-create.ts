@@ -2,11 +2,12 @@ import type { DeployResult } from '../../daemon/api/types/index.js';
 import { type CreateFlags, createContainer, gpuText, newName, requestFromFlags } from '../lib/containers.js';
 import type { Ctx } from '../lib/context.js';
 import { printJson } from '../lib/output.js';
+import { size } from '../lib/units.js';
 
 export function describePlan(r: DeployResult): string {
   const p = r.plan;
   const gpu = p.gpu ? (p.gpu.profile ? `MIG ${p.gpu.profile}` : `${p.gpu.count} GPU slot(s)`) : 'no GPU';
-  const mem = p.limits.memoryBytes ? `${Math.round(p.limits.memoryBytes / 1024 ** 2)} MiB` : 'no memory cap';
+  const mem = p.limits.memoryBytes ? size(p.limits.memoryBytes) : 'no memory cap';
   return `${p.name}: ${p.image}, ${gpu}, ${p.limits.cpus ?? 'all'} CPUs, ${mem}, workspace ${p.workspace}`;
 }
 

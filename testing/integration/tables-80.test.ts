@@ -15,8 +15,9 @@ const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, ...args]
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 let d: TestDaemon;
 let student: TestUser;
+let jobId = '';
 
-const STUDENT = (project: string) => [
+const STUDENT = (project: string, jobId: string) => [
   ['whoami'],
   ['check-limits'],
   ['gpu', 'list'],
@@ -30,6 +31,8 @@ const STUDENT = (project: string) => [
   ['notices', '--all'],
   ['usage'],
   ['status'],
+  ['job', 'list'],
+  ['job', 'show', jobId],
 ];
 const ADMIN = (user: string) => [
   ['dashboard'],
@@ -46,6 +49,7 @@ const ADMIN = (user: string) => [
   ['usage', '--by', 'group'],
   ['check-limits', user],
   ['config', 'explain', user],
+  ['job', 'list'],
 ];
 
 /** Run commands one after another in an 80×24 terminal as `u` (root when undefined); the whole transcript. */
@@ -103,6 +107,25 @@ beforeAll(async () => {
     student,
   );
   expect(r.code, r.stderr).toBe(0);
+  // A batch job beside it, so the job tables have a row.
+  const job = await d.cli(
+    [
+      'job',
+      'submit',
+      '--image',
+      image,
+      '--cpu-only',
+      '--name',
+      'a-long-training-run',
+      '--json',
+      '--',
+      'sleep',
+      '120',
+    ],
+    student,
+  );
+  expect(job.code, job.stderr).toBe(0);
+  jobId = String(JSON.parse(job.stdout).id);
 }, 120_000);
 
 afterAll(async () => {
@@ -117,7 +140,7 @@ afterAll(async () => {
 
 describe('80 columns', () => {
   it("every table of a student's commands fits without wrapping", async () => {
-    const out = await transcript('student', student, STUDENT('thesis'));
+    const out = await transcript('student', student, STUDENT('thesis', jobId));
     expect(out).toMatch(/thesis\s+running/); // the commands really ran and printed their tables
     expect(out).toMatch(/MIG-[0-9a-f]{8}…/); // GPU ids shortened on a terminal
     expect(tooWide(out), out).toEqual([]);
