@@ -123,6 +123,24 @@ describe('collectMetrics', () => {
     expect(m.get('ds01_api_requests_total')?.type).toBe('counter');
   });
 
+  it('batch jobs by state and GPU-hours by user', async () => {
+    const j = parsePrometheusText(
+      await render(
+        input({
+          jobs: {
+            byState: { running: 2, queued: 3, completed: 7 },
+            gpuHoursByUser: [{ labels: { user: 'alice' }, value: 1.5 }],
+          },
+        }),
+      ),
+    );
+    expect(sumWhere(j, 'ds01_jobs', { state: 'running' })).toBe(2);
+    expect(sumWhere(j, 'ds01_jobs', { state: 'queued' })).toBe(3);
+    expect(sumWhere(j, 'ds01_jobs', { state: 'lost' })).toBe(0);
+    expect(sumWhere(j, 'ds01_job_gpu_hours_total', { user: 'alice' })).toBe(1.5);
+    expect(j.get('ds01_job_gpu_hours_total')?.type).toBe('counter');
+  });
+
   it('an empty server still exposes every family', async () => {
     const empty = parsePrometheusText(
       await render(input({ slots: [], claims: [], queueWaiting: [], apiRequests: [], sweepActions: [] })),

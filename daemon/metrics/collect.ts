@@ -54,7 +54,21 @@ export interface MetricsInput {
   apiRequests: readonly CounterRow<'method' | 'route' | 'status'>[];
   sweepActions: readonly CounterRow<'kind'>[];
   policy: { reloads: number; reloadFailures: number; lastReloadOk: boolean };
+  /** Batch jobs: how many are in each state, and GPU-hours of the ended ones by user. */
+  jobs?: { byState: Readonly<Record<string, number>>; gpuHoursByUser: readonly CounterRow<'user'>[] };
 }
+
+const JOB_STATES = [
+  'pending',
+  'queued',
+  'starting',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'lost',
+];
 
 export function dcgmLabels(s: MetricsSlot): Record<string, string> {
   const base: Record<string, string> = {
@@ -207,6 +221,20 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       type: 'counter',
       labelNames: [],
       samples: [{ value: i.queueServed.waitSecondsSum }],
+    },
+    {
+      name: 'ds01_jobs',
+      help: 'Batch jobs by state (pending, queued, starting, running now; ended ones since the database was created)',
+      type: 'gauge',
+      labelNames: ['state'],
+      samples: JOB_STATES.map((state) => ({ labels: { state }, value: i.jobs?.byState[state] ?? 0 })),
+    },
+    {
+      name: 'ds01_job_gpu_hours_total',
+      help: 'GPU-hours (GPU-equivalents x hours) used by ended batch jobs, by user',
+      type: 'counter',
+      labelNames: ['user'],
+      samples: counter(i.jobs?.gpuHoursByUser ?? []),
     },
     {
       name: 'ds01_sweep_actions_total',

@@ -69,6 +69,12 @@ export class MetricsService {
         queueServed: this.q.servedQueue(),
         apiRequests: this.counters.apiRows(),
         sweepActions: this.counters.sweepRows(),
+        jobs: {
+          byState: this.store.jobs.countByState(),
+          gpuHoursByUser: this.store.jobs
+            .gpuHoursByUser()
+            .map((r) => ({ labels: { user: r.user }, value: Math.round(r.hours * 1e6) / 1e6 })),
+        },
         policy: {
           reloads: this.counters.reloads,
           reloadFailures: this.counters.reloadFailures,

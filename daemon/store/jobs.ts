@@ -148,6 +148,16 @@ export class JobsRepo {
     return r.ms / 3_600_000;
   }
 
+  /** GPU-hours of ended jobs per owner name (metrics). */
+  gpuHoursByUser(): { user: string; hours: number }[] {
+    return this.db
+      .prepare(
+        `SELECT owner_name AS user, SUM(gpu_equivalents * (ended_at - started_at)) / 3600000.0 AS hours
+           FROM jobs WHERE started_at IS NOT NULL AND ended_at IS NOT NULL GROUP BY owner_name ORDER BY owner_name`,
+      )
+      .all() as { user: string; hours: number }[];
+  }
+
   countByState(): Record<string, number> {
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
       state: string;
