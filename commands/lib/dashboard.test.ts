@@ -78,6 +78,7 @@ function data(over: Partial<DashboardData>): DashboardData {
       drained: n('drained'),
       missing: n('missing'),
       queueLength: over.queue?.filter((q) => q.state === 'waiting').length ?? 0,
+      forYou: null,
     },
     queue: [],
     usage: [],
@@ -330,6 +331,19 @@ describe('renderDashboard', () => {
       for (const l of renderDashboard(d, { width, color: false }))
         expect(l.length).toBeLessThanOrEqual(width);
     }
+  });
+
+  it('says what the viewer can take, and the limit that binds, beside the free count', () => {
+    const d = scenarios['full with queue'] as DashboardData;
+    const mine = {
+      ...d,
+      summary: {
+        ...d.summary,
+        forYou: { canGet: 0, binding: 'allow_full_gpu: no (whole GPUs are not for you)' },
+      },
+    };
+    const line = renderDashboard(mine, { width: 160, color: false }).find((l) => l.includes('for you'));
+    expect(line).toMatch(/ · for you: 0 \(allow_full_gpu: no/);
   });
 
   it('shows host CPU, memory and the state disk, marking a nearly full disk', () => {

@@ -171,7 +171,10 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
   const counts = (['free', 'allocated', 'held', 'drained', 'missing'] as const)
     .filter((k) => k === 'free' || k === 'allocated' || s[k] > 0)
     .map((k) => stateColor[k](`${s[k]} ${k}`));
-  const summary = `${s.gpus} GPU${s.gpus === 1 ? '' : 's'} · ${s.slots} slot${s.slots === 1 ? '' : 's'}: ${counts.join(', ')} · queue ${s.queueLength}`;
+  const mine = s.forYou
+    ? ` · for you: ${s.forYou.canGet}${s.forYou.binding ? ` (${s.forYou.binding})` : ''}`
+    : '';
+  const summary = `${s.gpus} GPU${s.gpus === 1 ? '' : 's'} · ${s.slots} slot${s.slots === 1 ? '' : 's'}: ${counts.join(', ')} · queue ${s.queueLength}${mine}`;
   out.push(visibleLength(summary) <= width ? summary : clip(summary.replace(ANSI, ''), width));
   if (d.probeError)
     out.push(p.red(clip(`! GPU probe failed (showing the last inventory): ${d.probeError}`, width)));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confirm, input, multiselect, select, UsageError } from '../lib/prompts.js';
-import { addAuthorizedKey, checkPublicKey } from './user-setup.js';
+import { addAuthorizedKey, checkPublicKey, gpuRoom } from './user-setup.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKq2t4Vq0Gb1Ww9wY5a0m1nQh9mJw5l3dT7rZ1bQy8xR me@laptop';
 
@@ -63,5 +63,24 @@ describe('prompts without a terminal', () => {
         validate: (v) => /^[a-z]+$/.test(v) || 'lower case only',
       }),
     ).rejects.toThrow(/lower case only/);
+  });
+});
+
+describe('gpuRoom: what the limits allow on this server', () => {
+  it('names what a GPU-equivalents cap allows, not the max_mig_instances it undercuts', () => {
+    const g = (profile: string, atOnce: number | null, binding: string | null) =>
+      ({ profile, forYou: { canGet: 0, atOnce, binding } }) as never;
+    const lines = gpuRoom({
+      profiles: [
+        g('1g.10gb', 2, null),
+        g('2g.20gb', 1, 'max_gpu_equivalents 0.3 (you hold 0; one is 0.286)'),
+        g('full', 0, 'allow_full_gpu: no (whole GPUs are not for you)'),
+      ],
+      queued: 0,
+      you: { canGetNow: 2, slotsLeft: 2, gpuEquivalentsLeft: 0.3, allowFullGpu: false, binding: null },
+    });
+    expect(lines[0]).toMatch(/GPU slots at once\s+2× 1g\.10gb or 1× 2g\.20gb$/);
+    expect(lines[1]).toMatch(/max_gpu_equivalents 0\.3 .*; allow_full_gpu: no/);
+    expect(lines[2]).toMatch(/free for you now\s+2 slot\(s\)/);
   });
 });

@@ -5,9 +5,10 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import type { LimitsReport } from '../../daemon/api/types/index.js';
+import type { GpuAvailabilityReport, LimitsReport } from '../../daemon/api/types/index.js';
 import { ApiError } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
+import { gpuAvailability } from '../lib/gpus.js';
 import { myLimits } from '../lib/limits.js';
 import { paint } from '../lib/output.js';
 import { confirm, input, interactive, UsageError } from '../lib/prompts.js';
@@ -67,6 +68,22 @@ function limitsSummary(r: LimitsReport): string[] {
   return r.limits.filter((l) => want.includes(l.key)).map((l) => `  ${l.key.padEnd(24)} ${l.display}`);
 }
 
+/**
+ * What the limits mean on THIS server: how many of each kind of slot the user may hold at once (the
+ * binding limit named), not the raw max_mig_instances that a GPU-equivalents cap may undercut.
+ */
+export function gpuRoom(a: GpuAvailabilityReport): string[] {
+  const kinds = a.profiles.filter((g) => g.forYou.atOnce !== 0);
+  const parts = kinds.map(
+    (g) => `${g.forYou.atOnce ?? 'any number'}× ${g.profile === 'full' ? 'whole GPU' : g.profile}`,
+  );
+  const lines = [`  ${'GPU slots at once'.padEnd(24)} ${parts.length ? parts.join(' or ') : 'none'}`];
+  const why = [...new Set(a.profiles.map((g) => g.forYou.binding).filter((b): b is string => !!b))];
+  if (why.length) lines.push(`  ${'(limited by)'.padEnd(24)} ${why.join('; ')}`);
+  lines.push(`  ${'free for you now'.padEnd(24)} ${a.you.canGetNow} slot(s) (see gpu-avail)`);
+  return lines;
+}
+
 export async function runUserSetup(ctx: Ctx, o: UserSetupOpts, runCommand: RunCommand): Promise<number> {
   const p = paint(ctx.io);
   const say = (s = '') => ctx.io.err(`${s}\n`);
@@ -90,6 +107,7 @@ export async function runUserSetup(ctx: Ctx, o: UserSetupOpts, runCommand: RunCo
     const r = await myLimits(ctx.client);
     say(`group ${p.bold(r.group)}:`);
     for (const l of limitsSummary(r)) say(l);
+    for (const l of gpuRoom(await gpuAvailability(ctx.client))) say(l);
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) throw err;
     say('this server does not report limits yet; an admin can tell you yours');

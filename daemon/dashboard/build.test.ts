@@ -108,6 +108,7 @@ describe('buildDashboard', () => {
       drained: 1,
       missing: 1,
       queueLength: 2,
+      forYou: null,
     });
     expect(d.driverVersion).toBe('550.90.07');
   });

@@ -22,6 +22,7 @@ export interface DashboardInput {
   giBySlot: ReadonlyMap<string, number | null>;
   queue: readonly QueueEntryView[];
   queueLength: number;
+  forYou?: { canGet: number; binding: string | null } | null;
   usage: readonly DashboardUsage[];
   events: readonly AuditEvent[];
 }
@@ -103,6 +104,7 @@ export function buildDashboard(i: DashboardInput): DashboardData {
       slots: slots.length,
       ...counts,
       queueLength: i.queueLength,
+      forYou: i.forYou ?? null,
     },
     gpus,
     queue: [...i.queue],

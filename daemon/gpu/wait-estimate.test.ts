@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AllocatableSlot, AllocationLimits, LiveAllocation } from './allocator.js';
-import { canGetOfKind, estimateWait, ownQuotaBlock } from './wait-estimate.js';
+import { canGetNow, canGetOfKind, estimateWait, ownQuotaBlock } from './wait-estimate.js';
 
 const NOW = 1_000_000;
 const mig = (dev: number, profile = '1g.10gb', slices = 1): AllocatableSlot => ({
@@ -110,13 +110,15 @@ describe('canGetOfKind: what a user can take now, and the binding limit', () => 
   it('whole GPUs for a user whose policy forbids them: 0, and why', () => {
     expect(canGetOfKind({ kind: 'full', gpuEquivalents: 1, free: 2 }, limits, none)).toEqual({
       canGet: 0,
+      atOnce: 0,
       binding: 'allow_full_gpu: no (whole GPUs are not for you)',
     });
   });
   it('the GPU-equivalents cap, not max_mig_instances, binds: one 2g.20gb under a 0.3 cap', () => {
     const capped = { ...limits, maxGpuEquivalents: 0.3 };
     const r = canGetOfKind({ kind: 'mig', gpuEquivalents: 2 / 7, free: 3 }, capped, none);
-    expect(r.canGet).toBe(1);
+    // user-setup said "max_mig_instances 2"; the equivalents cap allows one 2g.20gb at once.
+    expect(r).toMatchObject({ canGet: 1, atOnce: 1 });
     expect(r.binding).toMatch(/^max_gpu_equivalents 0.3/);
   });
   it('max_mig_instances binds once slots are held; free capacity binds otherwise', () => {
@@ -127,11 +129,22 @@ describe('canGetOfKind: what a user can take now, and the binding limit', () => 
       }),
     ).toEqual({
       canGet: 1,
+      atOnce: 1,
       binding: 'max_mig_instances 2 (you hold 1)',
     });
     expect(canGetOfKind({ kind: 'mig', gpuEquivalents: 1 / 7, free: 1 }, limits, none)).toEqual({
       canGet: 1,
+      atOnce: 2,
       binding: null,
     });
+  });
+});
+
+describe('canGetNow: slots the user could take now in all', () => {
+  it('cheapest first, within the slot count and the GPU-equivalents left', () => {
+    expect(canGetNow([1 / 7, 1 / 7, 2 / 7], null, 0.3)).toBe(2);
+    expect(canGetNow([1 / 7, 1 / 7, 2 / 7], 1, null)).toBe(1);
+    expect(canGetNow([], 2, null)).toBe(0);
+    expect(canGetNow([1, 1], null, null)).toBe(2);
   });
 });

@@ -101,9 +101,9 @@ export function canGetOfKind(
   kind: { kind: 'full' | 'mig'; gpuEquivalents: number; free: number },
   limits: Pick<AllocationLimits, 'allowFullGpu' | 'maxMigInstances' | 'maxGpuEquivalents'>,
   holding: Holding,
-): { canGet: number; binding: string | null } {
+): { canGet: number; atOnce: number | null; binding: string | null } {
   if (kind.kind === 'full' && !limits.allowFullGpu) {
-    return { canGet: 0, binding: 'allow_full_gpu: no (whole GPUs are not for you)' };
+    return { canGet: 0, atOnce: 0, binding: 'allow_full_gpu: no (whole GPUs are not for you)' };
   }
   const bySlots =
     limits.maxMigInstances === null
@@ -118,10 +118,31 @@ export function canGetOfKind(
         );
   const quota = Math.min(bySlots, byEq);
   const canGet = Math.min(kind.free, quota);
-  if (quota >= Math.max(kind.free, 1)) return { canGet, binding: null };
+  const atOnce = Number.isFinite(quota) ? quota : null;
+  if (quota >= Math.max(kind.free, 1)) return { canGet, atOnce, binding: null };
   const binding =
     byEq <= bySlots
       ? `max_gpu_equivalents ${limits.maxGpuEquivalents} (you hold ${round3(holding.gpuEquivalents)}; one is ${round3(kind.gpuEquivalents)})`
       : `max_mig_instances ${limits.maxMigInstances} (you hold ${holding.slots})`;
-  return { canGet, binding };
+  return { canGet, atOnce, binding };
+}
+
+/**
+ * How many more slots the asker could take now in all: free slots they may use, cheapest first (which
+ * maximises the count), within the slot count and GPU-equivalents left.
+ */
+export function canGetNow(
+  freeUsable: readonly number[],
+  slotsLeft: number | null,
+  gpuEquivalentsLeft: number | null,
+): number {
+  let n = 0;
+  let eq = 0;
+  for (const w of [...freeUsable].sort((a, b) => a - b)) {
+    if (slotsLeft !== null && n >= slotsLeft) break;
+    if (gpuEquivalentsLeft !== null && eq + w > gpuEquivalentsLeft + EPS) break;
+    n++;
+    eq += w;
+  }
+  return n;
 }

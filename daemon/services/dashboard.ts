@@ -22,7 +22,7 @@ export class DashboardService {
   constructor(
     private readonly store: Store,
     private readonly inventory: GpuInventoryService,
-    private readonly gpus: Pick<GpuAdmin, 'list'>,
+    private readonly gpus: Pick<GpuAdmin, 'list' | 'availability'>,
     private readonly queue: Pick<GpuQueue, 'list'>,
     private readonly events: Pick<EventsService, 'list'>,
     private readonly policy: PolicyService,
@@ -32,10 +32,11 @@ export class DashboardService {
   ) {}
 
   async snapshot(caller: Caller): Promise<DashboardData> {
-    const [list, events, resources] = await Promise.all([
+    const [list, events, resources, avail] = await Promise.all([
       this.gpus.list(caller),
       this.events.list(caller, { limit: 12 }),
       this.host.resources(),
+      this.gpus.availability(caller),
     ]);
     const now = this.clock.now();
     const waiting = this.store.queue.waiting();
@@ -53,6 +54,13 @@ export class DashboardService {
       giBySlot: new Map(this.store.slots.all().map((s) => [s.uuid, s.gi])),
       queue: this.queue.list(caller).filter((q) => q.state === 'waiting'),
       queueLength: waiting.length,
+      forYou: {
+        canGet: avail.you.canGetNow,
+        binding:
+          avail.you.binding ??
+          avail.profiles.find((p) => p.free > 0 && p.forYou.binding)?.forYou.binding ??
+          null,
+      },
       usage: await this.usage(caller, now),
       events,
     });

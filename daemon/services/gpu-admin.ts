@@ -15,7 +15,13 @@ import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
 import { slotServes } from '../gpu/queue-plan.js';
 import { MIN_PREFIX, resolveSlotRef } from '../gpu/slot-ref.js';
-import { canGetOfKind, estimateWait, ownQuotaBlock, toView as toWaitView } from '../gpu/wait-estimate.js';
+import {
+  canGetNow,
+  canGetOfKind,
+  estimateWait,
+  ownQuotaBlock,
+  toView as toWaitView,
+} from '../gpu/wait-estimate.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import type { AllocationRow } from '../store/allocations.js';
@@ -131,7 +137,7 @@ export class GpuAdmin {
           queued: waiting.filter((w) => slotServes(s, w)).length,
           nextFreeAt: null,
           wait: { kind: 'unknown', at: null, why: null },
-          forYou: { canGet: 0, binding: null },
+          forYou: { canGet: 0, atOnce: null, binding: null },
         };
         groups.set(key, g);
         shapeOf.set(
@@ -196,7 +202,24 @@ export class GpuAdmin {
     return {
       profiles,
       queued: waiting.length,
-      you: { slotsLeft, gpuEquivalentsLeft: eqLeft, allowFullGpu: limits.allowFullGpu, binding },
+      you: {
+        canGetNow: canGetNow(
+          outlook
+            .filter(
+              (o) =>
+                o.slot.state === 'available' &&
+                !byUuid.has(o.slot.uuid) &&
+                (o.slot.kind === 'mig' || limits.allowFullGpu),
+            )
+            .map((o) => o.slot.gpuEquivalents),
+          slotsLeft,
+          eqLeft,
+        ),
+        slotsLeft,
+        gpuEquivalentsLeft: eqLeft,
+        allowFullGpu: limits.allowFullGpu,
+        binding,
+      },
     };
   }
 

@@ -78,6 +78,10 @@ describe.skipIf(!isRoot())('one wait estimate, and capacity as the user can use 
       forYou: { canGet: 1 },
       wait: { kind: 'now' },
     });
+    // The dashboard counts the whole GPU as free, and says what bob can take and why.
+    const dash = await json<DashboardData>(['dashboard'], bob);
+    expect(dash.summary.free).toBe(2);
+    expect(dash.summary.forYou).toMatchObject({ canGet: 1 });
     const table = await d.cli(['gpu-avail'], bob);
     expect(table.stdout).toMatch(/^full\s+0\s+1\s/m);
     expect(table.stderr).toMatch(/allow_full_gpu/);

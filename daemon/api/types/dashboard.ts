@@ -60,6 +60,11 @@ export interface DashboardSummary {
   missing: number;
   /** Waiting entries of everyone (the list below shows only yours unless you are an admin). */
   queueLength: number;
+  /**
+   * What the viewer could take now (their quota and whole-GPU permission applied) and the limit that
+   * binds; `free` above counts every free slot, usable by the viewer or not.
+   */
+  forYou: { canGet: number; binding: string | null } | null;
 }
 
 export interface DashboardData {

@@ -56,6 +56,8 @@ export interface WaitEstimateView {
 export interface AvailableForYou {
   /** Slots of this kind the asker could deploy on now (free ones, within their quota). */
   canGet: number;
+  /** The most of this kind the asker's quota allows them to hold at once (whatever is free now). */
+  atOnce: number | null;
   /** The limit that keeps canGet below the free count (e.g. "max_gpu_equivalents 0.5, you hold 0.29"). */
   binding: string | null;
 }
@@ -84,6 +86,8 @@ export interface GpuAvailabilityReport {
   queued: number;
   /** The asker's room under their quota, and what binds it (null: nothing but free capacity). */
   you: {
+    /** GPU slots the asker could take now in all (free usable ones, cheapest first, within quota). */
+    canGetNow: number;
     slotsLeft: number | null;
     gpuEquivalentsLeft: number | null;
     allowFullGpu: boolean;
