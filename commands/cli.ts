@@ -2,6 +2,7 @@
 // entry program maps onto it. Every action returns an exit code; only bin/ds01.ts exits.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../daemon/common/version.js';
+import { addAccessCommands, QUIET_COMMANDS } from './access-cli.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { addAdminCommands } from './admin-cli.js';
 import { addGpuCommands } from './gpu-cli.js';
@@ -105,6 +106,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .command('reload')
     .description('reload the policy now (the daemon also watches the file)')
     .action(act(() => runConfigReload(ctx)));
+  addAccessCommands(program, ctx, act);
   addGpuCommands(program, ctx, act);
   addJobCommands(program, ctx, act, signal);
   addLifecycleCommands(program, ctx, act);
@@ -133,7 +135,8 @@ export async function runCli(argv: string[], ctx: Ctx = defaultCtx(), signal?: A
   }
   try {
     // Unread lifecycle warnings first, on stderr (one quick request; silent when it fails).
-    if (showsNoticesFirst(expanded)) await showPendingNotices(ctx);
+    if (showsNoticesFirst(expanded) && !QUIET_COMMANDS.includes(expanded[0] ?? ''))
+      await showPendingNotices(ctx);
     await program.parseAsync(expanded, { from: 'user' });
     return code;
   } catch (err) {

@@ -2,9 +2,12 @@
 // ds01d composition root: settings → store → policy → services → API + loops. The only place that
 // wires concrete services together.
 import { mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { HostKeys } from './access/host-keys.js';
 import { Router } from './api/router.js';
+import { accessRoutes, accessUpgradeRoutes } from './api/routes/access.js';
 import { adminRoutes } from './api/routes/admin.js';
 import { adminOpsRoutes } from './api/routes/admin-ops.js';
 import { containerReadRoutes, containerRoutes, containerUpgradeRoutes } from './api/routes/containers.js';
@@ -36,6 +39,7 @@ import { toPolicyCheck } from './policy/check.js';
 import { lastGoodPath } from './policy/last-good.js';
 import { loadPolicyFile } from './policy/load-file.js';
 import { diffEffectiveLimits } from './policy/resolve.js';
+import { AccessService } from './services/access.js';
 import { UsersReport } from './services/admin-users.js';
 import { ContainerService } from './services/containers/index.js';
 import { ContainerQueries } from './services/containers-read.js';
@@ -145,6 +149,17 @@ export async function startDaemon(settings: Settings) {
   queue.setServe((entry) =>
     isQueuedJob(entry.request) ? jobRunner.serveQueued(entry.request) : containerService.serveQueued(entry),
   );
+  // SSH/ports/Jupyter into one's own container; its open channels count as attached sessions.
+  const access = new AccessService({
+    store,
+    queries: containers,
+    docker: docker.docker,
+    hostKeys: new HostKeys(join(settings.stateDir, 'ssh-host-keys')),
+    runDir: join(settings.stateDir, 'run'),
+    clock,
+    log,
+  });
+  const attachedSessions = (id: string) => containerService.sessionsOf(id) + access.sessionsOf(id);
   const limits = new LimitsService(store, policy, accounts, clock);
   // Dashboard, usage, admin reports and /metrics read what the services above keep.
   const metrics = new MetricsService(store, clock);
@@ -187,7 +202,16 @@ export async function startDaemon(settings: Settings) {
     policy: () => policy.current(),
     accounts,
     actions: {
-      ...lifecycleActions(containerService, leases),
+      ...lifecycleActions(
+        {
+          stopAsDaemon: (id, reason, timeoutSec) => containerService.stopAsDaemon(id, reason, timeoutSec),
+          removeAsDaemon: (id, reason) => containerService.removeAsDaemon(id, reason),
+          inFlight: (nameOrId) => containerService.inFlight(nameOrId),
+          // ds01 shells plus SSH channels and forwarded connections.
+          sessionsOf: attachedSessions,
+        },
+        leases,
+      ),
       // A job stopped at its time limit ends timed_out (recorded when its exit arrives).
       stop: (id, reason, graceSec, told) => {
         jobs.lifecycleStopping(id, reason);
@@ -246,6 +270,7 @@ export async function startDaemon(settings: Settings) {
     ...eventRoutes(events),
     ...containerReadRoutes(containers),
     ...containerRoutes(containerService),
+    ...accessRoutes(access),
     ...limitsRoutes(limits),
     ...lifecycleRoutes(new LifecycleService(store, lifecycle, containers, clock)),
     ...dashboardRoutes(
@@ -270,7 +295,7 @@ export async function startDaemon(settings: Settings) {
 
   const server = new ApiServer({
     router,
-    upgrades: containerUpgradeRoutes(containerService, clock.now),
+    upgrades: [...containerUpgradeRoutes(containerService, clock.now), ...accessUpgradeRoutes(access)],
     onRequest: (method, route, status) =>
       metrics.counters.request(method, route.replace(/^\S+ /, ''), status),
     log,

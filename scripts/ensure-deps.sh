@@ -17,6 +17,12 @@ command -v make >/dev/null 2>&1 || need+=(make g++)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v pkill >/dev/null 2>&1 || need+=(procps)
+# SSH into containers: the real OpenSSH client (and sshd on a private port for the laptop path), scp/sftp,
+# rsync; nsenter (util-linux) joins a container's network namespace for forwards.
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v rsync >/dev/null 2>&1 || need+=(rsync)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "ds01: missing system packages: ${need[*]} (run as root, or: sudo apt-get install -y ${need[*]})" >&2

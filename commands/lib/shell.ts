@@ -19,7 +19,7 @@ const processShellIo = (): ShellIo => ({
   stderr: process.stderr,
 });
 
-function errorFrom(status: number, text: string): ApiError {
+export function errorFrom(status: number, text: string): ApiError {
   try {
     const body = JSON.parse(text) as ErrorBody;
     if (isErrorCode(body.error?.code))

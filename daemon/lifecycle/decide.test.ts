@@ -173,7 +173,7 @@ describe('decide: idle', () => {
       at: T0 + 50 * M,
       over: { samples: series(T0, T0 + 50 * M, { sessions: 1 }) },
       action: 'none',
-      reason: /1 ds01 shell session/,
+      reason: /1 ds01 session\(s\) attached \(shell, SSH or forwarded port\)/,
     },
     {
       name: 'unknown CPU is never taken for idle',

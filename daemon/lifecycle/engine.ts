@@ -31,7 +31,7 @@ export interface LifecycleActions {
   stop(id: string, reason: string, graceSec: number, told?: string): Promise<void>;
   remove(id: string, reason: string): Promise<void>;
   releaseGpu(id: string, reason: string): void | Promise<void>;
-  /** ds01 shells attached now. */
+  /** ds01 sessions attached now: shells, SSH channels, forwarded connections. */
   sessionsOf(id: string): number;
   /** A ds01 operation on this container is in flight. */
   inTransition?(id: string): boolean;

@@ -29,11 +29,11 @@ export function explainDecision(input: DecideInput, d: Decision, now: number): C
   if (c.state === 'running' || c.state === 'paused') {
     if (latest) {
       text.push(
-        `Activity ${humanDuration(now - latest.ts)} ago: GPU ${latest.gpuUtilPct !== null ? num(latest.gpuUtilPct, '%') : latest.gpuProcesses !== null ? `${latest.gpuProcesses} process(es) on its slice` : 'none held'}, CPU ${num(latest.cpuPct, '%')}, network ${latest.netBytesPerSec === null ? 'n/a' : formatRate(latest.netBytesPerSec)}, ${latest.sessions} ds01 shell(s).`,
+        `Activity ${humanDuration(now - latest.ts)} ago: GPU ${latest.gpuUtilPct !== null ? num(latest.gpuUtilPct, '%') : latest.gpuProcesses !== null ? `${latest.gpuProcesses} process(es) on its slice` : 'none held'}, CPU ${num(latest.cpuPct, '%')}, network ${latest.netBytesPerSec === null ? 'n/a' : formatRate(latest.netBytesPerSec)}, ${latest.sessions} ds01 session(s) attached (shell, SSH or forwarded port).`,
       );
     } else text.push('No activity sample yet.');
     text.push(
-      `Idle means: GPU under ${lc.gpuIdleThresholdPct}% (MIG: no process on the slice), CPU under ${lc.cpuIdleThresholdPct}%, network under ${formatRate(lc.networkIdleThresholdBytesPerSec)}, no ds01 shell, for ${lc.idleDetectionWindow} samples in a row, after a ${humanDuration(lc.startupGraceMs)} start-up grace.`,
+      `Idle means: GPU under ${lc.gpuIdleThresholdPct}% (MIG: no process on the slice), CPU under ${lc.cpuIdleThresholdPct}%, network under ${formatRate(lc.networkIdleThresholdBytesPerSec)}, no ds01 shell, SSH session or forwarded connection, for ${lc.idleDetectionWindow} samples in a row, after a ${humanDuration(lc.startupGraceMs)} start-up grace.`,
     );
     const idle = d.idle;
     if (idle) {

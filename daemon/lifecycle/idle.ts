@@ -1,6 +1,6 @@
-// Idle detection, pure. A sample is quiet when every signal is under its threshold and no ds01 shell is
-// attached; a container is idle after `idle_detection_window` consecutive quiet samples past the startup
-// grace period. The idle clock starts at the first quiet sample of the run.
+// Idle detection, pure. A sample is quiet when every signal is under its threshold and no ds01 session
+// (shell, SSH channel or forwarded connection) is attached; a container is idle after
+// `idle_detection_window` consecutive quiet samples past the startup grace period. The idle clock starts at the first quiet sample of the run.
 import type { LifecyclePolicy } from '../policy/types.js';
 import type { IdleAssessment, Sample } from './types.js';
 
@@ -29,7 +29,7 @@ export function busyReasons(s: Sample, lc: LifecyclePolicy): string[] {
     out.push(
       `network ${formatRate(s.netBytesPerSec)} (idle below ${formatRate(lc.networkIdleThresholdBytesPerSec)})`,
     );
-  if (s.sessions > 0) out.push(`${s.sessions} ds01 shell session(s) attached`);
+  if (s.sessions > 0) out.push(`${s.sessions} ds01 session(s) attached (shell, SSH or forwarded port)`);
   return out;
 }
 

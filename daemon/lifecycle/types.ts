@@ -13,7 +13,7 @@ export interface Sample {
   cpuPct: number | null;
   /** Network bytes per second (rx + tx) since the previous sample; null when unknown or no interface. */
   netBytesPerSec: number | null;
-  /** ds01 shell sessions attached now. */
+  /** ds01 sessions attached now: shells, SSH channels, forwarded connections. */
   sessions: number;
   /** Carried by the store: when the quiet run this sample belongs to began (survives sample pruning). */
   quietSince?: number | null;

@@ -8,12 +8,13 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { execFileText } from './exec.js';
 
@@ -75,12 +76,15 @@ export async function buildTestImage(
   docker: Docker,
   tag: string,
   dockerfile: string,
-  files: Record<string, string> = {},
+  files: Record<string, string | Buffer> = {},
 ) {
   const ctx = mkdtempSync(join(tmpdir(), 'ds01-ctx-'));
   try {
     writeFileSync(join(ctx, 'Dockerfile'), dockerfile);
-    for (const [name, body] of Object.entries(files)) writeFileSync(join(ctx, name), body);
+    for (const [name, body] of Object.entries(files)) {
+      mkdirSync(dirname(join(ctx, name)), { recursive: true });
+      writeFileSync(join(ctx, name), body, { mode: 0o755 });
+    }
     const stream = await tarStream(ctx);
     const out = await docker.buildImage(stream as never, { t: tag, rm: true, forcerm: true });
     const events = await followProgress(docker, out);
@@ -101,4 +105,21 @@ function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<
       err ? reject(err) : resolve(res),
     );
   });
+}
+
+/**
+ * Context files (under `rootfs/`) that put host programs into a busybox image with the shared libraries
+ * ldd names, at the same paths: `COPY rootfs/ /` then runs them as on the host (e.g. a real rsync).
+ */
+export async function hostProgramFiles(programs: string[]): Promise<Record<string, Buffer>> {
+  const files: Record<string, Buffer> = {};
+  for (const prog of programs) {
+    files[`rootfs${prog}`] = readFileSync(prog);
+    const ldd = await execFileText('ldd', [prog]);
+    for (const m of ldd.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)) {
+      const lib = m[1] as string;
+      files[`rootfs${lib}`] = readFileSync(lib);
+    }
+  }
+  return files;
 }

@@ -1,4 +1,5 @@
 // The wire contract: the only daemon path that commands/ may import.
+export * from './access.js';
 export * from './containers.js';
 export * from './errors.js';
 export * from './events.js';
