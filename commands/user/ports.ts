@@ -21,7 +21,7 @@ export async function runPorts(ctx: Ctx, name: string, o: { json?: boolean }): P
         p.address,
         `ssh -N -L ${p.port}:localhost:${p.port} ${r.container}.ds01`,
       ]),
-      ctx.io.columns,
+      ctx.io,
     ),
   );
   return 0;

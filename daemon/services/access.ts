@@ -15,11 +15,11 @@ import { listeningPorts } from '../access/ports.js';
 import { serveSftp } from '../access/sftp.js';
 import { type ChannelKind, serveSsh } from '../access/ssh-server.js';
 import type { AccessTarget } from '../access/target.js';
-import type { Caller, UpgradeRun } from '../api/router.js';
 import type { JupyterResult, PortsResult, SshHostKey } from '../api/types/access.js';
 import type { Clock } from '../clock.js';
 import { homeOf } from '../docker/spec.js';
 import { badRequest, Ds01Error } from '../errors.js';
+import type { Caller } from '../identity/caller.js';
 import type { Logger } from '../log.js';
 import type { ContainerRow } from '../store/containers.js';
 import type { Store } from '../store/index.js';
@@ -37,6 +37,9 @@ export interface AccessDeps {
 }
 
 const JUPYTER_WAIT_MS = 60_000;
+
+/** What runs on the upgraded stream once the HTTP layer has answered 101. */
+export type StreamRun = (socket: Duplex, head: Buffer) => void;
 
 export class AccessService {
   private readonly attached = new Map<string, number>();
@@ -136,7 +139,7 @@ export class AccessService {
   }
 
   /** Authorise, then hand back what speaks SSH on the upgraded stream. */
-  async openSsh(caller: Caller, ref: string): Promise<UpgradeRun> {
+  async openSsh(caller: Caller, ref: string): Promise<StreamRun> {
     const { row, t } = await this.target(caller, ref);
     const key = this.d.hostKeys.get(row.owner_uid, row.project);
     const started = this.d.clock.now();
