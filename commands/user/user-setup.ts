@@ -1,6 +1,7 @@
 // user-setup: a student's first session. Checks the daemon answers, explains their limits, sets up SSH
-// the safe way (the key pair stays on the laptop: we only ever take a PUBLIC key), shows VS Code and
-// Jupyter-over-SSH, then runs project-init and container-deploy. --quick skips the explanations; every
+// the safe way (the key pair stays on the laptop: we only ever take a PUBLIC key), shows how the laptop
+// reaches containers (NAME.ds01 blocks from `ds01 ssh-config`: ssh, scp, VS Code, `ds01 jupyter`), then
+// runs project-init and container-deploy. --quick skips the explanations; every
 // question has a flag, so it also runs without a terminal.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
@@ -145,19 +146,26 @@ export async function runUserSetup(ctx: Ctx, o: UserSetupOpts, runCommand: RunCo
     );
   }
   say(`then add this to ${p.bold('~/.ssh/config')} on the laptop:`);
-  say(
-    `  Host ds01\n    HostName ${host}\n    User ${user}\n    IdentityFile ~/.ssh/id_ed25519\n    LocalForward 8888 localhost:8888`,
-  );
+  say(`  Host ds01\n    HostName ${host}\n    User ${user}\n    IdentityFile ~/.ssh/id_ed25519`);
 
-  heading(4, 'VS Code and Jupyter');
+  heading(4, 'Your containers from the laptop: ssh, scp, rsync, VS Code, Jupyter');
   explain(
-    'VS Code: install the "Remote - SSH" extension, then "Remote-SSH: Connect to Host…" → ds01, and open ~/workspace/<project>.',
+    'Each container is reachable as NAME.ds01 through ds01 itself (no sshd in it, no open port). Once, put this line at the TOP of ~/.ssh/config on the laptop:',
+  );
+  say('  Include ds01.conf');
+  explain('and after each new container, refresh the blocks (one per container) from the laptop:');
+  say(`  ssh ds01 ds01 ssh-config --host ds01 > ~/.ssh/ds01.conf`);
+  explain(
+    'Then: `ssh NAME.ds01` for a shell, `scp data.csv NAME.ds01:` (lands in /workspace), `rsync -a data/ NAME.ds01:/workspace/data/` (the image needs rsync).',
   );
   explain(
-    'Jupyter: `ssh ds01` (the LocalForward above tunnels port 8888), start Jupyter in your container on port 8888,',
+    'VS Code: install the "Remote - SSH" extension, "Remote-SSH: Connect to Host…" → NAME.ds01, and open /workspace.',
   );
-  explain('then open http://localhost:8888 on the laptop. Nothing is exposed to the network.');
-  if (o.quick) say('VS Code: Remote-SSH → ds01;  Jupyter: ssh ds01, then http://localhost:8888');
+  explain(
+    'Jupyter: `ds01 jupyter NAME` starts it in the container and prints the `ssh -N -L 8888:localhost:8888 NAME.ds01` line to run on the laptop and the URL to open. Any other port (TensorBoard…): `ds01 ports NAME`. Nothing is exposed to the network.',
+  );
+  if (o.quick)
+    say('laptop: Include ds01.conf; ssh ds01 ds01 ssh-config --host ds01 > ~/.ssh/ds01.conf; ssh NAME.ds01');
 
   if (o.project === false) {
     say(`\nnext: ${p.bold('project-init NAME')}, then ${p.bold('container-deploy NAME')}`);
