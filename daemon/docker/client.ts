@@ -1,8 +1,24 @@
 // The Docker side, through dockerode on the Docker API socket. Everything else talks to this port, so
 // tests of pure logic never need a dockerd and the daemon never shells out to the docker CLI.
+import { createRequire } from 'node:module';
 import Docker from 'dockerode';
 import { Ds01Error } from '../errors.js';
 import { LABELS } from './labels.js';
+
+/**
+ * docker-modem follows an HTTP redirect from dockerd (it sends one for a path such as
+ * /images/a/../b/json) with a fresh request that has no socket path and no 'error' listener: its
+ * DNS failure was an uncaught exception that took the daemon down. ds01 never needs a redirect, so
+ * none is followed: a 3xx answer is an error on the original, handled request.
+ */
+export function refuseDockerRedirects(): void {
+  const fromDockerode = createRequire(createRequire(import.meta.url).resolve('dockerode'));
+  const modemHttp = fromDockerode('docker-modem/lib/http.js') as { maxRedirects?: number };
+  if (typeof modemHttp.maxRedirects !== 'number')
+    throw new Error('docker-modem changed: cannot turn off its redirect following (see docker/client.ts)');
+  modemHttp.maxRedirects = 0;
+}
+refuseDockerRedirects();
 
 export interface DockerContainer {
   id: string;

@@ -7,6 +7,7 @@ import type { ContainerCreateOptions } from 'dockerode';
 import { unpackTar } from '../common/tar.js';
 import { Ds01Error } from '../errors.js';
 import { statusCode } from './client.js';
+import { type LabelSigner, SIGNATURE_LABEL } from './label-signature.js';
 import type { DockerStatsSample } from './stats.js';
 
 function dockerMessage(err: unknown): string {
@@ -22,6 +23,12 @@ export function dockerError(what: string, err: unknown): Ds01Error {
     return new Ds01Error('NOT_FOUND', `${what}: ${msg}`, 'see `image-list` for the images on this server');
   if (code === 404) return new Ds01Error('NOT_FOUND', `${what}: ${msg}`);
   if (code === 409) return new Ds01Error('CONFLICT', `${what}: ${msg}`);
+  // Docker refused what it was given (a bad reference, a redirect for an odd path): the request's fault.
+  if (code !== undefined && code >= 300 && code < 500)
+    return new Ds01Error('BAD_REQUEST', `${what}: Docker refused it: ${msg}`);
+  // With redirects off (docker/client.ts), a 3xx answer surfaces as this error, without a status.
+  if (code === undefined && /max redirects exceeded/i.test(msg))
+    return new Ds01Error('BAD_REQUEST', `${what}: Docker refused it (it answered with a redirect)`);
   if (code === undefined)
     return new Ds01Error(
       'DOCKER_UNAVAILABLE',
@@ -51,11 +58,17 @@ export interface ExecOptions {
 }
 
 export class DockerOps {
-  constructor(readonly docker: Docker) {}
+  constructor(
+    readonly docker: Docker,
+    private readonly signer: LabelSigner,
+  ) {}
 
+  /** Every container ds01 creates is made here, and signed (the only ones adoption trusts). */
   async create(spec: ContainerCreateOptions): Promise<string> {
+    const labels = { ...(spec.Labels ?? {}) };
+    labels[SIGNATURE_LABEL] = this.signer.sign(labels, spec.name ?? '');
     try {
-      return (await this.docker.createContainer(spec)).id;
+      return (await this.docker.createContainer({ ...spec, Labels: labels })).id;
     } catch (err) {
       throw dockerError(`cannot create ${spec.name}`, err);
     }
