@@ -25,6 +25,7 @@ import { ApiServer } from './api/server.js';
 import { systemClock } from './clock.js';
 import { VERSION } from './common/version.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
+import { LabelSigner, loadOrCreateLabelKey } from './docker/label-signature.js';
 import { DockerOps } from './docker/ops.js';
 import { DockerSync } from './docker/sync.js';
 import { callerResolver } from './identity/caller.js';
@@ -75,7 +76,16 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
       '--check-config [file]',
       'validate a policy file offline and exit 0 (valid) or 1 (invalid), like `sshd -t`; default: --policy',
     )
-    .option('--json', 'with --check-config: print the result as JSON');
+    .option('--json', 'with --check-config: print the result as JSON')
+    .option(
+      '--max-connections-per-user <n>',
+      'API connections one user may hold open [DS01_MAX_CONNECTIONS_PER_USER] (default 64)',
+    )
+    .option('--max-connections <n>', 'API connections in all [DS01_MAX_CONNECTIONS] (default 2048)')
+    .option(
+      '--admin-connection-reserve <n>',
+      'of max-connections, kept for admins [DS01_ADMIN_CONNECTION_RESERVE] (default 128)',
+    );
   program.parse(argv);
   return program.opts();
 }
@@ -102,7 +112,9 @@ export async function startDaemon(settings: Settings) {
   const queue = new GpuQueue(store, leases, policy, clock, log);
   const gpuAdmin = new GpuAdmin(store, gpus, leases, queue, accounts, clock);
   gpus.onCapacityChange(() => queue.kick());
-  const sync = new DockerSync(docker, store, clock, log, {
+  // Signs the ownership labels of the containers ds01 creates; adoption trusts nothing else.
+  const signer = new LabelSigner(loadOrCreateLabelKey(settings.stateDir));
+  const sync = new DockerSync(docker, store, clock, log, signer, {
     containerStopped: (id, at) => leases.containerStopped(id, at),
     containerStarted: (id, at) => leases.containerStarted(id, at),
     capacityMayHaveFreed: () => queue.kick(),
@@ -118,7 +130,7 @@ export async function startDaemon(settings: Settings) {
   const containers = new ContainerQueries(store);
   const containerService = new ContainerService({
     store,
-    ops: new DockerOps(docker.docker),
+    ops: new DockerOps(docker.docker, signer),
     queries: containers,
     policy,
     leases,
@@ -295,6 +307,11 @@ export async function startDaemon(settings: Settings) {
 
   const server = new ApiServer({
     router,
+    connections: {
+      perUser: settings.maxConnectionsPerUser,
+      total: settings.maxConnections,
+      adminReserve: settings.adminConnectionReserve,
+    },
     upgrades: [...containerUpgradeRoutes(containerService, clock.now), ...accessUpgradeRoutes(access)],
     onRequest: (method, route, status) =>
       metrics.counters.request(method, route.replace(/^\S+ /, ''), status),

@@ -35,17 +35,28 @@ const dc = (
   finishedAt: null,
 });
 
+const trusted = (d: DockerContainer) => d.labels['ds01.signature'] !== 'forged';
+
 describe('planReconcile', () => {
+  it('never adopts a container it does not trust, whatever its labels say', () => {
+    const forged = dc('f', 'running', { 'ds01.owner.uid': '1000', 'ds01.signature': 'forged' });
+    expect(planReconcile([], [forged], { trusted })).toEqual([]);
+    // Known by id in the store: tracked whatever its labels.
+    expect(planReconcile([row('f', 'exited')], [forged], { trusted })).toEqual([
+      { kind: 'state', id: 'f', from: 'exited', to: 'running' },
+    ]);
+  });
+
   it('nothing to do when store and Docker agree', () => {
-    expect(planReconcile([row('a')], [dc('a')])).toEqual([]);
+    expect(planReconcile([row('a')], [dc('a')], { trusted })).toEqual([]);
   });
   it('a container removed behind our back has vanished', () => {
-    expect(planReconcile([row('a')], [])).toEqual([
+    expect(planReconcile([row('a')], [], { trusted })).toEqual([
       { kind: 'vanished', id: 'a', name: 'a._.1000', ownerUid: 1000 },
     ]);
   });
   it('a labelled container created behind our back is adopted; an unlabelled one is not ours', () => {
-    const plan = planReconcile([], [dc('b'), dc('c', 'running', {})]);
+    const plan = planReconcile([], [dc('b'), dc('c', 'running', {})], { trusted });
     expect(plan).toHaveLength(1);
     expect(plan[0]).toMatchObject({ kind: 'adopt', owner: { uid: 1000, project: 'b' } });
   });
@@ -56,15 +67,15 @@ describe('planReconcile', () => {
     expect(planReconcile([], [build, otherUid])).toEqual([]);
   });
   it('a forged non-numeric owner label is ignored', () => {
-    expect(planReconcile([], [dc('x', 'running', { 'ds01.owner.uid': '0; rm' })])).toEqual([]);
+    expect(planReconcile([], [dc('x', 'running', { 'ds01.owner.uid': '0; rm' })], { trusted })).toEqual([]);
   });
   it('state drift is reported', () => {
-    expect(planReconcile([row('a', 'running')], [dc('a', 'exited')])).toEqual([
+    expect(planReconcile([row('a', 'running')], [dc('a', 'exited')], { trusted })).toEqual([
       { kind: 'state', id: 'a', from: 'running', to: 'exited' },
     ]);
   });
   it('a scope limits the plan to the named containers', () => {
-    expect(planReconcile([row('a'), row('b')], [], new Set(['b']))).toEqual([
+    expect(planReconcile([row('a'), row('b')], [], { trusted, scope: new Set(['b']) })).toEqual([
       { kind: 'vanished', id: 'b', name: 'b._.1000', ownerUid: 1000 },
     ]);
   });

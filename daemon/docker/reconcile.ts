@@ -15,11 +15,16 @@ export function normaliseState(s: string): string {
   return s === 'removing' ? 'exited' : s;
 }
 
+/**
+ * `trusted` says whether ds01 made a container the store does not know (its label signature verifies):
+ * labels anyone can write never make a container someone's (docker/label-signature.ts).
+ */
 export function planReconcile(
   live: ContainerRow[],
   docker: DockerContainer[],
-  scope?: Set<string>,
+  opts: { trusted: (d: DockerContainer) => boolean; scope?: Set<string> },
 ): ReconcileAction[] {
+  const { scope } = opts;
   const actions: ReconcileAction[] = [];
   const byId = new Map(docker.map((d) => [d.id, d]));
   for (const row of live) {
@@ -36,7 +41,7 @@ export function planReconcile(
   for (const d of docker) {
     if (known.has(d.id) || (scope && !scope.has(d.id))) continue;
     const owner = ownershipFromLabels(d.labels, d.name);
-    if (owner) actions.push({ kind: 'adopt', container: d, owner });
+    if (owner && opts.trusted(d)) actions.push({ kind: 'adopt', container: d, owner });
   }
   return actions;
 }

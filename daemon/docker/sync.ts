@@ -3,7 +3,8 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import type { DockerClient } from './client.js';
+import type { DockerClient, DockerContainer } from './client.js';
+import type { LabelSigner } from './label-signature.js';
 import { LABELS } from './labels.js';
 import { isRunningLike, planReconcile, type ReconcileAction } from './reconcile.js';
 
@@ -35,6 +36,7 @@ export class DockerSync {
   private stopped = false;
   private stream: NodeJS.ReadableStream | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private readonly untrustedSeen = new Set<string>();
   connected = false;
   lastError: string | null = null;
 
@@ -43,15 +45,31 @@ export class DockerSync {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly signer: LabelSigner,
     private readonly hooks: SyncHooks,
   ) {}
+
+  /** Only a container ds01 signed is adopted; others with ds01 labels are logged once and left alone. */
+  private readonly trusted = (d: DockerContainer): boolean => {
+    if (this.signer.verify(d.labels, d.name)) return true;
+    if (!this.untrustedSeen.has(d.id)) {
+      this.untrustedSeen.add(d.id);
+      if (this.untrustedSeen.size > 10_000) this.untrustedSeen.clear();
+      this.log.warn('ignoring a container with ds01 labels that ds01 did not sign', {
+        id: d.id,
+        name: d.name,
+        ownerLabel: d.labels[LABELS.ownerUid],
+      });
+    }
+    return false;
+  };
 
   /** Full pass: every ds01 container Docker has against every live row. */
   async reconcileAll(reason = 'reconcile'): Promise<ReconcileAction[]> {
     const docker = await this.docker.listManaged();
     // listContainers has no start/finish times; inspect the few we must adopt or move.
     const actions = this.store.tx(() => {
-      const plan = planReconcile(this.store.containers.live(), docker);
+      const plan = planReconcile(this.store.containers.live(), docker, { trusted: this.trusted });
       for (const a of plan) this.apply(a, reason);
       this.releaseOrphanAllocations(reason);
       return plan;
@@ -64,7 +82,10 @@ export class DockerSync {
   async reconcileOne(id: string, reason: string): Promise<void> {
     const d = await this.docker.inspect(id);
     const changed = this.store.tx(() => {
-      const plan = planReconcile(this.store.containers.live(), d ? [d] : [], new Set([id]));
+      const plan = planReconcile(this.store.containers.live(), d ? [d] : [], {
+        trusted: this.trusted,
+        scope: new Set([id]),
+      });
       for (const a of plan) this.apply(a, reason);
       return plan.length > 0;
     });

@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { parseDocument } from 'yaml';
+import { LabelSigner, loadOrCreateLabelKey, SIGNATURE_LABEL } from '../../daemon/docker/label-signature.js';
 import { type ExecResult, execFileResult } from './exec.js';
 import { installFakeNvidiaSmi, type ScenarioInput } from './fake-gpu.js';
 import { addToGroup, createTestGroup, createTestUser, runAs, type TestUser } from './users.js';
@@ -55,6 +56,11 @@ export interface TestDaemon {
     user?: TestUser,
     opts?: { env?: Record<string, string>; input?: string; timeout?: number },
   ): Promise<ExecResult>;
+  /**
+   * `labels` plus the daemon's signature for a container named `dockerName`: what ds01 itself would
+   * have written (a container ds01 created whose store row was lost). Unsigned ones are never adopted.
+   */
+  signed(labels: Record<string, string>, dockerName: string): Record<string, string>;
   /** Raw HTTP on the socket as root; for API-level tests. */
   request(
     method: string,
@@ -175,6 +181,10 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
       });
     },
     request: (method, path, body, headers) => request(socket, method, path, body, headers),
+    signed(labels, dockerName) {
+      const signer = new LabelSigner(loadOrCreateLabelKey(stateDir));
+      return { ...labels, [SIGNATURE_LABEL]: signer.sign(labels, dockerName) };
+    },
   };
   try {
     await launch();

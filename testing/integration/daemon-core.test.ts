@@ -20,12 +20,15 @@ async function labelled(owner: TestUser, project: string, extra: Record<string, 
     name: `${project}._.${owner.uid}`,
     Image: inject('baseImage'),
     Cmd: ['sleep', '600'],
-    Labels: {
-      'ds01.owner.uid': String(owner.uid),
-      'ds01.owner.name': owner.name,
-      'ds01.project': project,
-      ...extra,
-    },
+    Labels: d.signed(
+      {
+        'ds01.owner.uid': String(owner.uid),
+        'ds01.owner.name': owner.name,
+        'ds01.project': project,
+        ...extra,
+      },
+      `${project}._.${owner.uid}`,
+    ),
     HostConfig: { Init: true },
   });
   return c;

@@ -23,12 +23,15 @@ async function labelled(uid: number, project: string, extra: Record<string, stri
     name: `${project}._.${uid}`,
     Image: inject('baseImage'),
     Cmd: ['sleep', '600'],
-    Labels: {
-      'ds01.owner.uid': String(uid),
-      'ds01.owner.name': `user${uid}`,
-      'ds01.project': project,
-      ...extra,
-    },
+    Labels: d.signed(
+      {
+        'ds01.owner.uid': String(uid),
+        'ds01.owner.name': `user${uid}`,
+        'ds01.project': project,
+        ...extra,
+      },
+      `${project}._.${uid}`,
+    ),
     HostConfig: { Init: true },
   });
   made.push(c.id);

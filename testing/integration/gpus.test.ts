@@ -34,12 +34,15 @@ async function labelledGpuContainer(owner: TestUser, project: string, slotUuid: 
     name: `${project}._.${owner.uid}`,
     Image: inject('baseImage'),
     Cmd: ['sleep', '600'],
-    Labels: {
-      'ds01.owner.uid': String(owner.uid),
-      'ds01.owner.name': owner.name,
-      'ds01.project': project,
-      'ds01.gpu.slots': slotUuid,
-    },
+    Labels: d.signed(
+      {
+        'ds01.owner.uid': String(owner.uid),
+        'ds01.owner.name': owner.name,
+        'ds01.project': project,
+        'ds01.gpu.slots': slotUuid,
+      },
+      `${project}._.${owner.uid}`,
+    ),
     HostConfig: {
       Init: true,
       DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: [slotUuid], Capabilities: [['gpu']] }],

@@ -45,12 +45,15 @@ async function labelled(owner: TestUser, project: string, cmd: string[], slots: 
     Image: inject('baseImage'),
     Cmd: cmd,
     User: `${owner.uid}:${owner.gid}`,
-    Labels: {
-      'ds01.owner.uid': String(owner.uid),
-      'ds01.owner.name': owner.name,
-      'ds01.project': project,
-      ...(slots.length ? { 'ds01.gpu.slots': slots.join(',') } : {}),
-    },
+    Labels: d.signed(
+      {
+        'ds01.owner.uid': String(owner.uid),
+        'ds01.owner.name': owner.name,
+        'ds01.project': project,
+        ...(slots.length ? { 'ds01.gpu.slots': slots.join(',') } : {}),
+      },
+      `${project}._.${owner.uid}`,
+    ),
     HostConfig: { Init: true, Binds: [`${ws}:/workspace`], NanoCpus: 1e9 },
   });
   made.push(c.id);
