@@ -76,16 +76,7 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
       '--check-config [file]',
       'validate a policy file offline and exit 0 (valid) or 1 (invalid), like `sshd -t`; default: --policy',
     )
-    .option('--json', 'with --check-config: print the result as JSON')
-    .option(
-      '--max-connections-per-user <n>',
-      'API connections one user may hold open [DS01_MAX_CONNECTIONS_PER_USER] (default 64)',
-    )
-    .option('--max-connections <n>', 'API connections in all [DS01_MAX_CONNECTIONS] (default 2048)')
-    .option(
-      '--admin-connection-reserve <n>',
-      'of max-connections, kept for admins [DS01_ADMIN_CONNECTION_RESERVE] (default 128)',
-    );
+    .option('--json', 'with --check-config: print the result as JSON');
   program.parse(argv);
   return program.opts();
 }

@@ -156,6 +156,51 @@ export const SETTINGS = {
     defaultText: '256 MiB',
     help: 'largest build context upload',
   }),
+  buildsPerUser: setting({
+    flag: 'builds-per-user',
+    arg: '<n>',
+    env: 'DS01_BUILDS_PER_USER',
+    file: 'builds_per_user',
+    schema: z.number().int().positive(),
+    expected: 'a whole number of 1 or more',
+    read: number,
+    default: 2,
+    help: 'image builds one user may run at once',
+  }),
+  // API connections: one user's (root exempt), all, and the part of all kept for admins.
+  maxConnectionsPerUser: setting({
+    flag: 'max-connections-per-user',
+    arg: '<n>',
+    env: 'DS01_MAX_CONNECTIONS_PER_USER',
+    file: 'max_connections_per_user',
+    schema: z.number().int().positive(),
+    expected: 'a whole number of 1 or more',
+    read: number,
+    default: 64,
+    help: 'API connections one user may hold open',
+  }),
+  maxConnections: setting({
+    flag: 'max-connections',
+    arg: '<n>',
+    env: 'DS01_MAX_CONNECTIONS',
+    file: 'max_connections',
+    schema: z.number().int().positive(),
+    expected: 'a whole number of 1 or more',
+    read: number,
+    default: 2048,
+    help: 'API connections in all',
+  }),
+  adminConnectionReserve: setting({
+    flag: 'admin-connection-reserve',
+    arg: '<n>',
+    env: 'DS01_ADMIN_CONNECTION_RESERVE',
+    file: 'admin_connection_reserve',
+    schema: z.number().int().min(0),
+    expected: 'a whole number of 0 or more',
+    read: number,
+    default: 128,
+    help: 'of max-connections, kept for admins',
+  }),
 };
 
 type Settings_ = typeof SETTINGS;
@@ -222,6 +267,10 @@ export function loadSettings(
     }
     out[key] = checked.data;
   }
+  if ((out.adminConnectionReserve as number) >= (out.maxConnections as number))
+    throw new SettingsError(
+      `admin_connection_reserve (${out.adminConnectionReserve}) must be below max_connections (${out.maxConnections})`,
+    );
   return out as Settings;
 }
 

@@ -22,8 +22,34 @@ export interface ApiServerOptions {
   onRequest?: (method: string, route: string, status: number) => void;
   /** HTTP Upgrade endpoints (the interactive shell); same identity rule as every request. */
   upgrades?: UpgradeRoute[];
+  /** Connection caps (settings): per uid (root exempt), in all, and the part of `total` kept for admins. */
+  connections?: ConnectionLimits;
   /** Test hook: read credentials differently (never used in production). */
   readCred?: (socket: Socket) => PeerCred | null;
+}
+
+export interface ConnectionLimits {
+  perUser: number;
+  total: number;
+  adminReserve: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { perUser: 64, total: 2048, adminReserve: 128 };
+
+/**
+ * Whether to take a new connection, decided from the counts alone (pure). Root is never capped per uid;
+ * past `total - adminReserve` a connection is taken only provisionally: its first request must come
+ * from an admin (admin rights come from the policy, known once the caller is resolved).
+ */
+export function admitConnection(
+  uid: number,
+  counts: { ofUid: number; all: number },
+  limits: ConnectionLimits,
+): 'accept' | 'admins-only' | { refuse: 'per-user' | 'total' } {
+  if (counts.all >= limits.total) return { refuse: 'total' };
+  if (uid !== 0 && counts.ofUid >= limits.perUser) return { refuse: 'per-user' };
+  if (uid !== 0 && counts.all >= limits.total - limits.adminReserve) return 'admins-only';
+  return 'accept';
 }
 
 export interface ListenTarget {
@@ -41,10 +67,15 @@ export class ApiServer {
   readonly http: http.Server;
   private readonly creds = new WeakMap<Socket, PeerCred>();
   private readonly open = new Set<Socket>();
+  private readonly perUid = new Map<number, number>();
+  /** Connections taken past the non-admin share: served only if their caller is an admin. */
+  private readonly adminsOnly = new WeakSet<Socket>();
+  private readonly limits: ConnectionLimits;
   private readonly upgradeRouter: Router<UpgradeRoute>;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.upgradeRouter = new Router<UpgradeRoute>(opts.upgrades ?? []);
+    this.limits = opts.connections ?? DEFAULT_CONNECTION_LIMITS;
     this.http = http.createServer({
       maxHeaderSize: 16 * 1024,
       requestTimeout: 30_000, // whole request (headers + body) must arrive within this
@@ -52,7 +83,8 @@ export class ApiServer {
       keepAliveTimeout: 5_000,
       connectionsCheckingInterval: 1_000,
     });
-    this.http.maxConnections = 2048;
+    // ds01's own cap (onConnection) answers with a reason; Node's silent one is only a backstop.
+    this.http.maxConnections = this.limits.total + 64;
     this.http.on('connection', (socket: Socket) => this.onConnection(socket));
     this.http.on('request', (req, res) => {
       this.handle(req, res).catch((err) => {
@@ -91,9 +123,44 @@ export class ApiServer {
       socket.destroy();
       return;
     }
+    const uid = cred.uid;
+    const ofUid = this.perUid.get(uid) ?? 0;
+    const verdict = admitConnection(uid, { ofUid, all: this.open.size }, this.limits);
+    if (typeof verdict === 'object') {
+      const perUser = verdict.refuse === 'per-user';
+      this.opts.log.warn('refused a connection', { uid, open: ofUid, reason: verdict.refuse });
+      refuseConnection(
+        socket,
+        perUser ? 'TOO_MANY_CONNECTIONS' : 'UNAVAILABLE',
+        perUser
+          ? `you (uid ${uid}) already have ${ofUid} connections open to ds01d; the limit is ${this.limits.perUser}`
+          : `ds01d is serving its maximum of ${this.limits.total} connections`,
+        perUser
+          ? 'close the commands you left running (follows, shells), then try again'
+          : 'try again in a moment; tell an admin if it persists',
+      );
+      return;
+    }
+    if (verdict === 'admins-only') this.adminsOnly.add(socket);
     this.creds.set(socket, cred);
     this.open.add(socket);
-    socket.on('close', () => this.open.delete(socket));
+    this.perUid.set(uid, ofUid + 1);
+    socket.once('close', () => {
+      this.open.delete(socket);
+      const n = (this.perUid.get(uid) ?? 1) - 1;
+      if (n > 0) this.perUid.set(uid, n);
+      else this.perUid.delete(uid);
+    });
+  }
+
+  /** The refusal for a connection taken past the non-admin share whose caller is not an admin. */
+  private reserveRefusal(socket: Socket, caller: Caller): [ErrorCode, string, string] | null {
+    if (caller.admin || !this.adminsOnly.has(socket)) return null;
+    return [
+      'UNAVAILABLE',
+      `ds01d has ${this.open.size} connections open; the last ${this.limits.adminReserve} are kept for admins`,
+      'try again in a moment; tell an admin if it persists',
+    ];
   }
 
   async listen(target: ListenTarget): Promise<void> {
@@ -143,6 +210,11 @@ export class ApiServer {
         `uid ${cred.uid} has no account on this host`,
         'ask an admin to check NSS/LDAP for your user',
       );
+    }
+    const reserved = this.reserveRefusal(req.socket, caller);
+    if (reserved) {
+      res.setHeader('Connection', 'close');
+      return this.sendError(res, ...reserved);
     }
 
     let url: URL;
@@ -261,6 +333,8 @@ export class ApiServer {
     if (!cred) return fail('UNAUTHENTICATED', 'connection has no verified identity');
     const caller = await this.opts.resolveCaller(cred).catch(() => null);
     if (!caller) return fail('UNAUTHENTICATED', `uid ${cred.uid} has no account on this host`);
+    const reserved = this.reserveRefusal(req.socket, caller);
+    if (reserved) return fail(...reserved);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://ds01');
@@ -383,6 +457,17 @@ export function limitedBody(req: IncomingMessage, max: number): Readable {
   req.on('error', (err) => out.destroy(err));
   req.on('aborted', () => out.destroy(new Ds01Error('BAD_REQUEST', 'the client stopped sending')));
   return req.pipe(out);
+}
+
+/** Answer a connection ds01 will not serve with a reason (before any request: clients read it), then close. */
+function refuseConnection(socket: Socket, code: ErrorCode, message: string, hint: string) {
+  const status = statusFor(code);
+  const text = JSON.stringify({ error: { code, message, hint } });
+  socket.on('error', () => undefined); // the client may be gone already
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /** A socket file left by a crashed daemon is removed; a live daemon on it is not stolen from. */

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, exit: 2 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2 },
   INVALID_POLICY: { status: 422, exit: 1 },
+  TOO_MANY_CONNECTIONS: { status: 429, exit: 1 },
   INTERNAL: { status: 500, exit: 1 },
   NOT_IMPLEMENTED: { status: 501, exit: 1 },
   DOCKER_UNAVAILABLE: { status: 502, exit: 1 },
