@@ -27,9 +27,11 @@ import { VERSION } from './common/version.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
 import { LabelSigner, loadOrCreateLabelKey } from './docker/label-signature.js';
 import { DockerOps } from './docker/ops.js';
+import { cgroupParentFor } from './docker/spec.js';
 import { DockerSync } from './docker/sync.js';
 import { callerResolver } from './identity/caller.js';
 import { createNssLookup } from './identity/nss.js';
+import { ImageResolver } from './images/resolver.js';
 import { LifecycleEngine } from './lifecycle/engine.js';
 import { LifecycleLoops } from './lifecycle/loops.js';
 import { writeToTerminals } from './lifecycle/terminals.js';
@@ -39,7 +41,7 @@ import { sdNotify } from './native/libc.js';
 import { toPolicyCheck } from './policy/check.js';
 import { lastGoodPath } from './policy/last-good.js';
 import { loadPolicyFile } from './policy/load-file.js';
-import { diffEffectiveLimits } from './policy/resolve.js';
+import { diffEffectiveLimits, resolveLimits } from './policy/resolve.js';
 import { AccessService } from './services/access.js';
 import { UsersReport } from './services/admin-users.js';
 import { ContainerService } from './services/containers/index.js';
@@ -119,9 +121,12 @@ export async function startDaemon(settings: Settings) {
   const gpuRefresh = new GpuRefreshSchedule(policy, gpus, log);
   const events = new EventsService(store.events, accounts, clock.now);
   const containers = new ContainerQueries(store);
+  const dockerOps = new DockerOps(docker.docker, signer);
+  const imageResolver = new ImageResolver(docker.docker);
   const containerService = new ContainerService({
     store,
-    ops: new DockerOps(docker.docker, signer),
+    ops: dockerOps,
+    images: imageResolver,
     queries: containers,
     policy,
     leases,
@@ -182,9 +187,11 @@ export async function startDaemon(settings: Settings) {
   const buildLimits = {
     timeoutMs: settings.buildTimeoutSec * 1000,
     maxContextBytes: settings.buildMaxContextBytes,
+    maxConcurrentPerUser: settings.buildsPerUser,
   };
   const images = new ImageService(
     docker.docker,
+    imageResolver,
     () => policy.current(),
     buildLimits,
     clock,
@@ -198,6 +205,19 @@ export async function startDaemon(settings: Settings) {
         reason,
         data,
       }),
+    // A build's containers get the user's CPU and memory limits, in their slice when slices are on.
+    async (caller) => {
+      const p = policy.current();
+      const l = resolveLimits(p, caller, new Date(clock.now())).limits;
+      const host = await dockerOps.hostFacts();
+      return {
+        memoryBytes: l.memoryBytes,
+        memorySwapBytes: l.memorySwapBytes,
+        cpus: l.maxCpus,
+        shmSizeBytes: l.shmSizeBytes,
+        cgroupParent: cgroupParentFor(caller.uid, p.aggregateLimits, host.cgroupDriver),
+      };
+    },
   );
   // Lifecycle: idle/runtime stops, removals, warnings; stops go through the container service.
   const lifecycle = new LifecycleEngine({

@@ -86,6 +86,10 @@ describe('loadSettings', () => {
     nvidiaHookPath: ['/opt/hook', '/opt/hook'],
     buildTimeoutSec: ['8', 8],
     buildMaxContextBytes: ['1024', 1024],
+    buildsPerUser: ['3', 3],
+    maxConnectionsPerUser: ['16', 16],
+    maxConnections: ['512', 512],
+    adminConnectionReserve: ['8', 8],
   } satisfies Record<Exclude<keyof Settings, 'configFile'>, [string, unknown]>;
 
   it.each(Object.entries(SAMPLE))(
@@ -100,6 +104,12 @@ describe('loadSettings', () => {
       expect(loadSettings({ config: f }, {})[key as keyof Settings]).toEqual(value);
     },
   );
+
+  it('keeps a connection reserve below the connection cap', () => {
+    expect(() => loadSettings({ maxConnections: '10', adminConnectionReserve: '10' }, {})).toThrow(
+      /admin_connection_reserve \(10\) must be below max_connections \(10\)/,
+    );
+  });
 
   it('says which source holds a bad value, and what a good one looks like', () => {
     expect(() => loadSettings({}, { DS01_LOG_LEVEL: 'loud' })).toThrow(

@@ -1,24 +1,37 @@
-// One image build: the client's tar stream is piped through the context scanner (size limit, Dockerfile
-// check) into Docker, progress comes back as BuildEvents, and the image is tagged only once the build
-// has succeeded — a failed build leaves no tag behind, a rebuild that fails leaves the old image as is.
+// One image build. The client's tar is re-written by ds01 on its way to Docker (tar-scan.ts), with a
+// Dockerfile ds01 rendered from the user's (dockerfile-gate.ts) in which every image is the full id of
+// one the user may use (resolver.ts). Progress comes back as BuildEvents; the result is checked
+// (built-check.ts: the authorized base's layers, only ds01's labels) and tagged only then — a failed
+// or refused build leaves no tag and no layers of its own behind; a failed rebuild leaves the old image.
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { BuildEvent } from '../api/types/images.js';
 import type { Clock } from '../clock.js';
 import { statusCode } from '../docker/client.js';
+import { Ds01Error } from '../errors.js';
+import { builtImageProblem } from './built-check.js';
+import {
+  DockerfileRefusal,
+  type ReadDockerfile,
+  readDockerfile,
+  renderAuthorized,
+} from './dockerfile-gate.js';
 import { IMAGE_LABELS, imageRepo } from './naming.js';
 import { BuildProgress, jsonLines } from './progress.js';
-import { refProblem } from './references.js';
-import { ContextError, ContextScanner } from './tar-scan.js';
+import type { ImageResolver } from './resolver.js';
+import { ContextError, repackContext } from './tar-scan.js';
 
 export interface BuildLimits {
   maxContextBytes: number;
   timeoutMs: number;
+  /** Builds one user may run at once. */
+  maxConcurrentPerUser: number;
 }
 
 export const DEFAULT_BUILD_LIMITS: BuildLimits = {
   maxContextBytes: 256 * 1024 * 1024,
   timeoutMs: 60 * 60_000,
+  maxConcurrentPerUser: 2,
 };
 
 export interface BuildJob {
@@ -28,6 +41,37 @@ export interface BuildJob {
   noCache: boolean;
   context: Readable;
   signal: AbortSignal;
+  /** The user's resource limits for the build's containers (and their slice, when enabled). */
+  resources?: BuildResources;
+}
+
+export interface BuildResources {
+  memoryBytes: number | null;
+  memorySwapBytes: number | null;
+  cpus: number | null;
+  shmSizeBytes: number | null;
+  cgroupParent: string | null;
+}
+
+/** Docker's build options for the user's limits (the classic builder has no pids limit: see CLAUDE.md). */
+export function buildResourceOptions(r: BuildResources | undefined): Record<string, unknown> {
+  if (!r) return {};
+  const period = 100_000;
+  return {
+    ...(r.memoryBytes !== null ? { memory: r.memoryBytes } : {}),
+    ...(r.memorySwapBytes !== null ? { memswap: r.memorySwapBytes } : {}),
+    ...(r.cpus !== null ? { cpuperiod: period, cpuquota: Math.max(1000, Math.round(r.cpus * period)) } : {}),
+    ...(r.shmSizeBytes !== null ? { shmsize: r.shmSizeBytes } : {}),
+    ...(r.cgroupParent ? { cgroupparent: r.cgroupParent } : {}),
+  };
+}
+
+/** A resolver refusal (not found, not theirs, not a reference) as the build's refusal. */
+function contextErrorOf(err: unknown): unknown {
+  if (err instanceof DockerfileRefusal) return new ContextError(err.code, err.message, err.hint);
+  if (err instanceof Ds01Error && ['BAD_REQUEST', 'FORBIDDEN', 'NOT_FOUND'].includes(err.code))
+    return new ContextError(err.code as 'BAD_REQUEST', err.message, err.hint);
+  return err;
 }
 
 export type BuildOutcome =
@@ -42,6 +86,7 @@ const mib = (n: number) => `${Math.round(n / 1048576)} MiB`;
  */
 export async function* runBuild(
   docker: Docker,
+  resolver: ImageResolver,
   job: BuildJob,
   limits: BuildLimits,
   clock: Clock,
@@ -60,25 +105,45 @@ export async function* runBuild(
   const onClientGone = () => stop('client');
   job.signal.addEventListener('abort', onClientGone, { once: true });
 
-  const scanner = new ContextScanner({
+  // What ds01 authorized: the Dockerfile it read and the full id of each image it uses.
+  let authorized: { read: ReadDockerfile; ids: Map<string, string> } | undefined;
+  const rewrite = async (text: string): Promise<string> => {
+    try {
+      const read = readDockerfile(text);
+      const local = await resolver.local();
+      const ids = new Map<string, string>();
+      for (const ref of read.images) {
+        const img = await resolver.resolve(ref, job.caller, { adminMayUseAny: true, images: local });
+        // A user's image with ONBUILD triggers would run instructions in this build that ds01 never read.
+        if (img.image.labels[IMAGE_LABELS.ownerUid] !== undefined) {
+          const info = await docker.getImage(img.id).inspect();
+          if (info.Config?.OnBuild?.length)
+            throw new ContextError(
+              'FORBIDDEN',
+              `${ref} has ONBUILD triggers`,
+              'build on an image without them',
+            );
+        }
+        ids.set(ref, img.id);
+      }
+      authorized = { read, ids };
+      return renderAuthorized(read, ids);
+    } catch (err) {
+      throw contextErrorOf(err);
+    }
+  };
+  const context = repackContext(job.context, {
     maxBytes: limits.maxContextBytes,
-    check: (dockerfile) => {
-      const p = refProblem(dockerfile, job.caller);
-      if (p) throw new ContextError(p.code, p.message, p.hint);
-    },
+    rewrite,
+    onError: (err) => stop(err),
   });
-  scanner.on('error', (err) =>
-    stop(err instanceof ContextError ? err : new ContextError('BAD_REQUEST', err.message)),
-  );
-  job.context.on('error', (err) =>
-    stop(
-      (err as { code?: string }).code === 'PAYLOAD_TOO_LARGE'
-        ? new ContextError('PAYLOAD_TOO_LARGE', `the build context is over ${mib(limits.maxContextBytes)}`)
-        : 'client',
-    ),
-  );
-  job.context.pipe(scanner);
 
+  const ownLabels = {
+    [IMAGE_LABELS.ownerUid]: String(job.caller.uid),
+    [IMAGE_LABELS.ownerName]: job.caller.name,
+    [IMAGE_LABELS.image]: job.name,
+    [IMAGE_LABELS.createdBy]: 'ds01',
+  };
   const progress = new BuildProgress();
   let outcome: BuildOutcome | undefined;
   const fail = (code: string, message: string, hint?: string): BuildEvent => {
@@ -90,15 +155,13 @@ export async function* runBuild(
     yield { type: 'start', ref };
     let out: NodeJS.ReadableStream | undefined;
     try {
-      out = await docker.buildImage(scanner, {
+      out = await docker.buildImage(context, {
+        version: '1', // the classic builder: no RUN --mount, no frontend image named by `# syntax`
+        dockerfile: 'Dockerfile', // the one ds01 wrote (tar-scan.ts)
+        ...buildResourceOptions(job.resources),
         // Untagged until it succeeds; labels and the account build args come from the kernel's
         // identity of the caller, never from the request (they override any LABEL in the Dockerfile).
-        labels: {
-          [IMAGE_LABELS.ownerUid]: String(job.caller.uid),
-          [IMAGE_LABELS.ownerName]: job.caller.name,
-          [IMAGE_LABELS.image]: job.name,
-          [IMAGE_LABELS.createdBy]: 'ds01',
-        },
+        labels: ownLabels,
         buildargs: {
           DS01_USER: job.caller.name,
           DS01_UID: String(job.caller.uid),
@@ -154,6 +217,19 @@ export async function* runBuild(
       return;
     }
     const id = progress.imageId;
+    const problem = await checkBuilt(docker, id, authorized, ownLabels);
+    if (problem) {
+      await docker
+        .getImage(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+      yield fail(
+        'FORBIDDEN',
+        problem,
+        'build on an image from `image-list` or the catalogue, without ds01.* labels',
+      );
+      return;
+    }
     await docker.getImage(id).tag({ repo, tag: job.tag });
     outcome = { ok: true, ref, id };
     yield { type: 'done', ref, id, durationMs: clock.now() - started };
@@ -172,7 +248,52 @@ export async function* runBuild(
     clearTimeout(timer);
     job.signal.removeEventListener('abort', onClientGone);
     if (!abort.signal.aborted && !outcome) abort.abort();
-    job.context.unpipe(scanner);
+    job.context.resume(); // whatever the client still sends is read and dropped
+    if (!outcome?.ok) await removeLayers(docker, progress.created, started);
     onEnd(outcome ?? { ok: false, code: 'CANCELLED', message: 'the build was stopped' });
+  }
+}
+
+/** The built image against what ds01 authorized (base layers, labels); the reason to refuse it, or null. */
+async function checkBuilt(
+  docker: Docker,
+  id: string,
+  authorized: { read: ReadDockerfile; ids: Map<string, string> } | undefined,
+  ownLabels: Record<string, string>,
+): Promise<string | null> {
+  if (!authorized) return 'the build ran without a Dockerfile ds01 authorized';
+  const base = authorized.read.finalBase;
+  let baseLayers: string[] = [];
+  if (base.kind === 'image') {
+    const baseId = authorized.ids.get(base.ref) as string;
+    baseLayers = (await docker.getImage(baseId).inspect()).RootFS?.Layers ?? [];
+  }
+  const built = await docker.getImage(id).inspect();
+  return builtImageProblem(
+    { layers: built.RootFS?.Layers ?? [], labels: built.Config?.Labels ?? {} },
+    baseLayers,
+    ownLabels,
+  );
+}
+
+/**
+ * The layers a failed build made (not the cached ones it reused): removed, newest first, each only if
+ * nothing else uses it (no force). Docker printed them as short ids in the same stream as the build's
+ * own output, so a printed id counts only if it names exactly one untagged image made since this build
+ * started: a RUN that echoes someone else's id cannot make ds01 delete an older image.
+ */
+async function removeLayers(docker: Docker, shortIds: readonly string[], startedMs: number): Promise<void> {
+  if (!shortIds.length) return;
+  const all = await docker.listImages({ all: true }).catch(() => []);
+  const since = Math.floor(startedMs / 1000) - 1;
+  for (const short of [...shortIds].reverse()) {
+    const hits = all.filter((i) => i.Id.startsWith(`sha256:${short}`));
+    const hit = hits[0];
+    if (hits.length !== 1 || !hit || hit.Created < since) continue;
+    if ((hit.RepoTags ?? []).some((t) => t !== '<none>:<none>')) continue;
+    await docker
+      .getImage((hits[0] as { Id: string }).Id)
+      .remove({ noprune: true })
+      .catch(() => undefined);
   }
 }

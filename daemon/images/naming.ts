@@ -43,19 +43,3 @@ export function parseUserImageArg(arg: string): { name: string; tag: string } | 
   if (!IMAGE_TAG.test(tag)) return { error: `"${tag}" is not a valid tag` };
   return { name, tag };
 }
-
-/** A bare image id (or its prefix) would let a Dockerfile reach any image on the host by id. */
-export function isImageId(ref: string): boolean {
-  return /^(?:sha256:)?[a-f0-9]{6,64}$/.test(ref);
-}
-
-/**
- * For whoever runs containers from images: another user's `ds01-<uid>/…` image is not the caller's to
- * use (admins excepted). Returns the reason to refuse, or null.
- */
-export function imageUseProblem(ref: string, caller: { uid: number; admin: boolean }): string | null {
-  const owned = parseOwnedRef(ref);
-  if (owned && owned.uid !== caller.uid && !caller.admin) return `${ref} is another user's image`;
-  if (isImageId(normaliseRef(ref))) return 'images must be named, not given by id';
-  return null;
-}

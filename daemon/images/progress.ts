@@ -16,6 +16,9 @@ export class BuildProgress {
   step: { step: number; total: number; instruction: string } | undefined;
   imageId: string | undefined;
   failure: string | undefined;
+  /** Layers this build made (Docker's short ids), not those it took from the cache. */
+  readonly created: string[] = [];
+  private cached = false;
   private tail: string[] = [];
   private partial = '';
 
@@ -38,6 +41,12 @@ export class BuildProgress {
         this.tail = [];
         events.push({ type: 'step', ...this.step });
         continue;
+      }
+      if (/^ ---> Using cache$/.test(line)) this.cached = true;
+      const made = /^ ---> ([0-9a-f]{12})$/.exec(line);
+      if (made) {
+        if (!this.cached) this.created.push(made[1] as string);
+        this.cached = false;
       }
       // Docker's own bookkeeping lines are noise to a student.
       if (/^ ---> |^Removing intermediate container |^Successfully (built|tagged) /.test(line)) continue;

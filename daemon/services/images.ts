@@ -15,8 +15,9 @@ import { statusCode } from '../docker/client.js';
 import { LABELS } from '../docker/labels.js';
 import { Ds01Error, notFound } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
-import { type BuildLimits, type BuildOutcome, runBuild } from '../images/build.js';
+import { type BuildLimits, type BuildOutcome, type BuildResources, runBuild } from '../images/build.js';
 import { IMAGE_LABELS, imageRepo, parseOwnedRef, parseUserImageArg } from '../images/naming.js';
+import type { ImageResolver } from '../images/resolver.js';
 import type { Policy } from '../policy/types.js';
 import { denyNotOwner } from './visibility.js';
 
@@ -29,12 +30,17 @@ export type ImageAudit = (
 ) => void;
 
 export class ImageService {
+  private readonly running = new Map<number, number>();
+
   constructor(
     private readonly docker: Docker,
+    private readonly resolver: ImageResolver,
     private readonly policy: () => Policy,
     private readonly limits: BuildLimits,
     private readonly clock: Clock,
     private readonly audit: ImageAudit,
+    /** The caller's CPU/memory limits (and slice) for the build's containers. */
+    private readonly resources: (caller: Caller) => Promise<BuildResources>,
   ) {}
 
   /** The policy's catalogue, each marked present or not on this server (what `image-list --bases` shows). */
@@ -53,20 +59,52 @@ export class ImageService {
     );
   }
 
-  build(
+  /** Starts a build; refused at once (429-free: a clear QUOTA_EXCEEDED) past the per-user limit. */
+  async build(
     caller: Caller,
     q: { name: string; tag: string; noCache: boolean },
     context: Readable,
     signal: AbortSignal,
-  ): AsyncIterable<BuildEvent> {
-    const onEnd = (o: BuildOutcome) =>
-      o.ok
+  ): Promise<AsyncIterable<BuildEvent>> {
+    const n = this.running.get(caller.uid) ?? 0;
+    if (n >= this.limits.maxConcurrentPerUser)
+      throw new Ds01Error(
+        'QUOTA_EXCEEDED',
+        `you already have ${n} image build(s) running; the limit is ${this.limits.maxConcurrentPerUser}`,
+        'wait for one to finish (or stop it with Ctrl-C), then try again',
+        { limit: 'builds_per_user', current: n, max: this.limits.maxConcurrentPerUser },
+      );
+    // Counted from here until the build's end (the generator's finally), whatever way it ends.
+    this.running.set(caller.uid, n + 1);
+    const release = () => {
+      const left = (this.running.get(caller.uid) ?? 1) - 1;
+      if (left > 0) this.running.set(caller.uid, left);
+      else this.running.delete(caller.uid);
+    };
+    let resources: BuildResources;
+    try {
+      resources = await this.resources(caller);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const onEnd = (o: BuildOutcome) => {
+      release();
+      return o.ok
         ? this.audit(caller, 'image.built', caller.uid, `built ${o.ref}`, { ref: o.ref, id: o.id })
         : this.audit(caller, 'image.build_failed', caller.uid, o.message, {
             ref: `${imageRepo(caller.uid, q.name)}:${q.tag}`,
             code: o.code,
           });
-    return runBuild(this.docker, { caller, ...q, context, signal }, this.limits, this.clock, onEnd);
+    };
+    return runBuild(
+      this.docker,
+      this.resolver,
+      { caller, ...q, context, signal, resources },
+      this.limits,
+      this.clock,
+      onEnd,
+    );
   }
 
   async list(caller: Caller, opts: { all?: boolean } = {}): Promise<ImageSummary[]> {

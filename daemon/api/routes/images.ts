@@ -37,7 +37,7 @@ export function imageRoutes(svc: ImageBackend, maxContextBytes: number): Route[]
       path: '/v1/images/build',
       // The build context (a tar stream) — never a path: the root daemon reads nothing the client names.
       raw: { maxBytes: maxContextBytes },
-      handler: ({ caller, query, req, raw, signal }) => {
+      handler: async ({ caller, query, req, raw, signal }) => {
         const q = buildQuery.parse(Object.fromEntries(query));
         const ct = req.headers['content-type'] ?? '';
         if (!/^application\/(x-)?tar\b/i.test(ct))
@@ -46,7 +46,7 @@ export function imageRoutes(svc: ImageBackend, maxContextBytes: number): Route[]
             `send the build context as a tar stream (content-type application/x-tar), not ${ct || 'nothing'}`,
           );
         return {
-          ndjson: svc.build(
+          ndjson: await svc.build(
             caller,
             { name: q.name, tag: q.tag, noCache: on(q.nocache) },
             raw as Readable,
