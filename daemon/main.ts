@@ -138,11 +138,10 @@ export async function startDaemon(settings: Settings) {
     createdBy: `ds01d ${VERSION}`,
   });
   // Batch jobs: containers of the user's running one command, through the same saga and queue.
-  const ops = new DockerOps(docker.docker);
   const jobsDeps = {
     store,
     containers: containerService,
-    ops,
+    ops: dockerOps,
     queue,
     leases,
     accounts,

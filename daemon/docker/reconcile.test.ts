@@ -64,7 +64,7 @@ describe('planReconcile', () => {
     const labels = { 'ds01.owner.uid': '1000', 'ds01.owner.name': 'alice' };
     const build = { ...dc('d', 'exited', labels), name: 'epic_allen' };
     const otherUid = { ...dc('e', 'running', labels), name: 'e._.1001' };
-    expect(planReconcile([], [build, otherUid])).toEqual([]);
+    expect(planReconcile([], [build, otherUid], { trusted })).toEqual([]);
   });
   it('a forged non-numeric owner label is ignored', () => {
     expect(planReconcile([], [dc('x', 'running', { 'ds01.owner.uid': '0; rm' })], { trusted })).toEqual([]);

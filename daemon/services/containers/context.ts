@@ -7,6 +7,7 @@ import { Ds01Error } from '../../errors.js';
 import type { Inventory } from '../../gpu/types.js';
 import type { Caller } from '../../identity/caller.js';
 import type { AccountLookup } from '../../identity/nss.js';
+import type { ImageResolver } from '../../images/resolver.js';
 import type { Logger } from '../../log.js';
 import type { ContainerRow } from '../../store/containers.js';
 import type { Store } from '../../store/index.js';
@@ -38,6 +39,8 @@ export const actorOf = (caller: Caller): Actor => ({ uid: caller.uid, name: call
 export interface ContainersDeps {
   store: Store;
   ops: DockerOps;
+  /** Every image reference becomes an authorized full id here; Docker never sees the user's string. */
+  images: Pick<ImageResolver, 'resolve'>;
   queries: ContainerQueries;
   policy: PolicyService;
   leases: Pick<

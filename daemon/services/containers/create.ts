@@ -20,6 +20,8 @@ import { ownImageRef, type Plan } from './plan.js';
 import { runSaga, type Step } from './saga.js';
 
 interface CreateState {
+  /** The full id of the authorized image: the only image reference Docker gets. */
+  imageId: string;
   owner: Owner;
   req: ContainerCreateRequest;
   plan: Plan;
@@ -61,8 +63,9 @@ export class CreateSaga {
     actor: Actor,
     job?: JobContainer,
   ): Promise<string> {
-    await this.resolveImage(owner, plan);
+    const imageId = await this.resolveImage(owner, plan);
     const s: CreateState = {
+      imageId,
       owner,
       req,
       plan,
@@ -144,18 +147,20 @@ export class CreateSaga {
     }
   }
 
-  /** `--image thesis` means the user's own ds01-<uid>/thesis:latest when they built one. */
-  private async resolveImage(owner: Owner, plan: Plan): Promise<void> {
-    if (await this.d.ops.imageExists(plan.image)) return;
+  /**
+   * The exact image, authorized for the owner (another user's image is theirs alone, DESIGN §3), as a
+   * full id; `--image thesis` also means the owner's own ds01-<uid>/thesis:latest when they built one.
+   * Resolved at create time, so a queued deploy is checked again when its turn comes.
+   */
+  private async resolveImage(owner: Owner, plan: Plan): Promise<string> {
     const own = ownImageRef(plan.image, owner.uid);
-    if (!own || !(await this.d.ops.imageExists(own))) {
-      throw new Ds01Error(
-        'NOT_FOUND',
-        `image ${plan.image} is not on this server`,
-        'see `image-list` for the images here, or build one with `image-create`',
-      );
-    }
-    plan.image = own;
+    const image = await this.d.images.resolve(
+      plan.image,
+      { uid: owner.uid, admin: false },
+      { fallbacks: own ? [own] : [] },
+    );
+    plan.image = image.ref;
+    return image.id;
   }
 
   private hostFacts() {
@@ -170,7 +175,7 @@ export class CreateSaga {
       s.spec = buildContainerSpec({
         project: s.req.name,
         owner: s.owner,
-        image: s.plan.image,
+        image: s.imageId, // never the user's string: Docker would resolve prefixes and odd paths
         workspace: s.workspace,
         limits: s.plan.limitsFull,
         slots: s.slots,

@@ -4,7 +4,8 @@ import type { ContainerPlan } from '../../api/types/containers.js';
 import { type ContainerCreateRequest, gpuRequestOf } from '../../api/types/containers.js';
 import { dockerName } from '../../docker/labels.js';
 import { badRequest, Ds01Error } from '../../errors.js';
-import { imageUseProblem } from '../../images/naming.js';
+import { parseImageRef } from '../../images/resolve.js';
+import { printable } from '../../images/resolver.js';
 import { resolveLimits } from '../../policy/resolve.js';
 import type { Limits, Policy } from '../../policy/types.js';
 import type { ContainerRow } from '../../store/containers.js';
@@ -23,10 +24,12 @@ export function ownImageRef(image: string, uid: number): string | null {
 function imageFor(policy: Policy, req: ContainerCreateRequest, owner: Owner): string {
   const catalogue = policy.images;
   if (req.image) {
-    // Another user's ds01-<uid>/… image is theirs alone (images are per user, DESIGN §3).
-    const why = imageUseProblem(req.image, { uid: owner.uid, admin: false });
-    if (why)
-      throw new Ds01Error('FORBIDDEN', why, 'use one of your own images (`image-list`) or --framework');
+    // Only the form is checked here; the create resolves and authorizes it (images/resolver.ts).
+    if (!parseImageRef(req.image))
+      throw badRequest(
+        `"${printable(req.image)}" is not an image reference`,
+        'name an image as NAME[:TAG] (see `image-list`), or give its full id (sha256:… 64 hex digits)',
+      );
     return req.image;
   }
   if (req.framework) {
