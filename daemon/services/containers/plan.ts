@@ -21,7 +21,7 @@ export function ownImageRef(image: string, uid: number): string | null {
   return `ds01-${uid}/${image.includes(':') ? image : `${image}:latest`}`;
 }
 
-function imageFor(policy: Policy, req: ContainerCreateRequest, owner: Owner): string {
+function imageFor(policy: Policy, req: ContainerCreateRequest): string {
   const catalogue = policy.images;
   if (req.image) {
     // Only the form is checked here; the create resolves and authorizes it (images/resolver.ts).
@@ -85,7 +85,7 @@ export function planCreate(
   return {
     name: req.name,
     dockerName: dn,
-    image: imageFor(policy, req, owner),
+    image: imageFor(policy, req),
     workspace: workspacePath(owner.home, req.name),
     gpu,
     limits: {
