@@ -18,7 +18,7 @@ import {
 } from './dockerfile-gate.js';
 import { IMAGE_LABELS, imageRepo } from './naming.js';
 import { BuildProgress, jsonLines } from './progress.js';
-import type { ImageResolver } from './resolver.js';
+import { type ImageResolver, resolveOrPull } from './resolver.js';
 import { ContextError, repackContext } from './tar-scan.js';
 
 export interface BuildLimits {
@@ -113,7 +113,10 @@ export async function* runBuild(
       const local = await resolver.local();
       const ids = new Map<string, string>();
       for (const ref of read.images) {
-        const img = await resolver.resolve(ref, job.caller, { adminMayUseAny: true, images: local });
+        const img = await resolveOrPull(resolver, docker, ref, job.caller, {
+          adminMayUseAny: true,
+          images: local,
+        });
         // A user's image with ONBUILD triggers would run instructions in this build that ds01 never read.
         if (img.image.labels[IMAGE_LABELS.ownerUid] !== undefined) {
           const info = await docker.getImage(img.id).inspect();

@@ -4,7 +4,14 @@
 import type Docker from 'dockerode';
 import { dockerError } from '../docker/ops.js';
 import { badRequest, Ds01Error } from '../errors.js';
-import { authorizeImage, displayRef, type LocalImage, matchImage, parseImageRef } from './resolve.js';
+import {
+  authorizeImage,
+  displayRef,
+  type LocalImage,
+  matchImage,
+  type ParsedRef,
+  parseImageRef,
+} from './resolve.js';
 
 export interface ResolvedImage {
   /** The full image id (sha256:<64 hex>): what Docker gets. */
@@ -39,7 +46,7 @@ export class ImageResolver {
   async resolve(
     text: string,
     who: { uid: number; admin: boolean },
-    opts: { fallbacks?: string[]; adminMayUseAny?: boolean; images?: LocalImage[] } = {},
+    opts: ResolveOptions = {},
   ): Promise<ResolvedImage> {
     const ref = parseImageRef(text);
     if (!ref)
@@ -68,6 +75,54 @@ export class ImageResolver {
     if (denial) throw new Ds01Error(denial.code, denial.message, denial.hint);
     return { id: found.id, ref: shown, image: found };
   }
+}
+
+export type ResolveOptions = { fallbacks?: string[]; adminMayUseAny?: boolean; images?: LocalImage[] };
+
+/**
+ * For builds: like `resolve`, but a public image not on the host yet is first pulled by its exact
+ * reference (as `docker build` would have). Never a `ds01-…` name: no registry fills a user's namespace.
+ */
+export async function resolveOrPull(
+  resolver: ImageResolver,
+  docker: Docker,
+  text: string,
+  who: { uid: number; admin: boolean },
+  opts: ResolveOptions = {},
+): Promise<ResolvedImage> {
+  try {
+    return await resolver.resolve(text, who, opts);
+  } catch (err) {
+    const ref = parseImageRef(text);
+    if (!(err instanceof Ds01Error) || err.code !== 'NOT_FOUND' || ref?.kind !== 'name') throw err;
+    if (/^ds01-/.test(ref.repo)) throw err;
+    await pull(docker, ref);
+    return resolver.resolve(text, who, { ...opts, images: undefined });
+  }
+}
+
+async function pull(docker: Docker, ref: Extract<ParsedRef, { kind: 'name' }>): Promise<void> {
+  const name = ref.digest ? `${ref.repo}@${ref.digest}` : `${ref.repo}:${ref.tag}`;
+  const refused = (why: unknown) =>
+    new Ds01Error(
+      'NOT_FOUND',
+      `image ${name} is not on this server and could not be pulled (${(why as Error)?.message ?? why})`,
+      'check the name, or ask an admin to pull it; see `image-list` for what is here',
+    );
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await docker.pull(name)) as NodeJS.ReadableStream;
+  } catch (err) {
+    throw refused(err);
+  }
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', (e) => reject(refused(e)));
+    docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
+      const failed = err ?? out?.find((m) => m.error)?.error;
+      if (failed) reject(refused(failed));
+      else resolve();
+    });
+  });
 }
 
 /** A user's string in a message: bounded and without control characters. */

@@ -148,6 +148,24 @@ describe.skipIf(!isRoot())('image builds stay within what the user may use', () 
     expect(own.at(-1), JSON.stringify(own)).toMatchObject({ type: 'done' });
   });
 
+  it('a public base not on the host is pulled by its exact name; a ds01-… name never is', async () => {
+    const missing = await build(bob, 'pull', [
+      { name: 'Dockerfile', data: 'FROM ds01test-none/nothing:1\n' },
+    ]);
+    // The test dockerd is offline: the pull is tried, and fails with a reason.
+    expect(missing.at(-1)).toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/could not be pulled/),
+    });
+    const ns = await build(bob, 'pull', [
+      { name: 'Dockerfile', data: `FROM ds01-${alice.uid}/elsewhere:1\n` },
+    ]);
+    expect(ns.at(-1)).toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/is not on this server$/),
+    });
+  });
+
   it('a legitimate multi-stage build still works; Docker builds the Dockerfile ds01 wrote, on the authorized base', async () => {
     const events = await build(bob, 'multi', [
       {

@@ -140,7 +140,10 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
     );
     expect(dep.code, dep.stderr).toBe(0);
     const containerName = `proj._.${alice.uid}`;
-    expect((await docker.getContainer(containerName).inspect()).Config.Image).toBe(ref);
+    // Docker is handed the image's full id, never the name the user typed; ds01 shows the name.
+    const made = await docker.getContainer(containerName).inspect();
+    expect(made.Config.Image).toBe((await docker.getImage(ref).inspect()).Id);
+    expect(JSON.parse((await d.cli(['container', 'list', '--json'], alice)).stdout)[0].image).toBe(ref);
     const list = JSON.parse((await d.cli(['image-list', '--json'], alice)).stdout);
     expect(list[0].containers.map((c: { name: string }) => c.name)).toContain(containerName);
     const refused = await d.cli(['image-delete', 'proj'], alice);
