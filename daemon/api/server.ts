@@ -8,6 +8,7 @@ import { ZodError } from 'zod';
 import { Ds01Error } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type PeerCred, peerCred } from '../native/libc.js';
+import { ConnectionCaps, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connections.js';
 import { type Caller, type Reply, Router, type UpgradeRoute } from './router.js';
 import { type ErrorBody, type ErrorCode, statusFor } from './types/errors.js';
 
@@ -28,30 +29,6 @@ export interface ApiServerOptions {
   readCred?: (socket: Socket) => PeerCred | null;
 }
 
-export interface ConnectionLimits {
-  perUser: number;
-  total: number;
-  adminReserve: number;
-}
-
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { perUser: 64, total: 2048, adminReserve: 128 };
-
-/**
- * Whether to take a new connection, decided from the counts alone (pure). Root is never capped per uid;
- * past `total - adminReserve` a connection is taken only provisionally: its first request must come
- * from an admin (admin rights come from the policy, known once the caller is resolved).
- */
-export function admitConnection(
-  uid: number,
-  counts: { ofUid: number; all: number },
-  limits: ConnectionLimits,
-): 'accept' | 'admins-only' | { refuse: 'per-user' | 'total' } {
-  if (counts.all >= limits.total) return { refuse: 'total' };
-  if (uid !== 0 && counts.ofUid >= limits.perUser) return { refuse: 'per-user' };
-  if (uid !== 0 && counts.all >= limits.total - limits.adminReserve) return 'admins-only';
-  return 'accept';
-}
-
 export interface ListenTarget {
   path?: string;
   fd?: number; // systemd socket activation
@@ -67,15 +44,12 @@ export class ApiServer {
   readonly http: http.Server;
   private readonly creds = new WeakMap<Socket, PeerCred>();
   private readonly open = new Set<Socket>();
-  private readonly perUid = new Map<number, number>();
-  /** Connections taken past the non-admin share: served only if their caller is an admin. */
-  private readonly adminsOnly = new WeakSet<Socket>();
-  private readonly limits: ConnectionLimits;
+  private readonly connections: ConnectionCaps;
   private readonly upgradeRouter: Router<UpgradeRoute>;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.upgradeRouter = new Router<UpgradeRoute>(opts.upgrades ?? []);
-    this.limits = opts.connections ?? DEFAULT_CONNECTION_LIMITS;
+    this.connections = new ConnectionCaps(opts.connections ?? DEFAULT_CONNECTION_LIMITS, opts.log);
     this.http = http.createServer({
       maxHeaderSize: 16 * 1024,
       requestTimeout: 30_000, // whole request (headers + body) must arrive within this
@@ -84,7 +58,7 @@ export class ApiServer {
       connectionsCheckingInterval: 1_000,
     });
     // ds01's own cap (onConnection) answers with a reason; Node's silent one is only a backstop.
-    this.http.maxConnections = this.limits.total + 64;
+    this.http.maxConnections = this.connections.limits.total + 64;
     this.http.on('connection', (socket: Socket) => this.onConnection(socket));
     this.http.on('request', (req, res) => {
       this.handle(req, res).catch((err) => {
@@ -123,44 +97,10 @@ export class ApiServer {
       socket.destroy();
       return;
     }
-    const uid = cred.uid;
-    const ofUid = this.perUid.get(uid) ?? 0;
-    const verdict = admitConnection(uid, { ofUid, all: this.open.size }, this.limits);
-    if (typeof verdict === 'object') {
-      const perUser = verdict.refuse === 'per-user';
-      this.opts.log.warn('refused a connection', { uid, open: ofUid, reason: verdict.refuse });
-      refuseConnection(
-        socket,
-        perUser ? 'TOO_MANY_CONNECTIONS' : 'UNAVAILABLE',
-        perUser
-          ? `you (uid ${uid}) already have ${ofUid} connections open to ds01d; the limit is ${this.limits.perUser}`
-          : `ds01d is serving its maximum of ${this.limits.total} connections`,
-        perUser
-          ? 'close the commands you left running (follows, shells), then try again'
-          : 'try again in a moment; tell an admin if it persists',
-      );
-      return;
-    }
-    if (verdict === 'admins-only') this.adminsOnly.add(socket);
+    if (!this.connections.admit(socket, cred.uid, this.open.size)) return;
     this.creds.set(socket, cred);
     this.open.add(socket);
-    this.perUid.set(uid, ofUid + 1);
-    socket.once('close', () => {
-      this.open.delete(socket);
-      const n = (this.perUid.get(uid) ?? 1) - 1;
-      if (n > 0) this.perUid.set(uid, n);
-      else this.perUid.delete(uid);
-    });
-  }
-
-  /** The refusal for a connection taken past the non-admin share whose caller is not an admin. */
-  private reserveRefusal(socket: Socket, caller: Caller): [ErrorCode, string, string] | null {
-    if (caller.admin || !this.adminsOnly.has(socket)) return null;
-    return [
-      'UNAVAILABLE',
-      `ds01d has ${this.open.size} connections open; the last ${this.limits.adminReserve} are kept for admins`,
-      'try again in a moment; tell an admin if it persists',
-    ];
+    socket.once('close', () => this.open.delete(socket));
   }
 
   async listen(target: ListenTarget): Promise<void> {
@@ -211,7 +151,7 @@ export class ApiServer {
         'ask an admin to check NSS/LDAP for your user',
       );
     }
-    const reserved = this.reserveRefusal(req.socket, caller);
+    const reserved = this.connections.reserveRefusal(req.socket, caller, this.open.size);
     if (reserved) {
       res.setHeader('Connection', 'close');
       return this.sendError(res, ...reserved);
@@ -333,7 +273,7 @@ export class ApiServer {
     if (!cred) return fail('UNAUTHENTICATED', 'connection has no verified identity');
     const caller = await this.opts.resolveCaller(cred).catch(() => null);
     if (!caller) return fail('UNAUTHENTICATED', `uid ${cred.uid} has no account on this host`);
-    const reserved = this.reserveRefusal(req.socket, caller);
+    const reserved = this.connections.reserveRefusal(req.socket, caller, this.open.size);
     if (reserved) return fail(...reserved);
     let url: URL;
     try {
@@ -457,17 +397,6 @@ export function limitedBody(req: IncomingMessage, max: number): Readable {
   req.on('error', (err) => out.destroy(err));
   req.on('aborted', () => out.destroy(new Ds01Error('BAD_REQUEST', 'the client stopped sending')));
   return req.pipe(out);
-}
-
-/** Answer a connection ds01 will not serve with a reason (before any request: clients read it), then close. */
-function refuseConnection(socket: Socket, code: ErrorCode, message: string, hint: string) {
-  const status = statusFor(code);
-  const text = JSON.stringify({ error: { code, message, hint } });
-  socket.on('error', () => undefined); // the client may be gone already
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-  );
-  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /** A socket file left by a crashed daemon is removed; a live daemon on it is not stolen from. */

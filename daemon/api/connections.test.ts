@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admitConnection } from './server.js';
+import { admitConnection } from './connections.js';
 
 const limits = { perUser: 3, total: 10, adminReserve: 4 };
 
