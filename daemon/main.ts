@@ -27,7 +27,6 @@ import { VERSION } from './common/version.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
 import { LabelSigner, loadOrCreateLabelKey } from './docker/label-signature.js';
 import { DockerOps } from './docker/ops.js';
-import { cgroupParentFor } from './docker/spec.js';
 import { DockerSync } from './docker/sync.js';
 import { callerResolver } from './identity/caller.js';
 import { createNssLookup } from './identity/nss.js';
@@ -41,7 +40,7 @@ import { sdNotify } from './native/libc.js';
 import { toPolicyCheck } from './policy/check.js';
 import { lastGoodPath } from './policy/last-good.js';
 import { loadPolicyFile } from './policy/load-file.js';
-import { diffEffectiveLimits, resolveLimits } from './policy/resolve.js';
+import { diffEffectiveLimits } from './policy/resolve.js';
 import { AccessService } from './services/access.js';
 import { UsersReport } from './services/admin-users.js';
 import { ContainerService } from './services/containers/index.js';
@@ -55,7 +54,7 @@ import { GpuLeases } from './services/gpu-leases.js';
 import { GpuQueue } from './services/gpu-queue.js';
 import { GpuRefreshSchedule } from './services/gpu-refresh.js';
 import { HostService } from './services/host.js';
-import { ImageService } from './services/images.js';
+import { buildResourcesOf, ImageService } from './services/images.js';
 import { isQueuedJob, JobRunner, JobService } from './services/jobs/index.js';
 import { LifecycleService } from './services/lifecycle.js';
 import { dockerProbe, lifecycleActions } from './services/lifecycle-actions.js';
@@ -204,19 +203,11 @@ export async function startDaemon(settings: Settings) {
         reason,
         data,
       }),
-    // A build's containers get the user's CPU and memory limits, in their slice when slices are on.
-    async (caller) => {
-      const p = policy.current();
-      const l = resolveLimits(p, caller, new Date(clock.now())).limits;
-      const host = await dockerOps.hostFacts();
-      return {
-        memoryBytes: l.memoryBytes,
-        memorySwapBytes: l.memorySwapBytes,
-        cpus: l.maxCpus,
-        shmSizeBytes: l.shmSizeBytes,
-        cgroupParent: cgroupParentFor(caller.uid, p.aggregateLimits, host.cgroupDriver),
-      };
-    },
+    buildResourcesOf(
+      () => policy.current(),
+      () => dockerOps.hostFacts(),
+      clock,
+    ),
   );
   // Lifecycle: idle/runtime stops, removals, warnings; stops go through the container service.
   const lifecycle = new LifecycleEngine({

@@ -13,11 +13,13 @@ import type {
 import type { Clock } from '../clock.js';
 import { statusCode } from '../docker/client.js';
 import { LABELS } from '../docker/labels.js';
+import { cgroupParentFor } from '../docker/spec.js';
 import { Ds01Error, notFound } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import { type BuildLimits, type BuildOutcome, type BuildResources, runBuild } from '../images/build.js';
 import { IMAGE_LABELS, imageRepo, parseOwnedRef, parseUserImageArg } from '../images/naming.js';
 import type { ImageResolver } from '../images/resolver.js';
+import { resolveLimits } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import { denyNotOwner } from './visibility.js';
 
@@ -28,6 +30,26 @@ export type ImageAudit = (
   reason: string,
   data: Record<string, unknown>,
 ) => void;
+
+/** A build's containers get the user's CPU and memory limits, in their slice when slices are on. */
+export function buildResourcesOf(
+  policy: () => Policy,
+  hostFacts: () => Promise<{ cgroupDriver: string | null }>,
+  clock: Clock,
+): (caller: Caller) => Promise<BuildResources> {
+  return async (caller) => {
+    const p = policy();
+    const l = resolveLimits(p, caller, new Date(clock.now())).limits;
+    const host = await hostFacts();
+    return {
+      memoryBytes: l.memoryBytes,
+      memorySwapBytes: l.memorySwapBytes,
+      cpus: l.maxCpus,
+      shmSizeBytes: l.shmSizeBytes,
+      cgroupParent: cgroupParentFor(caller.uid, p.aggregateLimits, host.cgroupDriver),
+    };
+  };
+}
 
 export class ImageService {
   private readonly running = new Map<number, number>();
