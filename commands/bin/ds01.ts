@@ -2,10 +2,13 @@
 // The one entry program. Installed under every command name (ds01, container-list, …): the name it
 // was run as picks the sub-command. The only place in commands/ that calls process.exit.
 import { basename } from 'node:path';
-import { ALIASES, runCli } from '../cli.js';
 
 const invokedAs = basename(process.argv[1] ?? 'ds01').replace(/\.js$/, '');
-const prefix = ALIASES[invokedAs] ?? [];
+const argv = process.argv.slice(2);
+// `ds01 ssh-proxy NAME` starts every ssh, scp and VS Code connection: it skips loading the command tree
+// (about two thirds of the CLI's start-up).
+const sshProxy =
+  invokedAs === 'ds01' && argv[0] === 'ssh-proxy' && argv.length === 2 && !argv[1]?.startsWith('-');
 const controller = new AbortController();
 // A reader that went away (`ds01-dashboard --watch | head -3`) ends the command quietly, like `docker ps |
 // head`: no stack trace, no error.
@@ -20,7 +23,12 @@ process.on('SIGINT', () => {
   process.exitCode = 130;
   setTimeout(() => process.exit(130), 200).unref();
 });
-runCli([...prefix, ...process.argv.slice(2)], undefined, controller.signal).then(
+const run = sshProxy
+  ? import('../user/ssh-proxy.js').then((m) => m.sshProxyMain(argv[1] as string))
+  : import('../cli.js').then(({ ALIASES, runCli }) =>
+      runCli([...(ALIASES[invokedAs] ?? []), ...argv], undefined, controller.signal),
+    );
+run.then(
   (code) => process.exit(process.exitCode === 130 ? 130 : code),
   (err) => {
     process.stderr.write(`ds01: ${(err as Error)?.stack ?? err}\n`);

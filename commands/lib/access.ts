@@ -1,13 +1,14 @@
 // Client side of access into containers: the SSH stream for `ssh-proxy`, host keys, ports, JupyterLab.
+// Imports stay light (no zod): `ds01 ssh-proxy` runs at the start of every ssh connection.
 import http from 'node:http';
 import {
   type JupyterResult,
   type PortsResult,
   SSH_UPGRADE_PROTOCOL,
   type SshHostKey,
-} from '../../daemon/api/types/index.js';
-import { type Client, DaemonUnreachableError } from './client.js';
-import { errorFrom } from './shell.js';
+} from '../../daemon/api/types/access.js';
+import { type ErrorBody, isErrorCode } from '../../daemon/api/types/errors.js';
+import { ApiError, type Client, DaemonUnreachableError } from './client.js';
 
 const enc = encodeURIComponent;
 
@@ -21,6 +22,16 @@ export const startJupyter = (c: Client, name: string, port?: number) =>
     body: port === undefined ? {} : { port },
     timeoutMs: 120_000,
   });
+
+function refusal(status: number, text: string): ApiError {
+  try {
+    const e = (JSON.parse(text) as ErrorBody).error;
+    if (isErrorCode(e?.code)) return new ApiError(e.code, e.message, status, e.hint, e.details);
+  } catch {
+    // not JSON: fall through
+  }
+  return new ApiError('INTERNAL', `daemon answered ${status}: ${text.slice(0, 200)}`, status);
+}
 
 /**
  * Join `input`/`output` (OpenSSH's ProxyCommand pipes) to the SSH server ds01d runs for the container.
@@ -47,7 +58,7 @@ export function sshStream(
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => reject(errorFrom(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))));
+      res.on('end', () => reject(refusal(res.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))));
     });
     req.on('upgrade', (_res, socket, head) => {
       socket.setNoDelay(true);

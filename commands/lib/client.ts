@@ -1,7 +1,8 @@
 // The client SDK: HTTP/1.1 + JSON over the daemon's Unix socket. Errors come back typed, with the
 // code the daemon chose; "daemon not running" is its own error (exit code 5).
 import http from 'node:http';
-import { type ErrorBody, type ErrorCode, exitCodeFor, isErrorCode } from '../../daemon/api/types/index.js';
+// errors.js alone, not the whole wire contract (zod): `ds01 ssh-proxy` starts on every ssh connection.
+import { type ErrorBody, type ErrorCode, exitCodeFor, isErrorCode } from '../../daemon/api/types/errors.js';
 
 export const DEFAULT_SOCKET = '/run/ds01/ds01.sock';
 

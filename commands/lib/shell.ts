@@ -19,7 +19,7 @@ const processShellIo = (): ShellIo => ({
   stderr: process.stderr,
 });
 
-export function errorFrom(status: number, text: string): ApiError {
+function errorFrom(status: number, text: string): ApiError {
   try {
     const body = JSON.parse(text) as ErrorBody;
     if (isErrorCode(body.error?.code))
