@@ -2,7 +2,8 @@
 // Read from the source, so a new file is checked the day it is written:
 //   - nothing outside daemon/api/ (but main.ts, the composition root) imports the HTTP layer, except the
 //     wire types in daemon/api/types;
-//   - nothing below the services imports a service.
+//   - nothing below the services imports a service;
+//   - audit events go through store/audit.ts (typed kinds, one clock).
 // And no source file grows past ~450 lines without saying why at its top.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -77,6 +78,13 @@ describe('the daemon layers', () => {
       layerProblems(f, importsOf(f, readFileSync(join(ROOT, f), 'utf8'))),
     );
     expect(problems).toEqual([]);
+  });
+
+  it('audit events are written only through the typed helper (store/audit.ts)', () => {
+    const direct = files
+      .filter((f) => !f.endsWith('.test.ts') && f !== 'daemon/store/audit.ts')
+      .filter((f) => /\bevents\.append\(/.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(direct).toEqual([]);
   });
 
   it(`no source file is over ${MAX_LINES} lines without a reason at its top`, () => {

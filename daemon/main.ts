@@ -64,6 +64,7 @@ import { PolicyService } from './services/policy.js';
 import { SystemService } from './services/system.js';
 import { UsageService } from './services/usage.js';
 import { databasePath, loadSettings, type Settings, settingOptions } from './settings.js';
+import { auditLog } from './store/audit.js';
 import { Store } from './store/index.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
@@ -93,6 +94,7 @@ export async function startDaemon(settings: Settings) {
   const clock = systemClock;
   mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
   const store = Store.open(databasePath(settings));
+  const audit = auditLog(store.events, () => clock.now());
   // Creates in flight died with the previous process; their containers (if any) are adopted by sync.
   store.claims.clear();
   const policy = PolicyService.load(settings.policy, clock, log, lastGoodPath(settings.stateDir));
@@ -193,16 +195,7 @@ export async function startDaemon(settings: Settings) {
     () => policy.current(),
     buildLimits,
     clock,
-    (caller, kind, subjectUid, reason, data) =>
-      store.events.append({
-        ts: clock.now(),
-        actorUid: caller.uid,
-        actorName: caller.name,
-        subjectUid,
-        kind,
-        reason,
-        data,
-      }),
+    (caller, kind, subjectUid, reason, data) => audit.byUser(caller, kind, { subjectUid }, reason, data),
     buildResourcesOf(
       () => policy.current(),
       () => dockerOps.hostFacts(),
@@ -249,33 +242,21 @@ export async function startDaemon(settings: Settings) {
     clock,
   });
 
-  const audit = (
-    kind: string,
-    actorUid: number | null,
-    actorName: string,
-    reason: string,
-    data?: Record<string, unknown>,
-  ) =>
-    store.events.append({
-      ts: clock.now(),
-      actorUid,
-      actorName,
-      subjectUid: actorUid,
-      kind,
-      reason,
-      data: data ?? null,
-    });
-
   // Who can see what changed: the effective limits per group, before and after.
   policy.onChange((next, prev) =>
-    audit('policy.reloaded', null, 'ds01d', `${policy.file} reloaded; new decisions use it`, {
+    audit.byDaemon('policy.reloaded', { subjectUid: null }, `${policy.file} reloaded; new decisions use it`, {
       changes: diffEffectiveLimits(prev, next),
     }),
   );
   policy.onFailure((message) =>
-    audit('policy.rejected', null, 'ds01d', 'an edit of the policy is invalid; the last good policy stays', {
-      errors: message,
-    }),
+    audit.byDaemon(
+      'policy.rejected',
+      { subjectUid: null },
+      'an edit of the policy is invalid; the last good policy stays',
+      {
+        errors: message,
+      },
+    ),
   );
 
   const router = new Router([
@@ -302,7 +283,12 @@ export async function startDaemon(settings: Settings) {
     ...queueRoutes(queue),
     ...jobRoutes(jobs),
     ...adminRoutes(policy, (who, ok, message) =>
-      audit(ok ? 'policy.reload_requested' : 'policy.reload_failed', null, who, message),
+      audit.by(
+        { uid: null, name: who },
+        ok ? 'policy.reload_requested' : 'policy.reload_failed',
+        { subjectUid: null },
+        message,
+      ),
     ),
   ]);
 
@@ -319,15 +305,7 @@ export async function startDaemon(settings: Settings) {
     log,
     resolveCaller: callerResolver(accounts, () => policy.current()),
     onDenied: (caller, code, method, path, message) =>
-      store.events.append({
-        ts: clock.now(),
-        actorUid: caller.uid,
-        actorName: caller.name,
-        subjectUid: caller.uid,
-        kind: 'access.denied',
-        reason: message,
-        data: { code, method, path },
-      }),
+      audit.byUser(caller, 'access.denied', { subjectUid: caller.uid }, message, { code, method, path }),
   });
 
   await gpus.refresh();

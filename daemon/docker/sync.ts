@@ -2,6 +2,7 @@
 // Docker's event stream in between. Everything it changes is written to the audit log.
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 import type { DockerClient, DockerContainer } from './client.js';
 import type { LabelSigner } from './label-signature.js';
@@ -30,8 +31,6 @@ export interface SyncHooks {
   reconciled?(): void;
 }
 
-const DS01 = { actorUid: null, actorName: 'ds01d' } as const;
-
 export class DockerSync {
   private stopped = false;
   private stream: NodeJS.ReadableStream | null = null;
@@ -47,7 +46,11 @@ export class DockerSync {
     private readonly log: Logger,
     private readonly signer: LabelSigner,
     private readonly hooks: SyncHooks,
-  ) {}
+  ) {
+    this.audit = auditLog(store.events, () => clock.now());
+  }
+
+  private readonly audit: Audit;
 
   /** Only a container ds01 signed is adopted; others with ds01 labels are logged once and left alone. */
   private readonly trusted = (d: DockerContainer): boolean => {
@@ -94,7 +97,6 @@ export class DockerSync {
 
   private apply(a: ReconcileAction, reason: string) {
     const now = this.clock.now();
-    const ev = this.store.events;
     switch (a.kind) {
       case 'adopt': {
         const c = a.container;
@@ -112,31 +114,26 @@ export class DockerSync {
           started_at: isRunningLike(state) ? (c.startedAt ?? now) : null,
           origin: 'adopted',
         });
-        ev.append({
-          ts: now,
-          ...DS01,
-          subjectUid: a.owner.uid,
-          containerId: c.id,
-          containerName: c.name,
-          kind: 'container.adopted',
-          reason: `found in Docker but not in ds01's records (${reason}); now tracked`,
-          data: { state, image: c.image },
-        });
+        this.audit.byDaemon(
+          'container.adopted',
+          { subjectUid: a.owner.uid, containerId: c.id, containerName: c.name },
+          `found in Docker but not in ds01's records (${reason}); now tracked`,
+          { state, image: c.image },
+          now,
+        );
         this.adoptAllocations(c.id, a.owner.uid, a.owner.slots, c.name, now);
         break;
       }
       case 'vanished': {
         if (this.hooks.inFlight?.(a.id)) break;
         this.store.containers.markRemoved(a.id, now);
-        ev.append({
-          ts: now,
-          ...DS01,
-          subjectUid: a.ownerUid,
-          containerId: a.id,
-          containerName: a.name,
-          kind: 'container.vanished',
-          reason: `removed outside ds01 (${reason})`,
-        });
+        this.audit.byDaemon(
+          'container.vanished',
+          { subjectUid: a.ownerUid, containerId: a.id, containerName: a.name },
+          `removed outside ds01 (${reason})`,
+          null,
+          now,
+        );
         this.hooks.releaseGpus(a.id, 'container removed outside ds01');
         break;
       }
@@ -148,16 +145,13 @@ export class DockerSync {
         const started = isRunningLike(a.to) && !isRunningLike(a.from);
         const stopped = !isRunningLike(a.to) && isRunningLike(a.from);
         if (started || stopped) {
-          ev.append({
-            ts: now,
-            ...DS01,
-            subjectUid: row.owner_uid,
-            containerId: a.id,
-            containerName: row.name,
-            kind: started ? 'container.started' : 'container.stopped',
-            reason: `Docker reports ${a.to} (${reason})`,
-            data: { from: a.from, to: a.to },
-          });
+          this.audit.byDaemon(
+            started ? 'container.started' : 'container.stopped',
+            { subjectUid: row.owner_uid, containerId: a.id, containerName: row.name },
+            `Docker reports ${a.to} (${reason})`,
+            { from: a.from, to: a.to },
+            now,
+          );
           if (started) this.hooks.containerStarted?.(a.id, now);
           if (stopped) this.hooks.containerStopped?.(a.id, now);
         }
@@ -172,31 +166,25 @@ export class DockerSync {
       const slot = this.store.slots.get(uuid);
       const taken = this.store.allocations.live().some((a) => a.slot_uuid === uuid);
       if (!slot || slot.state === 'missing' || taken) {
-        this.store.events.append({
-          ts: now,
-          ...DS01,
-          subjectUid: uid,
-          containerId: id,
-          containerName: name,
-          kind: 'allocation.conflict',
-          reason:
-            !slot || slot.state === 'missing'
-              ? `slot ${uuid} is not on this server`
-              : `slot ${uuid} is already allocated`,
-        });
+        this.audit.byDaemon(
+          'allocation.conflict',
+          { subjectUid: uid, containerId: id, containerName: name },
+          !slot || slot.state === 'missing'
+            ? `slot ${uuid} is not on this server`
+            : `slot ${uuid} is already allocated`,
+          null,
+          now,
+        );
         continue;
       }
       this.store.allocations.insert({ slot_uuid: uuid, container_id: id, owner_uid: uid, allocated_at: now });
-      this.store.events.append({
-        ts: now,
-        ...DS01,
-        subjectUid: uid,
-        containerId: id,
-        containerName: name,
-        kind: 'allocation.adopted',
-        reason: `slot ${uuid} recorded from the container's labels`,
-        data: { slot: uuid },
-      });
+      this.audit.byDaemon(
+        'allocation.adopted',
+        { subjectUid: uid, containerId: id, containerName: name },
+        `slot ${uuid} recorded from the container's labels`,
+        { slot: uuid },
+        now,
+      );
     }
   }
 

@@ -6,6 +6,7 @@
 // and one per-sweep context; split apart they would have to pass that state around.
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EventKind } from '../api/types/events.js';
 import type { Clock } from '../clock.js';
 import type { DockerStatsSample } from '../docker/stats.js';
 import type { Inventory } from '../gpu/types.js';
@@ -14,6 +15,7 @@ import { jobLifecycleLimits } from '../jobs/time.js';
 import type { Logger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
 import type { Policy, ResolvedLimits } from '../policy/types.js';
+import { type Audit, auditLog } from '../store/audit.js';
 import type { ContainerRow } from '../store/containers.js';
 import type { ExtensionsRepo } from '../store/extensions.js';
 import type { Store } from '../store/index.js';
@@ -70,7 +72,6 @@ export interface EngineDeps {
 export const KEEP_ALIVE_FILE = '.keep-alive';
 const SAMPLES_READ = 64;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const DS01 = { actorUid: null, actorName: 'ds01d' } as const;
 
 export interface SweepEntry {
   id: string;
@@ -137,7 +138,10 @@ export class LifecycleEngine {
     this.samples = d.store.samples;
     this.notices = d.store.notices;
     this.extensions = d.store.extensions;
+    this.audit = auditLog(d.store.events, () => d.clock.now());
   }
+
+  private readonly audit: Audit;
 
   get busy(): boolean {
     return this.running;
@@ -404,15 +408,11 @@ export class LifecycleEngine {
       };
       this.d.log.warn('lifecycle: container failed', { id: row.id, err: entry.error });
       try {
-        this.d.store.events.append({
-          ts: this.d.clock.now(),
-          ...DS01,
-          subjectUid: row.owner_uid,
-          containerId: row.id,
-          containerName: row.name,
-          kind: 'lifecycle.error',
-          reason: `could not ${entry.decision.action === 'none' ? 'check' : entry.decision.action} it: ${entry.error}`,
-        });
+        this.audit.byDaemon(
+          'lifecycle.error',
+          { subjectUid: row.owner_uid, containerId: row.id, containerName: row.name },
+          `could not ${entry.decision.action === 'none' ? 'check' : entry.decision.action} it: ${entry.error}`,
+        );
       } catch {
         // the store itself is failing; the log line above has it
       }
@@ -462,21 +462,18 @@ export class LifecycleEngine {
           let added = false;
           for (const p of w.covers) added = this.notice(row, decision, 'warning', p, stored) || added;
           if (added) {
-            this.d.store.events.append({
-              ts: now,
-              ...DS01,
-              subjectUid: row.owner_uid,
-              containerId: row.id,
-              containerName: row.name,
-              kind: 'lifecycle.warning',
-              reason: decision.reason,
-              data: {
+            this.audit.byDaemon(
+              'lifecycle.warning',
+              { subjectUid: row.owner_uid, containerId: row.id, containerName: row.name },
+              decision.reason,
+              {
                 deadline: decision.deadline ? new Date(decision.deadline.at).toISOString() : null,
                 outcome: decision.deadline?.outcome,
                 cause: decision.deadline?.kind,
                 pointSec: w.pointMs / 1000,
               },
-            });
+              now,
+            );
           }
           return added;
         });
@@ -512,22 +509,18 @@ export class LifecycleEngine {
     }
   }
 
-  private recordAction(row: ContainerRow, decision: Decision, kind: string, message: string) {
+  private recordAction(row: ContainerRow, decision: Decision, kind: EventKind, message: string) {
     this.d.store.tx(() => {
-      this.d.store.events.append({
-        ts: this.d.clock.now(),
-        ...DS01,
-        subjectUid: row.owner_uid,
-        containerId: row.id,
-        containerName: row.name,
+      this.audit.byDaemon(
         kind,
-        reason: decision.reason,
-        data: {
+        { subjectUid: row.owner_uid, containerId: row.id, containerName: row.name },
+        decision.reason,
+        {
           cause: decision.deadline?.kind ?? null,
           graceSec: decision.graceSec ?? null,
           deadline: decision.deadline ? new Date(decision.deadline.at).toISOString() : null,
         },
-      });
+      );
       this.notice(row, decision, 'action', 0, message);
     });
     this.d.notifyTerminals({ uid: row.owner_uid, name: row.owner_name }, message);

@@ -25,6 +25,7 @@ import {
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import type { AllocationRow } from '../store/allocations.js';
+import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 import type { SlotRow } from '../store/slots.js';
 import type { GpuInventoryService } from './gpu-inventory.js';
@@ -41,7 +42,11 @@ export class GpuAdmin {
     private readonly queue: GpuQueue,
     private readonly accounts: AccountLookup,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.audit = auditLog(store.events, () => clock.now());
+  }
+
+  private readonly audit: Audit;
 
   async list(caller: Caller): Promise<GpuList> {
     const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
@@ -268,27 +273,23 @@ export class GpuAdmin {
           slot: s.uuid,
         });
         if (!drained) continue;
-        this.store.events.append({
-          ts: now,
-          actorUid: caller.uid,
-          actorName: caller.name,
-          subjectUid: a.owner_uid,
-          containerId: a.container_id,
-          containerName: c?.name ?? null,
-          kind: 'gpu.drained_in_use',
-          reason: `an admin drained the GPU slot your container holds (${reason}); it keeps the slot for now, but once released the slot will not be handed out until undrained`,
-          data: { slot: s.uuid },
-        });
+        this.audit.byUser(
+          caller,
+          'gpu.drained_in_use',
+          { subjectUid: a.owner_uid, containerId: a.container_id, containerName: c?.name ?? null },
+          `an admin drained the GPU slot your container holds (${reason}); it keeps the slot for now, but once released the slot will not be handed out until undrained`,
+          { slot: s.uuid },
+          now,
+        );
       }
-      this.store.events.append({
-        ts: now,
-        actorUid: caller.uid,
-        actorName: caller.name,
-        subjectUid: null,
-        kind: drained ? 'gpu.drained' : 'gpu.undrained',
+      this.audit.byUser(
+        caller,
+        drained ? 'gpu.drained' : 'gpu.undrained',
+        { subjectUid: null },
         reason,
-        data: { ref, slots: slots.map((s) => s.uuid) },
-      });
+        { ref, slots: slots.map((s) => s.uuid) },
+        now,
+      );
       return { slots: slots.map((s) => s.uuid), drained, holders };
     });
     if (!drained) this.leases.notifyCapacityFreed();

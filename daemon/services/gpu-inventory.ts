@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { type Exec, GpuProbeError, probeGpus } from '../gpu/probe.js';
 import type { Inventory } from '../gpu/types.js';
 import type { Logger } from '../log.js';
+import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 
 export const execProgram: Exec = (file, args) =>
@@ -34,7 +35,11 @@ export class GpuInventoryService {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly exec: Exec = execProgram,
-  ) {}
+  ) {
+    this.audit = auditLog(store.events, () => clock.now());
+  }
+
+  private readonly audit: Audit;
 
   onCapacityChange(fn: () => void): void {
     this.listeners.add(fn);
@@ -74,39 +79,35 @@ export class GpuInventoryService {
       const holders = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
       for (const uuid of r.missing) {
         const a = holders.get(uuid);
-        this.store.events.append({
-          ts: now,
-          actorUid: null,
-          actorName: actor,
-          subjectUid: a?.owner_uid ?? null,
-          containerId: a?.container_id ?? null,
-          kind: 'gpu.slot_missing',
-          reason: `slot ${uuid} is no longer reported by nvidia-smi${a ? '; the container holding it may have lost its GPU' : ''}`,
-          data: { slot: uuid },
-        });
+        this.audit.by(
+          { uid: null, name: actor },
+          'gpu.slot_missing',
+          { subjectUid: a?.owner_uid ?? null, containerId: a?.container_id ?? null },
+          `slot ${uuid} is no longer reported by nvidia-smi${a ? '; the container holding it may have lost its GPU' : ''}`,
+          { slot: uuid },
+          now,
+        );
       }
       for (const uuid of r.returned) {
         const a = holders.get(uuid);
-        this.store.events.append({
-          ts: now,
-          actorUid: null,
-          actorName: actor,
-          subjectUid: a?.owner_uid ?? null,
-          kind: 'gpu.slot_returned',
-          reason: `slot ${uuid} is reported by nvidia-smi again`,
-          data: { slot: uuid },
-        });
+        this.audit.by(
+          { uid: null, name: actor },
+          'gpu.slot_returned',
+          { subjectUid: a?.owner_uid ?? null },
+          `slot ${uuid} is reported by nvidia-smi again`,
+          { slot: uuid },
+          now,
+        );
       }
       if (r.added.length) {
-        this.store.events.append({
-          ts: now,
-          actorUid: null,
-          actorName: actor,
-          subjectUid: null,
-          kind: 'gpu.slots_added',
-          reason: `${r.added.length} new slot(s) found`,
-          data: { slots: r.added },
-        });
+        this.audit.by(
+          { uid: null, name: actor },
+          'gpu.slots_added',
+          { subjectUid: null },
+          `${r.added.length} new slot(s) found`,
+          { slots: r.added },
+          now,
+        );
       }
       return r;
     });

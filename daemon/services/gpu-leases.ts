@@ -4,6 +4,7 @@
 // every change and restored from the database at start-up, so a restart neither loses nor extends a hold).
 // Long on purpose: every transition of an allocation (reserve, attach, start, stop, hold, release) is
 // here, beside the hold timer they all re-arm, so the state machine reads in one place.
+import type { EventKind } from '../api/types/events.js';
 import type { Clock } from '../clock.js';
 import { Ds01Error } from '../errors.js';
 import {
@@ -17,6 +18,7 @@ import type { Logger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
 import type { Limits } from '../policy/types.js';
 import type { AllocationRow } from '../store/allocations.js';
+import { type Audit, auditLog, DAEMON } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 import type { SlotRow } from '../store/slots.js';
 import type { PolicyService } from './policy.js';
@@ -31,8 +33,6 @@ export interface GpuRequest {
 export const RESERVATION_TTL_MS = 5 * 60_000;
 /** setTimeout's ceiling (~24.8 days); a later deadline is re-armed when this fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const DS01 = { actorUid: null, actorName: 'ds01d' } as const;
 
 export function toAllocatable(s: SlotRow): AllocatableSlot {
   return {
@@ -86,7 +86,11 @@ export class GpuLeases {
     private readonly accounts: AccountLookup,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.audit = auditLog(store.events, () => clock.now());
+  }
+
+  private readonly audit: Audit;
 
   /**
    * Subscribe to "capacity may be usable by the queue now": a release, a cancelled reservation, an expired
@@ -164,15 +168,14 @@ export class GpuLeases {
           allocated_at: now,
         });
       }
-      this.store.events.append({
-        ts: now,
-        actorUid: null,
-        actorName: actor,
-        subjectUid: owner.uid,
-        kind: 'allocation.reserved',
-        reason: `${result.slots.length} GPU slot(s) reserved for ${owner.name}`,
-        data: { slots: result.slots, request: req, strategy },
-      });
+      this.audit.by(
+        { uid: null, name: actor },
+        'allocation.reserved',
+        { subjectUid: owner.uid },
+        `${result.slots.length} GPU slot(s) reserved for ${owner.name}`,
+        { slots: result.slots, request: req, strategy },
+        now,
+      );
       return result.slots.map((u) => byUuid.get(u) as SlotRow);
     });
   }
@@ -194,14 +197,13 @@ export class GpuLeases {
       const rows = this.store.allocations.reservationsOn(slotUuids);
       for (const a of rows) this.store.allocations.release(a.id, now, reason);
       if (rows.length) {
-        this.store.events.append({
-          ts: now,
-          ...DS01,
-          subjectUid: rows[0]?.owner_uid ?? null,
-          kind: 'allocation.cancelled',
+        this.audit.byDaemon(
+          'allocation.cancelled',
+          { subjectUid: rows[0]?.owner_uid ?? null },
           reason,
-          data: { slots: rows.map((a) => a.slot_uuid) },
-        });
+          { slots: rows.map((a) => a.slot_uuid) },
+          now,
+        );
       }
       return rows.length;
     });
@@ -244,16 +246,13 @@ export class GpuLeases {
         if (a.state !== 'held') continue;
         this.store.allocations.reactivate(a.id);
         reactivated++;
-        this.store.events.append({
-          ts: now,
-          ...DS01,
-          subjectUid: a.owner_uid,
-          containerId,
-          containerName: c?.name ?? null,
-          kind: 'allocation.reactivated',
-          reason: 'container starting again; its held GPU slot is active',
-          data: { slot: a.slot_uuid },
-        });
+        this.audit.byDaemon(
+          'allocation.reactivated',
+          { subjectUid: a.owner_uid, containerId, containerName: c?.name ?? null },
+          'container starting again; its held GPU slot is active',
+          { slot: a.slot_uuid },
+          now,
+        );
       }
       return reactivated > 0;
     });
@@ -307,16 +306,13 @@ export class GpuLeases {
         allocated_at: now,
       });
     }
-    this.store.events.append({
-      ts: now,
-      ...DS01,
-      subjectUid: uid,
-      containerId,
-      containerName: name,
-      kind: 'allocation.reclaimed',
-      reason: 'container starting again; its released GPU slot(s) were still free',
-      data: { slots },
-    });
+    this.audit.byDaemon(
+      'allocation.reclaimed',
+      { subjectUid: uid, containerId, containerName: name },
+      'container starting again; its released GPU slot(s) were still free',
+      { slots },
+      now,
+    );
   }
 
   /** Docker started it behind ds01's back (or ds01 did after prepareStart): held slots are active again. */
@@ -326,15 +322,13 @@ export class GpuLeases {
       if (a.state !== 'held') continue;
       this.store.allocations.reactivate(a.id);
       changed = true;
-      this.store.events.append({
-        ts: at,
-        ...DS01,
-        subjectUid: a.owner_uid,
-        containerId,
-        kind: 'allocation.reactivated',
-        reason: 'container running again; its held GPU slot is active',
-        data: { slot: a.slot_uuid },
-      });
+      this.audit.byDaemon(
+        'allocation.reactivated',
+        { subjectUid: a.owner_uid, containerId },
+        'container running again; its held GPU slot is active',
+        { slot: a.slot_uuid },
+        at,
+      );
     }
     if (changed) queueMicrotask(() => this.armHoldTimer());
   }
@@ -374,24 +368,20 @@ export class GpuLeases {
       }
     }
     const until = holdMs === null ? null : at + holdMs;
-    this.store.events.append({
-      ts: at,
-      ...DS01,
-      subjectUid: rows[0]?.owner_uid ?? null,
-      containerId,
-      containerName: name,
-      kind: holdMs === 0 ? 'allocation.released' : 'allocation.held',
-      reason:
-        holdMs === 0
-          ? 'container stopped; its GPU is released at once (gpu_hold_after_stop: 0)'
-          : holdMs === null
-            ? 'container stopped; its GPU is held until the container is removed'
-            : `container stopped; its GPU is held until ${new Date(until as number).toISOString()}, then released`,
-      data: {
+    this.audit.byDaemon(
+      holdMs === 0 ? 'allocation.released' : 'allocation.held',
+      { subjectUid: rows[0]?.owner_uid ?? null, containerId, containerName: name },
+      holdMs === 0
+        ? 'container stopped; its GPU is released at once (gpu_hold_after_stop: 0)'
+        : holdMs === null
+          ? 'container stopped; its GPU is held until the container is removed'
+          : `container stopped; its GPU is held until ${new Date(until as number).toISOString()}, then released`,
+      {
         slots: rows.map((a) => a.slot_uuid),
         holdUntil: until === null ? null : new Date(until).toISOString(),
       },
-    });
+      at,
+    );
   }
 
   private async refineHold(containerId: string, uid: number, name: string, at: number, was: number | null) {
@@ -423,17 +413,14 @@ export class GpuLeases {
       const c = this.store.containers.get(containerId);
       for (const a of rows) this.store.allocations.release(a.id, now, reason);
       if (rows.length) {
-        this.store.events.append({
-          ts: now,
-          actorUid: null,
-          actorName: actor,
-          subjectUid: rows[0]?.owner_uid ?? null,
-          containerId,
-          containerName: c?.name ?? null,
-          kind: 'allocation.released',
+        this.audit.by(
+          { uid: null, name: actor },
+          'allocation.released',
+          { subjectUid: rows[0]?.owner_uid ?? null, containerId, containerName: c?.name ?? null },
           reason,
-          data: { slots: rows.map((a) => a.slot_uuid) },
-        });
+          { slots: rows.map((a) => a.slot_uuid) },
+          now,
+        );
       }
       return rows.length;
     });
@@ -446,24 +433,21 @@ export class GpuLeases {
   /** Release one live allocation (hold expiry, queue pressure, admin force-release). Caller's tx. */
   releaseAllocation(
     a: AllocationRow,
-    kind: string,
+    kind: EventKind,
     reason: string,
     actor: { uid: number | null; name: string },
   ) {
     const now = this.clock.now();
     if (!this.store.allocations.release(a.id, now, reason)) return false;
     const c = a.container_id ? this.store.containers.get(a.container_id) : undefined;
-    this.store.events.append({
-      ts: now,
-      actorUid: actor.uid,
-      actorName: actor.name,
-      subjectUid: a.owner_uid,
-      containerId: a.container_id,
-      containerName: c?.name ?? null,
+    this.audit.by(
+      actor,
       kind,
+      { subjectUid: a.owner_uid, containerId: a.container_id, containerName: c?.name ?? null },
       reason,
-      data: { slot: a.slot_uuid, heldSince: a.held_since, holdUntil: a.hold_until },
-    });
+      { slot: a.slot_uuid, heldSince: a.held_since, holdUntil: a.hold_until },
+      now,
+    );
     return true;
   }
 
@@ -524,7 +508,7 @@ export class GpuLeases {
               a,
               'allocation.hold_expired',
               `GPU hold after stop ended at ${new Date(a.hold_until as number).toISOString()}; slot released${late > 5000 ? ` (${Math.round(late / 1000)} s late: the daemon was down)` : ''}`,
-              DS01_ACTOR,
+              DAEMON,
             )
           )
             released++;
@@ -551,7 +535,7 @@ export class GpuLeases {
             a,
             'allocation.reservation_expired',
             `GPU reservation made ${Math.round((now - a.allocated_at) / 1000)} s ago never got its container; released`,
-            DS01_ACTOR,
+            DAEMON,
           )
         )
           released++;
@@ -562,5 +546,3 @@ export class GpuLeases {
     return n;
   }
 }
-
-const DS01_ACTOR = { uid: null, name: 'ds01d' } as const;

@@ -20,6 +20,7 @@ import {
 import type { Caller } from '../identity/caller.js';
 import type { Logger } from '../log.js';
 import type { Limits } from '../policy/types.js';
+import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 import type { QueueRow } from '../store/queue.js';
 import { allocationError, type GpuLeases, type GpuRequest, toAllocatable, toLive } from './gpu-leases.js';
@@ -54,6 +55,8 @@ export class GpuQueue {
     return this.running ?? Promise.resolve();
   }
 
+  private readonly audit: Audit;
+
   constructor(
     private readonly store: Store,
     private readonly leases: GpuLeases,
@@ -61,6 +64,7 @@ export class GpuQueue {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
+    this.audit = auditLog(store.events, () => clock.now());
     leases.onCapacityFreed(() => this.kick());
     // A reload can raise a quota, turn on release_held_when_queued or change priorities.
     policy.onChange(() => this.kick());
@@ -108,15 +112,14 @@ export class GpuQueue {
         priority,
         enqueued_at: now,
       });
-      this.store.events.append({
-        ts: now,
-        actorUid: owner.uid,
-        actorName: owner.name,
-        subjectUid: owner.uid,
-        kind: 'queue.joined',
-        reason: `waiting for ${describe(gpu)}`,
-        data: { queueId: id, gpu: normalise(gpu), priority },
-      });
+      this.audit.byUser(
+        owner,
+        'queue.joined',
+        { subjectUid: owner.uid },
+        `waiting for ${describe(gpu)}`,
+        { queueId: id, gpu: normalise(gpu), priority },
+        now,
+      );
       return id;
     });
     this.kick();
@@ -159,15 +162,14 @@ export class GpuQueue {
     const done = this.store.tx(() => {
       const now = this.clock.now();
       if (!this.store.queue.end(id, final, now, reason)) return false;
-      this.store.events.append({
-        ts: now,
-        actorUid: caller.uid,
-        actorName: caller.name,
-        subjectUid: row.owner_uid,
-        kind: final === 'left' ? 'queue.left' : 'queue.removed',
+      this.audit.byUser(
+        caller,
+        final === 'left' ? 'queue.left' : 'queue.removed',
+        { subjectUid: row.owner_uid },
         reason,
-        data: { queueId: id },
-      });
+        { queueId: id },
+        now,
+      );
       return true;
     });
     if (!done) {
@@ -412,19 +414,15 @@ export class GpuQueue {
     this.store.tx(() => {
       const now = this.clock.now();
       if (!this.store.queue.end(row.id, state, now, reason, containerId)) return;
-      this.store.events.append({
-        ts: now,
-        actorUid: null,
-        actorName: 'ds01d',
-        subjectUid: row.owner_uid,
-        containerId,
-        kind: state === 'served' ? 'queue.served' : 'queue.failed',
-        reason:
-          state === 'served'
-            ? `your queued request ${row.id} got its GPU and was deployed`
-            : `your queued request ${row.id} failed when its turn came: ${reason}`,
-        data: { queueId: row.id, waitedMs: now - row.enqueued_at },
-      });
+      this.audit.byDaemon(
+        state === 'served' ? 'queue.served' : 'queue.failed',
+        { subjectUid: row.owner_uid, containerId },
+        state === 'served'
+          ? `your queued request ${row.id} got its GPU and was deployed`
+          : `your queued request ${row.id} failed when its turn came: ${reason}`,
+        { queueId: row.id, waitedMs: now - row.enqueued_at },
+        now,
+      );
     });
   }
 }

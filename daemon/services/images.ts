@@ -1,8 +1,10 @@
 // Users' images: build (through runBuild), list and delete, each user on their own `ds01-<uid>/…`
 // images only (admins: all). Ownership is the repository prefix AND the ds01.owner.uid label; an image
 // where they disagree belongs to nobody here.
+
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import type { EventKind } from '../api/types/events.js';
 import type {
   BaseImage,
   BuildEvent,
@@ -25,7 +27,7 @@ import { denyNotOwner } from './visibility.js';
 
 export type ImageAudit = (
   caller: Caller,
-  kind: string,
+  kind: EventKind,
   subjectUid: number,
   reason: string,
   data: Record<string, unknown>,

@@ -10,6 +10,7 @@ import type { LifecycleEngine, SweepResult } from '../lifecycle/engine.js';
 import { deadlineInfo, explainDecision } from '../lifecycle/explain.js';
 import { humanDuration, renderNotice } from '../lifecycle/words.js';
 import { parseDuration, type UnitError } from '../policy/units.js';
+import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 import type { ContainerQueries } from './containers-read.js';
 
@@ -22,7 +23,11 @@ export class LifecycleService {
     private readonly engine: LifecycleEngine,
     private readonly queries: ContainerQueries,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.audit = auditLog(store.events, () => clock.now());
+  }
+
+  private readonly audit: Audit;
 
   async why(caller: Caller, ref: string): Promise<ContainerWhy> {
     const row = this.queries.resolve(caller, ref);
@@ -86,17 +91,13 @@ export class LifecycleService {
     const used = input.container.extensions;
     const ok = this.store.tx(() => {
       if (!this.engine.extensions.add(row.id, ms, l.maxExtensions)) return false;
-      this.store.events.append({
-        ts: this.clock.now(),
-        actorUid: caller.uid,
-        actorName: caller.name,
-        subjectUid: row.owner_uid,
-        containerId: row.id,
-        containerName: row.name,
-        kind: 'lifecycle.extended',
-        reason: `max runtime extended by ${humanDuration(ms)} (${used + 1} of ${l.maxExtensions})`,
-        data: { addedSec: ms / 1000, extensions: used + 1 },
-      });
+      this.audit.byUser(
+        caller,
+        'lifecycle.extended',
+        { subjectUid: row.owner_uid, containerId: row.id, containerName: row.name },
+        `max runtime extended by ${humanDuration(ms)} (${used + 1} of ${l.maxExtensions})`,
+        { addedSec: ms / 1000, extensions: used + 1 },
+      );
       return true;
     });
     if (!ok) {

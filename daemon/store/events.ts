@@ -1,5 +1,5 @@
 // The append-only audit log. Users see events about their own records (subject) or their own actions.
-import type { AuditEvent } from '../api/types/events.js';
+import type { AuditEvent, EventKind } from '../api/types/events.js';
 import type { Db } from './db.js';
 
 export interface NewEvent {
@@ -9,7 +9,7 @@ export interface NewEvent {
   subjectUid: number | null;
   containerId?: string | null;
   containerName?: string | null;
-  kind: string;
+  kind: EventKind;
   reason?: string | null;
   data?: Record<string, unknown> | null;
 }

@@ -116,7 +116,7 @@ describe('slots', () => {
 
 describe('events', () => {
   it('are append-only', () => {
-    store.events.append({ ts: 1, actorUid: 0, actorName: 'root', subjectUid: 1000, kind: 'test' });
+    store.events.append({ ts: 1, actorUid: 0, actorName: 'root', subjectUid: 1000, kind: 'queue.joined' });
     withRawDb(store, (db) => {
       expect(() => db.exec("UPDATE events SET kind = 'x'")).toThrow(/append-only/);
       expect(() => db.exec('DELETE FROM events')).toThrow(/append-only/);
@@ -124,8 +124,14 @@ describe('events', () => {
   });
 
   it('a user sees events about them or by them, an admin query sees all', () => {
-    store.events.append({ ts: 1, actorUid: 1000, actorName: 'alice', subjectUid: 1000, kind: 'a' });
-    store.events.append({ ts: 2, actorUid: 1001, actorName: 'bob', subjectUid: 1001, kind: 'b' });
+    store.events.append({
+      ts: 1,
+      actorUid: 1000,
+      actorName: 'alice',
+      subjectUid: 1000,
+      kind: 'queue.joined',
+    });
+    store.events.append({ ts: 2, actorUid: 1001, actorName: 'bob', subjectUid: 1001, kind: 'queue.left' });
     store.events.append({
       ts: 3,
       actorUid: null,
@@ -133,7 +139,10 @@ describe('events', () => {
       subjectUid: 1000,
       kind: 'container.stopped',
     });
-    expect(store.events.query({ visibleToUid: 1000 }).map((e) => e.kind)).toEqual(['a', 'container.stopped']);
+    expect(store.events.query({ visibleToUid: 1000 }).map((e) => e.kind)).toEqual([
+      'queue.joined',
+      'container.stopped',
+    ]);
     expect(store.events.query({}).length).toBe(3);
     expect(store.events.query({ kind: 'container.' }).map((e) => e.kind)).toEqual(['container.stopped']);
   });

@@ -1,5 +1,69 @@
 // Wire types for /v1/events: the append-only audit log.
 
+/**
+ * Every kind of audit event ds01d writes. The store takes only these, so a new kind is added here (and
+ * shown to users and admins as-is in `ds01 events`). Filters take a kind or a prefix ending in '.'.
+ */
+export const EVENT_KINDS = [
+  // containers, by their owner, an admin, or ds01d
+  'container.created',
+  'container.create_failed',
+  'container.started',
+  'container.deployed',
+  'container.stopped',
+  'container.removed',
+  'container.retired',
+  'container.shell_opened',
+  'container.shell_closed',
+  'container.adopted',
+  'container.vanished',
+  // GPU allocations
+  'allocation.reserved',
+  'allocation.reservation_expired',
+  'allocation.cancelled',
+  'allocation.reactivated',
+  'allocation.reclaimed',
+  'allocation.held',
+  'allocation.hold_expired',
+  'allocation.released',
+  'allocation.released_for_queue',
+  'allocation.force_released',
+  'allocation.adopted',
+  'allocation.conflict',
+  // GPUs and slots
+  'gpu.slot_missing',
+  'gpu.slot_returned',
+  'gpu.slots_added',
+  'gpu.drained',
+  'gpu.undrained',
+  'gpu.drained_in_use',
+  // the GPU queue
+  'queue.joined',
+  'queue.left',
+  'queue.removed',
+  'queue.served',
+  'queue.failed',
+  // the lifecycle
+  'lifecycle.warning',
+  'lifecycle.stopped',
+  'lifecycle.removed',
+  'lifecycle.extended',
+  'lifecycle.error',
+  // images
+  'image.built',
+  'image.build_failed',
+  'image.deleted',
+  // the policy
+  'policy.reloaded',
+  'policy.rejected',
+  'policy.reload_requested',
+  'policy.reload_failed',
+  // the API server's refusals
+  'access.denied',
+] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
+
 export interface AuditEvent {
   id: number;
   ts: string; // ISO time
@@ -8,6 +72,7 @@ export interface AuditEvent {
   subjectUid: number | null;
   containerId: string | null;
   containerName: string | null;
+  /** An EventKind; a string here because an older daemon's log may hold kinds since retired. */
   kind: string;
   reason: string | null;
   data: Record<string, unknown> | null;

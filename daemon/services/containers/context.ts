@@ -1,6 +1,7 @@
 // What every part of the container service shares: its ports, the busy set, and the audit and summary
 // helpers. One instance per daemon, made by the ContainerService facade.
 import type { ContainerSummary } from '../../api/types/containers.js';
+import type { EventKind } from '../../api/types/events.js';
 import type { Clock } from '../../clock.js';
 import type { DockerOps } from '../../docker/ops.js';
 import { Ds01Error } from '../../errors.js';
@@ -9,6 +10,7 @@ import type { Caller } from '../../identity/caller.js';
 import type { AccountLookup } from '../../identity/nss.js';
 import type { ImageResolver } from '../../images/resolver.js';
 import type { Logger } from '../../log.js';
+import { type Actor, type Audit, auditLog } from '../../store/audit.js';
 import type { ContainerRow } from '../../store/containers.js';
 import type { Store } from '../../store/index.js';
 import type { ContainerQueries } from '../containers-read.js';
@@ -26,13 +28,7 @@ export interface Owner {
   groups: string[];
 }
 
-/** Who acts: a user, or ds01d itself (uid null). */
-export interface Actor {
-  uid: number | null;
-  name: string;
-}
-
-export const DAEMON: Actor = { uid: null, name: 'ds01d' };
+export { type Actor, DAEMON } from '../../store/audit.js';
 
 export const actorOf = (caller: Caller): Actor => ({ uid: caller.uid, name: caller.name });
 
@@ -88,28 +84,28 @@ export class ContainerContext {
   /** The last line attached shells print when a container is stopped or retired with a reason. */
   readonly endings: EndNotices;
 
+  readonly log: Audit;
+
   constructor(readonly d: ContainersDeps) {
     this.endings = new EndNotices(() => d.clock.now());
+    this.log = auditLog(d.store.events, () => d.clock.now());
   }
 
+  /** An event about one container, for its owner. */
   audit(
     actor: Actor,
     row: Pick<ContainerRow, 'id' | 'name' | 'owner_uid'>,
-    kind: string,
+    kind: EventKind,
     reason: string,
     data?: Record<string, unknown>,
   ): void {
-    this.d.store.events.append({
-      ts: this.d.clock.now(),
-      actorUid: actor.uid,
-      actorName: actor.name,
-      subjectUid: row.owner_uid,
-      containerId: row.id,
-      containerName: row.name,
+    this.log.by(
+      actor,
       kind,
+      { subjectUid: row.owner_uid, containerId: row.id, containerName: row.name },
       reason,
-      data: data ?? null,
-    });
+      data,
+    );
   }
 
   summary(id: string): ContainerSummary {

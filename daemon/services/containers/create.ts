@@ -132,16 +132,12 @@ export class CreateSaga {
 
   private recordFailure(s: CreateState, err: unknown): void {
     try {
-      this.d.store.events.append({
-        ts: this.d.clock.now(),
-        actorUid: s.actor.uid,
-        actorName: s.actor.name,
-        subjectUid: s.owner.uid,
-        containerId: s.id,
-        containerName: s.plan.dockerName,
-        kind: 'container.create_failed',
-        reason: whyFailed(err),
-      });
+      this.c.log.by(
+        s.actor,
+        'container.create_failed',
+        { subjectUid: s.owner.uid, containerId: s.id, containerName: s.plan.dockerName },
+        whyFailed(err),
+      );
     } catch (e) {
       this.d.log.error('cleanup after a failed create failed', { id: s.id, err: String(e) });
     }
