@@ -49,6 +49,18 @@ export const EVENT_KINDS = [
   'lifecycle.removed',
   'lifecycle.extended',
   'lifecycle.error',
+  // batch jobs: submitted, then one per state it reaches
+  'job.submitted',
+  'job.pending',
+  'job.queued',
+  'job.starting',
+  'job.started',
+  'job.running',
+  'job.completed',
+  'job.failed',
+  'job.cancelled',
+  'job.timed_out',
+  'job.lost',
   // images
   'image.built',
   'image.build_failed',

@@ -12,6 +12,7 @@ import { JOBS_DIR } from '../../jobs/command.js';
 import { cancelAction, dependencyVerdict, isFinal, waitExitCode } from '../../jobs/states.js';
 import { effectiveTimeLimit } from '../../jobs/time.js';
 import { formatDuration, parseDuration } from '../../policy/units.js';
+import { type Audit, auditLog } from '../../store/audit.js';
 import type { JobRow } from '../../store/jobs.js';
 import { actorOf, ownImageRef } from '../containers/index.js';
 import { workspacePath } from '../workspace.js';
@@ -25,10 +26,14 @@ const SHOW_ENDED_MS = 24 * 3600_000;
 const STOP_GRACE_SEC = 10;
 
 export class JobService {
+  private readonly audit: Audit;
+
   constructor(
     private readonly d: JobsDeps,
     readonly runner: JobRunner,
-  ) {}
+  ) {
+    this.audit = auditLog(d.store.events, () => d.clock.now());
+  }
 
   async submit(caller: Caller, body: unknown): Promise<JobSubmitResult> {
     const req: JobSubmitRequest = jobSubmitRequest.parse(body);
@@ -83,16 +88,14 @@ export class JobService {
         submitted_at: now,
       });
       this.d.store.jobs.setLogPath(id, `${workspacePath(acct.home, project)}/${JOBS_DIR}/${id}.log`);
-      this.d.store.events.append({
-        ts: now,
-        actorUid: caller.uid,
-        actorName: caller.name,
-        subjectUid: acct.uid,
-        containerName: `job ${id}`,
-        kind: 'job.submitted',
-        reason: `submitted: ${req.command.join(' ').slice(0, 200)}`,
-        data: { job: id, after: req.after ?? null, timeLimitMs: limit.ms },
-      });
+      this.audit.byUser(
+        caller,
+        'job.submitted',
+        { subjectUid: acct.uid, containerName: `job ${id}` },
+        `submitted: ${req.command.join(' ').slice(0, 200)}`,
+        { job: id, after: req.after ?? null, timeLimitMs: limit.ms },
+        now,
+      );
       return id;
     });
     const dep = req.after === undefined ? undefined : this.d.store.jobs.get(req.after);

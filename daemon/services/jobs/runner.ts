@@ -5,6 +5,7 @@
 
 import type { ContainerCreateRequest } from '../../api/types/containers.js';
 import { gpuRequestOf } from '../../api/types/containers.js';
+import type { EventKind } from '../../api/types/events.js';
 import { type JobSubmitRequest, jobGpuFields } from '../../api/types/jobs.js';
 import type { Clock } from '../../clock.js';
 import type { DockerOps } from '../../docker/ops.js';
@@ -15,6 +16,7 @@ import { jobCommand, jobWorkdir } from '../../jobs/command.js';
 import { dependencyVerdict, type JobState, outcomeOf, type StopIntent } from '../../jobs/states.js';
 import type { Logger } from '../../log.js';
 import { formatDuration } from '../../policy/units.js';
+import { type Audit, auditLog } from '../../store/audit.js';
 import type { Store } from '../../store/index.js';
 import type { JobRow } from '../../store/jobs.js';
 import type { Actor, ContainerService, Owner } from '../containers/index.js';
@@ -92,22 +94,26 @@ export class JobRunner {
   private readonly intents = new Map<string, StopIntent>();
   private readonly waiters = new Map<number, Set<() => void>>();
 
-  constructor(private readonly d: JobsDeps) {}
+  private readonly audit: Audit;
+
+  constructor(private readonly d: JobsDeps) {
+    this.audit = auditLog(d.store.events, () => d.clock.now());
+  }
 
   // ——— events and waiting ———
 
-  private event(job: JobRow, actor: Actor, kind: string, reason: string, data?: Record<string, unknown>) {
-    this.d.store.events.append({
-      ts: this.d.clock.now(),
-      actorUid: actor.uid,
-      actorName: actor.name,
-      subjectUid: job.owner_uid,
-      containerId: job.container_id,
-      containerName: `job ${job.id} (${job.name})`,
+  private event(job: JobRow, actor: Actor, kind: EventKind, reason: string, data?: Record<string, unknown>) {
+    this.audit.by(
+      actor,
       kind,
+      {
+        subjectUid: job.owner_uid,
+        containerId: job.container_id,
+        containerName: `job ${job.id} (${job.name})`,
+      },
       reason,
-      data: { job: job.id, ...(data ?? {}) },
-    });
+      { job: job.id, ...(data ?? {}) },
+    );
   }
 
   /** Tell the owner: a notice (next ds01 command, login, `ds01 notices`) and their open terminals. */
