@@ -16,11 +16,13 @@ import { serveSftp } from '../access/sftp.js';
 import { type ChannelKind, serveSsh } from '../access/ssh-server.js';
 import type { AccessTarget } from '../access/target.js';
 import type { JupyterResult, PortsResult, SshHostKey } from '../api/types/access.js';
+import type { EventKind } from '../api/types/events.js';
 import type { Clock } from '../clock.js';
 import { homeOf } from '../docker/spec.js';
 import { badRequest, Ds01Error } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import type { Logger } from '../log.js';
+import { type Audit, auditLog } from '../store/audit.js';
 import type { ContainerRow } from '../store/containers.js';
 import type { Store } from '../store/index.js';
 import type { ContainerQueries } from './containers-read.js';
@@ -46,7 +48,11 @@ export class AccessService {
   /** Tokens of the JupyterLabs this daemon started, by container id and port. */
   private readonly jupyterTokens = new Map<string, string>();
 
-  constructor(private readonly d: AccessDeps) {}
+  private readonly log: Audit;
+
+  constructor(private readonly d: AccessDeps) {
+    this.log = auditLog(d.store.events, () => d.clock.now());
+  }
 
   /** SSH channels and forwarded connections open now (the lifecycle counts the container in use). */
   sessionsOf(containerId: string): number {
@@ -103,21 +109,17 @@ export class AccessService {
   private audit(
     caller: Caller,
     row: ContainerRow,
-    kind: string,
+    kind: EventKind,
     reason: string,
     data?: Record<string, unknown>,
   ) {
-    this.d.store.events.append({
-      ts: this.d.clock.now(),
-      actorUid: caller.uid,
-      actorName: caller.name,
-      subjectUid: row.owner_uid,
-      containerId: row.id,
-      containerName: row.name,
+    this.log.byUser(
+      caller,
       kind,
+      { subjectUid: row.owner_uid, containerId: row.id, containerName: row.name },
       reason,
-      data: data ?? null,
-    });
+      data,
+    );
   }
 
   private bump(id: string, by: number) {

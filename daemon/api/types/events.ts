@@ -70,6 +70,12 @@ export const EVENT_KINDS = [
   'policy.rejected',
   'policy.reload_requested',
   'policy.reload_failed',
+  // SSH, ports and JupyterLab into one's own container
+  'access.ssh_connected',
+  'access.ssh_channel',
+  'access.ssh_refused',
+  'access.ssh_closed',
+  'access.jupyter_started',
   // the API server's refusals
   'access.denied',
 ] as const;
