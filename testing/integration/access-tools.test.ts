@@ -103,6 +103,7 @@ describe.skipIf(!isRoot())('working in a container from a laptop', () => {
   });
   afterAll(async () => {
     await execFileResult('tmux', ['-L', tmuxName, 'kill-server']);
+    rmSync(join(tmpdir(), `${tmuxName}.exit`), { force: true });
     kit?.cleanup();
     await cast?.d.cleanup();
     await cleanupTestUsers();
