@@ -4,6 +4,7 @@ import { parsePolicy } from '../policy/load.js';
 import { resolveLimits } from '../policy/resolve.js';
 import type { ResolvedLimits } from '../policy/types.js';
 import { decide } from './decide.js';
+import { explainDecision } from './explain.js';
 import { carryQuietSince } from './idle.js';
 import type { DecideInput, LifecycleContainer, Sample, SentWarning } from './types.js';
 
@@ -394,6 +395,11 @@ describe('decide: stopped, never started, transitions', () => {
     const warn = decide(input({ container: c }), T0 + H + 24 * H - 10 * M);
     expect(warn).toMatchObject({ action: 'warn', deadline: { kind: 'removal', at: T0 + 25 * H } });
     expect(warn.reason).toMatch(/will be removed \(the workspace is kept\) in 10m/);
+    // container-why says it once: not "It will be removed … at X: will be removed … in 10m: …".
+    const why = explainDecision(input({ container: c }), warn, T0 + H + 24 * H - 10 * M).text;
+    const line = why.find((l) => l.startsWith('It will be removed')) as string;
+    expect(line).toMatch(/^It will be removed \(the workspace is kept\) at .* \(in 10m\): stopped /);
+    expect(line.match(/will be removed/g)).toHaveLength(1);
     const sent = [{ key: warn.deadline!.key, pointMs: 5 * M, at: T0 + 25 * H - 5 * M }];
     const rm = decide(input({ container: c, warningsSent: sent }), T0 + 25 * H);
     expect(rm.action).toBe('remove');
