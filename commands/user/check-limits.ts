@@ -35,7 +35,7 @@ export async function runCheckLimits(
   o(
     table(
       ['KEY', 'VALUE', 'FROM'],
-      r.limits.map((l) => [l.key, l.display, l.source]),
+      r.limits.map((l) => [l.key, l.display, l.line ? `${l.source} (line ${l.line})` : l.source]),
       ctx.io,
     ),
   );

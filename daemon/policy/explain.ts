@@ -43,6 +43,14 @@ export function formatLimit(key: LimitKey, value: unknown): string {
   return String(value);
 }
 
+/** The line of the policy file a value was read from, or null (a built-in default, an exemption). */
+export function sourceLine(source: Source, policy: Policy, yamlName: string): number | null {
+  if (source === 'default') return policy.lines?.[`defaults.${yamlName}`] ?? null;
+  const i = source.indexOf(':');
+  const section = { group: 'groups', user: 'user_overrides' }[source.slice(0, i)];
+  return section ? (policy.lines?.[`${section}.${source.slice(i + 1)}.${yamlName}`] ?? null) : null;
+}
+
 /** Where a value came from, with its line in the file when it was set there (else the built-in default). */
 export function describeSource(source: Source, policy: Policy, yamlName: string): string {
   const at = (section: string) => {

@@ -6,12 +6,23 @@ import { Ds01Error, notFound } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { formatRate } from '../lifecycle/idle.js';
-import { describeSource, explain, formatLimit } from '../policy/explain.js';
+import { explain, formatLimit, sourceLine } from '../policy/explain.js';
 import { resolveLimits } from '../policy/resolve.js';
 import { LIMIT_FIELDS } from '../policy/schema.js';
 import { formatDuration } from '../policy/units.js';
 import type { Store } from '../store/index.js';
 import type { PolicyService } from './policy.js';
+
+/** The part of the policy a value comes from (the API's `source`; its line is a field of its own). */
+function sectionOf(source: string): string {
+  if (source === 'default') return 'defaults';
+  const i = source.indexOf(':');
+  const kind = source.slice(0, i);
+  const rest = source.slice(i + 1);
+  if (kind === 'group') return `groups.${rest}`;
+  if (kind === 'user') return `user_overrides.${rest}`;
+  return `exemption until ${rest}`;
+}
 
 export class LimitsService {
   constructor(
@@ -46,7 +57,8 @@ export class LimitsService {
       key: yamlName,
       value: r.limits[f.key] as number | boolean | null,
       display: formatLimit(f.key, r.limits[f.key]),
-      source: describeSource(r.sources[f.key], policy, yamlName),
+      source: sectionOf(r.sources[f.key]),
+      line: sourceLine(r.sources[f.key], policy, yamlName),
     }));
     const live = this.store.allocations.liveForOwner(who.uid);
     const eq = live.reduce((sum, a) => sum + (this.store.slots.get(a.slot_uuid)?.gpu_equivalents ?? 0), 0);

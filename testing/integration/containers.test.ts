@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
 import { cleanupTestUsers, createTestUser, isRoot, runAs, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
@@ -33,6 +33,10 @@ describe.skipIf(!isRoot())('containers end to end', () => {
     alice = await createTestUser();
     bob = await createTestUser();
     d = await startTestDaemon({ dockerHost: inject('dockerHost'), scenario: oneSlotScenario() });
+    // Nothing here is about idle stops: on a slow run test-fast's 20 s would stop exp1 (and, with
+    // release_held_when_queued, hand its held slot to bob's queued deploy) before the test retires it.
+    editPolicy(d.policyPath, { 'defaults.idle_timeout': '1h' });
+    expect((await d.cli(['config', 'reload'])).code).toBe(0);
   });
   afterAll(async () => {
     await d?.cleanup();

@@ -60,7 +60,11 @@ const GPU1_SLOTS = (gpu1?.migDevices ?? []).map((m) => m.uuid);
 
 describe.skipIf(!isRoot())('GPUs through ds01d (real users, fake nvidia-smi)', () => {
   beforeAll(async () => {
-    ({ d, alice, bob, carol } = await startDaemonWithCast({ dockerHost: inject('dockerHost') }));
+    // Not about idle stops: alice's first container must still hold its slot at the force-release test.
+    ({ d, alice, bob, carol } = await startDaemonWithCast({
+      dockerHost: inject('dockerHost'),
+      policyEdits: { 'defaults.idle_timeout': '1h' },
+    }));
   });
   afterAll(async () => {
     await d?.cleanup();

@@ -5,6 +5,8 @@ export interface LimitLine {
   value: number | boolean | null; // raw: ms for durations, bytes for sizes, null = unlimited/never
   display: string; // human: "2h", "32 GiB", "unlimited"
   source: string; // defaults | groups.<g> | user_overrides.<u> | exemption until <date>
+  /** The line of the policy file in force the value was read from; null for a built-in default. */
+  line: number | null;
 }
 
 export interface UsageLine {
