@@ -176,7 +176,7 @@ export async function startDaemon(settings: Settings) {
   const host = new HostService(settings.stateDir, clock, log);
   const doctor = new DoctorService(
     store,
-    { version: () => docker.version(), info: () => docker.docker.info() },
+    { version: () => docker.version(), info: () => docker.info() },
     gpus,
     policy,
     settings.nvidiaSmi,

@@ -1,9 +1,13 @@
-// The Docker side, through dockerode on the Docker API socket. Everything else talks to this port, so
-// tests of pure logic never need a dockerd and the daemon never shells out to the docker CLI.
+// The Docker side, through dockerode on the Docker API socket; the daemon never shells out to the docker
+// CLI. DockerClient reads (version, info, list, inspect, one-shot stats, the event stream) and DockerOps
+// (ops.ts) makes every container change; DockerSync, the lifecycle probe and doctor use only these. Not
+// yet behind the port: DockerOps itself, the image service and resolver (services/images.ts,
+// images/resolver.ts) and the SSH exec (services/access.ts) are still handed the raw `docker` handle.
 import { createRequire } from 'node:module';
 import Docker from 'dockerode';
 import { Ds01Error } from '../errors.js';
 import { LABELS } from './labels.js';
+import type { DockerStatsSample } from './stats.js';
 
 /**
  * docker-modem follows an HTTP redirect from dockerd (it sends one for a path such as
@@ -51,6 +55,25 @@ export function statusCode(err: unknown): number | undefined {
 
 export class DockerClient {
   constructor(readonly docker: Docker) {}
+
+  /** dockerd's `info` (doctor reads runtimes, cgroup driver, security options). */
+  async info(): Promise<Record<string, unknown>> {
+    return (await this.docker.info()) as Record<string, unknown>;
+  }
+
+  /** One stats sample at once ('one-shot': no ~1-2 s wait for a second reading). */
+  async statsOnce(id: string): Promise<DockerStatsSample> {
+    return (await this.docker
+      .getContainer(id)
+      .stats({ stream: false, 'one-shot': true })) as unknown as DockerStatsSample;
+  }
+
+  /** Docker's event stream for ds01's containers (newline-separated JSON). */
+  async containerEvents(): Promise<NodeJS.ReadableStream> {
+    return (await this.docker.getEvents({
+      filters: { type: ['container'], label: [LABELS.ownerUid] },
+    })) as NodeJS.ReadableStream;
+  }
 
   async version(): Promise<string> {
     const v = await this.docker.version();

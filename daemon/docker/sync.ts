@@ -208,9 +208,7 @@ export class DockerSync {
   private async connect(attempt: number): Promise<void> {
     if (this.stopped) return;
     try {
-      const stream = (await this.docker.docker.getEvents({
-        filters: { type: ['container'], label: [LABELS.ownerUid] },
-      })) as NodeJS.ReadableStream;
+      const stream = await this.docker.containerEvents();
       this.stream = stream;
       this.connected = true;
       this.lastError = null;

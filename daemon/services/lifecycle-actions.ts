@@ -2,7 +2,6 @@
 // container service (the one stop path: idempotent Docker calls, store update, GPU hold, audit), GPU
 // release through the leases; Docker is read directly for state and one-shot stats.
 import type { DockerClient } from '../docker/client.js';
-import type { DockerStatsSample } from '../docker/stats.js';
 import type { DockerProbe, LifecycleActions } from '../lifecycle/engine.js';
 import type { GpuLeases } from './gpu-leases.js';
 
@@ -33,9 +32,6 @@ export function dockerProbe(docker: DockerClient): DockerProbe {
     state: async (id) => (await docker.inspect(id))?.state ?? null,
     // one-shot: Docker answers at once instead of waiting ~1-2 s for a second reading; CPU % is then
     // computed against our previous sample.
-    stats: async (id) =>
-      (await docker.docker
-        .getContainer(id)
-        .stats({ stream: false, 'one-shot': true })) as unknown as DockerStatsSample,
+    stats: (id) => docker.statsOnce(id),
   };
 }
