@@ -203,9 +203,16 @@ describe.skipIf(!isRoot())('batch jobs', () => {
       containerId: string;
     }[];
     expect(warned.some((e) => e.containerId === timed.containerId)).toBe(true);
-    for (const h of hogs.slice(0, 2))
-      expect((await d.cli(['job', 'cancel', String(h.id)], bob)).code).toBe(0);
+    expect((await d.cli(['job', 'cancel', String(hogs[0]?.id)], bob)).code).toBe(0);
+    // An admin (root here) cancels someone's job with a reason the owner reads.
+    const byAdmin = await d.cli(['job', 'cancel', String(hogs[1]?.id), '--reason', 'maintenance at noon']);
+    expect(byAdmin.code, byAdmin.stderr).toBe(0);
     for (const h of hogs.slice(0, 2)) expect((await waitEnded(bob, h.id)).state).toBe('cancelled');
+    expect((await show(bob, hogs[1]?.id as number)).reason).toBe(
+      'cancelled by admin root: maintenance at noon',
+    );
+    // A user giving a reason is refused (only admins cancel with one).
+    expect((await d.cli(['job', 'cancel', String(hogs[0]?.id), '--reason', 'x'], bob)).code).toBe(3);
   });
 
   it('--after: runs after success; a failed dependency fails the dependant with the reason', async () => {
