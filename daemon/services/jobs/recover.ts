@@ -63,5 +63,25 @@ async function adoptRunning(d: JobsDeps, runner: JobRunner, job: JobRow): Promis
       });
     return;
   }
+  if (info?.status === 'created') {
+    // ds01d stopped between creating and starting it: it never ran, so start it now.
+    await d.ops
+      .start(job.container_id as string)
+      .catch((err) =>
+        d.log.warn('could not start a job container after a restart', { job: job.id, err: String(err) }),
+      );
+    const now = await d.ops.exitInfo(job.container_id as string);
+    if (now && isRunningLike(now.status)) {
+      d.store.jobs.transition(job.id, ['starting'], 'running', {
+        started_at: now.startedAt ?? d.clock.now(),
+      });
+      return;
+    }
+    if (now?.status === 'created') {
+      runner.endWithout(job.id, 'failed', 'its container could not be started after ds01d restarted', DAEMON);
+      d.leases.releaseForContainer(job.container_id as string, `job ${job.id} never started`, 'ds01d');
+      return;
+    }
+  }
   await runner.finish(job.id);
 }

@@ -344,7 +344,8 @@ export class JobRunner {
     if (!job || !RUNNING.includes(job.state) || !job.container_id) return;
     const cid = job.container_id;
     const info = await this.d.ops.exitInfo(cid);
-    if (info && isRunningLike(info.status)) return; // still running (launch records a start)
+    // Still running (launch records a start), or created and not started yet: not ended.
+    if (info && (isRunningLike(info.status) || info.status === 'created')) return;
     const now = this.d.clock.now();
     const intent = this.intents.get(cid) ?? null;
     const out = info
