@@ -216,7 +216,7 @@ describe.skipIf(!isRoot())('batch jobs', () => {
   });
 
   it('--after: runs after success; a failed dependency fails the dependant with the reason', async () => {
-    const a = await submit(alice, ['--cpu-only', '--', 'sh', '-c', 'sleep 2; echo first > /workspace/chain']);
+    const a = await submit(alice, ['--cpu-only', '--', 'sh', '-c', 'sleep 6; echo first > /workspace/chain']);
     const b = await submit(alice, ['--cpu-only', '--after', String(a.id), '--', 'cat', '/workspace/chain']);
     expect(b.state).toBe('pending');
     const bDone = await waitEnded(alice, b.id);
