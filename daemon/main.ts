@@ -63,6 +63,7 @@ import { MetricsService } from './services/metrics.js';
 import { PolicyService } from './services/policy.js';
 import { SystemService } from './services/system.js';
 import { UsageService } from './services/usage.js';
+import { WorkspaceBinder } from './services/workspace-binder.js';
 import { databasePath, loadSettings, type Settings, settingOptions } from './settings.js';
 import { auditLog } from './store/audit.js';
 import { Store } from './store/index.js';
@@ -124,6 +125,8 @@ export async function startDaemon(settings: Settings) {
   const containers = new ContainerQueries(store);
   const dockerOps = new DockerOps(docker.docker, signer);
   const imageResolver = new ImageResolver(docker.docker);
+  const workspaces = new WorkspaceBinder(settings.stateDir, settings.dockerHost, log);
+  await workspaces.unbindLeftovers();
   const containerService = new ContainerService({
     store,
     ops: dockerOps,
@@ -137,6 +140,7 @@ export async function startDaemon(settings: Settings) {
     clock,
     log,
     createdBy: `ds01d ${VERSION}`,
+    workspaces,
   });
   // Batch jobs: containers of the user's running one command, through the same saga and queue.
   const jobsDeps = {

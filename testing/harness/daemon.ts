@@ -1,6 +1,6 @@
 // Runs the real ds01d (the built dist/, as a separate process) against the private dockerd, a fake
 // nvidia-smi and a temp state dir; and runs the real CLI, as a real user when asked.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -166,6 +166,9 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
     },
     async cleanup() {
       await d.stop();
+      // A workspace left bind-mounted in the state dir (a daemon killed mid-start) must come off first:
+      // removing the dir would otherwise delete the user's files through the mount.
+      unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
       runningDaemons--;
       if (runningDaemons === 0) await purgeManagedContainers(opts.dockerHost);
@@ -194,6 +197,15 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
     throw err;
   }
   return d;
+}
+
+function unmountUnder(dir: string): void {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const p of points) spawnSync('umount', ['-l', p]);
 }
 
 function ready(socket: string): Promise<boolean> {

@@ -117,9 +117,10 @@ describe.skipIf(!hasAnalyze)(suite, () => {
     expect(one(svc, 'StateDirectory')).toBe('ds01');
     const caps = (one(svc, 'CapabilityBoundingSet') ?? '').split(/\s+/);
     expect(caps).toEqual(expect.arrayContaining(['CAP_CHOWN', 'CAP_DAC_OVERRIDE']));
-    // CAP_SYS_ADMIN only to join a container's network namespace for SSH forwards (daemon/access/): no
-    // other namespace may be created or joined, and nothing else of the admin family comes along.
-    if (caps.includes('CAP_SYS_ADMIN')) expect(one(svc, 'RestrictNamespaces')).toBe('net');
+    // CAP_SYS_ADMIN only to join a container's network namespace for SSH forwards (daemon/access/) and
+    // dockerd's mount namespace for the workspace binder: no other namespace may be created or joined,
+    // and nothing else of the admin family comes along.
+    if (caps.includes('CAP_SYS_ADMIN')) expect(one(svc, 'RestrictNamespaces')).toBe('net mnt');
     for (const c of ['CAP_NET_ADMIN', 'CAP_SYS_MODULE', 'CAP_MKNOD', 'CAP_SYS_RAWIO', 'CAP_SETPCAP'])
       expect(caps).not.toContain(c);
     expect(svc.get('Requires')).toContain('ds01d.socket');

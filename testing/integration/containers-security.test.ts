@@ -158,7 +158,8 @@ describe.skipIf(!isRoot())('container security', () => {
     expect(h.CgroupParent ?? '').toBe(''); // aggregate limits off (and this dockerd uses cgroupfs)
     expect(h.Runtime).toBe('runc');
     expect(h.Init).toBe(true);
-    expect(h.Binds).toEqual([`${mallory.home}/workspace/plain:/workspace:rw`]);
+    // The daemon's own bind source, never the user's path (issue 13 hole 5; workspace-swap.test.ts).
+    expect(h.Binds).toEqual([`${d.stateDir}/workspaces/${res.container.dockerName}:/workspace:rw`]);
     expect(h.DeviceRequests ?? []).toEqual([]);
     expect(i.Config.User).toBe(`${mallory.uid}:${mallory.gid}`);
     expect(i.Config.Env).toEqual(

@@ -17,6 +17,7 @@ import type { ContainerQueries } from '../containers-read.js';
 import type { GpuLeases } from '../gpu-leases.js';
 import type { GpuQueue } from '../gpu-queue.js';
 import type { PolicyService } from '../policy.js';
+import type { WorkspaceBinder } from '../workspace-binder.js';
 import { EndNotices } from './end-notices.js';
 
 /** Whose container it is: an account from NSS (the caller, or a queued request's owner). */
@@ -56,6 +57,8 @@ export interface ContainersDeps {
   clock: Clock;
   log: Logger;
   createdBy: string;
+  /** Bind sources the user cannot swap: every create and start goes through it (issue 13 hole 5). */
+  workspaces: Pick<WorkspaceBinder, 'target' | 'withWorkspace' | 'forget'>;
 }
 
 /**

@@ -12,8 +12,8 @@ import type { ContainerCreateRequest } from '../../api/types/containers.js';
 import { packTar } from '../../common/tar.js';
 import { withGroup, withPasswdUser } from '../../docker/passwd.js';
 import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../../docker/spec.js';
-import { badRequest } from '../../errors.js';
-import { ensureWorkspace } from '../workspace.js';
+import { badRequest, Ds01Error } from '../../errors.js';
+import { workspacePath } from '../workspace.js';
 import { claimContainer } from './claim.js';
 import type { Actor, ContainerContext, Owner } from './context.js';
 import { ownImageRef, type Plan } from './plan.js';
@@ -64,13 +64,21 @@ export class CreateSaga {
     job?: JobContainer,
   ): Promise<string> {
     const imageId = await this.resolveImage(owner, plan);
+    // Checked (and created) now so a bad workspace is a plain refusal; checked again at every start.
+    await this.d.workspaces.withWorkspace(
+      owner,
+      job?.project ?? req.name,
+      plan.dockerName,
+      async () => undefined,
+    );
     const s: CreateState = {
       imageId,
       owner,
       req,
       plan,
       actor,
-      workspace: ensureWorkspace(owner, job?.project ?? req.name),
+      // What Docker binds: the daemon's own path, never the user's (see workspace-binder.ts).
+      workspace: this.d.workspaces.target(plan.dockerName),
       slots: [],
       spec: null,
       id: null,
@@ -223,7 +231,12 @@ export class CreateSaga {
         { id: cid, name: plan.dockerName, owner_uid: owner.uid },
         'container.created',
         `created from ${plan.image}`,
-        { image: plan.image, slots: s.slots, limits: plan.limits, workspace: s.workspace },
+        {
+          image: plan.image,
+          slots: s.slots,
+          limits: plan.limits,
+          workspace: workspacePath(owner.home, s.job?.project ?? s.req.name),
+        },
       );
     });
     s.recorded = true;

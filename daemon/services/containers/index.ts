@@ -6,6 +6,7 @@
 //   context.ts  the shared ports, busy set and audit helper
 // Every Docker call is idempotent; every action is an audit event; ownership is ContainerQueries.resolve
 // (FORBIDDEN for another user's container).
+
 import type {
   ContainerCreateRequest,
   ContainerDeployRequest,
@@ -15,6 +16,7 @@ import type {
   LogChunk,
   RetireResult,
 } from '../../api/types/containers.js';
+import { Ds01Error } from '../../errors.js';
 import type { Caller } from '../../identity/caller.js';
 import type { ContainerRow } from '../../store/containers.js';
 import type { QueuedDeploy } from '../gpu-queue.js';
@@ -66,6 +68,13 @@ export class ContainerService {
   /** A batch job's container, created (not started) through the same plan, quotas and saga as a create. */
   createForJob(owner: Owner, req: ContainerCreateRequest, actor: Actor, job: JobContainer): Promise<string> {
     return this.saga.run(owner, req, this.deploys.plan(owner, req), actor, job);
+  }
+
+  /** Start a job's container with its workspace bound from the directory checked now (workspace-binder.ts). */
+  async startJobContainer(id: string, owner: Owner, project: string): Promise<void> {
+    const row = this.c.d.store.containers.get(id);
+    if (!row) throw new Ds01Error('NOT_FOUND', `container ${id} is not ds01's`);
+    await this.c.d.workspaces.withWorkspace(owner, project, row.name, () => this.c.d.ops.start(id));
   }
 
   create(caller: Caller, req: ContainerCreateRequest): Promise<DeployResult> {

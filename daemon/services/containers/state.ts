@@ -44,9 +44,18 @@ export class ContainerStates {
   }
 
   private async startAndRecord(row: ContainerRow, actor: Actor): Promise<void> {
+    const owner = await this.d.accounts.byUid(row.owner_uid);
+    if (!owner)
+      throw new Ds01Error(
+        'NOT_FOUND',
+        `the owner of ${row.project} (uid ${row.owner_uid}) has no account any more`,
+      );
     this.d.leases.prepareStart(row.id);
     try {
-      await this.d.ops.start(row.id);
+      // The workspace is checked again and bound from the checked directory for this start only.
+      // A job's container binds the job's project, not its own name.
+      const project = this.d.store.jobs.byContainer(row.id)?.project ?? row.project;
+      await this.d.workspaces.withWorkspace(owner, project, row.name, () => this.d.ops.start(row.id));
     } catch (err) {
       // prepareStart re-activated held slots: put them back on hold (the container did not start).
       this.d.store.tx(() => this.d.leases.containerStopped(row.id, this.d.clock.now()));
@@ -193,6 +202,7 @@ export class ContainerStates {
     this.c.busy.add(row.id);
     try {
       await this.d.ops.remove(row.id);
+      this.d.workspaces.forget(row.name);
       this.removeRecorded(row, actor, reason, alsoRecord);
     } finally {
       this.c.busy.delete(row.id);

@@ -27,7 +27,10 @@ import { recoverJobs } from './recover.js';
 
 export interface JobsDeps {
   store: Store;
-  containers: Pick<ContainerService, 'createForJob' | 'stopAsDaemon' | 'removeAsDaemon'>;
+  containers: Pick<
+    ContainerService,
+    'createForJob' | 'startJobContainer' | 'stopAsDaemon' | 'removeAsDaemon'
+  >;
   ops: Pick<DockerOps, 'start' | 'exitInfo' | 'imageExists'>;
   queue: Pick<GpuQueue, 'enqueue' | 'list'> | null;
   leases: Pick<GpuLeases, 'releaseForContainer' | 'limitsOf'>;
@@ -220,7 +223,7 @@ export class JobRunner {
       return;
     }
     try {
-      await this.d.ops.start(id);
+      await this.d.containers.startJobContainer(id, await this.ownerOf(job), job.project);
     } catch (err) {
       this.endWithout(job.id, 'failed', `could not start: ${message(err)}`, actor);
       await this.d.containers

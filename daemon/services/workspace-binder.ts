@@ -1,0 +1,144 @@
+// Bind sources a user cannot swap (issue 13 hole 5). Docker is given <state>/workspaces/<docker name> as a
+// container's workspace — a root-only path, never the user's ~/workspace/<name>, which dockerd would
+// resolve again, following whatever symlink the user put there, at every start. Around each start ds01d
+// runs workspace/bind-helper.js (in dockerd's mount namespace) which opens the workspace without
+// following links, checks its owner and bind-mounts the opened directory there; runc copies that mount
+// into the container, and the host mount is taken off again once Docker has started it. So every start,
+// restart and queued deploy gets the directory checked just then, and a container started by anything
+// else (Docker itself) finds only an empty root-owned directory.
+import { execFile } from 'node:child_process';
+import { readlinkSync, rmdirSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ds01Error } from '../errors.js';
+import type { Logger } from '../log.js';
+import { peerCred } from '../native/libc.js';
+import type { BindOutput } from '../workspace/bind-helper.js';
+
+const HELPER = fileURLToPath(new URL('../workspace/bind-helper.js', import.meta.url));
+
+export interface WorkspaceOwner {
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(argv[0] as string, argv.slice(1), { timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** dockerd's pid, from the kernel's credentials on a connection to its socket (null: not a local socket). */
+function dockerdPid(socketPath: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const s = net.connect(socketPath);
+    s.once('connect', () => {
+      const fd = (s as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+      resolve(peerCred(fd)?.pid ?? null);
+      s.destroy();
+    });
+    s.once('error', () => resolve(null));
+  });
+}
+
+export class WorkspaceBinder {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly dockerHost: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** The bind source Docker is given for a container (stable for its life). */
+  target(dockerName: string): string {
+    return join(this.stateDir, 'workspaces', dockerName);
+  }
+
+  /** nsenter into dockerd's mount namespace when ours differs (systemd's sandbox gives us our own). */
+  private async prefix(): Promise<string[]> {
+    const m = /^unix:\/\/(.+)$/.exec(this.dockerHost);
+    const pid = m?.[1] ? await dockerdPid(m[1]) : null;
+    if (!pid) return [];
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/mnt`) === readlinkSync('/proc/self/ns/mnt')) return [];
+    } catch {
+      return [];
+    }
+    return ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'];
+  }
+
+  private async helper(args: string[]): Promise<BindOutput> {
+    const r = await run([...(await this.prefix()), process.execPath, HELPER, ...args]);
+    try {
+      return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as BindOutput;
+    } catch {
+      return { ok: false, refused: false, message: `workspace helper failed: ${r.stderr.trim() || r.code}` };
+    }
+  }
+
+  /** One bind at a time per container: a second start waits for the first to finish. */
+  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
+  }
+
+  /**
+   * Run `fn` (a Docker create or start) while the target shows the checked workspace; refuses with
+   * CONFLICT when the workspace is a symlink or not the user's. The mount is taken off afterwards.
+   */
+  withWorkspace<T>(
+    owner: WorkspaceOwner,
+    project: string,
+    dockerName: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const target = this.target(dockerName);
+    return this.serial(dockerName, async () => {
+      const r = await this.helper([
+        JSON.stringify({ home: owner.home, project, uid: owner.uid, gid: owner.gid, target }),
+      ]);
+      if (!r.ok) {
+        if (r.refused)
+          throw new Ds01Error(
+            'CONFLICT',
+            r.message,
+            'make it a plain directory you own (or move it away) and try again',
+          );
+        throw new Ds01Error('INTERNAL', `cannot prepare the workspace: ${r.message}`);
+      }
+      try {
+        return await fn();
+      } finally {
+        // Left mounted, it still shows only the checked directory; the next bind takes it off first.
+        const u = await this.helper(['--unbind', target]);
+        if (!u.ok) this.log.error('cannot take off a workspace mount', { target, err: u.message });
+      }
+    });
+  }
+
+  /** At start: a crash mid-start may have left a workspace mounted; take every such mount off. */
+  async unbindLeftovers(): Promise<void> {
+    const r = await this.helper(['--unbind-under', join(this.stateDir, 'workspaces')]);
+    if (!r.ok) this.log.error('cannot take off leftover workspace mounts', { err: r.message });
+  }
+
+  /** The container is gone: its (unmounted, empty) mount point goes too. */
+  forget(dockerName: string): void {
+    try {
+      rmdirSync(this.target(dockerName));
+    } catch {
+      // absent, or somehow still mounted/non-empty: left for an admin rather than risk anything inside
+    }
+  }
+}

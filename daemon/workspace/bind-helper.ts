@@ -1,0 +1,180 @@
+// ds01d's workspace binder, run as a short child program in dockerd's mount namespace (ds01d starts it
+// there with nsenter when its own namespace differs). It makes <target> (a root-only path under the
+// state dir, the bind source Docker was given) show exactly the user's checked workspace directory:
+//   1. open <home>, then `workspace`, then <project>, one component at a time, each relative to the
+//      directory already open (through /proc/self/fd/N/<name>) with O_NOFOLLOW|O_DIRECTORY: no symlink
+//      is followed anywhere below the home, and no name is looked up twice;
+//   2. fstat each opened directory: owned by the user (created and chowned by us when missing);
+//   3. bind-mount the OPENED directory (mount --bind /proc/self/fd/3, fd 3 = it) on <target>;
+//   4. verify <target> now has the opened directory's device and inode, else undo and fail.
+// Whatever the user renames or replaces meanwhile, what is mounted is the directory that was checked.
+// Input: one JSON argument; output: one JSON line. Also `--unbind <target>`.
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  fchownSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface BindInput {
+  home: string;
+  project: string;
+  uid: number;
+  gid: number;
+  target: string;
+}
+
+export type BindOutput =
+  | { ok: true; dev: number; ino: number }
+  | { ok: false; refused: boolean; message: string };
+
+class Refused extends Error {}
+
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/** Open <name> inside the open directory `parent` without following a link; create it when missing. */
+function openChild(parent: number, name: string, shown: string, owner: BindInput, mode: number): number {
+  const path = `/proc/self/fd/${parent}/${name}`;
+  let created = false;
+  let fd: number;
+  for (;;) {
+    try {
+      fd = openSync(path, DIR_FLAGS);
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // With O_DIRECTORY the kernel may answer ENOTDIR for a symlink: say which it is (message only).
+      if (code === 'ELOOP' || (code === 'ENOTDIR' && isLink(path)))
+        throw new Refused(`cannot use ${shown} as a workspace: it is a symbolic link`);
+      if (code === 'ENOTDIR') throw new Refused(`cannot use ${shown} as a workspace: it is not a directory`);
+      if (code !== 'ENOENT' || created) throw err;
+      try {
+        mkdirSync(path, { mode }); // mkdir never follows a final symlink
+        created = true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        created = true; // someone made it meanwhile: open and check what is there
+      }
+    }
+  }
+  const st = fstatSync(fd);
+  if (st.uid === 0 && owner.uid !== 0 && created) fchownSync(fd, owner.uid, owner.gid);
+  else if (st.uid !== owner.uid) {
+    closeSync(fd);
+    throw new Refused(`cannot use ${shown} as a workspace: it belongs to uid ${st.uid}, not you`);
+  }
+  return fd;
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function isMountPoint(path: string): boolean {
+  const esc = (p: string) =>
+    p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  const want = esc(path);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === want);
+}
+
+export function unbind(target: string): void {
+  // Stacked mounts (a crash between two binds) come off one by one.
+  for (let i = 0; i < 16 && isMountPoint(target); i++) {
+    const r = spawnSync('umount', ['--no-canonicalize', target], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`umount ${target}: ${r.stderr.trim()}`);
+  }
+}
+
+function same(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+export function bind(i: BindInput): BindOutput {
+  const fds: number[] = [];
+  try {
+    const home = openSync(i.home, constants.O_RDONLY | constants.O_DIRECTORY);
+    fds.push(home);
+    const hst = fstatSync(home);
+    if (hst.uid !== i.uid) throw new Refused(`your home directory ${i.home} is not owned by you`);
+    const ws = openChild(home, 'workspace', `${i.home}/workspace`, i, 0o750);
+    fds.push(ws);
+    const dir = openChild(ws, i.project, `${i.home}/workspace/${i.project}`, i, 0o700);
+    fds.push(dir);
+    mkdirSync(i.target, { recursive: true, mode: 0o700 });
+    unbind(i.target);
+    // fd 3 of mount(8) is the checked directory; --no-canonicalize keeps mount from resolving it to a name.
+    const r = spawnSync('mount', ['--no-canonicalize', '--bind', '/proc/self/fd/3', i.target], {
+      stdio: ['ignore', 'pipe', 'pipe', dir],
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) {
+      // Removed (by its owner) between the open and the mount: nothing to mount, and nothing else is.
+      if (fstatSync(dir).nlink === 0)
+        throw new Refused(`${i.home}/workspace/${i.project} was removed while it was being mounted`);
+      throw new Error(`mount --bind: ${(r.stderr ?? '').trim() || r.error?.message}`);
+    }
+    const want = fstatSync(dir);
+    if (!same(statSync(i.target), want)) {
+      unbind(i.target);
+      throw new Error(`the workspace mount at ${i.target} is not the directory that was checked`);
+    }
+    return { ok: true, dev: want.dev, ino: want.ino };
+  } catch (err) {
+    return { ok: false, refused: err instanceof Refused, message: (err as Error).message };
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+/** Every mount below `dir` (left by a crash mid-start), deepest first. */
+export function unbindUnder(dir: string): void {
+  const prefix = `${dir.replace(/\/+$/, '')}/`;
+  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+  for (const p of new Set(points))
+    unbind(p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8))));
+}
+
+function main(argv: string[]): number {
+  try {
+    if (argv[0] === '--unbind-under' && argv[1]) {
+      unbindUnder(argv[1]);
+      process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
+      return 0;
+    }
+    if (argv[0] === '--unbind' && argv[1]) {
+      unbind(argv[1]);
+      process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
+      return 0;
+    }
+    const out = bind(JSON.parse(argv[0] ?? '') as BindInput);
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return out.ok ? 0 : 1;
+  } catch (err) {
+    process.stdout.write(`${JSON.stringify({ ok: false, refused: false, message: String(err) })}\n`);
+    return 1;
+  }
+}
+
+// Run when executed, not when imported (unit tests).
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = main(process.argv.slice(2));
+}
