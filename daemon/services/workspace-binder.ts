@@ -14,7 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { Ds01Error } from '../errors.js';
 import type { Logger } from '../log.js';
 import { peerCred } from '../native/libc.js';
-import type { BindOutput } from '../workspace/bind-helper.js';
+import {
+  type BindInput,
+  type BindOutput,
+  bind,
+  check,
+  unbind,
+  unbindUnder,
+} from '../workspace/bind-helper.js';
 
 const HELPER = fileURLToPath(new URL('../workspace/bind-helper.js', import.meta.url));
 
@@ -72,8 +79,29 @@ export class WorkspaceBinder {
     return ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'];
   }
 
+  /**
+   * In dockerd's namespace already (no sandbox, as in tests): the helper's own functions, in process;
+   * else the helper program through nsenter.
+   */
   private async helper(args: string[]): Promise<BindOutput> {
-    const r = await run([...(await this.prefix()), process.execPath, HELPER, ...args]);
+    const prefix = await this.prefix();
+    if (!prefix.length) {
+      try {
+        const done: BindOutput = { ok: true, dev: 0, ino: 0 };
+        if (args[0] === '--unbind') {
+          unbind(args[1] as string);
+          return done;
+        }
+        if (args[0] === '--unbind-under') {
+          unbindUnder(args[1] as string);
+          return done;
+        }
+        return bind(JSON.parse(args[0] as string) as BindInput);
+      } catch (err) {
+        return { ok: false, refused: false, message: (err as Error).message };
+      }
+    }
+    const r = await run([...prefix, process.execPath, HELPER, ...args]);
     try {
       return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as BindOutput;
     } catch {
@@ -131,6 +159,23 @@ export class WorkspaceBinder {
   async unbindLeftovers(): Promise<void> {
     const r = await this.helper(['--unbind-under', join(this.stateDir, 'workspaces')]);
     if (!r.ok) this.log.error('cannot take off leftover workspace mounts', { err: r.message });
+  }
+
+  /**
+   * A create's early answer: the workspace opens without links and is the user's (created if missing).
+   * Run here, in ds01d's own namespace (homes are visible in it); what counts is the check at each start.
+   */
+  check(owner: WorkspaceOwner, project: string): void {
+    const r = check({ home: owner.home, project, uid: owner.uid, gid: owner.gid });
+    if (!r.ok) {
+      if (r.refused)
+        throw new Ds01Error(
+          'CONFLICT',
+          r.message,
+          'make it a plain directory you own (or move it away) and try again',
+        );
+      throw new Ds01Error('INTERNAL', `cannot prepare the workspace: ${r.message}`);
+    }
   }
 
   /** The container is gone: its (unmounted, empty) mount point goes too. */

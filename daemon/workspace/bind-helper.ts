@@ -42,7 +42,13 @@ class Refused extends Error {}
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 /** Open <name> inside the open directory `parent` without following a link; create it when missing. */
-function openChild(parent: number, name: string, shown: string, owner: BindInput, mode: number): number {
+function openChild(
+  parent: number,
+  name: string,
+  shown: string,
+  owner: Pick<BindInput, 'uid' | 'gid'>,
+  mode: number,
+): number {
   const path = `/proc/self/fd/${parent}/${name}`;
   let created = false;
   let fd: number;
@@ -56,7 +62,9 @@ function openChild(parent: number, name: string, shown: string, owner: BindInput
       if (code === 'ELOOP' || (code === 'ENOTDIR' && isLink(path)))
         throw new Refused(`cannot use ${shown} as a workspace: it is a symbolic link`);
       if (code === 'ENOTDIR') throw new Refused(`cannot use ${shown} as a workspace: it is not a directory`);
-      if (code !== 'ENOENT' || created) throw err;
+      if (code === 'ENOENT' && created)
+        throw new Refused(`${shown} changed while ds01 was opening it (removed again); try again`);
+      if (code !== 'ENOENT') throw err;
       try {
         mkdirSync(path, { mode }); // mkdir never follows a final symlink
         created = true;
@@ -104,17 +112,35 @@ function same(a: Stats, b: Stats): boolean {
   return a.dev === b.dev && a.ino === b.ino;
 }
 
+/** Open home → workspace → project (created when missing); the fds opened, the project's last. */
+function openWorkspace(i: Omit<BindInput, 'target'>, fds: number[]): number {
+  const home = openSync(i.home, constants.O_RDONLY | constants.O_DIRECTORY);
+  fds.push(home);
+  if (fstatSync(home).uid !== i.uid) throw new Refused(`your home directory ${i.home} is not owned by you`);
+  const ws = openChild(home, 'workspace', `${i.home}/workspace`, i, 0o750);
+  fds.push(ws);
+  const dir = openChild(ws, i.project, `${i.home}/workspace/${i.project}`, i, 0o700);
+  fds.push(dir);
+  return dir;
+}
+
+/** The same open and checks without mounting: a create's early answer (every start checks again). */
+export function check(i: Omit<BindInput, 'target'>): BindOutput {
+  const fds: number[] = [];
+  try {
+    const st = fstatSync(openWorkspace(i, fds));
+    return { ok: true, dev: st.dev, ino: st.ino };
+  } catch (err) {
+    return { ok: false, refused: err instanceof Refused, message: (err as Error).message };
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
 export function bind(i: BindInput): BindOutput {
   const fds: number[] = [];
   try {
-    const home = openSync(i.home, constants.O_RDONLY | constants.O_DIRECTORY);
-    fds.push(home);
-    const hst = fstatSync(home);
-    if (hst.uid !== i.uid) throw new Refused(`your home directory ${i.home} is not owned by you`);
-    const ws = openChild(home, 'workspace', `${i.home}/workspace`, i, 0o750);
-    fds.push(ws);
-    const dir = openChild(ws, i.project, `${i.home}/workspace/${i.project}`, i, 0o700);
-    fds.push(dir);
+    const dir = openWorkspace(i, fds);
     mkdirSync(i.target, { recursive: true, mode: 0o700 });
     unbind(i.target);
     // fd 3 of mount(8) is the checked directory; --no-canonicalize keeps mount from resolving it to a name.

@@ -65,12 +65,7 @@ export class CreateSaga {
   ): Promise<string> {
     const imageId = await this.resolveImage(owner, plan);
     // Checked (and created) now so a bad workspace is a plain refusal; checked again at every start.
-    await this.d.workspaces.withWorkspace(
-      owner,
-      job?.project ?? req.name,
-      plan.dockerName,
-      async () => undefined,
-    );
+    this.d.workspaces.check(owner, job?.project ?? req.name);
     const s: CreateState = {
       imageId,
       owner,
