@@ -12,7 +12,7 @@ import type { ContainerCreateRequest } from '../../api/types/containers.js';
 import { packTar } from '../../common/tar.js';
 import { withGroup, withPasswdUser } from '../../docker/passwd.js';
 import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../../docker/spec.js';
-import { badRequest, Ds01Error } from '../../errors.js';
+import { badRequest } from '../../errors.js';
 import { workspacePath } from '../workspace.js';
 import { claimContainer } from './claim.js';
 import type { Actor, ContainerContext, Owner } from './context.js';
