@@ -24,6 +24,9 @@ function runner(): JobRunner {
       createForJob: async () => {
         throw new Error('not in these tests');
       },
+      startJobContainer: async () => {
+        throw new Error('not in these tests');
+      },
       stopAsDaemon: async () => undefined,
       removeAsDaemon: async () => undefined,
     },
