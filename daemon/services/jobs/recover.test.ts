@@ -17,6 +17,11 @@ let released: string[];
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
+async function fakeStart(id: string): Promise<void> {
+  if (!startable) throw new Error('cannot start');
+  docker.set(id, { status: 'running', exitCode: 0, oomKilled: false, startedAt: 5_000, finishedAt: null });
+}
+
 function runner(): JobRunner {
   const d: JobsDeps = {
     store,
@@ -24,23 +29,13 @@ function runner(): JobRunner {
       createForJob: async () => {
         throw new Error('not in these tests');
       },
-      startJobContainer: async () => {
-        throw new Error('not in these tests');
-      },
+      // Recovery starts through the workspace binder's path; the fake Docker start stands in for it.
+      startJobContainer: async (id) => fakeStart(id),
       stopAsDaemon: async () => undefined,
       removeAsDaemon: async () => undefined,
     },
     ops: {
-      start: async (id) => {
-        if (!startable) throw new Error('cannot start');
-        docker.set(id, {
-          status: 'running',
-          exitCode: 0,
-          oomKilled: false,
-          startedAt: 5_000,
-          finishedAt: null,
-        });
-      },
+      start: async (id) => fakeStart(id),
       exitInfo: async (id) => docker.get(id) ?? null,
       imageExists: async () => true,
     },
@@ -53,7 +48,18 @@ function runner(): JobRunner {
         throw new Error('not in these tests');
       },
     },
-    accounts: { byUid: async () => null, byName: async () => null, groupMembers: async () => null },
+    accounts: {
+      byUid: async (uid) => ({
+        uid,
+        gid: uid,
+        name: 'alice',
+        home: '/home/alice',
+        shell: '/bin/sh',
+        groups: [],
+      }),
+      byName: async () => null,
+      groupMembers: async () => null,
+    },
     clock: { now: () => 10_000 },
     log: quiet,
   };

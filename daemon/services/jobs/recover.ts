@@ -65,11 +65,14 @@ async function adoptRunning(d: JobsDeps, runner: JobRunner, job: JobRow): Promis
   }
   if (info?.status === 'created') {
     // ds01d stopped between creating and starting it: it never ran, so start it now.
-    await d.ops
-      .start(job.container_id as string)
-      .catch((err) =>
-        d.log.warn('could not start a job container after a restart', { job: job.id, err: String(err) }),
-      );
+    // Through the workspace binder, like every start: the job's project is checked and bound now.
+    const owner = await d.accounts.byUid(job.owner_uid);
+    await (owner
+      ? d.containers.startJobContainer(job.container_id as string, owner, job.project)
+      : Promise.reject(new Error(`uid ${job.owner_uid} has no account any more`))
+    ).catch((err) =>
+      d.log.warn('could not start a job container after a restart', { job: job.id, err: String(err) }),
+    );
     const now = await d.ops.exitInfo(job.container_id as string);
     if (now && isRunningLike(now.status)) {
       d.store.jobs.transition(job.id, ['starting'], 'running', {
