@@ -8,7 +8,9 @@ import {
   allocate,
   type LiveAllocation,
 } from './allocator.js';
-import { chooseHeldToRelease, orderQueue, type QueueEntry } from './queue.js';
+import { chooseHeldToRelease, orderQueue, type QueueEntry, slotServes, usageOf } from './queue.js';
+
+export { slotServes };
 
 export interface HeldReleasePlan {
   entryId: string;
@@ -59,28 +61,10 @@ export function planHeldReleases(
   return null;
 }
 
-function usageOf(uid: number, slots: readonly AllocatableSlot[], allocations: readonly LiveAllocation[]) {
-  const weight = new Map(slots.map((s) => [s.uuid, s.gpuEquivalents]));
-  const own = allocations.filter((a) => a.ownerUid === uid);
-  return { slots: own.length, gpuEquivalents: own.reduce((n, a) => n + (weight.get(a.slotUuid) ?? 0), 0) };
-}
-
 /** When each slot is expected to be free: 0 = free now; null = not foreseeable (no deadline). */
 export interface SlotOutlook {
   slot: AllocatableSlot;
   freeAt: number | null;
-}
-
-/** Whether a slot could serve a request (same shape rules as the allocator, without quotas). */
-export function slotServes(
-  s: AllocatableSlot,
-  r: Pick<AllocationRequest, 'profile' | 'wholeGpu'>,
-  fullOk = true,
-) {
-  if (s.state === 'missing') return false;
-  if (r.wholeGpu) return s.kind === 'full';
-  if (r.profile) return s.kind === 'mig' && s.profile === r.profile;
-  return s.kind === 'mig' || fullOk;
 }
 
 /**

@@ -39,12 +39,24 @@ export function orderQueue(entries: readonly QueueEntry[]): QueueEntry[] {
 }
 
 /**
+ * The bound on overtaking: an entry that has waited `maxWaitMs` (by `now`) and still does not fit for lack
+ * of capacity is starving; from then on later entries may not take any slot it could use, so the capacity it
+ * needs accumulates for it as holders leave. null = no bound (pure backfill).
+ */
+export interface OvertakeBound {
+  now: number;
+  maxWaitMs: number | null;
+}
+
+/**
  * Gives free capacity to queued requests in queue order. An entry that does not fit (too big for what is
- * free, or over its owner's quota right now) is skipped, so it never blocks a later entry that fits: no
- * free slot stays idle while a request it fits is queued. One pass is enough: serving an entry only removes
- * free slots and adds usage, so a skipped entry cannot start fitting later in the same pass. The price is
- * that a large request at the head can be overtaken indefinitely by small ones (no reservation yet).
- * Entries whose owner has no limits in `limitsByUser` are left waiting.
+ * free, or over its owner's quota right now) is skipped, so it does not block a later entry that fits
+ * (backfill). Backfill alone lets small requests overtake a large head forever, so once the first entry
+ * short of capacity has waited past `bound.maxWaitMs`, the slots its shape could use are reserved for it:
+ * later entries may only take slots it could not use. Quota-blocked entries reserve nothing (freeing
+ * capacity would not help them). One pass is enough: serving an entry only removes free slots and adds
+ * usage, so a skipped entry cannot start fitting later in the same pass. Entries whose owner has no limits
+ * in `limitsByUser` are left waiting.
  */
 export function serveQueue(
   slots: readonly AllocatableSlot[],
@@ -52,14 +64,32 @@ export function serveQueue(
   queue: readonly QueueEntry[],
   limitsByUser: ReadonlyMap<number, AllocationLimits>,
   strategy: PlacementStrategy,
+  bound: OvertakeBound = { now: 0, maxWaitMs: null },
 ): QueueAssignment[] {
   const live = [...allocations];
   const assignments: QueueAssignment[] = [];
+  let open = slots;
+  let reserved = false;
   for (const entry of orderQueue(queue)) {
     const limits = limitsByUser.get(entry.ownerUid);
     if (!limits) continue;
-    const result = allocate({ slots, allocations: live, request: entry.request, limits, strategy });
-    if (!result.ok) continue;
+    // Usage is counted over every slot, so hiding reserved slots never loosens the owner's quota.
+    const usage = reserved ? usageOf(entry.ownerUid, slots, live) : undefined;
+    const result = allocate({
+      slots: open,
+      allocations: live,
+      request: entry.request,
+      limits,
+      strategy,
+      usage,
+    });
+    if (!result.ok) {
+      if (!reserved && result.code === 'NO_CAPACITY' && isStarving(entry, bound)) {
+        reserved = true;
+        open = slots.filter((s) => !slotServes(s, entry.request));
+      }
+      continue;
+    }
     assignments.push({ entryId: entry.id, ownerUid: entry.ownerUid, slots: result.slots });
     for (const slotUuid of result.slots) {
       live.push({
@@ -72,6 +102,34 @@ export function serveQueue(
     }
   }
   return assignments;
+}
+
+/** Whether an entry has waited past the overtaking bound. */
+export function isStarving(entry: QueueEntry, bound: OvertakeBound): boolean {
+  return bound.maxWaitMs !== null && bound.now - entry.enqueuedAt >= bound.maxWaitMs;
+}
+
+/** Whether a slot could serve a request (same shape rules as the allocator, without quotas). */
+export function slotServes(
+  s: AllocatableSlot,
+  r: Pick<AllocationRequest, 'profile' | 'wholeGpu'>,
+  fullOk = true,
+) {
+  if (s.state === 'missing') return false;
+  if (r.wholeGpu) return s.kind === 'full';
+  if (r.profile) return s.kind === 'mig' && s.profile === r.profile;
+  return s.kind === 'mig' || fullOk;
+}
+
+/** One user's current slot count and GPU-equivalents, over all slots. */
+export function usageOf(
+  uid: number,
+  slots: readonly AllocatableSlot[],
+  allocations: readonly LiveAllocation[],
+) {
+  const weight = new Map(slots.map((s) => [s.uuid, s.gpuEquivalents]));
+  const own = allocations.filter((a) => a.ownerUid === uid);
+  return { slots: own.length, gpuEquivalents: own.reduce((n, a) => n + (weight.get(a.slotUuid) ?? 0), 0) };
 }
 
 /** Held allocations to release when users are queued: longest-held first (ties by slot UUID). */

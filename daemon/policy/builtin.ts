@@ -46,6 +46,7 @@ export const BUILTIN_GPU_ALLOCATION: Readonly<GpuAllocationPolicy> = Object.free
   migProfile: null,
   strategy: 'spread',
   releaseHeldWhenQueued: true,
+  maxOvertakeWaitMs: 30 * 60_000,
 });
 
 export const BUILTIN_SCHEDULES: Readonly<Schedules> = Object.freeze({

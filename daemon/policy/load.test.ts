@@ -66,6 +66,27 @@ describe('the jobs section', () => {
   });
 });
 
+describe('gpu_allocation.max_overtake_wait', () => {
+  it('defaults to 30 minutes; takes a duration (bare number = minutes) or null for no bound', () => {
+    expect(ok('defaults: {}\n').policy.gpuAllocation.maxOvertakeWaitMs).toBe(30 * 60_000);
+    expect(ok('gpu_allocation:\n  max_overtake_wait: 2h\n').policy.gpuAllocation.maxOvertakeWaitMs).toBe(
+      2 * H,
+    );
+    expect(ok('gpu_allocation:\n  max_overtake_wait: 45\n').policy.gpuAllocation.maxOvertakeWaitMs).toBe(
+      45 * 60_000,
+    );
+    expect(
+      ok('gpu_allocation:\n  max_overtake_wait: null\n').policy.gpuAllocation.maxOvertakeWaitMs,
+    ).toBeNull();
+  });
+
+  it('a bad duration is an error naming the key', () => {
+    const r = parse('gpu_allocation:\n  max_overtake_wait: soon\n');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(formatDiagnostics(r.errors)).toMatch(/max_overtake_wait/);
+  });
+});
+
 describe('testing/fixtures/policies/test-fast.yaml', () => {
   it('is valid, with second-scale timeouts and 6-field cron sweeps', () => {
     const text = readFileSync(join(ROOT, 'testing/fixtures/policies/test-fast.yaml'), 'utf8');

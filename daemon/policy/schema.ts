@@ -169,6 +169,7 @@ export const GPU_ALLOCATION_KEYS = [
   'mig_profile',
   'strategy',
   'release_held_when_queued',
+  'max_overtake_wait',
 ] as const;
 
 export const UNIMPLEMENTED_GPU_ALLOCATION: Readonly<Record<string, string>> = {

@@ -64,6 +64,11 @@ export function readGpuAllocation(r: PolicyReader, node: Node, path: string): Gp
       case 'release_held_when_queued':
         out.releaseHeldWhenQueued = r.boolean(entry.value, entry.path) ?? out.releaseHeldWhenQueued;
         break;
+      case 'max_overtake_wait': {
+        const v = r.duration(entry.value, entry.path, 'm', true);
+        if (v !== undefined) out.maxOvertakeWaitMs = v;
+        break;
+      }
       default: {
         const why = UNIMPLEMENTED_GPU_ALLOCATION[entry.key];
         if (why !== undefined) warnIgnored(r, entry, why);

@@ -59,6 +59,9 @@ export interface GpuAllocationPolicy {
   strategy: PlacementStrategy;
   /** With users queued, release held slots whose hold has run longest first. */
   releaseHeldWhenQueued: boolean;
+  /** How long the first queued entry short of capacity may be overtaken by smaller ones before the slots it
+   * could use are reserved for it. null = no bound. */
+  maxOvertakeWaitMs: number | null;
 }
 
 export interface LifecyclePolicy {

@@ -76,7 +76,8 @@ async function servableNow(kit: Kit): Promise<string[]> {
   const slots = kit.store.slots.all().map(toAllocatable);
   const live = kit.store.allocations.live().map(toLive);
   const p = kit.policy.current().gpuAllocation;
-  const free = serveQueue(slots, live, entries, limits, p.strategy).map((a) => `free→${a.entryId}`);
+  const bound = { now: kit.clock.now(), maxWaitMs: p.maxOvertakeWaitMs };
+  const free = serveQueue(slots, live, entries, limits, p.strategy, bound).map((a) => `free→${a.entryId}`);
   if (free.length || !p.releaseHeldWhenQueued) return free;
   const plan = planHeldReleases(slots, live, entries, limits, p.strategy);
   return plan?.release.length ? [`held→${plan.entryId}`] : [];

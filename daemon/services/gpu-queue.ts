@@ -350,6 +350,7 @@ export class GpuQueue {
   ): { id: string; row: QueueRow } | null {
     const strategy = this.policy.current().gpuAllocation.strategy;
     const releaseHeld = this.policy.current().gpuAllocation.releaseHeldWhenQueued;
+    const maxWaitMs = this.policy.current().gpuAllocation.maxOvertakeWaitMs;
     return this.store.tx(() => {
       const entries = this.orderedWaiting(limitsByUser).filter((e) => !tried.has(e.id));
       if (!entries.length) return null;
@@ -357,7 +358,8 @@ export class GpuQueue {
       const live = this.store.allocations.live();
       const allocations = live.map(toLive);
       const lim = limitsByUser as ReadonlyMap<number, AllocationLimits>;
-      const first = serveQueue(slots, allocations, entries, lim, strategy)[0];
+      const bound = { now: this.clock.now(), maxWaitMs };
+      const first = serveQueue(slots, allocations, entries, lim, strategy, bound)[0];
       if (first) return { id: first.entryId, row: this.store.queue.get(Number(first.entryId)) as QueueRow };
       if (!releaseHeld) return null;
       const plan = planHeldReleases(slots, allocations, entries, lim, strategy);
