@@ -9,6 +9,12 @@ import type { BuildEvent } from '../api/types/images.js';
 import type { Clock } from '../clock.js';
 import { statusCode } from '../docker/client.js';
 import { Ds01Error } from '../errors.js';
+import {
+  describeBuildFailure,
+  describeBuildTimeout,
+  describeMissingBase,
+  describeRefusedBuild,
+} from './build-failure.js';
 import { builtImageProblem } from './built-check.js';
 import {
   DockerfileRefusal,
@@ -190,15 +196,21 @@ export async function* runBuild(
       }
     }
     if (why === 'timeout') {
-      yield fail(
-        'BUILD_TIMEOUT',
-        `the build ran over ${Math.round(limits.timeoutMs / 60_000)} min and was stopped`,
-        'make the slow step faster (fewer packages, a base image that has them), or ask an admin',
-      );
+      const t = describeBuildTimeout(job.name, Math.round(limits.timeoutMs / 60_000));
+      yield fail('BUILD_TIMEOUT', t.message, t.hint);
       return;
     }
     if (why === 'client') {
       outcome = { ok: false, code: 'CANCELLED', message: 'the client went away; the build was stopped' };
+      return;
+    }
+    if (
+      why instanceof ContextError &&
+      (why.code as string) === 'NOT_FOUND' &&
+      /is not on this server/.test(why.message)
+    ) {
+      const m = describeMissingBase(job.name, why.message);
+      yield fail(why.code, m.message, m.hint);
       return;
     }
     if (why instanceof ContextError) {
@@ -209,14 +221,13 @@ export async function* runBuild(
       return;
     }
     if (progress.failure || !progress.imageId) {
-      const step = progress.step
-        ? ` at step ${progress.step.step}/${progress.step.total} (${progress.step.instruction})`
-        : '';
-      yield fail(
-        'BUILD_FAILED',
-        `the build failed${step}: ${progress.failure ?? 'Docker returned no image'}`,
-        'fix that step in the Dockerfile (its output is above), then run `image-update NAME --rebuild`',
-      );
+      const f = describeBuildFailure({
+        image: job.name,
+        failure: progress.failure ?? 'Docker returned no image',
+        output: progress.output,
+        ...(progress.step ? { step: progress.step } : {}),
+      });
+      yield fail('BUILD_FAILED', f.message, f.hint);
       return;
     }
     const id = progress.imageId;
@@ -240,13 +251,15 @@ export async function* runBuild(
     // A status from Docker means it refused this build (bad Dockerfile syntax, …); none means no Docker.
     const refused = statusCode(err) !== undefined;
     const detail = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
-    yield fail(
-      refused ? 'BUILD_FAILED' : 'DOCKER_UNAVAILABLE',
-      refused ? `Docker refused the build: ${detail}` : `the build could not run: ${detail}`,
-      refused
-        ? 'fix the Dockerfile, then `image-update NAME --rebuild`'
-        : 'ask an admin to check Docker (`ds01 status`)',
-    );
+    if (refused) {
+      const r = describeRefusedBuild(job.name, detail);
+      yield fail('BUILD_FAILED', r.message, r.hint);
+    } else
+      yield fail(
+        'DOCKER_UNAVAILABLE',
+        `the build could not run: ${detail}`,
+        'ask an admin to check Docker (`ds01 status`)',
+      );
   } finally {
     clearTimeout(timer);
     job.signal.removeEventListener('abort', onClientGone);

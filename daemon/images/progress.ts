@@ -58,6 +58,11 @@ export class BuildProgress {
     return events;
   }
 
+  /** What the current step printed last (its unfinished line included). */
+  get output(): string[] {
+    return this.partial.trim() ? [...this.tail, this.partial] : [...this.tail];
+  }
+
   /** The error event for a failed build: the failing step and what it printed. */
   errorEvent(code: string, message: string, hint?: string): BuildEvent {
     if (this.partial.trim()) this.tail.push(this.partial);

@@ -269,7 +269,23 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
       step: { step: 2, instruction: 'RUN echo about to fail && false' },
     });
     expect(failing.at(-1).output).toContain('about to fail');
-    for (const n of ['big', 'slow', 'failing'])
+    expect(failing.at(-1).hint).toContain('`image-update failing --rebuild`');
+    // The private dockerd has no network: a download really fails, and the error says so, naming the image.
+    const offline = await curlBuild(
+      alice,
+      'offline',
+      await packTar([
+        { name: 'Dockerfile', data: `FROM ${BASE}\nRUN wget -q -O /dev/null http://example.invalid/\n` },
+      ]),
+    );
+    expect(offline.at(-1), JSON.stringify(offline.at(-1))).toMatchObject({
+      type: 'error',
+      code: 'BUILD_FAILED',
+    });
+    expect(offline.at(-1).message).toMatch(/network problem stopped the build of offline at step 2\//);
+    expect(offline.at(-1).hint).toContain('`image-update offline --rebuild`');
+    expect(offline.at(-1).hint).not.toMatch(/fix that step/);
+    for (const n of ['big', 'slow', 'failing', 'offline'])
       expect(await ownRefs(alice)).not.toContain(`ds01-${alice.uid}/${n}:latest`);
     // Labels a Dockerfile sets cannot claim another owner: ds01.* labels are refused outright.
     const forged = await curlBuild(
