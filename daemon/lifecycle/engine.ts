@@ -4,6 +4,7 @@
 // at a time; a cron tick that finds one running is skipped), and every deadline gets an exact timer.
 // Long on purpose: sampling, the sweep, applying a decision and the timers share one exclusive chain
 // and one per-sweep context; split apart they would have to pass that state around.
+
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventKind } from '../api/types/events.js';
@@ -21,6 +22,7 @@ import type { ExtensionsRepo } from '../store/extensions.js';
 import type { Store } from '../store/index.js';
 import type { NoticesRepo } from '../store/notices.js';
 import type { SamplesRepo } from '../store/samples.js';
+import { MAX_SAMPLE_GAP_MS } from '../usage/accounting.js';
 import { decide } from './decide.js';
 import { carryQuietSince } from './idle.js';
 import { countersOf, cpuPercent, gpuActivity, netRate } from './signals.js';
@@ -283,7 +285,12 @@ export class LifecycleEngine {
     });
     const now = this.d.clock.now();
     this.d.store.tx(() => {
-      this.samples.prune(now - (this.d.sampleRetentionMs ?? 6 * 3600_000));
+      const lifecycle = this.d.policy().lifecycle;
+      this.samples.prune(now - (this.d.sampleRetentionMs ?? 6 * 3600_000), {
+        busyThresholdPct: lifecycle.gpuIdleThresholdPct,
+        maxGapMs: MAX_SAMPLE_GAP_MS,
+        keepAfter: now - lifecycle.usageRetentionMs,
+      });
       this.notices.prune(now - 30 * 86_400_000);
     });
     return n;

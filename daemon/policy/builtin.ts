@@ -39,6 +39,7 @@ export const BUILTIN_LIFECYCLE: Readonly<LifecyclePolicy> = Object.freeze({
   neverStartedTimeoutMs: 30 * MINUTE,
   highDemandThreshold: 0.8,
   highDemandIdleFactor: 0.5,
+  usageRetentionMs: 365 * 24 * HOUR,
 });
 
 export const BUILTIN_GPU_ALLOCATION: Readonly<GpuAllocationPolicy> = Object.freeze({

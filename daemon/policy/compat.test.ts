@@ -225,6 +225,7 @@ describe.skipIf(!present)('resource-limits.2026-07.yaml (needs ../shared/ds01-co
       neverStartedTimeoutMs: 30 * M,
       highDemandThreshold: 0.8,
       highDemandIdleFactor: 0.5,
+      usageRetentionMs: 365 * 86_400_000,
     });
   });
 

@@ -134,6 +134,11 @@ export const LIFECYCLE_FIELDS: Readonly<Record<string, LifecycleField>> = {
     kind: { type: 'duration', unit: 'm', nullable: true },
     perGroup: true,
   },
+  usage_retention: {
+    key: 'usageRetentionMs',
+    kind: { type: 'duration', unit: 'd', nullable: false },
+    perGroup: false,
+  },
   high_demand_threshold: {
     key: 'highDemandThreshold',
     kind: { type: 'number', spec: { min: 0, max: 1, nullable: true } },

@@ -76,6 +76,8 @@ export interface LifecyclePolicy {
   neverStartedTimeoutMs: number | null;
   highDemandThreshold: number | null; // fraction of slots allocated, 0..1
   highDemandIdleFactor: number; // multiply idle timeout by this under high demand
+  /** How long hourly usage rollups are kept (raw samples are pruned after hours). */
+  usageRetentionMs: number;
 }
 
 export interface Schedules {

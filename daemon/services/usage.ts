@@ -9,12 +9,10 @@ import type { AccountLookup } from '../identity/nss.js';
 import { resolveGroup } from '../policy/resolve.js';
 import type { Store } from '../store/index.js';
 import type { ReportQueries } from '../store/reports.js';
-import { computeUsage, totalUsage, type UsageBy } from '../usage/accounting.js';
+import { computeUsage, MAX_SAMPLE_GAP_MS, totalUsage, type UsageBy } from '../usage/accounting.js';
 import type { PolicyService } from './policy.js';
 
 const DAY = 86_400_000;
-/** A sample speaks for at most this long: longer gaps mean sampling stopped (daemon down). */
-const MAX_SAMPLE_GAP_MS = 10 * 60_000;
 
 /** ISO time, a date, or a duration ago (30m, 12h, 7d); `now` is accepted for `to`. */
 export function parseWhen(s: string | undefined, name: string, now: number, fallback: number): number {
@@ -37,6 +35,7 @@ export function parseWhen(s: string | undefined, name: string, now: number, fall
 
 export class UsageService {
   private readonly q: ReportQueries;
+  private readonly samples: Store['samples'];
 
   constructor(
     store: Store,
@@ -45,6 +44,7 @@ export class UsageService {
     private readonly clock: Clock,
   ) {
     this.q = store.reports;
+    this.samples = store.samples;
   }
 
   async report(caller: Caller, opts: { from?: string; to?: string; by?: UsageBy }): Promise<UsageReport> {
@@ -78,6 +78,7 @@ export class UsageService {
       by,
       allocations,
       samples: this.q.samplesFor(ids, from - MAX_SAMPLE_GAP_MS, to),
+      rollups: this.samples.rollupsFor(ids, from, to),
       queue,
       busyThresholdPct: policy.lifecycle.gpuIdleThresholdPct,
       maxSampleGapMs: MAX_SAMPLE_GAP_MS,

@@ -55,6 +55,16 @@ describe('migrations', () => {
     expect(() => openDatabase(join(dir, 'ds01.db'))).toThrow(/newer than this ds01/);
   });
 
+  it('005 adds usage_rollups, one row per container and hour', () => {
+    store.tx(() => store.samples.prune(0, { busyThresholdPct: 5, maxGapMs: 1, keepAfter: 0 }));
+    withRawDb(store, (db) => {
+      db.prepare('INSERT INTO usage_rollups VALUES (?, ?, ?, ?)').run('c', 0, 1, 0);
+      expect(() => db.prepare('INSERT INTO usage_rollups VALUES (?, ?, ?, ?)').run('c', 0, 1, 0)).toThrow(
+        /UNIQUE|PRIMARY/,
+      );
+    });
+  });
+
   it('apply later migrations in order, each once', () => {
     const db = openDatabase(join(dir, 'other.db'), {
       migrations: [

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   computeUsage,
   overlap,
+  rollupSamples,
   sampleSpans,
   totalUsage,
   type UsageAllocation,
@@ -156,5 +157,57 @@ describe('usage accounting', () => {
       }),
     );
     expect(rows[0]).toMatchObject({ queueEntries: 2, queueWaitHours: 3, maxQueueWaitHours: 2 });
+  });
+});
+
+describe('rollupSamples', () => {
+  const s = (ts: number, util: number) => ({ containerId: 'c', ts, gpuUtilPct: util, gpuProcesses: null });
+
+  it('rolls up only the doomed samples, each span ended by its successor and split at the hour', () => {
+    // 00:50 busy → 01:10 idle → 01:20 busy (kept). Doomed: the first two.
+    const samples = [s(50 * 60_000, 90), s(H + 10 * 60_000, 0), s(H + 20 * 60_000, 90)];
+    const r = rollupSamples('c', samples, (x) => x.ts < H + 20 * 60_000, 5, 30 * 60_000);
+    expect(r).toEqual([
+      { containerId: 'c', hour: 0, measuredMs: 10 * 60_000, busyMs: 10 * 60_000 },
+      { containerId: 'c', hour: H, measuredMs: 20 * 60_000, busyMs: 10 * 60_000 },
+    ]);
+  });
+
+  it('a gap longer than maxGap is not measured', () => {
+    const r = rollupSamples('c', [s(0, 90), s(2 * H, 90)], (x) => x.ts === 0, 5, 10 * 60_000);
+    expect(r).toEqual([{ containerId: 'c', hour: 0, measuredMs: 10 * 60_000, busyMs: 10 * 60_000 }]);
+  });
+});
+
+describe('computeUsage with rollups', () => {
+  it('counts a rollup in proportion to the part of its hour the allocation and period cover', () => {
+    const rows = computeUsage({
+      from: 0,
+      to: 10 * H,
+      now: 10 * H,
+      by: 'user',
+      allocations: [
+        {
+          ownerUid: 1,
+          ownerName: 'a',
+          slotUuid: 'S',
+          containerId: 'c',
+          gpuEquivalents: 1,
+          allocatedAt: H / 2,
+          releasedAt: 2 * H,
+        },
+      ],
+      samples: [],
+      rollups: [
+        { containerId: 'c', hour: 0, measuredMs: H, busyMs: H / 2 },
+        { containerId: 'c', hour: H, measuredMs: H, busyMs: 0 },
+        { containerId: 'other', hour: H, measuredMs: H, busyMs: H },
+      ],
+      queue: [],
+      busyThresholdPct: 5,
+      maxSampleGapMs: 600_000,
+      groupOf: () => 'g',
+    });
+    expect(rows[0]).toMatchObject({ allocatedGpuHours: 1.5, measuredGpuHours: 1.5, busyGpuHours: 0.25 });
   });
 });

@@ -41,6 +41,8 @@ export interface UsageInput {
   allocations: readonly UsageAllocation[];
   /** Samples of the containers above, any order. */
   samples: readonly UsageSample[];
+  /** Hourly rollups of samples already pruned (disjoint from `samples` by construction). */
+  rollups?: readonly UsageRollup[];
   queue: readonly UsageQueueEntry[];
   /** Utilisation at or over this is busy (the policy's gpu_idle_threshold). */
   busyThresholdPct: number;
@@ -54,6 +56,16 @@ export interface UsageInput {
 export type UsageRowData = UsageRow;
 
 const HOUR = 3600_000;
+/** A sample speaks for at most this long: longer gaps mean sampling stopped (daemon down). */
+export const MAX_SAMPLE_GAP_MS = 10 * 60_000;
+
+/** The time pruned samples of one container spoke for within one hour (epoch ms of its start). */
+export interface UsageRollup {
+  containerId: string;
+  hour: number;
+  measuredMs: number;
+  busyMs: number;
+}
 
 /** Length of the overlap of [a0, a1) and [b0, b1). */
 export function overlap(a0: number, a1: number, b0: number, b1: number): number {
@@ -86,6 +98,36 @@ export function sampleSpans(samples: readonly UsageSample[], thresholdPct: numbe
   });
 }
 
+/**
+ * What the samples about to be pruned spoke for, per hour: `samples` are all of one container's samples
+ * (so each doomed sample's successor is there to end its span), `doomed` says which are being deleted.
+ * Only doomed samples' spans are rolled up, so rollups and the samples left never count the same time.
+ */
+export function rollupSamples(
+  containerId: string,
+  samples: readonly UsageSample[],
+  doomed: (s: UsageSample) => boolean,
+  thresholdPct: number,
+  maxGap: number,
+): UsageRollup[] {
+  const sorted = [...samples].sort((a, b) => a.ts - b.ts);
+  const spans = sampleSpans(sorted, thresholdPct, maxGap);
+  const byHour = new Map<number, UsageRollup>();
+  sorted.forEach((s, i) => {
+    const sp = spans[i] as Span;
+    if (!doomed(s)) return;
+    for (let h = Math.floor(sp.start / HOUR) * HOUR; h < sp.end; h += HOUR) {
+      const ms = overlap(sp.start, sp.end, h, h + HOUR);
+      if (ms <= 0) continue;
+      const r = byHour.get(h) ?? { containerId, hour: h, measuredMs: 0, busyMs: 0 };
+      r.measuredMs += ms;
+      if (sp.busy) r.busyMs += ms;
+      byHour.set(h, r);
+    }
+  });
+  return [...byHour.values()].sort((a, b) => a.hour - b.hour);
+}
+
 const round = (h: number) => Math.round(h * 1000) / 1000;
 
 export function computeUsage(i: UsageInput): UsageRowData[] {
@@ -99,6 +141,12 @@ export function computeUsage(i: UsageInput): UsageRowData[] {
   }
   for (const [id, list] of samplesByContainer)
     spansByContainer.set(id, sampleSpans(list, i.busyThresholdPct, i.maxSampleGapMs));
+  const rollupsByContainer = new Map<string, UsageRollup[]>();
+  for (const r of i.rollups ?? []) {
+    const list = rollupsByContainer.get(r.containerId) ?? [];
+    list.push(r);
+    rollupsByContainer.set(r.containerId, list);
+  }
 
   const rows = new Map<string, UsageRowData & { users: string[] }>();
   const row = (uid: number, name: string) => {
@@ -137,6 +185,13 @@ export function computeUsage(i: UsageInput): UsageRowData[] {
       const ms = overlap(sp.start, sp.end, start, end);
       measured += ms;
       if (sp.busy) busy += ms;
+    }
+    // A rollup is spread evenly over its hour: exact for whole hours, proportional where the allocation
+    // or the period covers part of one.
+    for (const ru of a.containerId ? (rollupsByContainer.get(a.containerId) ?? []) : []) {
+      const share = overlap(ru.hour, ru.hour + HOUR, start, end) / HOUR;
+      measured += ru.measuredMs * share;
+      busy += ru.busyMs * share;
     }
     r.measuredGpuHours += (measured / HOUR) * a.gpuEquivalents;
     r.busyGpuHours += (busy / HOUR) * a.gpuEquivalents;

@@ -3,6 +3,7 @@ import { m001Initial } from './001-initial.js';
 import { m002Lifecycle } from './002-lifecycle.js';
 import { m003ContainerClaims } from './003-container-claims.js';
 import { m004Jobs } from './004-jobs.js';
+import { m005UsageRollups } from './005-usage-rollups.js';
 
 export interface Migration {
   version: number;
@@ -10,6 +11,12 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Initial, m002Lifecycle, m003ContainerClaims, m004Jobs];
+export const MIGRATIONS: readonly Migration[] = [
+  m001Initial,
+  m002Lifecycle,
+  m003ContainerClaims,
+  m004Jobs,
+  m005UsageRollups,
+];
 
 export const LATEST_VERSION = MIGRATIONS.length;
