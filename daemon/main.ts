@@ -124,7 +124,7 @@ export async function startDaemon(settings: Settings) {
   const events = new EventsService(store.events, accounts, clock.now);
   const containers = new ContainerQueries(store);
   const dockerOps = new DockerOps(docker.docker, signer);
-  const imageResolver = new ImageResolver(docker.docker);
+  const imageResolver = new ImageResolver(docker);
   const workspaces = new WorkspaceBinder(settings.stateDir, settings.dockerHost, log);
   await workspaces.unbindLeftovers();
   const containerService = new ContainerService({

@@ -35,6 +35,14 @@ export interface DockerContainer {
   finishedAt: number | null;
 }
 
+/** A top-level image as the image resolver sees it. */
+export interface DockerImageSummary {
+  id: string; // sha256:<64 hex>
+  repoTags: string[];
+  repoDigests: string[];
+  labels: Record<string, string>;
+}
+
 export function dockerFromHost(host: string): Docker {
   if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
   if (host.startsWith('/')) return new Docker({ socketPath: host });
@@ -78,6 +86,33 @@ export class DockerClient {
   async version(): Promise<string> {
     const v = await this.docker.version();
     return v.Version;
+  }
+
+  /** Every top-level image (tagged or dangling; not a build's intermediate layers). Raw Docker errors. */
+  async listImages(): Promise<DockerImageSummary[]> {
+    const list = await this.docker.listImages();
+    return list.map((i) => ({
+      id: i.Id,
+      repoTags: i.RepoTags ?? [],
+      repoDigests: i.RepoDigests ?? [],
+      labels: i.Labels ?? {},
+    }));
+  }
+
+  /**
+   * Pull `name` (an exact reference) and wait for the end of its progress stream. Rejects with the raw
+   * error: the request's, the stream's, or the first `error` message in the progress.
+   */
+  async pullImage(name: string): Promise<void> {
+    const stream = (await this.docker.pull(name)) as NodeJS.ReadableStream;
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      this.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
+        const failed = err ?? out?.find((m) => m.error)?.error;
+        if (failed) reject(failed);
+        else resolve();
+      });
+    });
   }
 
   /** Every container carrying a ds01 owner label, running or not. */

@@ -119,7 +119,7 @@ export async function* runBuild(
       const local = await resolver.local();
       const ids = new Map<string, string>();
       for (const ref of read.images) {
-        const img = await resolveOrPull(resolver, docker, ref, job.caller, {
+        const img = await resolveOrPull(resolver, ref, job.caller, {
           adminMayUseAny: true,
           images: local,
         });

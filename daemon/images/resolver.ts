@@ -1,7 +1,6 @@
 // The I/O half of image resolution (the rules are in resolve.ts): read the local images from Docker,
 // pick the one a reference names exactly, authorize it, and answer its full id — the only thing that
 // is ever handed to Docker for a user's image reference.
-import type Docker from 'dockerode';
 import { dockerError } from '../docker/ops.js';
 import { badRequest, Ds01Error } from '../errors.js';
 import {
@@ -21,19 +20,21 @@ export interface ResolvedImage {
   image: LocalImage;
 }
 
+/** What the resolver needs of Docker (DockerClient in the daemon; a fake in unit tests). */
+export interface ImageSource {
+  /** Every top-level image; raw Docker errors. */
+  listImages(): Promise<LocalImage[]>;
+  /** Pull an exact reference to the end of its progress; raw errors. */
+  pullImage(name: string): Promise<void>;
+}
+
 export class ImageResolver {
-  constructor(private readonly docker: Docker) {}
+  constructor(readonly source: ImageSource) {}
 
   /** Every top-level image (tagged or dangling; not a build's intermediate layers). */
   async local(): Promise<LocalImage[]> {
     try {
-      const list = await this.docker.listImages();
-      return list.map((i) => ({
-        id: i.Id,
-        repoTags: i.RepoTags ?? [],
-        repoDigests: i.RepoDigests ?? [],
-        labels: i.Labels ?? {},
-      }));
+      return await this.source.listImages();
     } catch (err) {
       throw dockerError('cannot list the images', err);
     }
@@ -85,7 +86,6 @@ export type ResolveOptions = { fallbacks?: string[]; adminMayUseAny?: boolean; i
  */
 export async function resolveOrPull(
   resolver: ImageResolver,
-  docker: Docker,
   text: string,
   who: { uid: number; admin: boolean },
   opts: ResolveOptions = {},
@@ -96,12 +96,12 @@ export async function resolveOrPull(
     const ref = parseImageRef(text);
     if (!(err instanceof Ds01Error) || err.code !== 'NOT_FOUND' || ref?.kind !== 'name') throw err;
     if (/^ds01-/.test(ref.repo)) throw err;
-    await pull(docker, ref);
+    await pull(resolver.source, ref);
     return resolver.resolve(text, who, { ...opts, images: undefined });
   }
 }
 
-async function pull(docker: Docker, ref: Extract<ParsedRef, { kind: 'name' }>): Promise<void> {
+async function pull(source: ImageSource, ref: Extract<ParsedRef, { kind: 'name' }>): Promise<void> {
   const name = ref.digest ? `${ref.repo}@${ref.digest}` : `${ref.repo}:${ref.tag}`;
   const refused = (why: unknown) =>
     new Ds01Error(
@@ -109,20 +109,11 @@ async function pull(docker: Docker, ref: Extract<ParsedRef, { kind: 'name' }>): 
       `image ${name} is not on this server and could not be pulled (${(why as Error)?.message ?? why})`,
       'check the name, or ask an admin to pull it; see `image-list` for what is here',
     );
-  let stream: NodeJS.ReadableStream;
   try {
-    stream = (await docker.pull(name)) as NodeJS.ReadableStream;
+    await source.pullImage(name);
   } catch (err) {
     throw refused(err);
   }
-  await new Promise<void>((resolve, reject) => {
-    stream.on('error', (e) => reject(refused(e)));
-    docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
-      const failed = err ?? out?.find((m) => m.error)?.error;
-      if (failed) reject(refused(failed));
-      else resolve();
-    });
-  });
 }
 
 /** A user's string in a message: bounded and without control characters. */
