@@ -100,7 +100,10 @@ export async function startDaemon(settings: Settings) {
   store.claims.clear();
   const policy = PolicyService.load(settings.policy, clock, log, lastGoodPath(settings.stateDir));
   const accounts = createNssLookup();
-  const docker = new DockerClient(dockerFromHost(settings.dockerHost));
+  // The one dockerode connection: wrapped by the two Docker ports here (and, until it has its own narrow
+  // methods, handed to the SSH exec); no service below sees it.
+  const dockerHandle = dockerFromHost(settings.dockerHost);
+  const docker = new DockerClient(dockerHandle);
   const gpus = new GpuInventoryService(settings.nvidiaSmi, store, clock, log);
   // GPU leases and the queue: Docker stops start holds; anything that may free capacity serves the queue.
   const leases = new GpuLeases(store, policy, accounts, clock, log);
@@ -123,7 +126,7 @@ export async function startDaemon(settings: Settings) {
   const gpuRefresh = new GpuRefreshSchedule(policy, gpus, log);
   const events = new EventsService(store.events, accounts, clock.now);
   const containers = new ContainerQueries(store);
-  const dockerOps = new DockerOps(docker.docker, signer);
+  const dockerOps = new DockerOps(dockerHandle, signer);
   const imageResolver = new ImageResolver(docker);
   const workspaces = new WorkspaceBinder(settings.stateDir, settings.dockerHost, log);
   await workspaces.unbindLeftovers();
@@ -165,7 +168,7 @@ export async function startDaemon(settings: Settings) {
   const access = new AccessService({
     store,
     queries: containers,
-    docker: docker.docker,
+    docker: dockerHandle,
     hostKeys: new HostKeys(join(settings.stateDir, 'ssh-host-keys')),
     runDir: join(settings.stateDir, 'run'),
     clock,
@@ -194,7 +197,7 @@ export async function startDaemon(settings: Settings) {
     maxConcurrentPerUser: settings.buildsPerUser,
   };
   const images = new ImageService(
-    docker.docker,
+    docker,
     imageResolver,
     () => policy.current(),
     buildLimits,

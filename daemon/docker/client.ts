@@ -1,9 +1,12 @@
 // The Docker side, through dockerode on the Docker API socket; the daemon never shells out to the docker
-// CLI. DockerClient reads (version, info, list, inspect, one-shot stats, the event stream) and DockerOps
-// (ops.ts) makes every container change; DockerSync, the lifecycle probe and doctor use only these. Not
-// yet behind the port: DockerOps itself, the image service and resolver (services/images.ts,
-// images/resolver.ts) and the SSH exec (services/access.ts) are still handed the raw `docker` handle.
+// CLI. Two ports wrap the one connection and keep it private: DockerClient (reads: version, info, list,
+// inspect, one-shot stats, the event stream; images: list, inspect, pull, build, tag, remove) and
+// DockerOps (ops.ts: every container change, signed). DockerSync, the lifecycle probe, doctor, the image
+// service, builds and the image resolver use only their methods (each declares the narrow slice it needs,
+// so it can be tested against a fake). Not yet behind a port: the SSH exec (services/access.ts and
+// access/exec.ts) is still handed the raw handle by main.ts.
 import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { Ds01Error } from '../errors.js';
 import { LABELS } from './labels.js';
@@ -35,13 +38,35 @@ export interface DockerContainer {
   finishedAt: number | null;
 }
 
-/** A top-level image as the image resolver sees it. */
+/** An image as `listImages` reports it. */
 export interface DockerImageSummary {
   id: string; // sha256:<64 hex>
   repoTags: string[];
   repoDigests: string[];
   labels: Record<string, string>;
+  sizeBytes: number;
+  /** Epoch seconds, as Docker says it. */
+  created: number;
 }
+
+/** What the image service and builds read from one image's inspect. */
+export interface DockerImageDetail {
+  id: string;
+  labels: Record<string, string>;
+  layers: string[];
+  onBuild: string[];
+}
+
+/** Any container (ds01's or not) by the image it runs, for the image service. */
+export interface DockerContainerUse {
+  id: string;
+  name: string; // without leading slash
+  state: string;
+  labels: Record<string, string>;
+  imageId: string;
+}
+
+export type DockerBuildOptions = Docker.ImageBuildOptions;
 
 export function dockerFromHost(host: string): Docker {
   if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
@@ -62,7 +87,7 @@ export function statusCode(err: unknown): number | undefined {
 }
 
 export class DockerClient {
-  constructor(readonly docker: Docker) {}
+  constructor(private readonly docker: Docker) {}
 
   /** dockerd's `info` (doctor reads runtimes, cgroup driver, security options). */
   async info(): Promise<Record<string, unknown>> {
@@ -88,14 +113,60 @@ export class DockerClient {
     return v.Version;
   }
 
-  /** Every top-level image (tagged or dangling; not a build's intermediate layers). Raw Docker errors. */
-  async listImages(): Promise<DockerImageSummary[]> {
-    const list = await this.docker.listImages();
+  /**
+   * Top-level images (tagged or dangling), or with `all` also a build's intermediate layers; `label`
+   * filters as Docker's label filter does. Raw Docker errors.
+   */
+  async listImages(opts: { label?: string; all?: boolean } = {}): Promise<DockerImageSummary[]> {
+    const list = await (opts.label !== undefined
+      ? this.docker.listImages({ filters: { label: [opts.label] } })
+      : opts.all
+        ? this.docker.listImages({ all: true })
+        : this.docker.listImages());
     return list.map((i) => ({
       id: i.Id,
       repoTags: i.RepoTags ?? [],
       repoDigests: i.RepoDigests ?? [],
       labels: i.Labels ?? {},
+      sizeBytes: i.Size,
+      created: i.Created,
+    }));
+  }
+
+  /** One image by reference or id; raw Docker errors (404 when there is none). */
+  async inspectImage(ref: string): Promise<DockerImageDetail> {
+    const i = await this.docker.getImage(ref).inspect();
+    return {
+      id: i.Id,
+      labels: i.Config?.Labels ?? {},
+      layers: i.RootFS?.Layers ?? [],
+      onBuild: i.Config?.OnBuild ?? [],
+    };
+  }
+
+  /** Remove an image; raw Docker errors (409 in use, 404 gone). */
+  async removeImage(ref: string, opts: { force?: boolean; noprune?: boolean }): Promise<void> {
+    await this.docker.getImage(ref).remove(opts);
+  }
+
+  async tagImage(id: string, repo: string, tag: string): Promise<void> {
+    await this.docker.getImage(id).tag({ repo, tag });
+  }
+
+  /** Start a build; its output is Docker's JSON-lines progress stream. Raw Docker errors. */
+  async buildImage(context: Readable, options: DockerBuildOptions): Promise<NodeJS.ReadableStream> {
+    return this.docker.buildImage(context, options);
+  }
+
+  /** Every container on the host, any state, with the image id it runs. */
+  async listAllContainers(): Promise<DockerContainerUse[]> {
+    const list = await this.docker.listContainers({ all: true });
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      state: c.State,
+      labels: c.Labels ?? {},
+      imageId: c.ImageID,
     }));
   }
 

@@ -59,7 +59,7 @@ export interface ExecOptions {
 
 export class DockerOps {
   constructor(
-    readonly docker: Docker,
+    private readonly docker: Docker,
     private readonly signer: LabelSigner,
   ) {}
 

@@ -4,10 +4,9 @@
 // (built-check.ts: the authorized base's layers, only ds01's labels) and tagged only then — a failed
 // or refused build leaves no tag and no layers of its own behind; a failed rebuild leaves the old image.
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
 import type { BuildEvent } from '../api/types/images.js';
 import type { Clock } from '../clock.js';
-import { statusCode } from '../docker/client.js';
+import { type DockerBuildOptions, type DockerClient, statusCode } from '../docker/client.js';
 import { Ds01Error } from '../errors.js';
 import {
   describeBuildFailure,
@@ -90,8 +89,14 @@ const mib = (n: number) => `${Math.round(n / 1048576)} MiB`;
  * Run a build, yielding progress. `onEnd` gets the outcome (for the audit log) exactly once, whether the
  * build succeeded, failed, timed out or the client went away.
  */
+/** What a build needs of Docker. */
+export type BuildDocker = Pick<
+  DockerClient,
+  'buildImage' | 'inspectImage' | 'tagImage' | 'listImages' | 'removeImage'
+>;
+
 export async function* runBuild(
-  docker: Docker,
+  docker: BuildDocker,
   resolver: ImageResolver,
   job: BuildJob,
   limits: BuildLimits,
@@ -125,8 +130,8 @@ export async function* runBuild(
         });
         // A user's image with ONBUILD triggers would run instructions in this build that ds01 never read.
         if (img.image.labels[IMAGE_LABELS.ownerUid] !== undefined) {
-          const info = await docker.getImage(img.id).inspect();
-          if (info.Config?.OnBuild?.length)
+          const info = await docker.inspectImage(img.id);
+          if (info.onBuild.length)
             throw new ContextError(
               'FORBIDDEN',
               `${ref} has ONBUILD triggers`,
@@ -180,7 +185,7 @@ export async function* runBuild(
         rm: true,
         forcerm: true,
         abortSignal: abort.signal,
-      } as Docker.ImageBuildOptions);
+      } as DockerBuildOptions);
     } catch (err) {
       if (!why) throw err;
     }
@@ -233,10 +238,7 @@ export async function* runBuild(
     const id = progress.imageId;
     const problem = await checkBuilt(docker, id, authorized, ownLabels);
     if (problem) {
-      await docker
-        .getImage(id)
-        .remove({ force: true })
-        .catch(() => undefined);
+      await docker.removeImage(id, { force: true }).catch(() => undefined);
       yield fail(
         'FORBIDDEN',
         problem,
@@ -244,7 +246,7 @@ export async function* runBuild(
       );
       return;
     }
-    await docker.getImage(id).tag({ repo, tag: job.tag });
+    await docker.tagImage(id, repo, job.tag);
     outcome = { ok: true, ref, id };
     yield { type: 'done', ref, id, durationMs: clock.now() - started };
   } catch (err) {
@@ -272,7 +274,7 @@ export async function* runBuild(
 
 /** The built image against what ds01 authorized (base layers, labels); the reason to refuse it, or null. */
 async function checkBuilt(
-  docker: Docker,
+  docker: BuildDocker,
   id: string,
   authorized: { read: ReadDockerfile; ids: Map<string, string> } | undefined,
   ownLabels: Record<string, string>,
@@ -282,14 +284,10 @@ async function checkBuilt(
   let baseLayers: string[] = [];
   if (base.kind === 'image') {
     const baseId = authorized.ids.get(base.ref) as string;
-    baseLayers = (await docker.getImage(baseId).inspect()).RootFS?.Layers ?? [];
+    baseLayers = (await docker.inspectImage(baseId)).layers;
   }
-  const built = await docker.getImage(id).inspect();
-  return builtImageProblem(
-    { layers: built.RootFS?.Layers ?? [], labels: built.Config?.Labels ?? {} },
-    baseLayers,
-    ownLabels,
-  );
+  const built = await docker.inspectImage(id);
+  return builtImageProblem({ layers: built.layers, labels: built.labels }, baseLayers, ownLabels);
 }
 
 /**
@@ -298,18 +296,19 @@ async function checkBuilt(
  * own output, so a printed id counts only if it names exactly one untagged image made since this build
  * started: a RUN that echoes someone else's id cannot make ds01 delete an older image.
  */
-async function removeLayers(docker: Docker, shortIds: readonly string[], startedMs: number): Promise<void> {
+async function removeLayers(
+  docker: BuildDocker,
+  shortIds: readonly string[],
+  startedMs: number,
+): Promise<void> {
   if (!shortIds.length) return;
   const all = await docker.listImages({ all: true }).catch(() => []);
   const since = Math.floor(startedMs / 1000) - 1;
   for (const short of [...shortIds].reverse()) {
-    const hits = all.filter((i) => i.Id.startsWith(`sha256:${short}`));
+    const hits = all.filter((i) => i.id.startsWith(`sha256:${short}`));
     const hit = hits[0];
-    if (hits.length !== 1 || !hit || hit.Created < since) continue;
-    if ((hit.RepoTags ?? []).some((t) => t !== '<none>:<none>')) continue;
-    await docker
-      .getImage((hits[0] as { Id: string }).Id)
-      .remove({ noprune: true })
-      .catch(() => undefined);
+    if (hits.length !== 1 || !hit || hit.created < since) continue;
+    if (hit.repoTags.some((t) => t !== '<none>:<none>')) continue;
+    await docker.removeImage(hit.id, { noprune: true }).catch(() => undefined);
   }
 }

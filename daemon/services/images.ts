@@ -3,7 +3,6 @@
 // where they disagree belongs to nobody here.
 
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
 import type { EventKind } from '../api/types/events.js';
 import type {
   BaseImage,
@@ -13,12 +12,18 @@ import type {
   ImageSummary,
 } from '../api/types/images.js';
 import type { Clock } from '../clock.js';
-import { statusCode } from '../docker/client.js';
+import { type DockerClient, statusCode } from '../docker/client.js';
 import { LABELS } from '../docker/labels.js';
 import { cgroupParentFor } from '../docker/spec.js';
 import { Ds01Error, notFound } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
-import { type BuildLimits, type BuildOutcome, type BuildResources, runBuild } from '../images/build.js';
+import {
+  type BuildDocker,
+  type BuildLimits,
+  type BuildOutcome,
+  type BuildResources,
+  runBuild,
+} from '../images/build.js';
 import { IMAGE_LABELS, imageRepo, parseOwnedRef, parseUserImageArg } from '../images/naming.js';
 import type { ImageResolver } from '../images/resolver.js';
 import { resolveLimits } from '../policy/resolve.js';
@@ -53,11 +58,14 @@ export function buildResourcesOf(
   };
 }
 
+/** What the image service needs of Docker (DockerClient in the daemon). */
+export type ImageDocker = BuildDocker & Pick<DockerClient, 'listAllContainers'>;
+
 export class ImageService {
   private readonly running = new Map<number, number>();
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: ImageDocker,
     private readonly resolver: ImageResolver,
     private readonly policy: () => Policy,
     private readonly limits: BuildLimits,
@@ -72,13 +80,10 @@ export class ImageService {
     return Promise.all(
       this.policy().images.map(async (i) => ({
         ...i,
-        present: await this.docker
-          .getImage(i.image)
-          .inspect()
-          .then(
-            () => true,
-            () => false,
-          ),
+        present: await this.docker.inspectImage(i.image).then(
+          () => true,
+          () => false,
+        ),
       })),
     );
   }
@@ -134,15 +139,12 @@ export class ImageService {
   async list(caller: Caller, opts: { all?: boolean } = {}): Promise<ImageSummary[]> {
     const everyone = caller.admin && opts.all;
     const label = everyone ? IMAGE_LABELS.ownerUid : `${IMAGE_LABELS.ownerUid}=${caller.uid}`;
-    const [images, uses] = await Promise.all([
-      this.docker.listImages({ filters: { label: [label] } }),
-      this.containersByImage(),
-    ]);
+    const [images, uses] = await Promise.all([this.docker.listImages({ label }), this.containersByImage()]);
     const out: ImageSummary[] = [];
     for (const img of images) {
-      const labels = img.Labels ?? {};
+      const labels = img.labels;
       const ownerUid = Number(labels[IMAGE_LABELS.ownerUid]);
-      for (const ref of img.RepoTags ?? []) {
+      for (const ref of img.repoTags) {
         const owned = parseOwnedRef(ref);
         if (!owned || owned.uid !== ownerUid) continue;
         out.push({
@@ -151,11 +153,11 @@ export class ImageService {
           tag: owned.tag,
           owner: labels[IMAGE_LABELS.ownerName] ?? String(ownerUid),
           ownerUid,
-          id: img.Id,
-          sizeBytes: img.Size,
-          createdAt: new Date(img.Created * 1000).toISOString(),
+          id: img.id,
+          sizeBytes: img.sizeBytes,
+          createdAt: new Date(img.created * 1000).toISOString(),
           // Admins see every container on it; a user sees their own.
-          containers: (uses.get(img.Id) ?? []).filter((c) => caller.admin || c.ownerUid === caller.uid),
+          containers: (uses.get(img.id) ?? []).filter((c) => caller.admin || c.ownerUid === caller.uid),
         });
       }
     }
@@ -176,16 +178,13 @@ export class ImageService {
     const ownerUid = opts.ownerUid ?? caller.uid;
     const ref = `${imageRepo(ownerUid, parsed.name)}:${parsed.tag}`;
     if (ownerUid !== caller.uid && !caller.admin) throw denyNotOwner(`image ${ref}`);
-    const info = await this.docker
-      .getImage(ref)
-      .inspect()
-      .catch((err) => {
-        if (statusCode(err) === 404) return null;
-        throw err;
-      });
-    if (!info || info.Config?.Labels?.[IMAGE_LABELS.ownerUid] !== String(ownerUid))
+    const info = await this.docker.inspectImage(ref).catch((err) => {
+      if (statusCode(err) === 404) return null;
+      throw err;
+    });
+    if (!info || info.labels[IMAGE_LABELS.ownerUid] !== String(ownerUid))
       throw notFound(`image ${parsed.name}:${parsed.tag}`, 'see `image-list` for your images');
-    const users = (await this.containersByImage()).get(info.Id) ?? [];
+    const users = (await this.containersByImage()).get(info.id) ?? [];
     if (users.length && !opts.force) {
       throw new Ds01Error(
         'CONFLICT',
@@ -195,7 +194,7 @@ export class ImageService {
       );
     }
     try {
-      await this.docker.getImage(ref).remove({ force: Boolean(opts.force), noprune: false });
+      await this.docker.removeImage(ref, { force: Boolean(opts.force), noprune: false });
     } catch (err) {
       if (statusCode(err) === 409)
         throw new Ds01Error(
@@ -212,7 +211,7 @@ export class ImageService {
       `deleted ${ref}${users.length ? ' (forced while in use)' : ''}`,
       {
         ref,
-        id: info.Id,
+        id: info.id,
         broken: users.map((u) => u.name),
       },
     );
@@ -221,17 +220,17 @@ export class ImageService {
 
   /** Every container (any state) by the image id it runs. */
   private async containersByImage(): Promise<Map<string, ImageContainerUse[]>> {
-    const list = await this.docker.listContainers({ all: true });
+    const list = await this.docker.listAllContainers();
     const by = new Map<string, ImageContainerUse[]>();
     for (const c of list) {
-      const uid = c.Labels?.[LABELS.ownerUid];
+      const uid = c.labels[LABELS.ownerUid];
       const use: ImageContainerUse = {
-        id: c.Id,
-        name: (c.Names[0] ?? '').replace(/^\//, ''),
-        state: c.State,
+        id: c.id,
+        name: c.name,
+        state: c.state,
         ownerUid: uid && /^\d+$/.test(uid) ? Number(uid) : null,
       };
-      by.set(c.ImageID, [...(by.get(c.ImageID) ?? []), use]);
+      by.set(c.imageId, [...(by.get(c.imageId) ?? []), use]);
     }
     return by;
   }
