@@ -76,6 +76,9 @@ export interface TestDaemon {
  */
 let runningDaemons = 0;
 
+/** A user's own image (`ds01-<uid>/NAME:TAG`), not the harness's `ds01-test/…` base. */
+const USER_IMAGE_TAG = /^ds01-\d+\//;
+
 async function purgeManagedContainers(dockerHost: string): Promise<void> {
   const docker = new Docker({ socketPath: dockerHost.replace(/^unix:\/\//, '') });
   const list = await docker.listContainers({ all: true, filters: { label: ['ds01.owner.uid'] } });
@@ -87,6 +90,16 @@ async function purgeManagedContainers(dockerHost: string): Promise<void> {
         .catch(() => undefined),
     ),
   );
+  // Test accounts are removed after each file and the next file's accounts reuse their uids, so an
+  // image one file built for uid 1094 would belong to another file's user of that uid: remove them.
+  const tags = (await docker.listImages())
+    .flatMap((i) => i.RepoTags ?? [])
+    .filter((t) => USER_IMAGE_TAG.test(t));
+  for (const t of tags)
+    await docker
+      .getImage(t)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> {
