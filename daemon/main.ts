@@ -100,8 +100,7 @@ export async function startDaemon(settings: Settings) {
   store.claims.clear();
   const policy = PolicyService.load(settings.policy, clock, log, lastGoodPath(settings.stateDir));
   const accounts = createNssLookup();
-  // The one dockerode connection: wrapped by the two Docker ports here (and, until it has its own narrow
-  // methods, handed to the SSH exec); no service below sees it.
+  // The one dockerode connection, wrapped by the two Docker ports; no service sees it.
   const dockerHandle = dockerFromHost(settings.dockerHost);
   const docker = new DockerClient(dockerHandle);
   const gpus = new GpuInventoryService(settings.nvidiaSmi, store, clock, log);
@@ -168,7 +167,7 @@ export async function startDaemon(settings: Settings) {
   const access = new AccessService({
     store,
     queries: containers,
-    docker: dockerHandle,
+    docker: dockerOps,
     hostKeys: new HostKeys(join(settings.stateDir, 'ssh-host-keys')),
     runDir: join(settings.stateDir, 'run'),
     clock,

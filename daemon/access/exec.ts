@@ -1,7 +1,7 @@
 // Docker exec as the container's owner in /workspace: the processes of shell, exec and rsync channels.
 import type { Duplex } from 'node:stream';
-import type Docker from 'dockerode';
 import { StreamDemuxer } from '../docker/demux.js';
+import type { DockerOps } from '../docker/ops.js';
 import type { AccessTarget } from './target.js';
 
 export interface ExecOptions {
@@ -12,6 +12,16 @@ export interface ExecOptions {
   env?: string[];
 }
 
+/** What access needs of Docker: execs as the owner, and the container's run state. */
+export type ExecDocker = Pick<DockerOps, 'exec' | 'execOutput' | 'execDetached' | 'execTarget'>;
+
+const ownerEnv = (t: AccessTarget, extra: string[]) => [
+  `HOME=${t.home}`,
+  `USER=${t.ownerName}`,
+  `LOGNAME=${t.ownerName}`,
+  ...extra,
+];
+
 export interface RunningExec {
   stream: Duplex;
   tty: boolean;
@@ -20,32 +30,26 @@ export interface RunningExec {
   exitCode(): Promise<number | null>;
 }
 
-export async function startExec(docker: Docker, t: AccessTarget, o: ExecOptions): Promise<RunningExec> {
-  const c = docker.getContainer(t.containerId);
-  const exec = await c.exec({
-    Cmd: o.cmd,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: o.tty,
-    User: t.execUser,
-    Privileged: false,
-    WorkingDir: '/workspace',
-    Env: [`HOME=${t.home}`, `USER=${t.ownerName}`, `LOGNAME=${t.ownerName}`, ...(o.env ?? [])],
+export async function startExec(docker: ExecDocker, t: AccessTarget, o: ExecOptions): Promise<RunningExec> {
+  const exec = await docker.exec(t.containerId, {
+    cmd: o.cmd,
+    tty: o.tty,
+    user: t.execUser,
+    workingDir: '/workspace',
+    env: ownerEnv(t, o.env ?? []),
   });
-  const stream = (await exec.start({ hijack: true, stdin: true, Tty: o.tty })) as unknown as Duplex;
-  if (o.tty && o.cols && o.rows) await exec.resize({ w: o.cols, h: o.rows }).catch(() => undefined);
+  if (o.tty && o.cols && o.rows) await exec.resize(o.cols, o.rows).catch(() => undefined);
   return {
-    stream,
+    stream: exec.stream,
     tty: o.tty,
     resize: async (cols, rows) => {
-      await exec.resize({ w: cols, h: rows }).catch(() => undefined);
+      await exec.resize(cols, rows).catch(() => undefined);
     },
     exitCode: async () => {
       for (let i = 0; i < 100; i++) {
-        const s = await exec.inspect().catch(() => null);
+        const s = await exec.inspect();
         if (!s) return null;
-        if (!s.Running) return s.ExitCode ?? null;
+        if (!s.running) return s.exitCode;
         await new Promise((r) => setTimeout(r, 20));
       }
       return null;
@@ -55,22 +59,17 @@ export async function startExec(docker: Docker, t: AccessTarget, o: ExecOptions)
 
 /** Run a short command as the owner and collect its output (ports, jupyter checks). */
 export async function runCaptured(
-  docker: Docker,
+  docker: ExecDocker,
   t: AccessTarget,
   cmd: string[],
   env: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = docker.getContainer(t.containerId);
-  const exec = await c.exec({
-    Cmd: cmd,
-    AttachStdout: true,
-    AttachStderr: true,
-    User: t.execUser,
-    Privileged: false,
-    WorkingDir: '/workspace',
-    Env: [`HOME=${t.home}`, `USER=${t.ownerName}`, `LOGNAME=${t.ownerName}`, ...env],
+  const { stream, inspect } = await docker.execOutput(t.containerId, {
+    cmd,
+    user: t.execUser,
+    workingDir: '/workspace',
+    env: ownerEnv(t, env),
   });
-  const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex;
   const d = new StreamDemuxer();
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -84,10 +83,10 @@ export async function runCaptured(
   });
   let code: number | null = null;
   for (let i = 0; i < 100; i++) {
-    const s = await exec.inspect().catch(() => null);
+    const s = await inspect();
     if (!s) break;
-    if (!s.Running) {
-      code = s.ExitCode ?? null;
+    if (!s.running) {
+      code = s.exitCode;
       break;
     }
     await new Promise((r) => setTimeout(r, 20));

@@ -1,10 +1,10 @@
 // The Docker side, through dockerode on the Docker API socket; the daemon never shells out to the docker
 // CLI. Two ports wrap the one connection and keep it private: DockerClient (reads: version, info, list,
 // inspect, one-shot stats, the event stream; images: list, inspect, pull, build, tag, remove) and
-// DockerOps (ops.ts: every container change, signed). DockerSync, the lifecycle probe, doctor, the image
-// service, builds and the image resolver use only their methods (each declares the narrow slice it needs,
-// so it can be tested against a fake). Not yet behind a port: the SSH exec (services/access.ts and
-// access/exec.ts) is still handed the raw handle by main.ts.
+// DockerOps (ops.ts: every container change, signed, and the execs). Only main.ts builds the handle and
+// hands it to these two; every other caller (DockerSync, the lifecycle probe, doctor, the image service,
+// builds, the image resolver, SSH/Jupyter access) uses their methods, each declaring the narrow slice it
+// needs so that it can be unit-tested against a fake.
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';

@@ -239,6 +239,51 @@ export class DockerOps {
     return { running: Boolean(info.State.Running), user: info.Config.User ?? '' };
   }
 
+  /** What an exec as the owner needs: whether it runs, its init's pid, the user it was created with. */
+  async execTarget(id: string): Promise<{ running: boolean; pid: number; user: string }> {
+    const info = await this.docker.getContainer(id).inspect();
+    return { running: Boolean(info.State.Running), pid: info.State.Pid, user: info.Config.User ?? '' };
+  }
+
+  /** Start an exec with stdout and stderr attached (no stdin, no tty): a short command's output. */
+  async execOutput(id: string, o: Omit<ExecOptions, 'tty'>): Promise<Pick<ExecHandle, 'stream' | 'inspect'>> {
+    const exec = await this.docker.getContainer(id).exec({
+      Cmd: o.cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      User: o.user,
+      Privileged: false,
+      WorkingDir: o.workingDir,
+      Env: o.env,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex;
+    return {
+      stream,
+      inspect: async () => {
+        const s = await exec.inspect().catch(() => null);
+        return s ? { running: Boolean(s.Running), exitCode: s.ExitCode ?? null } : null;
+      },
+    };
+  }
+
+  /** Start an exec detached (a server left running, e.g. JupyterLab). */
+  async execDetached(id: string, o: Omit<ExecOptions, 'tty'>): Promise<Pick<ExecHandle, 'inspect'>> {
+    const exec = await this.docker.getContainer(id).exec({
+      Cmd: o.cmd,
+      User: o.user,
+      Privileged: false,
+      WorkingDir: o.workingDir,
+      Env: o.env,
+    });
+    await exec.start({ Detach: true });
+    return {
+      inspect: async () => {
+        const s = await exec.inspect().catch(() => null);
+        return s ? { running: Boolean(s.Running), exitCode: s.ExitCode ?? null } : null;
+      },
+    };
+  }
+
   /** Start an exec attached both ways (never privileged). */
   async exec(id: string, o: ExecOptions): Promise<ExecHandle> {
     const exec = await this.docker.getContainer(id).exec({

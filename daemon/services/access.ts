@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type Docker from 'dockerode';
-import { runCaptured, startExec } from '../access/exec.js';
+import { type ExecDocker, runCaptured, startExec } from '../access/exec.js';
 import { ContainerForwarder } from '../access/forward.js';
 import type { HostKeys } from '../access/host-keys.js';
 import { listeningPorts } from '../access/ports.js';
@@ -30,7 +29,7 @@ import type { ContainerQueries } from './containers-read.js';
 export interface AccessDeps {
   store: Pick<Store, 'events'>;
   queries: Pick<ContainerQueries, 'resolve'>;
-  docker: Docker;
+  docker: ExecDocker;
   hostKeys: HostKeys;
   /** Root-only directory for the relays' Unix sockets. */
   runDir: string;
@@ -72,16 +71,10 @@ export class AccessService {
 
   private async target(caller: Caller, ref: string): Promise<{ row: ContainerRow; t: AccessTarget }> {
     const row = this.own(caller, ref);
-    const info = await this.d.docker
-      .getContainer(row.id)
-      .inspect()
-      .catch((err: Error) => {
-        throw new Ds01Error(
-          'NOT_FOUND',
-          `container ${row.project} is not in Docker any more (${err.message})`,
-        );
-      });
-    if (!info.State.Running || !info.State.Pid) {
+    const info = await this.d.docker.execTarget(row.id).catch((err: Error) => {
+      throw new Ds01Error('NOT_FOUND', `container ${row.project} is not in Docker any more (${err.message})`);
+    });
+    if (!info.running || !info.pid) {
       throw new Ds01Error(
         'CONFLICT',
         `${row.project} is not running`,
@@ -89,7 +82,7 @@ export class AccessService {
       );
     }
     // Always the owner's uid, whatever the container was created with (adopted ones may say root).
-    const cfg = /^(\d+):(\d+)$/.exec(info.Config.User ?? '');
+    const cfg = /^(\d+):(\d+)$/.exec(info.user);
     const sameUid = cfg && Number(cfg[1]) === row.owner_uid;
     return {
       row,
@@ -99,9 +92,9 @@ export class AccessService {
         ownerUid: row.owner_uid,
         ownerGid: sameUid ? Number(cfg[2]) : caller.gid,
         ownerName: row.owner_name,
-        execUser: sameUid ? info.Config.User : `${row.owner_uid}:${caller.gid}`,
+        execUser: sameUid ? info.user : `${row.owner_uid}:${caller.gid}`,
         home: homeOf(row.owner_name),
-        pid: info.State.Pid,
+        pid: info.pid,
       },
     };
   }
@@ -229,8 +222,8 @@ export class AccessService {
     }
     const token = randomBytes(24).toString('hex');
     const log = `/tmp/ds01-jupyter-${port}.log`;
-    const exec = await this.d.docker.getContainer(row.id).exec({
-      Cmd: [
+    const exec = await this.d.docker.execDetached(row.id, {
+      cmd: [
         '/bin/sh',
         '-c',
         'exec jupyter lab --no-browser --ip=127.0.0.1 --port="$1" --ServerApp.token="$2" --ServerApp.root_dir=/workspace >"$3" 2>&1',
@@ -239,22 +232,20 @@ export class AccessService {
         token,
         log,
       ],
-      User: t.execUser,
-      Privileged: false,
-      WorkingDir: '/workspace',
-      Env: [`HOME=${t.home}`, `USER=${t.ownerName}`, `LOGNAME=${t.ownerName}`],
+      user: t.execUser,
+      workingDir: '/workspace',
+      env: [`HOME=${t.home}`, `USER=${t.ownerName}`, `LOGNAME=${t.ownerName}`],
     });
-    await exec.start({ Detach: true });
     this.audit(caller, row, 'access.jupyter_started', `started JupyterLab on port ${port}`, { port });
     const end = this.d.clock.now() + JUPYTER_WAIT_MS;
     for (;;) {
       if (readPorts(t.pid).some((p) => p.port === port)) break;
-      const s = await exec.inspect().catch(() => null);
-      if (s && !s.Running) {
+      const s = await exec.inspect();
+      if (s && !s.running) {
         const out = await runCaptured(this.d.docker, t, ['/bin/sh', '-c', 'tail -n 15 "$1"', 'x', log]);
         throw new Ds01Error(
           'INTERNAL',
-          `JupyterLab exited (code ${s.ExitCode}) before it listened on port ${port}:\n${out.stdout.trim()}`,
+          `JupyterLab exited (code ${s.exitCode}) before it listened on port ${port}:\n${out.stdout.trim()}`,
           `its log is ${log} in the container`,
         );
       }
