@@ -6,6 +6,7 @@
 // here, beside the hold timer they all re-arm, so the state machine reads in one place.
 import type { EventKind } from '../api/types/events.js';
 import type { Clock } from '../clock.js';
+import { utcWhen } from '../common/when.js';
 import { Ds01Error } from '../errors.js';
 import {
   type AllocatableSlot,
@@ -375,7 +376,7 @@ export class GpuLeases {
         ? 'container stopped; its GPU is released at once (gpu_hold_after_stop: 0)'
         : holdMs === null
           ? 'container stopped; its GPU is held until the container is removed'
-          : `container stopped; its GPU is held until ${new Date(until as number).toISOString()}, then released`,
+          : `container stopped; its GPU is held until ${utcWhen(until as number)}, then released`,
       {
         slots: rows.map((a) => a.slot_uuid),
         holdUntil: until === null ? null : new Date(until).toISOString(),
@@ -507,7 +508,7 @@ export class GpuLeases {
             this.releaseAllocation(
               a,
               'allocation.hold_expired',
-              `GPU hold after stop ended at ${new Date(a.hold_until as number).toISOString()}; slot released${late > 5000 ? ` (${Math.round(late / 1000)} s late: the daemon was down)` : ''}`,
+              `GPU hold after stop ended at ${utcWhen(a.hold_until as number)}; slot released${late > 5000 ? ` (${Math.round(late / 1000)} s late: the daemon was down)` : ''}`,
               DAEMON,
             )
           )

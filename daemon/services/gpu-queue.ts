@@ -6,6 +6,7 @@
 
 import type { GpuQueueRequest, QueueEntryView } from '../api/types/gpus.js';
 import type { Clock } from '../clock.js';
+import { utcWhen } from '../common/when.js';
 import { Ds01Error, notFound } from '../errors.js';
 import { type AllocationLimits, allocate } from '../gpu/allocator.js';
 import { orderQueue, type QueueEntry, serveQueue } from '../gpu/queue.js';
@@ -372,7 +373,7 @@ export class GpuQueue {
         this.leases.releaseAllocation(
           row,
           'allocation.released_for_queue',
-          `held since ${new Date(row.held_since ?? 0).toISOString()} after its container stopped; released early because ${entry.owner_name} is waiting for a GPU (release_held_when_queued)`,
+          `held since ${utcWhen(row.held_since ?? 0)} after its container stopped; released early because ${entry.owner_name} is waiting for a GPU (release_held_when_queued)`,
           { uid: null, name: 'ds01d' },
         );
       }
