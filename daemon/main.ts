@@ -22,6 +22,7 @@ import { queueRoutes } from './api/routes/queue.js';
 import { systemRoutes } from './api/routes/system.js';
 import { usageRoutes } from './api/routes/usage.js';
 import { ApiServer } from './api/server.js';
+import { auditAggregates, reapplyAggregates } from './cgroups/reapply.js';
 import { systemClock } from './clock.js';
 import { VERSION } from './common/version.js';
 import { DockerClient, dockerFromHost } from './docker/client.js';
@@ -189,6 +190,13 @@ export async function startDaemon(settings: Settings) {
     settings.nvidiaHookPath,
     { dockerHost: settings.dockerHost, stateDir: settings.stateDir },
     host,
+    () =>
+      auditAggregates(
+        policy.current(),
+        store.containers.live().map((c) => c.owner_uid),
+        accounts,
+        new Date(clock.now()),
+      ),
   );
   const buildLimits = {
     timeoutMs: settings.buildTimeoutSec * 1000,
@@ -254,6 +262,14 @@ export async function startDaemon(settings: Settings) {
       changes: diffEffectiveLimits(prev, next),
     }),
   );
+  // Users with live containers get the new aggregate caps now, not at their next create.
+  policy.onChange((next) => {
+    void reapplyAggregates(next, accounts, new Date(clock.now())).then((r) => {
+      if (r.applied.length > 0) log.info('aggregate cgroup caps re-applied', { uids: r.applied });
+      for (const f of r.failed)
+        log.error('cannot re-apply aggregate cgroup caps', { uid: f.uid, error: f.error });
+    });
+  });
   policy.onFailure((message) =>
     audit.byDaemon(
       'policy.rejected',

@@ -117,7 +117,8 @@ describe('buildContainerSpec', () => {
 
   it('a cgroup parent only with aggregate limits on a systemd-driver dockerd', () => {
     expect(cgroupParentFor(1234, true, 'systemd')).toBe('ds01-u1234.slice');
-    expect(cgroupParentFor(1234, true, 'cgroupfs')).toBeNull();
+    expect(cgroupParentFor(1234, true, 'cgroupfs')).toBe('/ds01/u1234');
+    expect(cgroupParentFor(1234, true, null)).toBeNull();
     expect(cgroupParentFor(1234, false, 'systemd')).toBeNull();
     expect(buildContainerSpec(input({ cgroupParent: 'ds01-u1234.slice' })).HostConfig?.CgroupParent).toBe(
       'ds01-u1234.slice',

@@ -3,6 +3,7 @@
 // reaches Docker except the name, the image, the command and checked environment variables.
 import type { ContainerCreateOptions } from 'dockerode';
 import { envProblem } from '../api/types/containers.js';
+import { userCgroupParent } from '../cgroups/aggregate.js';
 import { nameProblem } from '../common/names.js';
 import type { Limits, SharedMount } from '../policy/types.js';
 import { dockerName, LABELS } from './labels.js';
@@ -53,15 +54,19 @@ export function userSlice(uid: number): string {
 }
 
 /**
- * Whether to set CgroupParent: only when the policy enforces aggregate limits AND dockerd uses the
- * systemd cgroup driver (with cgroupfs a `.slice` parent is not a systemd slice and would not be capped).
+ * Whether to set CgroupParent, and to what: only when the policy enforces aggregate limits. Under the
+ * systemd driver the parent is the user's slice; under cgroupfs it is ds01's own cgroup directory, which
+ * ds01d creates and caps (daemon/cgroups/aggregate.ts) before the container exists.
  */
 export function cgroupParentFor(
   uid: number,
   aggregateLimits: boolean,
   cgroupDriver: string | null,
 ): string | null {
-  return aggregateLimits && cgroupDriver === 'systemd' ? userSlice(uid) : null;
+  if (!aggregateLimits) return null;
+  if (cgroupDriver === 'systemd') return userSlice(uid);
+  if (cgroupDriver === 'cgroupfs') return userCgroupParent(uid);
+  return null;
 }
 
 export class SpecError extends Error {}

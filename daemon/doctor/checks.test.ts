@@ -81,7 +81,7 @@ describe('doctor checks', () => {
   it('docker down, slices required but missing, a damaged database, a bad policy edit', () => {
     const f = facts({
       docker: { reachable: false, error: 'connect ENOENT /var/run/docker.sock' },
-      slices: { aggregateLimits: true },
+      slices: { aggregateLimits: true, cgroupDriver: 'systemd' },
       database: { ok: false, problems: ['row 3 missing from index'] },
       policy: { lastError: 'resource-limits.yaml:3:1: unknown key' },
     });
@@ -91,6 +91,20 @@ describe('doctor checks', () => {
     expect(c.database?.status).toBe('fail');
     expect(c.policy?.status).toBe('warn');
     expect(worstOf(runChecks(f).map((x) => x.status))).toBe('fail');
+  });
+
+  it("cgroupfs: ok when live users' parents match the policy, fail naming the uid and file when one drifts", () => {
+    expect(byId(facts({ slices: { aggregateLimits: true, userCgroups: [] } })).slices?.status).toBe('ok');
+    const c = byId(
+      facts({
+        slices: {
+          aggregateLimits: true,
+          userCgroups: [{ uid: 1001, problems: ['pids.max holds 7, policy says 64'] }],
+        },
+      }),
+    );
+    expect(c.slices?.status).toBe('fail');
+    expect(c.slices?.detail).toBe('uid 1001: pids.max holds 7, policy says 64');
   });
 
   it('the state directory disk: ok below 90% used, warns when nearly full, fails at 98%; skipped when not read', () => {

@@ -31,7 +31,13 @@ export interface DoctorFacts {
     migProfile: string | null;
     gpus: { index: number; name: string; migEnabled: boolean; profiles: (string | null)[] }[];
   };
-  slices: { aggregateLimits: boolean; cgroupDriver: string | null; parentSliceExists: boolean };
+  slices: {
+    aggregateLimits: boolean;
+    cgroupDriver: string | null;
+    parentSliceExists: boolean;
+    /** cgroupfs only: users with live containers whose /ds01/u<uid> parent is missing or off-policy. */
+    userCgroups?: { uid: number; problems: string[] }[];
+  };
   database: { ok: boolean; problems: string[]; schemaVersion: number; latestVersion: number };
   policy: { file: string; lastError: string | null; runningOnLastGood: string | null };
   /** The state directory's disk; null when it could not be read, absent when not looked at. */
@@ -146,6 +152,22 @@ function slices(f: DoctorFacts): DoctorCheck {
       status: 'ok',
       detail: 'enforcement.aggregate_limits is off: containers are not put in user slices',
     };
+  if (f.slices.cgroupDriver === 'cgroupfs') {
+    // ds01d creates and caps /ds01/u<uid> itself (daemon/cgroups/aggregate.ts); check live users' parents.
+    const bad = f.slices.userCgroups ?? [];
+    if (!bad.length)
+      return {
+        ...base,
+        status: 'ok',
+        detail: "cgroupfs driver: live users' /ds01/u<uid> parents hold their aggregate caps",
+      };
+    return {
+      ...base,
+      status: 'fail',
+      detail: bad.map((b) => `uid ${b.uid}: ${b.problems.join('; ')}`).join(' | '),
+      hint: 'run `ds01 config reload` to re-apply the caps (a memory cap below current use is refused by the kernel)',
+    };
+  }
   const problems: string[] = [];
   if (f.slices.cgroupDriver !== 'systemd')
     problems.push(`Docker's cgroup driver is ${f.slices.cgroupDriver ?? 'unknown'}, not systemd`);
@@ -156,7 +178,7 @@ function slices(f: DoctorFacts): DoctorCheck {
     ...base,
     status: 'fail',
     detail: `aggregate limits are on but ${problems.join(' and ')}`,
-    hint: 'install systemd/ds01.slice (`systemctl enable --now ds01.slice`) and set "exec-opts": ["native.cgroupdriver=systemd"] in /etc/docker/daemon.json, or turn enforcement.aggregate_limits off',
+    hint: 'install systemd/ds01.slice (`systemctl enable --now ds01.slice`) and set "exec-opts": ["native.cgroupdriver=systemd"] in /etc/docker/daemon.json, or use the cgroupfs driver, or turn enforcement.aggregate_limits off',
   };
 }
 

@@ -51,6 +51,8 @@ export class DoctorService {
     private readonly paths: { dockerHost: string; stateDir: string } | null = null,
     /** Host readings, for the state directory's disk (null: not checked, unit tests). */
     private readonly host: Pick<HostService, 'resources'> | null = null,
+    /** Users with live containers whose cgroupfs parent is missing or off-policy (null: not checked). */
+    private readonly userCgroups: (() => Promise<{ uid: number; problems: string[] }[]>) | null = null,
   ) {}
 
   private searchPath(): string[] {
@@ -112,6 +114,10 @@ export class DoctorService {
         aggregateLimits: policy.aggregateLimits,
         cgroupDriver: d.cgroupDriver,
         parentSliceExists: existsSync('/sys/fs/cgroup/ds01.slice'),
+        userCgroups:
+          policy.aggregateLimits && d.cgroupDriver === 'cgroupfs' && this.userCgroups
+            ? await this.userCgroups()
+            : [],
       },
       database: { ...integrity, schemaVersion: this.store.schemaVersion(), latestVersion: LATEST_VERSION },
       policy: {

@@ -11,6 +11,7 @@ import type {
   ImageDeleteResult,
   ImageSummary,
 } from '../api/types/images.js';
+import { ensureCgroupParent } from '../cgroups/aggregate.js';
 import type { Clock } from '../clock.js';
 import { type DockerClient, statusCode } from '../docker/client.js';
 import { LABELS } from '../docker/labels.js';
@@ -46,14 +47,17 @@ export function buildResourcesOf(
 ): (caller: Caller) => Promise<BuildResources> {
   return async (caller) => {
     const p = policy();
-    const l = resolveLimits(p, caller, new Date(clock.now())).limits;
+    const resolved = resolveLimits(p, caller, new Date(clock.now()));
+    const l = resolved.limits;
     const host = await hostFacts();
+    const cgroupParent = cgroupParentFor(caller.uid, p.aggregateLimits, host.cgroupDriver);
+    ensureCgroupParent(cgroupParent, caller.uid, resolved.aggregate);
     return {
       memoryBytes: l.memoryBytes,
       memorySwapBytes: l.memorySwapBytes,
       cpus: l.maxCpus,
       shmSizeBytes: l.shmSizeBytes,
-      cgroupParent: cgroupParentFor(caller.uid, p.aggregateLimits, host.cgroupDriver),
+      cgroupParent,
     };
   };
 }

@@ -9,7 +9,7 @@ import { formatRate } from '../lifecycle/idle.js';
 import { explain, formatLimit, sourceLine } from '../policy/explain.js';
 import { resolveLimits } from '../policy/resolve.js';
 import { LIMIT_FIELDS } from '../policy/schema.js';
-import { formatDuration } from '../policy/units.js';
+import { formatDuration, formatSize } from '../policy/units.js';
 import type { Store } from '../store/index.js';
 import type { PolicyService } from './policy.js';
 
@@ -100,6 +100,18 @@ export class LimitsService {
         reason: e.reason,
       })),
       queue: this.queuePositions(who.uid),
+      aggregate: {
+        enforced: policy.aggregateLimits,
+        caps: [
+          { key: 'cpu_quota', display: r.aggregate?.cpus != null ? `${r.aggregate.cpus} CPUs` : 'unlimited' },
+          { key: 'memory_max', display: formatSize(r.aggregate?.memoryMaxBytes ?? null) },
+          { key: 'memory_high', display: formatSize(r.aggregate?.memoryHighBytes ?? null) },
+          {
+            key: 'tasks_max',
+            display: r.aggregate?.tasksMax != null ? String(r.aggregate.tasksMax) : 'unlimited',
+          },
+        ],
+      },
     };
   }
 

@@ -25,4 +25,6 @@ export interface LimitsReport {
   lifecycle: { key: string; display: string }[];
   exemptions: { keys: string; expires: string; reason: string }[];
   queue: { position: number; id: number }[];
+  /** Caps on the sum of all the user's containers (groups.<g>.aggregate); enforced only when the policy turns them on. */
+  aggregate: { enforced: boolean; caps: { key: string; display: string }[] };
 }

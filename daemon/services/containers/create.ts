@@ -9,10 +9,12 @@
 // (no such image, no capacity) is only an error to the caller.
 import type { ContainerCreateOptions } from 'dockerode';
 import type { ContainerCreateRequest } from '../../api/types/containers.js';
+import { ensureCgroupParent } from '../../cgroups/aggregate.js';
 import { packTar } from '../../common/tar.js';
 import { withGroup, withPasswdUser } from '../../docker/passwd.js';
 import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../../docker/spec.js';
 import { badRequest } from '../../errors.js';
+import { resolveLimits } from '../../policy/resolve.js';
 import { workspacePath } from '../workspace.js';
 import { claimContainer } from './claim.js';
 import type { Actor, ContainerContext, Owner } from './context.js';
@@ -170,6 +172,10 @@ export class CreateSaga {
   private async buildSpec(s: CreateState): Promise<void> {
     const policy = this.d.policy.current();
     const host = await this.hostFacts();
+    const cgroupParent = cgroupParentFor(s.owner.uid, policy.aggregateLimits, host.cgroupDriver);
+    // The user's aggregate caps live on the parent; it must exist with them before Docker puts a child there.
+    const aggregate = resolveLimits(policy, s.owner, new Date(this.d.clock.now())).aggregate;
+    ensureCgroupParent(cgroupParent, s.owner.uid, aggregate);
     try {
       s.spec = buildContainerSpec({
         project: s.req.name,
@@ -179,7 +185,7 @@ export class CreateSaga {
         limits: s.plan.limitsFull,
         slots: s.slots,
         sharedMounts: policy.sharedMounts,
-        cgroupParent: cgroupParentFor(s.owner.uid, policy.aggregateLimits, host.cgroupDriver),
+        cgroupParent,
         hostCpus: host.cpus,
         env: s.req.env,
         command: s.req.command,
