@@ -42,8 +42,8 @@ export async function runCheckLimits(
   o(`\n${p.bold('Automatic stops')}\n`);
   for (const l of r.lifecycle) o(`  ${l.key}: ${l.display}\n`);
   if (r.aggregate) {
-    const how = r.aggregate.enforced ? 'enforced' : 'not enforced (enforcement.aggregate_limits is off)';
-    o(`\n${p.bold('Aggregate caps')} on all your containers together, ${how}\n`);
+    o(`\n${p.bold('Aggregate caps')} (all your containers together)\n`);
+    o(`  enforced: ${r.aggregate.enforced ? 'yes' : 'no (enforcement.aggregate_limits is off)'}\n`);
     for (const c of r.aggregate.caps) o(`  ${c.key}: ${c.display}\n`);
   }
   for (const e of r.exemptions) o(`\n${p.yellow('exemption')} until ${e.expires} (${e.keys}): ${e.reason}\n`);

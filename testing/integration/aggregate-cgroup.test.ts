@@ -70,7 +70,8 @@ describe.skipIf(!isRoot())('aggregate caps on the per-user cgroup (cgroupfs)', (
     const limits = await d.cli(['check-limits'], alice);
     expect(limits.code, limits.stderr).toBe(0);
     expect(limits.stdout).toMatch(/aggregate/i);
-    expect(limits.stdout).toMatch(/64/);
+    expect(limits.stdout).toMatch(/tasks_max: 64\n/);
+    expect(limits.stdout).toMatch(/enforced: yes/);
 
     editPolicy(d.policyPath, { 'groups.students.aggregate': { memory_max: '512m', tasks_max: 128 } });
     expect((await d.cli(['config', 'reload'])).code).toBe(0);
