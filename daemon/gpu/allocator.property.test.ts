@@ -263,7 +263,7 @@ describe('allocator properties', () => {
           const u = sc.users[e.user]!;
           const request = { ownerUid: u.uid, count: e.count, profile: e.slices ? PROFILE(e.slices) : null };
           return {
-            id: `q${i}`,
+            id: `later${i}`, // not `q…`: simulate() already granted containers by those ids
             ownerUid: u.uid,
             priority: u.priority,
             enqueuedAt: e.enqueuedAt,
