@@ -255,6 +255,11 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
     );
   } else if (s.queueLength === 0) out.push(p.dim('  nobody is waiting'));
 
+  // Batch jobs: everyone's for admins, the viewer's own otherwise (per user in the usage table below).
+  out.push('');
+  const j = s.jobs;
+  heading(`JOBS  ${j.running} running, ${j.queued} queued${d.viewer.admin ? '' : ' (yours)'}`);
+
   // Usage against quota.
   out.push('');
   heading(d.viewer.admin ? 'USAGE (users holding GPUs or containers)' : 'YOUR USAGE');
@@ -266,6 +271,7 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
       ratio(u.gpuEquivalents, u.maxGpuEquivalents),
       ratio(u.containers, u.maxContainers),
       String(u.queued),
+      `${u.jobsRunning}/${u.jobsQueued}`,
     ]);
     out.push(
       ...layout(
@@ -277,6 +283,7 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
           { header: 'GPU-EQ' },
           { header: 'CONTAINERS' },
           { header: 'QUEUED', align: 'right' },
+          { header: 'JOBS R/Q', align: 'right' },
         ],
         rows,
         width,

@@ -50,6 +50,7 @@ function input(over: Partial<DashboardInput>): DashboardInput {
     queue: [],
     queueLength: 0,
     usage: [],
+    jobs: [],
     events: [],
     ...over,
   };
@@ -109,8 +110,42 @@ describe('buildDashboard', () => {
       missing: 1,
       queueLength: 2,
       forYou: null,
+      jobs: { running: 0, queued: 0 },
     });
     expect(d.driverVersion).toBe('550.90.07');
+  });
+
+  it('counts the jobs it is given: running/starting as running, queued/pending as queued, per usage row', () => {
+    const u = (user: string, uid: number) => ({
+      user,
+      uid,
+      group: 'students',
+      slots: 0,
+      maxSlots: 2,
+      gpuEquivalents: 0,
+      maxGpuEquivalents: null,
+      containers: 0,
+      maxContainers: 3,
+      queued: 0,
+    });
+    const d = buildDashboard(
+      input({
+        usage: [u('alice', 1001), u('bob', 1002)],
+        jobs: [
+          { ownerUid: 1001, state: 'running' },
+          { ownerUid: 1001, state: 'starting' },
+          { ownerUid: 1001, state: 'pending' },
+          { ownerUid: 1002, state: 'queued' },
+          { ownerUid: 1002, state: 'completed' },
+        ],
+      }),
+    );
+    expect(d.summary.jobs).toEqual({ running: 2, queued: 2 });
+    expect(d.usage.map((x) => [x.user, x.jobsRunning, x.jobsQueued])).toEqual([
+      ['alice', 2, 1],
+      ['bob', 0, 1],
+    ]);
+    expect(buildDashboard(input({})).summary.jobs).toEqual({ running: 0, queued: 0 });
   });
 
   it('slot state: missing wins, then the claim, then drained', () => {

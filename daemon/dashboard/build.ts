@@ -5,6 +5,7 @@ import type { AuditEvent } from '../api/types/events.js';
 import type { GpuSlotView, QueueEntryView } from '../api/types/gpus.js';
 import type { HostResources } from '../api/types/system.js';
 import type { Inventory } from '../gpu/types.js';
+import type { JobState } from '../jobs/states.js';
 import { countStates, slotDisplayState } from './slot-state.js';
 
 export interface DashboardInput {
@@ -23,8 +24,32 @@ export interface DashboardInput {
   queue: readonly QueueEntryView[];
   queueLength: number;
   forYou?: { canGet: number; binding: string | null } | null;
-  usage: readonly DashboardUsage[];
+  /** Usage rows without job counts; jobs are counted into them (and the summary) here. */
+  usage: readonly Omit<DashboardUsage, 'jobsRunning' | 'jobsQueued'>[];
+  /** Active jobs the viewer may see (admins: all; users: their own). */
+  jobs: readonly DashboardJob[];
   events: readonly AuditEvent[];
+}
+
+export interface DashboardJob {
+  ownerUid: number;
+  state: JobState;
+}
+
+/** Running or starting counts as running; pending (--after) or queued as queued; ended jobs not at all. */
+export function jobBucket(s: JobState): 'running' | 'queued' | null {
+  if (s === 'running' || s === 'starting') return 'running';
+  if (s === 'queued' || s === 'pending') return 'queued';
+  return null;
+}
+
+function countJobs(jobs: readonly DashboardJob[], uid?: number): { running: number; queued: number } {
+  const n = { running: 0, queued: 0 };
+  for (const j of jobs) {
+    const b = jobBucket(j.state);
+    if (b && (uid === undefined || j.ownerUid === uid)) n[b]++;
+  }
+  return n;
 }
 
 function slotOf(v: GpuSlotView, gi: number | null): DashboardSlot {
@@ -105,10 +130,14 @@ export function buildDashboard(i: DashboardInput): DashboardData {
       ...counts,
       queueLength: i.queueLength,
       forYou: i.forYou ?? null,
+      jobs: countJobs(i.jobs),
     },
     gpus,
     queue: [...i.queue],
-    usage: [...i.usage],
+    usage: i.usage.map((u) => {
+      const n = countJobs(i.jobs, u.uid);
+      return { ...u, jobsRunning: n.running, jobsQueued: n.queued };
+    }),
     events: [...i.events],
   };
 }

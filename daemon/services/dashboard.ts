@@ -1,10 +1,10 @@
 // One snapshot for `ds01-dashboard`: GpuAdmin's slot views (with its holder visibility rule), the live
 // inventory, the queue, usage against quota and recent events. Reuses those services; decides nothing.
 import { hostname } from 'node:os';
-import type { DashboardData, DashboardUsage } from '../api/types/dashboard.js';
+import type { DashboardData } from '../api/types/dashboard.js';
 import type { Clock } from '../clock.js';
 import { VERSION } from '../common/version.js';
-import { buildDashboard } from '../dashboard/build.js';
+import { buildDashboard, type DashboardInput, type DashboardJob } from '../dashboard/build.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { resolveLimits } from '../policy/resolve.js';
@@ -62,30 +62,46 @@ export class DashboardService {
           null,
       },
       usage: await this.usage(caller, now),
+      jobs: this.visibleJobs(caller),
       events,
     });
   }
 
+  /** Active jobs: admins see everyone's, users their own. */
+  private visibleJobs(caller: Caller): DashboardJob[] {
+    return this.store.jobs
+      .active()
+      .filter((j) => caller.admin || j.owner_uid === caller.uid)
+      .map((j) => ({ ownerUid: j.owner_uid, state: j.state }));
+  }
+
   /** Admins: everyone holding a slot, a container or a queue place; users: themselves. */
-  private async usage(caller: Caller, now: number): Promise<DashboardUsage[]> {
+  private async usage(caller: Caller, now: number): Promise<DashboardInput['usage'][number][]> {
     const live = this.store.allocations.live();
     const containers = this.store.containers.live();
     const waiting = this.store.queue.waiting();
+    // A job waiting on --after has no queue place or container yet; its owner is still shown.
+    const jobs = caller.admin ? this.store.jobs.active() : [];
     const uids = caller.admin
       ? new Set([
           ...live.map((a) => a.owner_uid),
           ...containers.map((c) => c.owner_uid),
           ...waiting.map((q) => q.owner_uid),
+          ...jobs.map((j) => j.owner_uid),
         ])
       : new Set([caller.uid]);
     const policy = this.policy.current();
-    const out: DashboardUsage[] = [];
+    const out: DashboardInput['usage'][number][] = [];
     for (const uid of uids) {
       const acct =
         uid === caller.uid
           ? { name: caller.name, groups: caller.groups }
           : await this.accounts.byUid(uid).catch(() => null);
-      const name = acct?.name ?? containers.find((c) => c.owner_uid === uid)?.owner_name ?? String(uid);
+      const name =
+        acct?.name ??
+        containers.find((c) => c.owner_uid === uid)?.owner_name ??
+        jobs.find((j) => j.owner_uid === uid)?.owner_name ??
+        String(uid);
       const r = resolveLimits(policy, { name, groups: acct?.groups ?? [], uid }, new Date(now));
       const mine = live.filter((a) => a.owner_uid === uid);
       const eq = mine.reduce((s, a) => s + (this.store.slots.get(a.slot_uuid)?.gpu_equivalents ?? 0), 0);
@@ -94,7 +110,8 @@ export class DashboardService {
         containers: containers.filter((c) => c.owner_uid === uid).length,
         queued: waiting.filter((q) => q.owner_uid === uid).length,
       };
-      if (caller.admin && !used.slots && !used.containers && !used.queued) continue;
+      const hasJobs = jobs.some((j) => j.owner_uid === uid);
+      if (caller.admin && !used.slots && !used.containers && !used.queued && !hasJobs) continue;
       out.push({
         user: name,
         uid,

@@ -340,10 +340,9 @@ export class GpuLeases {
     const c = this.store.containers.get(containerId);
     const uid = c?.owner_uid ?? (active[0] as AllocationRow).owner_uid;
     // A batch job's GPU goes back the moment it ends (no hold: nobody comes back to an ended job).
-    const holdMs = this.releaseAtOnce?.(containerId)
-      ? 0
-      : this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
-    this.applyHold(containerId, c?.name ?? null, active, at, holdMs);
+    const isJob = this.releaseAtOnce?.(containerId) ?? false;
+    const holdMs = isJob ? 0 : this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
+    this.applyHold(containerId, c?.name ?? null, active, at, holdMs, isJob);
     // Released or newly held: either way a queued user may be able to use it now (issue 14: a hold that
     // appeared after someone queued sat unused until an unrelated event served the queue).
     this.notifyCapacityFreed();
@@ -360,10 +359,19 @@ export class GpuLeases {
     rows: AllocationRow[],
     at: number,
     holdMs: number | null,
+    isJob = false,
   ): void {
+    // A job's release says why (it ended; jobs never hold), not the policy's hold it did not use.
+    const released = isJob
+      ? 'job ended; a job releases its GPU at once'
+      : 'container stopped; its GPU is released at once (gpu_hold_after_stop: 0)';
     for (const a of rows) {
       if (holdMs === 0) {
-        this.store.allocations.release(a.id, at, 'container stopped; gpu_hold_after_stop is 0');
+        this.store.allocations.release(
+          a.id,
+          at,
+          isJob ? 'job ended; jobs release at once' : 'container stopped; gpu_hold_after_stop is 0',
+        );
       } else {
         this.store.allocations.hold(a.id, at, holdMs === null ? null : at + holdMs);
       }
@@ -373,7 +381,7 @@ export class GpuLeases {
       holdMs === 0 ? 'allocation.released' : 'allocation.held',
       { subjectUid: rows[0]?.owner_uid ?? null, containerId, containerName: name },
       holdMs === 0
-        ? 'container stopped; its GPU is released at once (gpu_hold_after_stop: 0)'
+        ? released
         : holdMs === null
           ? 'container stopped; its GPU is held until the container is removed'
           : `container stopped; its GPU is held until ${utcWhen(until as number)}, then released`,

@@ -48,6 +48,9 @@ export interface DashboardUsage {
   containers: number;
   maxContainers: number | null;
   queued: number;
+  /** Batch jobs of this user: running (or starting) and waiting (queued, or pending on --after). */
+  jobsRunning: number;
+  jobsQueued: number;
 }
 
 export interface DashboardSummary {
@@ -65,6 +68,8 @@ export interface DashboardSummary {
    * binds; `free` above counts every free slot, usable by the viewer or not.
    */
   forYou: { canGet: number; binding: string | null } | null;
+  /** Batch jobs the viewer may see (admins: everyone's; users: their own). */
+  jobs: { running: number; queued: number };
 }
 
 export interface DashboardData {
