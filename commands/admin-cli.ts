@@ -59,7 +59,8 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
     .option('--from <when>', 'start: ISO date/time or a duration ago (7d, 12h); default 30d')
     .option('--to <when>', 'end: ISO date/time, a duration ago, or now (default)')
     .option('--by <user|group>', 'one row per user (default) or per policy group (admins)')
-    .option('--json', 'machine-readable output')
+    .option('--jobs', 'GPU-hours by batch job instead (yours; admins: all)')
+    .option('--json', 'machine-readable output (always includes the jobs)')
     .option('--csv', 'CSV for spreadsheets')
     .action(act((o) => runUsage(ctx, o)));
   program

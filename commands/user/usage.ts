@@ -1,6 +1,7 @@
-// `ds01 usage [--from --to] [--by user|group] [--json|--csv]`: GPU-hours allocated and actually busy,
-// idle waste and queue waits over a period (default: the last 30 days). Plain users get their own row.
-import type { UsageReport, UsageRow } from '../../daemon/api/types/index.js';
+// `ds01 usage [--from --to] [--by user|group] [--jobs] [--json|--csv]`: GPU-hours allocated and actually
+// busy, idle waste and queue waits over a period (default: the last 30 days), or with --jobs GPU-hours by
+// batch job. Plain users get their own rows.
+import type { UsageJob, UsageReport, UsageRow } from '../../daemon/api/types/index.js';
 import { usage } from '../lib/admin.js';
 import type { Ctx } from '../lib/context.js';
 import { printJson, prose, table } from '../lib/output.js';
@@ -12,6 +13,7 @@ export interface UsageOpts {
   by?: string;
   json?: boolean;
   csv?: boolean;
+  jobs?: boolean;
 }
 
 const COLUMNS: [keyof UsageRow, string][] = [
@@ -41,6 +43,39 @@ export function usageCsv(r: UsageReport): string {
   return `${[head.join(','), ...lines].join('\n')}\n`;
 }
 
+const JOB_COLUMNS: [keyof UsageJob, string][] = [
+  ['id', 'job'],
+  ['user', 'user'],
+  ['name', 'name'],
+  ['state', 'state'],
+  ['exitCode', 'exit_code'],
+  ['startedAt', 'started_at'],
+  ['endedAt', 'ended_at'],
+  ['gpuEquivalents', 'gpu_equivalents'],
+  ['gpuHours', 'gpu_hours'],
+];
+
+export function jobsCsv(r: UsageReport): string {
+  const lines = r.jobs.map((j) => JOB_COLUMNS.map(([k]) => csvField(j[k] ?? '')).join(','));
+  return `${[JOB_COLUMNS.map(([, h]) => h).join(','), ...lines].join('\n')}\n`;
+}
+
+/** The --jobs table: one row per job, narrow enough for 80 columns (the name gives way first). */
+export function jobsTable(r: UsageReport, now: number): { headers: string[]; rows: string[][] } {
+  return {
+    headers: ['JOB', 'USER', 'NAME', 'STATE', 'EXIT', 'RAN', 'GPU-H'],
+    rows: r.jobs.map((j) => [
+      String(j.id),
+      j.user,
+      j.name,
+      j.state,
+      j.exitCode === null ? '-' : String(j.exitCode),
+      duration((j.endedAt ? Date.parse(j.endedAt) : now) - Date.parse(j.startedAt)),
+      gpuHours(j.gpuHours),
+    ]),
+  };
+}
+
 const h = gpuHours;
 const wait = (hours: number) => duration(hours * 3_600_000);
 
@@ -59,7 +94,19 @@ export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
     return 0;
   }
   if (o.csv) {
-    ctx.io.out(usageCsv(r));
+    ctx.io.out(o.jobs ? jobsCsv(r) : usageCsv(r));
+    return 0;
+  }
+  if (o.jobs) {
+    ctx.io.err(
+      prose(
+        ctx.io,
+        `GPU-hours by batch job ${clock(r.from, { seconds: false })} → ${clock(r.to, { seconds: false })} (the part of each run inside the period)`,
+      ),
+    );
+    const t = jobsTable(r, Date.parse(r.to));
+    ctx.io.out(table(t.headers, t.rows, ctx.io));
+    if (!r.jobs.length) ctx.io.err('no batch job ran in this period\n');
     return 0;
   }
   ctx.io.err(

@@ -10,6 +10,7 @@ import { resolveGroup } from '../policy/resolve.js';
 import type { Store } from '../store/index.js';
 import type { ReportQueries } from '../store/reports.js';
 import { computeUsage, MAX_SAMPLE_GAP_MS, totalUsage, type UsageBy } from '../usage/accounting.js';
+import { jobUsage } from '../usage/jobs.js';
 import type { PolicyService } from './policy.js';
 
 const DAY = 86_400_000;
@@ -38,7 +39,7 @@ export class UsageService {
   private readonly samples: Store['samples'];
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly policy: PolicyService,
     private readonly accounts: AccountLookup,
     private readonly clock: Clock,
@@ -92,6 +93,21 @@ export class UsageService {
       scope: own === undefined ? 'all' : 'own',
       rows,
       totals: totalUsage(rows),
+      jobs: jobUsage(
+        this.store.jobs.ranBetween(from, to, own).map((j) => ({
+          id: j.id,
+          ownerName: j.owner_name,
+          name: j.name,
+          state: j.state,
+          exitCode: j.exit_code,
+          startedAt: j.started_at,
+          endedAt: j.ended_at,
+          gpuEquivalents: j.gpu_equivalents,
+        })),
+        from,
+        to,
+        now,
+      ),
     };
   }
 }

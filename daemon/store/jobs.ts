@@ -158,6 +158,16 @@ export class JobsRepo {
       .all() as { user: string; hours: number }[];
   }
 
+  /** Jobs that started before `to` and had not ended by `from`, of one owner or all (usage by job). */
+  ranBetween(from: number, to: number, ownerUid?: number): JobRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE started_at IS NOT NULL AND started_at < @to
+           AND (ended_at IS NULL OR ended_at >= @from) AND (@owner IS NULL OR owner_uid = @owner) ORDER BY id`,
+      )
+      .all({ from, to, owner: ownerUid ?? null }) as JobRow[];
+  }
+
   countByState(): Record<string, number> {
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as {
       state: string;

@@ -112,6 +112,30 @@ describe.skipIf(!isRoot())('batch jobs', () => {
         5000,
       ),
     ).toBe(0);
+    // The release says a job ended (jobs never hold), not that the policy's hold is 0 (it is 1d here).
+    const released = (await d.request('GET', '/v1/admin/events?kind=allocation.released')).body as {
+      containerId: string;
+      reason: string;
+    }[];
+    // (The runner's release at the exit and the stop's release race; whichever wins must say so.)
+    const mineReleased = released.filter((e) => e.containerId === done.containerId);
+    expect(mineReleased.length).toBeGreaterThan(0);
+    for (const e of mineReleased) {
+      expect(e.reason).toMatch(/^job .*ended/);
+      expect(e.reason).not.toMatch(/gpu_hold_after_stop/);
+    }
+    // `ds01 usage` has it by job: her own, with its GPU-hours; bob sees none of hers.
+    type UsageJobs = { jobs: { id: number; state: string; gpuHours: number; gpuEquivalents: number }[] };
+    const u = json((await d.cli(['usage', '--json'], alice)).stdout) as UsageJobs;
+    const mineInUsage = u.jobs.find((x) => x.id === j.id);
+    expect(mineInUsage?.state).toBe('failed');
+    expect(mineInUsage?.gpuEquivalents).toBeGreaterThan(0);
+    expect(mineInUsage?.gpuHours).toBeGreaterThan(0);
+    const table = await d.cli(['usage', '--jobs'], alice);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^${j.id}\\s+${alice.name}\\s+sh\\s+failed\\s+3\\s`, 'm'));
+    const bobs = json((await d.cli(['usage', '--json'], bob)).stdout) as UsageJobs;
+    expect(bobs.jobs.some((x) => x.id === j.id)).toBe(false);
     // Told at the next command (and on open terminals): the end, with the reason and where the log is.
     const notices = json((await d.cli(['notices', '--all', '--json'], alice)).stdout) as {
       message: string;
@@ -168,6 +192,15 @@ describe.skipIf(!isRoot())('batch jobs', () => {
     }
     const list = await d.cli(['job', 'list', '--json'], bob);
     expect((json(list.stdout) as Job[]).some((x) => x.id === j.id)).toBe(false);
+    // The dashboard counts alice's running job for her and the admin, not for bob (own jobs only).
+    type Dash = { summary: { jobs: { running: number } }; usage: { user: string; jobsRunning: number }[] };
+    const dash = async (who?: TestUser) => json((await d.cli(['dashboard', '--json'], who)).stdout) as Dash;
+    const mine = await dash(alice);
+    expect(mine.summary.jobs.running).toBeGreaterThanOrEqual(1);
+    expect(mine.usage.find((u) => u.user === alice.name)?.jobsRunning).toBeGreaterThanOrEqual(1);
+    expect((await dash(bob)).summary.jobs.running).toBe(0);
+    const admin = await dash();
+    expect(admin.usage.find((u) => u.user === alice.name)?.jobsRunning).toBeGreaterThanOrEqual(1);
     expect((await d.cli(['job', 'show', '999999'], bob)).code).toBe(4);
     const after = (await d.request('GET', '/v1/admin/events?kind=access.denied')).body as unknown[];
     expect(after.length - before.length).toBeGreaterThanOrEqual(4);

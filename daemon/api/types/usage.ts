@@ -20,6 +20,20 @@ export interface UsageRow {
   maxQueueWaitHours: number;
 }
 
+/** One batch job that ran in the period (`ds01 usage --jobs`). */
+export interface UsageJob {
+  id: number;
+  user: string;
+  name: string;
+  state: string;
+  exitCode: number | null;
+  startedAt: string;
+  endedAt: string | null;
+  gpuEquivalents: number;
+  /** Its run time inside the period × the GPU-equivalents it ran on (up to now while it runs). */
+  gpuHours: number;
+}
+
 export interface UsageReport {
   from: string;
   to: string;
@@ -29,4 +43,6 @@ export interface UsageReport {
   scope: 'all' | 'own';
   rows: UsageRow[];
   totals: Omit<UsageRow, 'key' | 'users'>;
+  /** Batch jobs that ran in the period (yours; admins: all), most GPU-hours first. */
+  jobs: UsageJob[];
 }
