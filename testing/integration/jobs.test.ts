@@ -130,7 +130,12 @@ describe.skipIf(!isRoot())('batch jobs', () => {
     const mineInUsage = u.jobs.find((x) => x.id === j.id);
     expect(mineInUsage?.state).toBe('failed');
     expect(mineInUsage?.gpuEquivalents).toBeGreaterThan(0);
-    expect(mineInUsage?.gpuHours).toBeGreaterThan(0);
+    // Its run (a few ms here) × what it ran on, in hours.
+    const ranMs = Date.parse(done.endedAt as string) - Date.parse(done.startedAt as string);
+    expect(mineInUsage?.gpuHours).toBeCloseTo(
+      (ranMs / 3_600_000) * (mineInUsage?.gpuEquivalents ?? Number.NaN),
+      5,
+    );
     const table = await d.cli(['usage', '--jobs'], alice);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`^${j.id}\\s+${alice.name}\\s+sh\\s+failed\\s+3\\s`, 'm'));
