@@ -251,15 +251,14 @@ export class JobRunner {
       );
       return true;
     });
-    if (started) {
-      this.wake(job.id);
-      // Started by ds01d (its turn in the queue, or its --after job completed): the owner is not watching.
-      if (actor.uid !== job.owner_uid)
-        this.tell(
-          job,
-          `ds01: job ${job.id} (${job.name}) started after waiting ${formatDuration(this.d.clock.now() - job.submitted_at)}. Follow it: ds01 job logs ${job.id} --follow`,
-        );
-    }
+    if (started) this.wake(job.id);
+    // Started by ds01d (its turn in the queue, or its --after job completed): the owner is not watching.
+    // Told even when a quick command's exit event already ended the job before `started` was recorded.
+    if (actor.uid !== job.owner_uid)
+      this.tell(
+        job,
+        `ds01: job ${job.id} (${job.name}) started after waiting ${formatDuration(this.d.clock.now() - job.submitted_at)}. Follow it: ds01 job logs ${job.id} --follow`,
+      );
     // It may have ended before we looked (a quick command): the die event or this check records it.
     if (!info || !isRunningLike(info.status)) await this.finish(job.id);
   }
