@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   aggregateWrites,
   applyUserCgroup,
@@ -42,8 +42,12 @@ describe('sameValue', () => {
 });
 
 describe('applyUserCgroup / checkUserCgroup on a v1-shaped tree', () => {
+  let root = '';
+  // CI fails on any ds01-* temp dir left behind.
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
   it('creates the parent in each controller, writes the caps, and check finds drift', () => {
-    const root = mkdtempSync(join(tmpdir(), 'ds01-cg-'));
+    root = mkdtempSync(join(tmpdir(), 'ds01-cg-'));
     for (const c of ['memory', 'pids', 'cpu']) mkdirSync(join(root, c));
     applyUserCgroup(1234, caps, root);
     expect(readFileSync(join(root, 'pids/ds01/u1234/pids.max'), 'utf8')).toBe('64');
