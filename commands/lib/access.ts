@@ -8,7 +8,7 @@ import {
   type SshHostKey,
 } from '../../daemon/api/types/access.js';
 import { type ErrorBody, isErrorCode } from '../../daemon/api/types/errors.js';
-import { ApiError, type Client, DaemonUnreachableError } from './client.js';
+import { ApiError, type Client, connectError } from './client.js';
 
 const enc = encodeURIComponent;
 
@@ -51,9 +51,7 @@ export function sshStream(
       headers: { Host: 'ds01', Connection: 'Upgrade', Upgrade: SSH_UPGRADE_PROTOCOL },
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK'].includes(err.code ?? ''))
-        reject(new DaemonUnreachableError(client.socket, err));
-      else reject(err);
+      reject(connectError(client.socket, err));
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];

@@ -26,6 +26,20 @@ export class ApiError extends Error {
   }
 }
 
+/** Errors that mean the daemon's socket could not be reached at all (exit 5, with a hint). */
+const UNREACHABLE = ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK'];
+
+/** `err` as DaemonUnreachableError when it says the socket could not be reached; else `err` itself. */
+export function connectError(
+  socket: string,
+  err: NodeJS.ErrnoException,
+  alsoUnreachable: string[] = [],
+): Error {
+  return [...UNREACHABLE, ...alsoUnreachable].includes(err.code ?? '')
+    ? new DaemonUnreachableError(socket, err)
+    : err;
+}
+
 export class DaemonUnreachableError extends Error {
   readonly exitCode = 5;
   constructor(
@@ -91,11 +105,8 @@ export class Client {
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.name === 'AbortError') return reject(err);
-        if (
-          ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'ECONNRESET', 'EPIPE'].includes(err.code ?? '')
-        ) {
-          reject(new DaemonUnreachableError(this.socket, err));
-        } else reject(err);
+        // A reset or broken pipe on an ordinary request means the daemon went away mid-answer.
+        reject(connectError(this.socket, err, ['ECONNRESET', 'EPIPE']));
       });
       req.end(body);
     });

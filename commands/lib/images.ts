@@ -13,7 +13,7 @@ import type {
 } from '../../daemon/api/types/index.js';
 import { exitCodeFor, isErrorCode } from '../../daemon/api/types/index.js';
 import { packTar } from '../../daemon/common/tar.js';
-import { ApiError, type Client, DaemonUnreachableError } from './client.js';
+import { ApiError, type Client, connectError, DaemonUnreachableError } from './client.js';
 import { type Io, paint } from './output.js';
 
 export const listImages = (c: Client, all = false) =>
@@ -64,8 +64,8 @@ export async function* buildImage(
       resolve,
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK'].includes(err.code ?? ''))
-        reject(new DaemonUnreachableError(c.socket, err));
+      const e = connectError(c.socket, err);
+      if (e instanceof DaemonUnreachableError) reject(e);
       else if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err); // a refusal still answers
     });
     req.end(body);

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { SHELL_FRAME } from '../../daemon/api/types/containers.js';
 import { type ErrorBody, isErrorCode } from '../../daemon/api/types/index.js';
 import { encodeFrame, FrameDecoder } from '../../daemon/api/types/shell-frames.js';
-import { ApiError, type Client, DaemonUnreachableError } from './client.js';
+import { ApiError, type Client, connectError } from './client.js';
 
 export interface ShellIo {
   stdin: NodeJS.ReadStream;
@@ -54,9 +54,7 @@ export function openShell(
       headers: { Host: 'ds01', Connection: 'Upgrade', Upgrade: 'tcp' },
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK'].includes(err.code ?? ''))
-        reject(new DaemonUnreachableError(client.socket, err));
-      else reject(err);
+      reject(connectError(client.socket, err));
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
