@@ -25,6 +25,7 @@ export function addAccessCommands(program: Command, ctx: Ctx, act: Act): void {
     .option('--write <file>', 'merge the blocks into this file (e.g. ~/.ssh/config); other entries are kept')
     .option('--ds01 <path>', 'the ds01 program on the server (default: ds01)')
     .option('--known-hosts', "print the containers' host keys as known_hosts lines instead")
+    .option('--json', 'each container as {container, alias, user, fingerprint, knownHosts, block}')
     .action(act((names: string[], o) => runSshConfig(ctx, names, o)));
   program
     .command('jupyter <name>')

@@ -129,7 +129,8 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
   policy
     .command('reload')
     .description('reload the policy now')
-    .action(act(adminOnly('ds01 admin policy reload', () => runConfigReload(ctx))));
+    .option('--json', 'machine-readable output')
+    .action(act(adminOnly('ds01 admin policy reload', (o: Json) => runConfigReload(ctx, o))));
   admin
     .command('events')
     .description('the whole audit log, filtered')

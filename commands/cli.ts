@@ -6,6 +6,8 @@ import { addAccessCommands, QUIET_COMMANDS } from './access-cli.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { addAdminCommands } from './admin-cli.js';
 import { addGpuCommands } from './gpu-cli.js';
+import { addExamples } from './help/examples.js';
+import { addHelpCommand } from './help/help-command.js';
 import { addJobCommands, JOB_ALIASES } from './jobs-cli.js';
 import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
@@ -96,7 +98,8 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
   config
     .command('explain <user>')
     .description('the limits a user gets and which part of the policy each comes from')
-    .action(act((user: string) => runConfigExplain(ctx, user)));
+    .option('--json', 'machine-readable output ({user, text}; `ds01 limits USER --json` has every value)')
+    .action(act((user: string, o: { json?: boolean }) => runConfigExplain(ctx, user, o)));
   config
     .command('check [file]')
     .description('validate a resource-limits.yaml with the daemon’s own rules (exit 1 on error)')
@@ -105,13 +108,16 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
   config
     .command('reload')
     .description('reload the policy now (the daemon also watches the file)')
-    .action(act(() => runConfigReload(ctx)));
+    .option('--json', 'machine-readable output')
+    .action(act((o: { json?: boolean }) => runConfigReload(ctx, o)));
   addAccessCommands(program, ctx, act);
   addGpuCommands(program, ctx, act);
   addJobCommands(program, ctx, act, signal);
   addLifecycleCommands(program, ctx, act);
   addAdminCommands(program, ctx, act, signal);
-  addImageCommands(program, ctx, act, (argv) => runCli(argv, ctx, signal));
+  addImageCommands(program, ctx, act, (argv, io) => runCli(argv, io ? { ...ctx, io } : ctx, signal));
+  addHelpCommand(program, ctx, act, ALIASES);
+  addExamples(program);
   return program;
 }
 

@@ -77,5 +77,6 @@ export function addJobCommands(program: Command, ctx: Ctx, act: Act, signal?: Ab
     .command('logs <id>')
     .description("print a job's output (stdout and stderr)")
     .option('-f, --follow', 'keep printing until the job ends')
-    .action(act((id: string, o: { follow?: boolean }) => runJobLogs(ctx, id, o, signal)));
+    .option('--json', 'one {"job","line"} JSON object per line of output')
+    .action(act((id: string, o: { follow?: boolean; json?: boolean }) => runJobLogs(ctx, id, o, signal)));
 }

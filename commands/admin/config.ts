@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaemonUnreachableError } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
+import { printJson } from '../lib/output.js';
 import { checkPolicy, type PolicyCheck, reloadPolicy, systemInfo } from '../lib/system.js';
 
 /** ds01d from the same install as this CLI (dist/commands/admin → dist/daemon/main.js). */
@@ -73,8 +74,9 @@ export async function runConfigCheck(
   return r.ok ? 0 : 1;
 }
 
-export async function runConfigReload(ctx: Ctx): Promise<number> {
+export async function runConfigReload(ctx: Ctx, opts: { json?: boolean } = {}): Promise<number> {
   const r = await reloadPolicy(ctx.client);
-  ctx.io.err(`${r.message}\n`);
+  if (opts.json) printJson(ctx.io, r);
+  else ctx.io.err(`${r.message}\n`);
   return 0;
 }

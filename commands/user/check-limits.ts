@@ -51,8 +51,13 @@ export async function runCheckLimits(
   return 0;
 }
 
-export async function runConfigExplain(ctx: Ctx, user: string): Promise<number> {
+export async function runConfigExplain(
+  ctx: Ctx,
+  user: string,
+  opts: { json?: boolean } = {},
+): Promise<number> {
   const r = await explainUser(ctx.client, user);
-  ctx.io.out(`${r.text}\n`);
+  if (opts.json) printJson(ctx.io, { user, ...r });
+  else ctx.io.out(`${r.text}\n`);
   return 0;
 }

@@ -48,6 +48,7 @@ export function addContainerCommands(container: Command, ctx: Ctx, act: Act, sig
     .option('--queue', 'if no GPU is free, wait in the queue (it deploys by itself)')
     .option('--no-queue', 'if no GPU is free, fail (default)')
     .option('-y, --yes', 'no questions: defaults for anything not given')
+    .option('--guided', 'ask for what is not given (image, GPU, queue), explaining each choice')
     .action(act((name: string | undefined, o) => runContainerDeploy(ctx, name, o)));
   container
     .command('start [name]')
@@ -96,5 +97,6 @@ export function addContainerCommands(container: Command, ctx: Ctx, act: Act, sig
     .description("a container's output")
     .option('-f, --follow', 'keep printing new output')
     .option('-n, --tail <lines>', 'only the last lines')
+    .option('--json', 'one {"stream","line"} JSON object per line (stdout and stderr both on stdout)')
     .action(act((name: string | undefined, o) => runContainerLogs(ctx, name, o, signal)));
 }

@@ -4,6 +4,7 @@ import { printJson } from '../lib/output.js';
 import { choose, UsageError } from '../lib/prompts.js';
 import { openShell } from '../lib/shell.js';
 import { describePlan } from './container-create.js';
+import { guideDeploy } from './deploy-guide.js';
 
 export interface DeployFlags extends CreateFlags {
   background?: boolean;
@@ -11,6 +12,7 @@ export interface DeployFlags extends CreateFlags {
   queue?: boolean;
   yes?: boolean;
   json?: boolean;
+  guided?: boolean;
 }
 
 /** create + start (+ open). Exit code: the shell's with --open, else 0 (also when queued). */
@@ -20,6 +22,7 @@ export async function runContainerDeploy(
   opts: DeployFlags,
 ): Promise<number> {
   if (opts.background && opts.open) throw new UsageError('give --background or --open, not both');
+  if (opts.guided) ({ name, flags: opts } = await guideDeploy(ctx, name, opts));
   const body = {
     ...requestFromFlags(await newName(name, 'deploy'), opts),
     ...(opts.queue ? { queue: true } : {}),

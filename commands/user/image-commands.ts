@@ -38,7 +38,8 @@ function imageFlags(c: Command): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--show', 'print the Dockerfile (shown anyway when you are asked to confirm)')
     .option('--force', 'replace an existing Dockerfile')
-    .option('--no-build', 'write the Dockerfile, do not build it');
+    .option('--no-build', 'write the Dockerfile, do not build it')
+    .option('--json', 'the result as JSON on stdout (progress and questions stay on stderr)');
 }
 
 export function addImageCommands(program: Command, ctx: Ctx, act: Act, runCommand: RunCommand) {
@@ -67,6 +68,7 @@ export function addImageCommands(program: Command, ctx: Ctx, act: Act, runComman
     .option('--no-cache', 'rebuild every step (fresh package versions)')
     .option('--tag <tag>', 'image tag', 'latest')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'the result as JSON on stdout (progress stays on stderr)')
     .action(act((name: string | undefined, o) => runImageUpdate(ctx, name, o)));
   image
     .command('delete <name>')

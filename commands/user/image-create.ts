@@ -15,7 +15,7 @@ import {
 } from '../../daemon/common/phases.js';
 import type { Ctx } from '../lib/context.js';
 import { baseImages, buildExitCode, buildImage, dockerfilePath, showBuild } from '../lib/images.js';
-import { paint } from '../lib/output.js';
+import { paint, printJson } from '../lib/output.js';
 import { confirm, input, interactive, multiselect, select, UsageError } from '../lib/prompts.js';
 
 export interface ImageCreateOpts {
@@ -33,6 +33,7 @@ export interface ImageCreateOpts {
   force?: boolean;
   build?: boolean; // --no-build sets false
   dryRun?: boolean;
+  json?: boolean;
 }
 
 const CUSTOM = '__custom__';
@@ -140,21 +141,52 @@ export function renderOrUsage(spec: ImageSpec): string {
   }
 }
 
-/** Build a Dockerfile through the daemon, showing progress; returns the exit code. */
+/** What a build ended with: its exit code, and the image when it was built. */
+export interface BuildOutcome {
+  code: number;
+  image?: { ref: string; id: string; durationMs: number };
+  error?: { code: string; message: string; hint?: string };
+}
+
+/** Build a Dockerfile through the daemon, showing progress on stderr. */
 export async function buildAndShow(
   ctx: Ctx,
   name: string,
   dockerfile: string,
   o: { tag?: string; noCache?: boolean },
-): Promise<number> {
+): Promise<BuildOutcome> {
   const last = await showBuild(
     ctx.io,
     buildImage(ctx.client, { name, tag: o.tag, noCache: o.noCache }, dockerfile),
   );
-  if (last?.type === 'done') return 0;
-  if (last?.type === 'error') return buildExitCode(last.code);
+  if (last?.type === 'done')
+    return { code: 0, image: { ref: last.ref, id: last.id, durationMs: last.durationMs } };
+  if (last?.type === 'error')
+    return {
+      code: buildExitCode(last.code),
+      error: { code: last.code, message: last.message, ...(last.hint ? { hint: last.hint } : {}) },
+    };
   ctx.io.err('ds01: the build stream ended without a result\n');
-  return 1;
+  return { code: 1, error: { code: 'INTERNAL', message: 'the build stream ended without a result' } };
+}
+
+/**
+ * The --json result of a command that writes a Dockerfile and may build it: printed on success and on a
+ * failed build alike (a script reads `built` and `error`), progress having gone to stderr.
+ */
+export function printBuildResult(
+  ctx: Ctx,
+  json: boolean | undefined,
+  r: { name: string; dockerfile: string; outcome?: BuildOutcome; [k: string]: unknown },
+): void {
+  if (!json) return;
+  const { outcome, ...rest } = r;
+  printJson(ctx.io, {
+    ...rest,
+    built: outcome?.code === 0,
+    image: outcome?.image ?? null,
+    ...(outcome?.error ? { error: outcome.error } : {}),
+  });
 }
 
 export async function resolveName(name: string | undefined, what: string): Promise<string> {
@@ -203,22 +235,28 @@ export async function runImageCreate(
       `\n${p.bold(`Dockerfile for ${name}`)} (${path}):\n${p.dim('─'.repeat(40))}\n${text}${p.dim('─'.repeat(40))}\n`,
     );
   if (o.dryRun) {
-    ctx.io.out(text);
+    if (o.json)
+      printJson(ctx.io, { name, dockerfile: path, text, written: false, built: false, image: null });
+    else ctx.io.out(text);
     return 0;
   }
   await writeDockerfile(ctx, path, text, o);
+  const result = { name, dockerfile: path, written: true };
   if (o.build === false) {
     ctx.io.err(`not built; build it with \`image-update ${name} --rebuild\`\n`);
+    printBuildResult(ctx, o.json, result);
     return 0;
   }
   if (!(await confirm(`Build ${name} now?`, { yes: o.yes, flags: '--yes', default: true }))) {
     ctx.io.err(`build it later with \`image-update ${name} --rebuild\`\n`);
+    printBuildResult(ctx, o.json, result);
     return 0;
   }
-  const code = await buildAndShow(ctx, name, text, { tag: o.tag });
-  if (code === 0)
+  const outcome = await buildAndShow(ctx, name, text, { tag: o.tag });
+  if (outcome.code === 0)
     ctx.io.err(`next: ${p.bold(`container-deploy ${name} --image ${ownImageRef(name, o.tag)}`)}\n`);
-  return code;
+  printBuildResult(ctx, o.json, { ...result, outcome });
+  return outcome.code;
 }
 
 /** The full reference of the caller's own image (what container-deploy --image takes). */

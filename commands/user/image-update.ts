@@ -8,7 +8,13 @@ import type { Ctx } from '../lib/context.js';
 import { dockerfilePath, listImages } from '../lib/images.js';
 import { paint } from '../lib/output.js';
 import { confirm, UsageError } from '../lib/prompts.js';
-import { buildAndShow, ownImageRef, readRequirements, resolveName } from './image-create.js';
+import {
+  buildAndShow,
+  ownImageRef,
+  printBuildResult,
+  readRequirements,
+  resolveName,
+} from './image-create.js';
 
 export interface ImageUpdateOpts {
   add?: string[];
@@ -19,6 +25,7 @@ export interface ImageUpdateOpts {
   cache?: boolean; // commander's --no-cache
   tag?: string;
   yes?: boolean;
+  json?: boolean;
 }
 
 export async function runImageUpdate(
@@ -62,14 +69,23 @@ export async function runImageUpdate(
   const before = (await listImages(ctx.client)).find((i) => i.ref === ref);
   // --rebuild already says "rebuild": asking again would make the flag pointless.
   const yes = o.yes || o.rebuild;
-  if (!(await confirm(`Rebuild ${name}?`, { yes, flags: '--yes', default: true }))) return 0;
-  const code = await buildAndShow(ctx, name, text, { tag: o.tag, noCache });
-  if (code !== 0) {
+  if (!(await confirm(`Rebuild ${name}?`, { yes, flags: '--yes', default: true }))) {
+    printBuildResult(ctx, o.json, { name, dockerfile: path, containersOnPrevious: [] });
+    return 0;
+  }
+  const outcome = await buildAndShow(ctx, name, text, { tag: o.tag, noCache });
+  const using = before?.containers ?? [];
+  printBuildResult(ctx, o.json, {
+    name,
+    dockerfile: path,
+    outcome,
+    containersOnPrevious: outcome.code === 0 ? using.map((c) => c.name) : [],
+  });
+  if (outcome.code !== 0) {
     if (before) ctx.io.err(`${p.dim('the previous image is unchanged:')} ${ref}\n`);
-    return code;
+    return outcome.code;
   }
   // Running containers keep the image they were made from: say how to move them to the new one.
-  const using = before?.containers ?? [];
   if (using.length) {
     ctx.io.err(
       `${using.length} container(s) still run the previous ${name} image; recreate them to use the new one:\n`,

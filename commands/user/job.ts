@@ -6,6 +6,7 @@ import type { JobSubmitRequest, JobView } from '../../daemon/api/types/index.js'
 import { ApiError, DaemonUnreachableError } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
 import { cancelJob, getJob, listJobs, submitJob, waitJob } from '../lib/jobs.js';
+import { jsonLine, lineSplitter } from '../lib/json-lines.js';
 import { printJson, table } from '../lib/output.js';
 import { UsageError } from '../lib/prompts.js';
 import { ago, duration, fromNow, gpuHours } from '../lib/units.js';
@@ -223,21 +224,31 @@ function readFrom(path: string, offset: number): { data: Buffer; size: number } 
 export async function runJobLogs(
   ctx: Ctx,
   id: string,
-  o: { follow?: boolean },
+  o: { follow?: boolean; json?: boolean },
   signal?: AbortSignal,
 ): Promise<number> {
   let job = await getJob(ctx.client, id);
   let offset = 0;
+  // --json: one {"job","line"} object per line (the log holds stdout and stderr together).
+  const lines = lineSplitter<'output'>();
+  const print = (text: string) => {
+    if (!o.json) ctx.io.out(text);
+    else for (const l of lines.push('output', text)) ctx.io.out(jsonLine({ job: job.id, line: l.line }));
+  };
+  const flush = () => {
+    for (const l of lines.end()) ctx.io.out(jsonLine({ job: job.id, line: l.line }));
+  };
   const drain = () => {
     const r = readFrom(job.logPath, offset);
     if (!r) return false;
-    if (r.data.length) ctx.io.out(r.data.toString('utf8'));
+    if (r.data.length) print(r.data.toString('utf8'));
     offset = r.size;
     return true;
   };
   const ended = (j: JobView) => !['pending', 'queued', 'starting', 'running'].includes(j.state);
   const had = drain();
   if (!o.follow) {
+    flush();
     if (!had) ctx.io.err(`job ${job.id} has no output yet (${stateText(job)}); log: ${job.logPath}\n`);
     return 0;
   }
@@ -253,10 +264,12 @@ export async function runJobLogs(
       });
       if (ended(job)) {
         drain();
+        flush();
         ctx.io.err(`job ${job.id} ${stateText(job)}${job.reason ? `: ${job.reason}` : ''}\n`);
         return 0;
       }
     }
   }
+  flush();
   return 0;
 }

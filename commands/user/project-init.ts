@@ -10,9 +10,11 @@ import type { Ctx } from '../lib/context.js';
 import { paint } from '../lib/output.js';
 import { confirm, select, UsageError } from '../lib/prompts.js';
 import {
+  type BuildOutcome,
   buildAndShow,
   type ImageCreateOpts,
   ownImageRef,
+  printBuildResult,
   renderOrUsage,
   resolveName,
   specFrom,
@@ -77,10 +79,37 @@ function hasGit(): boolean {
   }
 }
 
+/** What project-init made (its --json, and what user-setup reports). */
+export interface ProjectInitResult {
+  name: string;
+  directory: string;
+  created: boolean;
+  dockerfile: string;
+  outcome?: BuildOutcome;
+}
+
 export async function runProjectInit(
   ctx: Ctx,
   nameArg: string | undefined,
   o: ProjectInitOpts,
+  done?: (r: ProjectInitResult) => void,
+): Promise<number> {
+  let made: ProjectInitResult | undefined;
+  const code = await projectInit(ctx, nameArg, o, (r) => {
+    made = r;
+  });
+  if (made) {
+    done?.(made);
+    printBuildResult(ctx, o.json, { ...made });
+  }
+  return code;
+}
+
+async function projectInit(
+  ctx: Ctx,
+  nameArg: string | undefined,
+  o: ProjectInitOpts,
+  report: (r: ProjectInitResult) => void,
 ): Promise<number> {
   const p = paint(ctx.io);
   const name = await resolveName(nameArg, 'Project');
@@ -126,6 +155,8 @@ export async function runProjectInit(
   if (existsSync(path) && !o.force) ctx.io.err(`kept the existing ${path}\n`);
   else await writeDockerfile(ctx, path, dockerfile, { force: true });
   let built = false;
+  const made: ProjectInitResult = { name, directory: dir, created: !existed, dockerfile: path };
+  report(made);
   if (
     o.build !== false &&
     (await confirm(`Build the ${name} image now?`, {
@@ -134,8 +165,9 @@ export async function runProjectInit(
       default: true,
     }))
   ) {
-    const code = await buildAndShow(ctx, name, readFileSync(path, 'utf8'), { tag: o.tag });
-    if (code !== 0) return code;
+    const outcome = await buildAndShow(ctx, name, readFileSync(path, 'utf8'), { tag: o.tag });
+    made.outcome = outcome;
+    if (outcome.code !== 0) return outcome.code;
     built = true;
   }
   ctx.io.err(

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { sshHostKey } from '../lib/access.js';
 import type { Ctx } from '../lib/context.js';
+import { printJson } from '../lib/output.js';
 import { UsageError } from '../lib/prompts.js';
 import { knownHostsLine, mergeSshConfig, sshBlock } from '../lib/ssh-config.js';
 import { listContainers } from '../lib/system.js';
@@ -13,6 +14,7 @@ export interface SshConfigOpts {
   write?: string;
   ds01?: string;
   knownHosts?: boolean;
+  json?: boolean;
 }
 
 export async function runSshConfig(ctx: Ctx, names: string[], o: SshConfigOpts): Promise<number> {
@@ -25,9 +27,18 @@ export async function runSshConfig(ctx: Ctx, names: string[], o: SshConfigOpts):
     ctx.io.err('ds01: you have no containers yet; deploy one first (container-deploy NAME)\n');
     return 4;
   }
-  const keys = [];
+  const keys: Awaited<ReturnType<typeof sshHostKey>>[] = [];
   for (const n of wanted) keys.push(await sshHostKey(ctx.client, n));
-  if (o.knownHosts) {
+  const hosts = () =>
+    keys.map((k, i) => ({
+      container: k.container,
+      alias: k.alias,
+      user: k.user,
+      fingerprint: k.fingerprint,
+      knownHosts: knownHostsLine(k.container, k.publicKey),
+      block: blocks[i]?.text,
+    }));
+  if (o.knownHosts && !o.json) {
     for (const k of keys) ctx.io.out(`${knownHostsLine(k.container, k.publicKey)}\n`);
     return 0;
   }
@@ -41,6 +52,10 @@ export async function runSshConfig(ctx: Ctx, names: string[], o: SshConfigOpts):
       fingerprint: k.fingerprint,
     }),
   }));
+  if (o.json && !o.write) {
+    printJson(ctx.io, hosts());
+    return 0;
+  }
   if (!o.write) {
     ctx.io.out(`${blocks.map((b) => b.text).join('\n\n')}\n`);
     if (!o.host)
@@ -56,5 +71,6 @@ export async function runSshConfig(ctx: Ctx, names: string[], o: SshConfigOpts):
   for (const k of keys)
     ctx.io.err(`ds01: ${k.alias} → container ${k.container} (host key ${k.fingerprint})\n`);
   ctx.io.err(`ds01: wrote ${o.write}; try: ssh ${keys[0]?.alias} whoami\n`);
+  if (o.json) printJson(ctx.io, { written: o.write, hosts: hosts() });
   return 0;
 }

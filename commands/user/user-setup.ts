@@ -11,11 +11,11 @@ import { ApiError } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
 import { gpuAvailability } from '../lib/gpus.js';
 import { myLimits } from '../lib/limits.js';
-import { paint } from '../lib/output.js';
+import { type Io, paint, printJson } from '../lib/output.js';
 import { confirm, input, interactive, UsageError } from '../lib/prompts.js';
 import { systemInfo, whoami } from '../lib/system.js';
 import { ownImageRef } from './image-create.js';
-import { type ProjectInitOpts, runProjectInit } from './project-init.js';
+import { type ProjectInitOpts, type ProjectInitResult, runProjectInit } from './project-init.js';
 
 export interface UserSetupOpts extends ProjectInitOpts {
   quick?: boolean;
@@ -27,7 +27,8 @@ export interface UserSetupOpts extends ProjectInitOpts {
 }
 
 /** Runs another command through the CLI's own code path (container-deploy lives in its own module). */
-export type RunCommand = (argv: string[]) => Promise<number>;
+/** Runs another ds01 command line; `io` (when given) receives its output instead of the terminal. */
+export type RunCommand = (argv: string[], io?: Io) => Promise<number>;
 
 const PUBLIC_KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}(?: [^\n\r]{0,200})?$/;
@@ -176,11 +177,34 @@ export async function runUserSetup(ctx: Ctx, o: UserSetupOpts, runCommand: RunCo
     typeof o.project === 'string'
       ? o.project
       : await input('Project name', { default: 'my-project', flags: '--project NAME' });
-  const code = await runProjectInit(ctx, name, { ...o, yes: o.yes || o.quick });
-  if (code !== 0) return code;
+  let project: ProjectInitResult | undefined;
+  const code = await runProjectInit(ctx, name, { ...o, json: false, yes: o.yes || o.quick }, (r) => {
+    project = r;
+  });
+  const summary = (container: unknown = null) =>
+    o.json &&
+    printJson(ctx.io, {
+      user: me.name,
+      uid: me.uid,
+      project: project
+        ? {
+            name: project.name,
+            directory: project.directory,
+            dockerfile: project.dockerfile,
+            built: project.outcome?.code === 0,
+            image: project.outcome?.image ?? null,
+          }
+        : null,
+      container,
+    });
+  if (code !== 0) {
+    summary();
+    return code;
+  }
 
   if (o.deploy === false || o.build === false) {
     say(`\nnext: ${p.bold(`container-deploy ${name} --image ${ownImageRef(name, o.tag)}`)}`);
+    summary();
     return 0;
   }
   heading(6, 'Your first container');
@@ -192,15 +216,25 @@ export async function runUserSetup(ctx: Ctx, o: UserSetupOpts, runCommand: RunCo
     }))
   ) {
     say(`\nnext: ${p.bold(`container-deploy ${name} --image ${ownImageRef(name, o.tag)}`)}`);
+    summary();
     return 0;
   }
-  return runCommand([
-    'container',
-    'deploy',
-    name,
-    '--image',
-    ownImageRef(name, o.tag),
-    '--background',
-    '--yes',
-  ]);
+  const deploy = ['container', 'deploy', name, '--image', ownImageRef(name, o.tag), '--background', '--yes'];
+  if (!o.json) return runCommand(deploy);
+  // --json: the deploy's own JSON becomes the summary's `container` (stdout carries one document).
+  let captured = '';
+  const deployed = await runCommand([...deploy, '--json'], {
+    ...ctx.io,
+    out: (s) => {
+      captured += s;
+    },
+  });
+  let container: unknown = null;
+  try {
+    container = JSON.parse(captured);
+  } catch {
+    container = captured.trim() ? { output: captured.trim() } : null;
+  }
+  summary(container);
+  return deployed;
 }

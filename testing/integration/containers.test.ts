@@ -36,7 +36,14 @@ describe.skipIf(!isRoot())('containers end to end', () => {
     // Nothing here is about idle stops: on a slow run test-fast's 20 s would stop exp1 (and, with
     // release_held_when_queued, hand its held slot to bob's queued deploy) before the test retires it.
     editPolicy(d.policyPath, { 'defaults.idle_timeout': '1h' });
-    expect((await d.cli(['config', 'reload'])).code).toBe(0);
+    const reload = await d.cli(['config', 'reload', '--json']);
+    expect(reload.code, reload.stderr).toBe(0);
+    expect(json(reload.stdout)).toMatchObject({ ok: true });
+    const explain = await d.cli(['config', 'explain', alice.name, '--json']);
+    expect(json(explain.stdout)).toMatchObject({
+      user: alice.name,
+      text: expect.stringContaining('idle_timeout'),
+    });
   });
   afterAll(async () => {
     await d?.cleanup();
@@ -141,6 +148,15 @@ describe.skipIf(!isRoot())('containers end to end', () => {
     expect(logs.stdout).toBe('out-1\nout-2\n');
     expect(logs.stderr).toBe('err-1\n');
     expect((await d.cli(['container', 'logs', 'talker', '--tail', '1'], alice)).stdout).toBe('out-2\n');
+    // --json: one object per line, stderr lines on stdout too (as data), each stream in its own order.
+    const asJson = await d.cli(['container', 'logs', 'talker', '--json'], alice);
+    const records = asJson.stdout.trimEnd().split('\n').map(json);
+    expect(records.filter((r) => r.stream === 'stdout')).toEqual([
+      { stream: 'stdout', line: 'out-1' },
+      { stream: 'stdout', line: 'out-2' },
+    ]);
+    expect(records.filter((r) => r.stream === 'stderr')).toEqual([{ stream: 'stderr', line: 'err-1' }]);
+    expect(records).toHaveLength(3);
     // --follow keeps the stream open: it ends only when we stop it.
     const follow = await d.cli(['container', 'logs', 'talker', '--follow'], alice, { timeout: 2000 });
     expect(follow.stdout).toContain('out-1');

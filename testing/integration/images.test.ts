@@ -230,12 +230,22 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
   });
 
   it('image-update --rebuild --no-cache makes a new image under the same tag', async () => {
-    expect((await d.cli(['image', 'create', 'upd', ...OFFLINE], alice)).code).toBe(0);
+    // --json: the result on stdout (progress stays on stderr), the same image Docker has.
+    const made = await d.cli(['image', 'create', 'upd', ...OFFLINE, '--json'], alice);
+    expect(made.code, made.stderr).toBe(0);
     const ref = `ds01-${alice.uid}/upd:latest`;
     const before = (await docker.getImage(ref).inspect()).Id;
-    const r = await d.cli(['image-update', 'upd', '--rebuild', '--no-cache', '--yes'], alice);
+    expect(JSON.parse(made.stdout)).toMatchObject({
+      name: 'upd',
+      dockerfile: join(alice.home, 'dockerfiles/upd.Dockerfile'),
+      built: true,
+      image: { ref, id: before },
+    });
+    const r = await d.cli(['image-update', 'upd', '--rebuild', '--no-cache', '--yes', '--json'], alice);
     expect(r.code, r.stderr).toBe(0);
-    expect((await docker.getImage(ref).inspect()).Id).not.toBe(before);
+    const after = (await docker.getImage(ref).inspect()).Id;
+    expect(after).not.toBe(before);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'upd', built: true, image: { ref, id: after } });
     expect((await d.cli(['image-delete', 'upd'], alice)).code).toBe(0);
     expect(await ownRefs(alice)).not.toContain(ref);
   });
