@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // The one entry program. Installed under every command name (ds01, container-list, …): the name it
 // was run as picks the sub-command. The only place in commands/ that calls process.exit.
-import { basename } from 'node:path';
+import * as nodeModule from 'node:module';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+
+// Node ≥ 22.1 keeps V8's compiled code between runs (here per user, in their cache dir; a failure to
+// write it is silent). Node 20 has no such API: there the bundle (scripts/bundle-cli.ts) is the saving.
+// Called before the command tree is imported, so the chunks it loads are cached.
+const { enableCompileCache } = nodeModule as { enableCompileCache?: (dir?: string) => unknown };
+enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ds01', 'v8'));
 
 const invokedAs = basename(process.argv[1] ?? 'ds01').replace(/\.js$/, '');
 const argv = process.argv.slice(2);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { exitCodeFor, isErrorCode } from '../../daemon/api/types/errors.js';
 import type {
   BaseImage,
   BuildEvent,
@@ -11,8 +12,6 @@ import type {
   ImageDeleteResult,
   ImageSummary,
 } from '../../daemon/api/types/index.js';
-import { exitCodeFor, isErrorCode } from '../../daemon/api/types/index.js';
-import { packTar } from '../../daemon/common/tar.js';
 import { ApiError, type Client, connectError, DaemonUnreachableError } from './client.js';
 import { type Io, paint } from './output.js';
 
@@ -46,6 +45,8 @@ export async function* buildImage(
   dockerfile: string,
   signal?: AbortSignal,
 ): AsyncGenerator<BuildEvent> {
+  // tar-stream (and its readable-stream) load only for a build, not on every command's start.
+  const { packTar } = await import('../../daemon/common/tar.js');
   const body = await packTar([{ name: 'Dockerfile', data: dockerfile }]);
   const qs = new URLSearchParams({
     name: q.name,

@@ -1,7 +1,8 @@
 // The one place that asks questions (the only importer of enquirer). Prompts only on a terminal; without
 // one, a missing answer is a usage error (exit 2) that names the flag to pass instead.
+// enquirer is loaded on the first question only: most commands never ask one, and it is a large
+// CommonJS tree (kept out of the CLI bundle, so it loads from node_modules like any package).
 import { createRequire } from 'node:module';
-import Enquirer from 'enquirer';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -15,10 +16,14 @@ export class PromptCancelled extends Error {
   }
 }
 
-// enquirer colours through ansi-colors, which ignores NO_COLOR: switch it off the same way as ours.
-if (process.env.NO_COLOR || process.env.TERM === 'dumb') {
-  const fromEnquirer = createRequire(createRequire(import.meta.url).resolve('enquirer'));
-  (fromEnquirer('ansi-colors') as { enabled: boolean }).enabled = false;
+async function loadEnquirer() {
+  const Enquirer = (await import('enquirer')).default;
+  // enquirer colours through ansi-colors, which ignores NO_COLOR: switch it off the same way as ours.
+  if (process.env.NO_COLOR || process.env.TERM === 'dumb') {
+    const fromEnquirer = createRequire(createRequire(import.meta.url).resolve('enquirer'));
+    (fromEnquirer('ansi-colors') as { enabled: boolean }).enabled = false;
+  }
+  return Enquirer;
 }
 
 export function interactive(): boolean {
@@ -36,6 +41,7 @@ interface Answer<T> {
 async function ask<T>(q: Record<string, unknown>): Promise<T> {
   // Prompts draw on stderr so stdout stays data.
   try {
+    const Enquirer = await loadEnquirer();
     const r = (await Enquirer.prompt({ name: 'v', stdout: process.stderr, ...q } as never)) as Answer<T>;
     return r.v;
   } catch (err) {

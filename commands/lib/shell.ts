@@ -2,9 +2,8 @@
 // SHELL_FRAME). On a terminal it goes raw, so Ctrl-C and Ctrl-D reach the shell as in ssh; window size
 // changes are sent as resize frames; the result is the remote exit code.
 import http from 'node:http';
-import { SHELL_FRAME } from '../../daemon/api/types/containers.js';
-import { type ErrorBody, isErrorCode } from '../../daemon/api/types/index.js';
-import { encodeFrame, FrameDecoder } from '../../daemon/api/types/shell-frames.js';
+import { type ErrorBody, isErrorCode } from '../../daemon/api/types/errors.js';
+import { encodeFrame, FrameDecoder, SHELL_FRAME } from '../../daemon/api/types/shell-frames.js';
 import { ApiError, type Client, connectError } from './client.js';
 
 export interface ShellIo {

@@ -205,12 +205,4 @@ export interface LogChunk {
  *   daemon → client: STDOUT (bytes), STDERR (bytes; non-TTY only), EXIT (JSON {exitCode, notice?}) and then
  *   close; `notice` says who stopped or retired the container under the shell, and why (print it last).
  */
-export const SHELL_FRAME = {
-  STDIN: 0,
-  STDOUT: 1,
-  STDERR: 2,
-  RESIZE: 3,
-  STDIN_EOF: 4,
-  EXIT: 5,
-} as const;
-export type ShellFrameType = (typeof SHELL_FRAME)[keyof typeof SHELL_FRAME];
+export { SHELL_FRAME, type ShellFrameType } from './shell-frames.js';

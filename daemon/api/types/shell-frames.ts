@@ -1,5 +1,15 @@
-// The shell's framing (see SHELL_FRAME in containers.ts): 1 byte type, 4 bytes big-endian length,
-// payload. Shared by the daemon and the CLI; pure.
+// The shell's framing (the protocol is described where containers.ts re-exports SHELL_FRAME): 1 byte type,
+// 4 bytes big-endian length, payload. Shared by the daemon and the CLI; pure (no zod: the CLI bundle stays small).
+
+export const SHELL_FRAME = {
+  STDIN: 0,
+  STDOUT: 1,
+  STDERR: 2,
+  RESIZE: 3,
+  STDIN_EOF: 4,
+  EXIT: 5,
+} as const;
+export type ShellFrameType = (typeof SHELL_FRAME)[keyof typeof SHELL_FRAME];
 
 export const MAX_FRAME = 1024 * 1024;
 
