@@ -146,10 +146,9 @@ export class GpuLeases {
     const strategy = this.policy.current().gpuAllocation.strategy;
     return this.store.tx(() => {
       const now = this.clock.now();
-      const slots = this.store.slots.all();
       const result = allocate({
-        slots: slots.map(toAllocatable),
-        allocations: this.store.allocations.live().map(toLive),
+        slots: this.store.slots.allocatable(),
+        allocations: this.store.allocations.liveForAllocator(),
         request: {
           ownerUid: owner.uid,
           count: req.count,
@@ -160,7 +159,6 @@ export class GpuLeases {
         strategy,
       });
       if (!result.ok) throw allocationError(result);
-      const byUuid = new Map(slots.map((s) => [s.uuid, s]));
       for (const uuid of result.slots) {
         this.store.allocations.insert({
           slot_uuid: uuid,
@@ -177,7 +175,7 @@ export class GpuLeases {
         { slots: result.slots, request: req, strategy },
         now,
       );
-      return result.slots.map((u) => byUuid.get(u) as SlotRow);
+      return result.slots.map((u) => this.store.slots.get(u) as SlotRow);
     });
   }
 

@@ -93,8 +93,8 @@ export class GpuQueue {
       // A quota breach or an impossible request is an immediate error, never a wait that cannot end.
       if (limits) {
         const r = allocate({
-          slots: this.store.slots.all().map(toAllocatable),
-          allocations: this.store.allocations.live().map(toLive),
+          slots: this.store.slots.allocatable(),
+          allocations: this.store.allocations.liveForAllocator(),
           request: {
             ownerUid: owner.uid,
             count: gpu.count,
@@ -355,7 +355,7 @@ export class GpuQueue {
     return this.store.tx(() => {
       const entries = this.orderedWaiting(limitsByUser).filter((e) => !tried.has(e.id));
       if (!entries.length) return null;
-      const slots = this.store.slots.all().map(toAllocatable);
+      const slots = this.store.slots.allocatable();
       const live = this.store.allocations.live();
       const allocations = live.map(toLive);
       const lim = limitsByUser as ReadonlyMap<number, AllocationLimits>;

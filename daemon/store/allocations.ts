@@ -1,4 +1,5 @@
 // GPU allocations. At most one live (active|held) row per slot — enforced by a partial unique index.
+import type { LiveAllocation } from '../gpu/allocator.js';
 import type { Db } from './db.js';
 
 export interface AllocationRow {
@@ -17,10 +18,24 @@ export interface AllocationRow {
 export class AllocationsRepo {
   constructor(private readonly db: Db) {}
 
+  // `ORDER BY +id` (not `id`): ordering by the rowid made SQLite scan every allocation ever made; this
+  // way it reads the live ones through the partial index allocations_one_live_per_slot and sorts those.
   live(): AllocationRow[] {
     return this.db
-      .prepare(`SELECT * FROM allocations WHERE state IN ('active', 'held') ORDER BY id`)
+      .prepare(`SELECT * FROM allocations WHERE state IN ('active', 'held') ORDER BY +id`)
       .all() as AllocationRow[];
+  }
+
+  /** The live allocations as the allocator reads them (a reservation is `reservation:<id>`). */
+  liveForAllocator(): LiveAllocation[] {
+    return this.db
+      .prepare(
+        `SELECT slot_uuid AS slotUuid, owner_uid AS ownerUid,
+           coalesce(container_id, 'reservation:' || id) AS containerId,
+           CASE state WHEN 'held' THEN 'held' ELSE 'active' END AS state, held_since AS heldSince
+         FROM allocations WHERE state IN ('active', 'held') ORDER BY +id`,
+      )
+      .all() as LiveAllocation[];
   }
 
   liveForContainer(containerId: string): AllocationRow[] {

@@ -11,8 +11,33 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
+/** Distinct SQL texts kept prepared; past this the cache starts again (dynamic filters make a few). */
+export const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Repos call `db.prepare(sql)` where they use it; compiling the SQL each time was a third of a GPU
+ * reservation's cost. Each text is compiled once and its statement reused. Safe because the store only
+ * runs statements to completion (.run/.get/.all): never .iterate() (a busy statement cannot be reused)
+ * and never .pluck()/.raw()/.expand(), which would change the shared statement for every caller
+ * (store.test.ts checks the sources).
+ */
+function cachePreparedStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+      stmt = prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as Db['prepare'];
+}
+
 export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   const db = new Database(path, { readonly: opts.readonly ?? false });
+  cachePreparedStatements(db);
   try {
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');

@@ -1,6 +1,7 @@
 // The store: one database, one repo per table, all made here. Services take the Store and wrap state
 // changes in `store.tx(...)` (BEGIN IMMEDIATE) so every decision sees and writes one consistent state.
 // The database handle itself stays inside: nothing outside store/ writes SQL.
+import type Database from 'better-sqlite3';
 import { AllocationsRepo } from './allocations.js';
 import { ClaimsRepo } from './claims.js';
 import { ContainersRepo } from './containers.js';
@@ -32,6 +33,7 @@ export class Store {
     private readonly db: Db,
     readonly path: string,
   ) {
+    this.runTx = db.transaction((fn: () => unknown) => fn());
     this.containers = new ContainersRepo(db);
     this.allocations = new AllocationsRepo(db);
     this.events = new EventsRepo(db);
@@ -54,8 +56,12 @@ export class Store {
     return new Store(openDatabase(path), path);
   }
 
+  /** One transaction wrapper, made once (better-sqlite3 builds four functions per transaction()). */
+  private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
+
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    if (!this.db.inTransaction) this.slots.transactionStarts();
+    return this.runTx.immediate(fn) as T;
   }
 
   schemaVersion(): number {

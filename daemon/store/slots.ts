@@ -1,7 +1,9 @@
 // The GPU slots the daemon knows: every slot ever seen, with its state. A slot that disappears from
 // nvidia-smi is marked missing (never deleted: allocations point at it); one that reappears comes back.
+import type { AllocatableSlot } from '../gpu/allocator.js';
 import type { Slot } from '../gpu/types.js';
 import type { Db } from './db.js';
+import { TableCache } from './table-cache.js';
 
 export type SlotState = 'available' | 'drained' | 'missing';
 
@@ -32,12 +34,40 @@ export interface SlotSyncResult {
 }
 
 export class SlotsRepo {
-  constructor(private readonly db: Db) {}
+  private readonly allocatableCache: TableCache<AllocatableSlot>;
+
+  constructor(private readonly db: Db) {
+    this.allocatableCache = new TableCache(db, 'gpu_slots', () => this.readAllocatable());
+  }
+
+  /** Store.tx: a new outermost transaction (see TableCache). */
+  transactionStarts(): void {
+    this.allocatableCache.transactionStarts();
+  }
 
   all(): SlotRow[] {
     return this.db
       .prepare('SELECT * FROM gpu_slots ORDER BY gpu_index, coalesce(mig_device_index, -1), uuid')
       .all() as SlotRow[];
+  }
+
+  /**
+   * Every slot as the allocator reads it: only its columns, already in its shape, cached until the table
+   * changes. Every reservation and queue pass reads this; building every slot's row each time was most
+   * of a reservation's read time.
+   */
+  allocatable(): readonly AllocatableSlot[] {
+    return this.allocatableCache.get();
+  }
+
+  private readAllocatable(): AllocatableSlot[] {
+    return this.db
+      .prepare(
+        `SELECT uuid, parent_uuid AS parentUuid, gpu_index AS gpuIndex, kind, profile,
+           mig_device_index AS migDeviceIndex, gpu_equivalents AS gpuEquivalents, state
+         FROM gpu_slots ORDER BY gpu_index, coalesce(mig_device_index, -1), uuid`,
+      )
+      .all() as AllocatableSlot[];
   }
 
   get(uuid: string): SlotRow | undefined {
