@@ -68,7 +68,9 @@ describe('layer rules (the checker itself)', () => {
   it('lets routes and the composition root use anything', () => {
     expect(layerProblems('daemon/api/routes/x.ts', ['daemon/services/containers/index.ts'])).toEqual([]);
     expect(layerProblems('daemon/main.ts', ['daemon/api/server.ts'])).toEqual([]);
-    expect(layerProblems('daemon/wiring/x.ts', ['daemon/api/routes/x.ts', 'daemon/services/x.ts'])).toEqual([]);
+    expect(layerProblems('daemon/wiring/x.ts', ['daemon/api/routes/x.ts', 'daemon/services/x.ts'])).toEqual(
+      [],
+    );
   });
 });
 
