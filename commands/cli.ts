@@ -14,6 +14,7 @@ import { type Ctx, defaultCtx } from './lib/context.js';
 import { paint } from './lib/output.js';
 import { PromptCancelled, UsageError } from './lib/prompts.js';
 import { addLifecycleCommands, showsNoticesFirst } from './lifecycle-cli.js';
+import { addNotifyCommands } from './notify-cli.js';
 import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
 import { addContainerCommands, CONTAINER_ALIASES } from './user/container-commands.js';
 import { runContainerList } from './user/container-list.js';
@@ -112,6 +113,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .action(act((o: { json?: boolean }) => runConfigReload(ctx, o)));
   addAccessCommands(program, ctx, act);
   addGpuCommands(program, ctx, act);
+  addNotifyCommands(program, ctx, act);
   addJobCommands(program, ctx, act, signal);
   addLifecycleCommands(program, ctx, act);
   addAdminCommands(program, ctx, act, signal);

@@ -68,6 +68,7 @@ import { WorkspaceBinder } from './services/workspace-binder.js';
 import { databasePath, loadSettings, type Settings, settingOptions } from './settings.js';
 import { auditLog } from './store/audit.js';
 import { Store } from './store/index.js';
+import { startNotifications } from './wiring/notify.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
   const program = new Command('ds01d')
@@ -181,6 +182,7 @@ export async function startDaemon(settings: Settings) {
   policy.onChange(() => metrics.counters.reloaded(true));
   policy.onFailure(() => metrics.counters.reloaded(false));
   const host = new HostService(settings.stateDir, clock, log);
+  const notify = startNotifications({ settings, store, policy, accounts, clock, log, metrics });
   const doctor = new DoctorService(
     store,
     { version: () => docker.version(), info: () => docker.info() },
@@ -304,6 +306,7 @@ export async function startDaemon(settings: Settings) {
     ...gpuRoutes(gpuAdmin),
     ...queueRoutes(queue),
     ...jobRoutes(jobs),
+    ...notify.routes,
     ...adminRoutes(policy, (who, ok, message) =>
       audit.by(
         { uid: null, name: who },

@@ -90,6 +90,9 @@ describe('loadSettings', () => {
     maxConnectionsPerUser: ['16', 16],
     maxConnections: ['512', 512],
     adminConnectionReserve: ['8', 8],
+    notifyQueueMax: ['100', 100],
+    notifyRetryBaseMs: ['500', 500],
+    notifyMaxAttempts: ['3', 3],
   } satisfies Record<Exclude<keyof Settings, 'configFile'>, [string, unknown]>;
 
   it.each(Object.entries(SAMPLE))(

@@ -201,6 +201,40 @@ export const SETTINGS = {
     default: 128,
     help: 'of max-connections, kept for admins',
   }),
+  // Notifications (the channels themselves are in the policy's `notifications:` section).
+  notifyQueueMax: setting({
+    flag: 'notify-queue-max',
+    arg: '<n>',
+    env: 'DS01_NOTIFY_QUEUE_MAX',
+    file: 'notify_queue_max',
+    schema: z.number().int().positive(),
+    expected: 'a whole number of 1 or more',
+    read: number,
+    default: 5000,
+    help: 'notifications waiting for delivery at most; more are dropped and counted',
+  }),
+  notifyRetryBaseMs: setting({
+    flag: 'notify-retry-base-ms',
+    arg: '<ms>',
+    env: 'DS01_NOTIFY_RETRY_BASE_MS',
+    file: 'notify_retry_base_ms',
+    schema: z.number().int().positive(),
+    expected: 'milliseconds, 1 or more',
+    read: number,
+    default: 30_000,
+    help: 'first retry of a failed delivery after this long, doubling each time (at most an hour)',
+  }),
+  notifyMaxAttempts: setting({
+    flag: 'notify-max-attempts',
+    arg: '<n>',
+    env: 'DS01_NOTIFY_MAX_ATTEMPTS',
+    file: 'notify_max_attempts',
+    schema: z.number().int().positive(),
+    expected: 'a whole number of 1 or more',
+    read: number,
+    default: 6,
+    help: 'tries of one delivery before it is given up (a notify.failed event)',
+  }),
 };
 
 type Settings_ = typeof SETTINGS;

@@ -7,6 +7,7 @@ describe('parsePasswdLine', () => {
       name: 'alice',
       uid: 1001,
       gid: 1001,
+      gecos: 'Alice,,,',
       home: '/home/alice',
       shell: '/bin/bash',
     });

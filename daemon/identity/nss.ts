@@ -9,6 +9,8 @@ export interface Account {
   home: string;
   shell: string;
   groups: string[]; // names, primary group first
+  /** The passwd comment field (full name, room, phone, sometimes an e-mail address). */
+  gecos?: string;
 }
 
 export interface AccountLookup {
@@ -31,7 +33,7 @@ export function parsePasswdLine(line: string): Omit<Account, 'groups'> | null {
   const uid = Number(f[2]);
   const gid = Number(f[3]);
   if (!Number.isInteger(uid) || !Number.isInteger(gid) || !f[0]) return null;
-  return { name: f[0], uid, gid, home: f[5] ?? '/', shell: f[6] ?? '/bin/sh' };
+  return { name: f[0], uid, gid, gecos: f[4] ?? '', home: f[5] ?? '/', shell: f[6] ?? '/bin/sh' };
 }
 
 export function createNssLookup(ttlMs = 30_000, now: () => number = Date.now): AccountLookup {

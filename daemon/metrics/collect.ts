@@ -56,6 +56,8 @@ export interface MetricsInput {
   policy: { reloads: number; reloadFailures: number; lastReloadOk: boolean };
   /** Batch jobs: how many are in each state, and GPU-hours of the ended ones by user. */
   jobs?: { byState: Readonly<Record<string, number>>; gpuHoursByUser: readonly CounterRow<'user'>[] };
+  /** Notifications: waiting in the outbox, and what happened to them since the daemon started. */
+  notify?: { queued: number; sent: number; failed: number; retried: number; dropped: number };
 }
 
 const JOB_STATES = [
@@ -278,5 +280,38 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       labelNames: [],
       samples: [{ value: i.policy.lastReloadOk ? 1 : 0 }],
     },
+    ...(i.notify ? notifyFamilies(i.notify) : []),
+  ];
+}
+
+function notifyFamilies(n: NonNullable<MetricsInput['notify']>) {
+  const one = (name: string, help: string, type: 'gauge' | 'counter', value: number) => ({
+    name,
+    help,
+    type,
+    labelNames: [] as string[],
+    samples: [{ value }],
+  });
+  return [
+    one(
+      'ds01_notify_queued',
+      'Notifications waiting in the outbox (sending or to be retried)',
+      'gauge',
+      n.queued,
+    ),
+    one('ds01_notify_sent_total', 'Notifications delivered, since the daemon started', 'counter', n.sent),
+    one('ds01_notify_retries_total', 'Failed delivery attempts that will be retried', 'counter', n.retried),
+    one(
+      'ds01_notify_failed_total',
+      'Notifications given up after their retries (each is a notify.failed event)',
+      'counter',
+      n.failed,
+    ),
+    one(
+      'ds01_notify_dropped_total',
+      'Notifications dropped because the outbox was full',
+      'counter',
+      n.dropped,
+    ),
   ];
 }

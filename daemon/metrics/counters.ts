@@ -12,6 +12,8 @@ export class MetricsCounters {
   reloads = 0;
   reloadFailures = 0;
   lastReloadOk = true;
+  /** Notifications since the daemon started (services/notifier.ts). */
+  readonly notify = { sent: 0, failed: 0, retried: 0, dropped: 0 };
 
   request(method: string, route: string, status: number): void {
     const k = `${method}\u0000${route}\u0000${status}`;

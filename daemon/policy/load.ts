@@ -6,6 +6,7 @@ import { BUILTIN_GPU_ALLOCATION, BUILTIN_LIFECYCLE, BUILTIN_LIMITS, BUILTIN_SCHE
 import { checkPolicy } from './checks.js';
 import { sortDiagnostics } from './diagnostics.js';
 import { type FieldTable, readFields, type Sites } from './fields.js';
+import { BUILTIN_NOTIFY, readNotifications } from './notifications.js';
 import { type Entry, PolicyReader } from './reader.js';
 import {
   AGGREGATE_KEYS,
@@ -197,6 +198,9 @@ function readPolicy(r: PolicyReader, entries: Entry[], root: Node, now: Date): P
       case 'jobs':
         partial.jobs = readJobs(r, value, path);
         break;
+      case 'notifications':
+        partial.notifications = readNotifications(r, value, path);
+        break;
       case 'enforcement': {
         const aggregate = readEnforcement(r, value, path);
         if (aggregate !== undefined) partial.aggregateLimits = aggregate;
@@ -241,6 +245,7 @@ function readPolicy(r: PolicyReader, entries: Entry[], root: Node, now: Date): P
     } as Partial<AdminPolicy>),
     aggregateLimits: partial.aggregateLimits ?? false,
     jobs: partial.jobs ?? { idleTimeoutMs: null },
+    notifications: partial.notifications ?? BUILTIN_NOTIFY,
     lines: Object.fromEntries([...draft.sites].map(([key, site]) => [key, r.line(site.node)])),
   };
 }

@@ -207,6 +207,7 @@ export const TOP_LEVEL_KEYS = [
   'admin',
   'enforcement',
   'jobs',
+  'notifications',
 ] as const;
 
 /** Whole sections of the replaced system that ds01 has no counterpart for. */

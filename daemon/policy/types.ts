@@ -1,6 +1,7 @@
 // The validated, frozen policy and the limits it resolves to for one user. Pure data: every module that
 // makes a decision (allocator, spec builder, lifecycle decide) takes these, never the YAML.
 // Durations are milliseconds, sizes are bytes; `null` means unlimited / never; 0 means immediately.
+import type { NotifyPolicy } from './notifications.js';
 
 export type Source = 'default' | `group:${string}` | `user:${string}` | `exemption:${string}`;
 
@@ -132,6 +133,8 @@ export interface Policy {
   aggregateLimits: boolean;
   /** `jobs:` batch jobs. idle_timeout: null (default) = a job is never stopped for idleness. */
   jobs?: { idleTimeoutMs: number | null };
+  /** `notifications:` (policy/notifications.ts); absent in policies built in code = BUILTIN_NOTIFY. */
+  notifications?: NotifyPolicy;
   /**
    * The line each value set in the file is on, by `defaults.KEY`, `groups.G.KEY`, `user_overrides.U.KEY`
    * (YAML names; `config explain` shows them). Absent for policies built in code.

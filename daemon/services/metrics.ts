@@ -80,6 +80,7 @@ export class MetricsService {
           reloadFailures: this.counters.reloadFailures,
           lastReloadOk: this.counters.lastReloadOk,
         },
+        notify: { ...this.counters.notify, queued: this.store.outbox.depth() },
       }),
     );
   }

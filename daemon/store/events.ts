@@ -58,6 +58,7 @@ export function toAuditEvent(r: Row): AuditEvent {
 export class EventsRepo {
   private readonly insertStmt;
   private listeners = new Set<(e: AuditEvent) => void>();
+  private tap: ((e: AuditEvent) => void) | null = null;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -91,6 +92,8 @@ export class EventsRepo {
       reason: row.reason,
       data_json: row.data,
     });
+    // The tap writes what the event causes (the notification outbox) in the writer's transaction.
+    if (this.tap) this.tap(event);
     // Listeners (followers, notifiers) hear it only once it is committed; inside a transaction the
     // caller's commit decides, so defer to the next tick.
     if (this.listeners.size) queueMicrotask(() => this.emit(event));
@@ -105,6 +108,14 @@ export class EventsRepo {
         // a broken listener must not break the writer
       }
     }
+  }
+
+  /**
+   * One synchronous hook run inside append, so what it writes commits or rolls back with the event. It
+   * must not throw for ordinary failures (the caller's action would fail with it).
+   */
+  setTap(tap: ((e: AuditEvent) => void) | null): void {
+    this.tap = tap;
   }
 
   subscribe(listener: (e: AuditEvent) => void): () => void {

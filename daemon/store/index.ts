@@ -10,6 +10,7 @@ import { EventsRepo } from './events.js';
 import { ExtensionsRepo } from './extensions.js';
 import { JobsRepo } from './jobs.js';
 import { NoticesRepo } from './notices.js';
+import { NotifyPrefsRepo, OutboxRepo } from './notify.js';
 import { QueueRepo } from './queue.js';
 import { ReportQueries } from './reports.js';
 import { SamplesRepo } from './samples.js';
@@ -28,6 +29,9 @@ export class Store {
   /** Read-only reports across tables (usage, metrics, the users report, integrity). */
   readonly reports: ReportQueries;
   readonly jobs: JobsRepo;
+  readonly notifyPrefs: NotifyPrefsRepo;
+  /** Notifications waiting for delivery; written through the events tap (services/notifier.ts). */
+  readonly outbox: OutboxRepo;
 
   private constructor(
     private readonly db: Db,
@@ -45,6 +49,8 @@ export class Store {
     this.extensions = new ExtensionsRepo(db);
     this.reports = new ReportQueries(db);
     this.jobs = new JobsRepo(db);
+    this.notifyPrefs = new NotifyPrefsRepo(db);
+    this.outbox = new OutboxRepo(db);
   }
 
   /** False once closed: timers that fire during shutdown check it and do nothing. */

@@ -78,6 +78,11 @@ export const EVENT_KINDS = [
   'access.jupyter_started',
   // the API server's refusals
   'access.denied',
+  // notifications: a user's choices, and deliveries given up after their retries
+  'notify.prefs_changed',
+  'notify.failed',
+  // the daemon itself
+  'daemon.started',
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];

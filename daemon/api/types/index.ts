@@ -14,5 +14,6 @@ export * from './doctor.js';
 export * from './jobs.js';
 export * from './lifecycle.js';
 export * from './limits.js';
+export * from './notifications.js';
 export * from './shell-frames.js';
 export * from './usage.js';

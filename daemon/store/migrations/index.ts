@@ -4,6 +4,7 @@ import { m002Lifecycle } from './002-lifecycle.js';
 import { m003ContainerClaims } from './003-container-claims.js';
 import { m004Jobs } from './004-jobs.js';
 import { m005UsageRollups } from './005-usage-rollups.js';
+import { m006Notifications } from './006-notifications.js';
 
 export interface Migration {
   version: number;
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m003ContainerClaims,
   m004Jobs,
   m005UsageRollups,
+  m006Notifications,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
