@@ -19,10 +19,6 @@ export function addNotifyCommands(program: Command, ctx: Ctx, act: Act): void {
     .option('--email <address>', 'where to send; "default" = the address the admins know')
     .option('--on <topics>', `comma-separated: ${USER_TOPICS.join(', ')}; or default, or none`)
     .option('--json', 'machine-readable output')
-    .addHelpText(
-      'after',
-      '\nExample:\n  ds01 notify set --email ada@example.org --on queue.served,job.finished',
-    )
     .action(act((o: { email?: string; on?: string; json?: boolean }) => runNotifySet(ctx, o)));
   notify
     .command('test')

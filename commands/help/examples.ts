@@ -67,6 +67,17 @@ export const EXAMPLES: Record<string, string[]> = {
   ports: ['ds01 ports my-project', 'ds01 ports my-project --json'],
   gpu: ['ds01 gpu', 'gpu-avail'],
   'gpu list': ['ds01 gpu list', 'ds01 gpu ls --json'],
+  notify: ['ds01 notify show', 'ds01 notify set --email ada@example.org'],
+  'notify show': ['ds01 notify show', 'ds01 notify show --json'],
+  'notify set': [
+    'ds01 notify set --email ada@example.org --on queue.served,job.finished',
+    'ds01 notify set --on default              # back to what the admins chose',
+    'ds01 notify set --email default --on none # no e-mail at all',
+  ],
+  'notify test': [
+    'ds01 notify test                  # a test e-mail to yourself',
+    'ds01 notify test --channel ops   # admins',
+  ],
   'gpu avail': ['gpu-avail', 'gpu-avail --json'],
   'gpu drain': ['ds01 gpu drain 0 --reason "fan noise, being checked"'],
   'gpu undrain': ['ds01 gpu undrain 0 --reason "fan replaced"'],
