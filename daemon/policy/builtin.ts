@@ -44,6 +44,7 @@ export const BUILTIN_LIFECYCLE: Readonly<LifecyclePolicy> = Object.freeze({
 
 export const BUILTIN_GPU_ALLOCATION: Readonly<GpuAllocationPolicy> = Object.freeze({
   enableMig: true,
+  layout: Object.freeze({ byIndex: Object.freeze({}), byModel: Object.freeze({}) }),
   migProfile: null,
   strategy: 'spread',
   releaseHeldWhenQueued: true,

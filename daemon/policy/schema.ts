@@ -175,14 +175,15 @@ export const GPU_ALLOCATION_KEYS = [
   'strategy',
   'release_held_when_queued',
   'max_overtake_wait',
+  'layout',
 ] as const;
 
 export const UNIMPLEMENTED_GPU_ALLOCATION: Readonly<Record<string, string>> = {
   mig_instances_per_gpu: 'a fixed ratio; ds01 weighs each slot by its compute slices',
   slots_per_gpu: 'a fixed ratio; ds01 weighs each slot by its compute slices',
   allocation_method: 'ds01 always allocates at container start',
-  mig_strategy: 'MIG layout is read from nvidia-smi',
-  mig_gpus: 'MIG layout is read from nvidia-smi',
+  mig_strategy: 'the MIG layout is read from nvidia-smi; set the desired one with gpu_allocation.layout',
+  mig_gpus: 'the desired MIG layout is gpu_allocation.layout (per GPU index or model; ds01 admin mig apply)',
   respect_reservations: 'reservations',
 };
 

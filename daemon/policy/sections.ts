@@ -5,6 +5,7 @@ import { validateDetailed } from 'node-cron';
 import type { Node } from 'yaml';
 import { isImageRef, NAME, NAME_RULE } from '../common/names.js';
 import { BUILTIN_ADMIN_GROUP, BUILTIN_GPU_ALLOCATION, BUILTIN_SCHEDULES } from './builtin.js';
+import { readMigLayout } from './mig-layout.js';
 import type { Entry, PolicyReader } from './reader.js';
 import {
   GPU_ALLOCATION_KEYS,
@@ -63,6 +64,9 @@ export function readGpuAllocation(r: PolicyReader, node: Node, path: string): Gp
       }
       case 'release_held_when_queued':
         out.releaseHeldWhenQueued = r.boolean(entry.value, entry.path) ?? out.releaseHeldWhenQueued;
+        break;
+      case 'layout':
+        out.layout = readMigLayout(r, entry.value, entry.path);
         break;
       case 'max_overtake_wait': {
         const v = r.duration(entry.value, entry.path, 'm', true);

@@ -54,8 +54,19 @@ export interface AggregateLimits {
 
 export type PlacementStrategy = 'spread' | 'pack';
 
+/** What one GPU should look like: MIG instances (GI profiles), one instance spanning it, or MIG off. */
+export type MigTarget = { kind: 'mig'; profiles: string[] } | { kind: 'whole' } | { kind: 'off' };
+
+/** `gpu_allocation.layout`: the desired MIG layout per GPU index (wins) or per model id (`H100`). */
+export interface MigLayoutPolicy {
+  byIndex: Readonly<Record<number, MigTarget>>;
+  byModel: Readonly<Record<string, MigTarget>>;
+}
+
 export interface GpuAllocationPolicy {
   enableMig: boolean;
+  /** The desired MIG layout (`ds01 admin mig plan|apply`); empty = ds01 never changes a layout. */
+  layout: MigLayoutPolicy;
   migProfile: string | null;
   strategy: PlacementStrategy;
   /** With users queued, release held slots whose hold has run longest first. */

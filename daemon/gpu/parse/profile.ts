@@ -28,3 +28,6 @@ export function parseMigProfile(name: string): MigProfile | null {
 export function giProfileOf(name: string): string {
   return name.replace(/^\d+c\./, '');
 }
+
+/** A GPU-instance profile a layout may name (no `Nc.` compute-instance prefix): `3g.40gb`, `1g.10gb+me`. */
+export const MIG_PROFILE_NAME = /^\d+g\.\d+gb(?:[+-][a-z][a-z.]*)*$/;
