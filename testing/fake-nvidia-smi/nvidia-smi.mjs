@@ -4,6 +4,7 @@
 // inventory while a daemon runs. Output formats follow the real recordings in ../shared/nvidia-smi/
 // (see README.md beside this file for the scenario format).
 import { readFileSync } from 'node:fs';
+import { migCommand } from './mig.mjs';
 
 const NO_DEVICES = 'No devices were found';
 const NO_DRIVER =
@@ -76,6 +77,8 @@ function model(scenario) {
       migEnabled,
       migPending: g.migPending ?? migEnabled,
       migDevices,
+      // GPU instances without a compute instance (mig.mjs): in `mig -lgi`, not in `-L`.
+      emptyGpuInstances: migEnabled ? (g.emptyGpuInstances ?? []) : [],
       processes,
     };
   });
@@ -252,7 +255,7 @@ function listGpuInstances(gpus) {
   const rows = [];
   for (const g of enabled) {
     const seen = new Set();
-    for (const d of g.migDevices) {
+    for (const d of [...g.migDevices, ...g.emptyGpuInstances]) {
       if (seen.has(d.gi)) continue;
       seen.add(d.gi);
       const giProfile = d.profile.replace(/^\d+c\./, '');
@@ -437,6 +440,20 @@ function main() {
   if (args[0]?.[0] === 'mig' && (has('-lgi') || has('--list-gpu-instances'))) {
     const [text, code] = listGpuInstances(gpus);
     process.stdout.write(text);
+    process.exit(code);
+  }
+  const mig =
+    args[0]?.[0] === 'mig'
+      ? migCommand(
+          scenario,
+          gpus.map((g) => g.index),
+          process.argv.slice(2),
+        )
+      : null;
+  if (mig) {
+    const [stdout, stderr, code] = mig;
+    if (stdout.length) process.stdout.write(`${stdout.join('\n')}\n`);
+    if (stderr.length) process.stderr.write(`${stderr.join('\n')}\n`);
     process.exit(code);
   }
   if ((has('-q') || has('--query')) && (has('-x') || has('--xml-format'))) {
