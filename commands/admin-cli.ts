@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { runDoctor } from './admin/doctor.js';
 import { runGpuDrain, runGpuRelease } from './admin/gpu.js';
+import { runMigApply, runMigCancel, runMigPlan, runMigStatus } from './admin/mig.js';
 import {
   runAdminContainers,
   runAdminEvents,
@@ -114,6 +115,35 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
         ),
       );
   }
+  const mig = admin
+    .command('mig')
+    .description('re-partition MIG GPUs to the policy (gpu_allocation.layout), safely and resumably');
+  mig
+    .command('plan')
+    .description('per GPU: the layout now, the desired one, whether it is valid, who would be stopped')
+    .option('--json', 'machine-readable output')
+    .action(act(adminOnly('ds01 admin mig plan', (o: Json) => runMigPlan(ctx, o))));
+  const gpuOpt = (v: string, prev: string[] = []) => [...prev, v];
+  mig
+    .command('apply')
+    .description('drain, warn holders, stop them at the deadline (workspaces kept), re-partition, verify')
+    .option('--gpu <n>', 'only this GPU (repeat, or 0,1); default: every GPU the plan changes', gpuOpt)
+    .option('--at <time>', 'stop holders still on affected slices at this time (ISO, with zone)')
+    .option('--drain-deadline <duration>', 'or this long from now: 2h, 30m, 0 (default 1h)')
+    .option('-y, --yes', 'do not ask')
+    .option('--json', 'machine-readable output')
+    .action(act(adminOnly('ds01 admin mig apply', (o) => runMigApply(ctx, o))));
+  mig
+    .command('status')
+    .description('MIG changes in progress, failed (GPU still drained) and recent, with their steps')
+    .option('--json', 'machine-readable output (every step)')
+    .action(act(adminOnly('ds01 admin mig status', (o: Json) => runMigStatus(ctx, o))));
+  mig
+    .command('cancel')
+    .description('end an unfinished change: undrain the GPU with the layout it has now')
+    .option('--gpu <n>', 'the GPU (repeat for several)', gpuOpt)
+    .option('--json', 'machine-readable output')
+    .action(act(adminOnly('ds01 admin mig cancel', (o) => runMigCancel(ctx, o))));
   const policy = admin.command('policy').description('the policy file');
   policy
     .command('check [file]')

@@ -68,6 +68,7 @@ import { WorkspaceBinder } from './services/workspace-binder.js';
 import { databasePath, loadSettings, type Settings, settingOptions } from './settings.js';
 import { auditLog } from './store/audit.js';
 import { Store } from './store/index.js';
+import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
@@ -277,13 +278,12 @@ export async function startDaemon(settings: Settings) {
       'policy.rejected',
       { subjectUid: null },
       'an edit of the policy is invalid; the last good policy stays',
-      {
-        errors: message,
-      },
+      { errors: message },
     ),
   );
-
+  const mig = startMig({ settings, store, gpus, leases, containerService, policy, clock, log });
   const router = new Router([
+    ...mig.routes,
     ...systemRoutes(system),
     ...eventRoutes(events),
     ...containerReadRoutes(containers),

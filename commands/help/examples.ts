@@ -107,6 +107,22 @@ export const EXAMPLES: Record<string, string[]> = {
   'admin release': ['ds01 admin release 0:1 --reason "held for 3 days unused"'],
   'admin drain': ['ds01 admin drain 1 --reason "Xid errors, RMA pending"'],
   'admin undrain': ['ds01 admin undrain 1 --reason "replaced"'],
+  'admin mig': [
+    'ds01 admin mig plan',
+    'ds01 admin mig apply --gpu 0 --drain-deadline 2h',
+    'ds01 admin mig status',
+  ],
+  'admin mig plan': [
+    'ds01 admin mig plan            # now vs gpu_allocation.layout, per GPU',
+    'ds01 admin mig plan --json',
+  ],
+  'admin mig apply': [
+    'ds01 admin mig apply --gpu 0 --drain-deadline 2h   # holders get 2 hours',
+    'ds01 admin mig apply --at 2026-12-01T02:00Z --yes   # every GPU the plan changes',
+    'ds01 admin mig apply --gpu 1 --drain-deadline 0    # idle GPU, or stop holders now',
+  ],
+  'admin mig status': ['ds01 admin mig status', 'ds01 admin mig status --json   # with every step'],
+  'admin mig cancel': ['ds01 admin mig cancel --gpu 0   # undrain it with the layout it has now'],
   'admin policy': ['ds01 admin policy check', 'ds01 admin policy reload'],
   'admin policy check': ['ds01 admin policy check', 'ds01 admin policy check new.yaml --json'],
   'admin policy reload': ['ds01 admin policy reload', 'ds01 admin policy reload --json'],

@@ -134,8 +134,8 @@ function mig(f: DoctorFacts): DoctorCheck {
       status: 'warn',
       detail: problems.join('; '),
       hint: f.mig.migProfile
-        ? `recreate instances: nvidia-smi mig -i N -dci && nvidia-smi mig -i N -dgi && nvidia-smi mig -i N -cgi ${f.mig.migProfile},… -C (with the GPU free), or change gpu_allocation in the policy`
-        : 'create instances with `nvidia-smi mig -i N -cgi <profiles> -C`, or turn MIG off with `nvidia-smi -i N -mig 0`, or change gpu_allocation.enable_mig',
+        ? `set the layout in gpu_allocation.layout and run \`ds01 admin mig apply\` (drains, warns holders, re-partitions safely), or change gpu_allocation in the policy`
+        : 'set the layout in gpu_allocation.layout and run `ds01 admin mig apply`, or turn MIG off with `nvidia-smi -i N -mig 0` (a GPU reset), or change gpu_allocation.enable_mig',
     };
   }
   const detail = on.length

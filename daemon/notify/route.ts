@@ -18,6 +18,9 @@ export const USER_TOPIC_OF: Readonly<Record<string, UserTopic>> = {
   'lifecycle.stopped': 'stopped',
   'lifecycle.removed': 'stopped',
   'gpu.unmanaged': 'gpu.problem',
+  // MIG reconfiguration: the holder of a slice that goes away is warned, then stopped at the deadline
+  'mig.holder_warned': 'stop.warning',
+  'mig.holder_stopped': 'stopped',
 };
 
 /** The admin topic an event kind belongs to, if any. */
@@ -31,6 +34,8 @@ export const ADMIN_TOPIC_OF: Readonly<Record<string, AdminTopic>> = {
   'daemon.started': 'daemon',
   'host.disk_low': 'disk',
   'notify.failed': 'notify',
+  // a failed MIG change leaves its GPU drained until an admin acts
+  'mig.failed': 'health',
 };
 
 export type Target = { kind: 'user'; uid: number } | { kind: 'channel'; name: string };
@@ -88,6 +93,9 @@ const SUBJECTS: Readonly<Record<string, (c: string) => string>> = {
   'lifecycle.stopped': (c) => `your container ${c} was stopped`,
   'lifecycle.removed': (c) => `your container ${c} was removed`,
   'gpu.unmanaged': () => 'a GPU is used outside ds01',
+  'mig.holder_warned': (c) => `your container ${c} will be stopped: its GPU is being re-partitioned`,
+  'mig.holder_stopped': (c) => `your container ${c} was stopped: its GPU is being re-partitioned`,
+  'mig.failed': () => 'a MIG reconfiguration failed; its GPU stays drained',
 };
 
 /** Subject and plain text: one line each of what happened, when, and where to look. No secrets are in events. */

@@ -2,6 +2,7 @@
 // is not "every GPU vanished"); a slot that disappears is marked missing and its holders are told.
 import { execFile } from 'node:child_process';
 import type { Clock } from '../clock.js';
+import { migDrainReason } from '../gpu/mig/drain.js';
 import { type Exec, GpuProbeError, probeGpus } from '../gpu/probe.js';
 import type { Inventory } from '../gpu/types.js';
 import type { Logger } from '../log.js';
@@ -75,7 +76,11 @@ export class GpuInventoryService {
     this.lastProbeAt = now;
     const names = new Map(inv.gpus.map((g) => [g.uuid, g.name]));
     const result = this.store.tx(() => {
-      const r = this.store.slots.sync(inv.slots, names, now);
+      // A GPU under MIG reconfiguration: its new slots wait, drained, until the change has verified them.
+      const fenced = new Map(
+        this.store.migChanges.open().map((c) => [c.gpu_uuid, migDrainReason(c.id)] as const),
+      );
+      const r = this.store.slots.sync(inv.slots, names, now, fenced);
       const holders = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
       for (const uuid of r.missing) {
         const a = holders.get(uuid);

@@ -78,6 +78,10 @@ export class GpuLeases {
   private holdTimerAt: number | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private started = false;
+  /** Between start() and stop(): what waits for the daemon to be up (the MIG runner) asks this. */
+  get isStarted(): boolean {
+    return this.started;
+  }
   /** Linux groups per uid, learnt from NSS, so a hold (inside DockerSync's transaction) resolves synchronously. */
   private groupsByUid = new Map<number, string[]>();
 

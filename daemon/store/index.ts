@@ -9,6 +9,7 @@ import { type Db, openDatabase, schemaVersion } from './db.js';
 import { EventsRepo } from './events.js';
 import { ExtensionsRepo } from './extensions.js';
 import { JobsRepo } from './jobs.js';
+import { MigChangesRepo } from './mig-changes.js';
 import { NoticesRepo } from './notices.js';
 import { NotifyPrefsRepo, OutboxRepo } from './notify.js';
 import { QueueRepo } from './queue.js';
@@ -32,6 +33,7 @@ export class Store {
   readonly notifyPrefs: NotifyPrefsRepo;
   /** Notifications waiting for delivery; written through the events tap (services/notifier.ts). */
   readonly outbox: OutboxRepo;
+  readonly migChanges: MigChangesRepo;
 
   private constructor(
     private readonly db: Db,
@@ -51,6 +53,7 @@ export class Store {
     this.jobs = new JobsRepo(db);
     this.notifyPrefs = new NotifyPrefsRepo(db);
     this.outbox = new OutboxRepo(db);
+    this.migChanges = new MigChangesRepo(db);
   }
 
   /** False once closed: timers that fire during shutdown check it and do nothing. */

@@ -74,16 +74,25 @@ export class SlotsRepo {
     return this.db.prepare('SELECT * FROM gpu_slots WHERE uuid = ?').get(uuid) as SlotRow | undefined;
   }
 
-  /** Make the table match a fresh inventory. Call inside a transaction. */
-  sync(slots: Slot[], gpuNames: Map<string, string>, now: number): SlotSyncResult {
+  /**
+   * Make the table match a fresh inventory. Call inside a transaction. A NEW slot of a GPU in `fenced`
+   * (parent UUID → reason: a MIG reconfiguration in progress) starts drained, so no allocation can take it
+   * before the change has verified the layout.
+   */
+  sync(
+    slots: Slot[],
+    gpuNames: Map<string, string>,
+    now: number,
+    fenced: ReadonlyMap<string, string> = new Map(),
+  ): SlotSyncResult {
     const known = new Map(this.all().map((s) => [s.uuid, s]));
     const seen = new Set<string>();
     const result: SlotSyncResult = { added: [], missing: [], returned: [] };
     const upsert = this.db.prepare(
       `INSERT INTO gpu_slots (uuid, parent_uuid, gpu_index, gpu_name, kind, profile, mig_device_index, gi, ci, memory_mib,
-         compute_slices, gpu_equivalents, state, first_seen, last_seen)
+         compute_slices, gpu_equivalents, state, drained, drain_reason, first_seen, last_seen)
        VALUES (@uuid, @parent_uuid, @gpu_index, @gpu_name, @kind, @profile, @mig_device_index, @gi, @ci, @memory_mib,
-         @compute_slices, @gpu_equivalents, @state, @now, @now)
+         @compute_slices, @gpu_equivalents, @state, @drained, @drain_reason, @now, @now)
        ON CONFLICT(uuid) DO UPDATE SET parent_uuid = excluded.parent_uuid, gpu_index = excluded.gpu_index,
          gpu_name = excluded.gpu_name, kind = excluded.kind, profile = excluded.profile,
          mig_device_index = excluded.mig_device_index, gi = excluded.gi, ci = excluded.ci, memory_mib = excluded.memory_mib,
@@ -95,6 +104,7 @@ export class SlotsRepo {
       const prev = known.get(s.uuid);
       if (!prev) result.added.push(s.uuid);
       else if (prev.state === 'missing') result.returned.push(s.uuid);
+      const fence = prev ? undefined : fenced.get(s.parentUuid);
       upsert.run({
         uuid: s.uuid,
         parent_uuid: s.parentUuid,
@@ -108,7 +118,9 @@ export class SlotsRepo {
         memory_mib: s.memoryMiB,
         compute_slices: s.computeSlices,
         gpu_equivalents: s.gpuEquivalents,
-        state: prev?.drained ? 'drained' : 'available',
+        state: prev?.drained || fence !== undefined ? 'drained' : 'available',
+        drained: fence !== undefined ? 1 : 0,
+        drain_reason: fence ?? null,
         now,
       });
     }

@@ -42,6 +42,8 @@ const ADMIN = (user: string) => [
   ['admin', 'events', '--limit', '30'],
   ['admin', 'sweep', '--dry-run', '--all'],
   ['admin', 'doctor'],
+  ['admin', 'mig', 'plan'],
+  ['admin', 'mig', 'status'],
   ['container-list', '--all'],
   ['image-list', '--all'],
   ['gpu', 'list'],

@@ -37,6 +37,14 @@ export const EVENT_KINDS = [
   'gpu.drained',
   'gpu.undrained',
   'gpu.drained_in_use',
+  // MIG reconfiguration (ds01 admin mig apply): requested, each step, holders warned/stopped, the end
+  'mig.requested',
+  'mig.step',
+  'mig.holder_warned',
+  'mig.holder_stopped',
+  'mig.failed',
+  'mig.done',
+  'mig.cancelled',
   // the GPU queue
   'queue.joined',
   'queue.left',

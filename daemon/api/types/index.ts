@@ -14,6 +14,7 @@ export * from './doctor.js';
 export * from './jobs.js';
 export * from './lifecycle.js';
 export * from './limits.js';
+export * from './mig.js';
 export * from './notifications.js';
 export * from './shell-frames.js';
 export * from './usage.js';

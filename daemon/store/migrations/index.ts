@@ -5,6 +5,7 @@ import { m003ContainerClaims } from './003-container-claims.js';
 import { m004Jobs } from './004-jobs.js';
 import { m005UsageRollups } from './005-usage-rollups.js';
 import { m006Notifications } from './006-notifications.js';
+import { m007MigChanges } from './007-mig-changes.js';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m004Jobs,
   m005UsageRollups,
   m006Notifications,
+  m007MigChanges,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

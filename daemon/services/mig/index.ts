@@ -1,0 +1,300 @@
+// `ds01 admin mig plan|apply|status|cancel`: the desired MIG layout (policy gpu_allocation.layout) against
+// the GPUs as they are, and the changes that move them there (runner.ts does the steps).
+import type {
+  MigApplyRequest,
+  MigApplyResult,
+  MigCancelRequest,
+  MigChangeView,
+  MigPlanView,
+  MigStatusView,
+} from '../../api/types/mig.js';
+import type { Clock } from '../../clock.js';
+import { utcWhen } from '../../common/when.js';
+import { Ds01Error } from '../../errors.js';
+import { migDrainReason } from '../../gpu/mig/drain.js';
+import { desiredFor, type GpuPlan, planGpu } from '../../gpu/mig/plan.js';
+import type { StoredPlan } from '../../gpu/mig/steps.js';
+import type { Inventory } from '../../gpu/types.js';
+import type { Caller } from '../../identity/caller.js';
+import type { Policy } from '../../policy/types.js';
+import { type Audit, auditLog } from '../../store/audit.js';
+import type { Store } from '../../store/index.js';
+import type { MigChangeRow } from '../../store/mig-changes.js';
+import { gatherFacts, holdersBySlot } from './facts.js';
+import type { MigRunner } from './runner.js';
+import type { MigSmi } from './smi.js';
+
+/** Holders get this long by default to finish before their containers are stopped. */
+export const DEFAULT_DRAIN_DEADLINE_SEC = 3600;
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+export interface MigServiceDeps {
+  store: Store;
+  smi: MigSmi;
+  inventory: {
+    refresh(actor?: string): Promise<Inventory | null>;
+    last: Inventory | null;
+    lastError: string | null;
+  };
+  policy: () => Policy;
+  runner: MigRunner;
+  notifyCapacityFreed(): void;
+  clock: Clock;
+}
+
+export class MigService {
+  private readonly audit: Audit;
+
+  constructor(private readonly d: MigServiceDeps) {
+    this.audit = auditLog(d.store.events, () => d.clock.now());
+  }
+
+  private async plans(actor: string): Promise<{ plans: GpuPlan[]; problem: string | null }> {
+    const fresh = await this.d.inventory.refresh(actor);
+    const inv = fresh ?? this.d.inventory.last;
+    if (!inv) {
+      throw new Ds01Error(
+        'UNAVAILABLE',
+        `nvidia-smi could not be read: ${this.d.inventory.lastError ?? 'no inventory yet'}`,
+        'check the driver with `nvidia-smi`; `ds01 doctor` says more',
+      );
+    }
+    const facts = await gatherFacts(inv, this.d.store, this.d.smi, fresh ? null : this.d.inventory.lastError);
+    const layout = this.d.policy().gpuAllocation.layout;
+    const plans = facts.gpus.map((g) => planGpu(g, desiredFor(layout, g.index, g.model?.id ?? null)));
+    return { plans, problem: facts.problem };
+  }
+
+  async plan(caller: Caller): Promise<MigPlanView> {
+    const { plans, problem } = await this.plans(caller.name);
+    return {
+      gpus: plans.map((p) => ({
+        ...p,
+        openChange: this.d.store.migChanges.openForGpu(p.gpuUuid)?.id ?? null,
+      })),
+      probeError: problem,
+    };
+  }
+
+  async apply(caller: Caller, req: MigApplyRequest): Promise<MigApplyResult> {
+    const now = this.d.clock.now();
+    const deadline =
+      req.at !== undefined
+        ? Date.parse(req.at)
+        : now + (req.drainDeadlineSec ?? DEFAULT_DRAIN_DEADLINE_SEC) * 1000;
+    if (req.at !== undefined && deadline < now - 60_000) {
+      throw new Ds01Error(
+        'BAD_REQUEST',
+        `--at ${req.at} is in the past`,
+        'give a time ahead, or --drain-deadline 0 to stop holders at once',
+      );
+    }
+    const { plans, problem } = await this.plans(caller.name);
+    if (problem && plans.some((p) => p.gpuUuid && p.action === 'reconfigure')) {
+      throw new Ds01Error(
+        'UNAVAILABLE',
+        `the GPUs could not be read completely: ${problem}`,
+        'nothing was changed; fix nvidia-smi (see `ds01 doctor`) and try again',
+      );
+    }
+    const byIndex = new Map(plans.map((p) => [p.gpuIndex, p]));
+    const unknown = (req.gpus ?? []).filter((i) => !byIndex.has(i));
+    if (unknown.length) {
+      throw new Ds01Error(
+        'NOT_FOUND',
+        `no GPU ${unknown.join(', ')} on this host`,
+        'see `ds01 admin mig plan` (or `ds01 gpu list`) for the GPU indices',
+      );
+    }
+    const chosen = req.gpus ? plans.filter((p) => req.gpus?.includes(p.gpuIndex)) : plans;
+    const changes: MigChangeView[] = [];
+    const skipped: MigApplyResult['skipped'] = [];
+    for (const p of chosen) {
+      const open = this.d.store.migChanges.openForGpu(p.gpuUuid);
+      if (open?.state === 'failed') {
+        changes.push(this.view(this.resume(caller, open, deadline)));
+        continue;
+      }
+      if (open) {
+        skipped.push({
+          gpuIndex: p.gpuIndex,
+          action: p.action,
+          reason: `change #${open.id} is already ${open.state}`,
+        });
+        continue;
+      }
+      if (p.action !== 'reconfigure') {
+        skipped.push({ gpuIndex: p.gpuIndex, action: p.action, reason: p.reason });
+        continue;
+      }
+      changes.push(this.view(this.start(caller, p, deadline)));
+    }
+    if (req.gpus && changes.length === 0) {
+      const first = skipped[0];
+      throw new Ds01Error(
+        first?.action === 'invalid' ? 'BAD_REQUEST' : 'CONFLICT',
+        skipped.map((s) => `GPU ${s.gpuIndex}: ${s.reason}`).join('; '),
+        first?.action === 'invalid'
+          ? 'fix gpu_allocation.layout in the policy (`ds01 admin mig plan` shows the rules), reload it, and apply again'
+          : 'see `ds01 admin mig plan` and `ds01 admin mig status`',
+      );
+    }
+    this.d.runner.kick();
+    return { changes, skipped };
+  }
+
+  private start(caller: Caller, p: GpuPlan, deadline: number): MigChangeRow {
+    const now = this.d.clock.now();
+    const plan: StoredPlan = {
+      desired: p.desiredProfiles,
+      keep: p.keep,
+      destroy: p.destroy,
+      affectedSlots: p.affectedSlots,
+    };
+    return this.d.store.tx(() => {
+      const id = this.d.store.migChanges.add(
+        {
+          gpu_uuid: p.gpuUuid,
+          gpu_index: p.gpuIndex,
+          model: p.model ?? p.gpuName,
+          plan_json: JSON.stringify(plan),
+          deadline,
+          requested_by: caller.name,
+          requested_uid: caller.uid,
+        },
+        now,
+      );
+      this.d.store.migChanges.log(
+        id,
+        'draining',
+        'started',
+        `planned ${p.current.join(' + ') || 'nothing'} → ${p.desiredProfiles.join(' + ')}`,
+        now,
+      );
+      this.audit.byUser(
+        caller,
+        'mig.requested',
+        { subjectUid: null },
+        `MIG change #${id}: GPU ${p.gpuIndex} (${p.model}) from ${p.current.join(' + ') || 'no instances'} to ${p.desiredProfiles.join(' + ')}; holders stopped at ${utcWhen(deadline)}`,
+        { change: id, gpu: p.gpuUuid, ...plan },
+        now,
+      );
+      return this.d.store.migChanges.get(id) as MigChangeRow;
+    });
+  }
+
+  private resume(caller: Caller, c: MigChangeRow, deadline: number): MigChangeRow {
+    const now = this.d.clock.now();
+    const step = c.failed_step ?? 'reconfiguring';
+    return this.d.store.tx(() => {
+      this.d.store.migChanges.setState(c.id, step, now);
+      if (step === 'draining' || step === 'waiting') this.d.store.migChanges.setDeadline(c.id, deadline, now);
+      this.d.store.migChanges.log(
+        c.id,
+        step,
+        'started',
+        `resumed by ${caller.name} after: ${c.error ?? 'a failure'}`,
+        now,
+      );
+      this.audit.byUser(
+        caller,
+        'mig.step',
+        { subjectUid: null },
+        `MIG change #${c.id} on GPU ${c.gpu_index} resumed at ${step}`,
+        { change: c.id },
+        now,
+      );
+      return this.d.store.migChanges.get(c.id) as MigChangeRow;
+    });
+  }
+
+  cancel(caller: Caller, req: MigCancelRequest): MigStatusView {
+    const open = this.d.store.migChanges.open().filter((c) => req.gpus.includes(c.gpu_index));
+    if (open.length === 0) {
+      throw new Ds01Error(
+        'NOT_FOUND',
+        `no unfinished MIG change on GPU ${req.gpus.join(', ')}`,
+        'see `ds01 admin mig status`',
+      );
+    }
+    const running = open.filter(
+      (c) => this.d.runner.busyWith === c.id || c.state === 'reconfiguring' || c.state === 'verifying',
+    );
+    if (running.length) {
+      throw new Ds01Error(
+        'CONFLICT',
+        `MIG change #${running.map((c) => c.id).join(', ')} is running nvidia-smi now (${running[0]?.state})`,
+        'wait until it is done or has failed (`ds01 admin mig status`), then cancel',
+      );
+    }
+    const now = this.d.clock.now();
+    const changes = this.d.store.tx(() =>
+      open.map((c) => {
+        for (const s of this.d.store.slots.all()) {
+          if (s.parent_uuid === c.gpu_uuid && s.drain_reason === migDrainReason(c.id)) {
+            this.d.store.slots.setDrained(s.uuid, false, null);
+          }
+        }
+        this.d.store.migChanges.setState(c.id, 'cancelled', now);
+        this.d.store.migChanges.log(c.id, c.state, 'note', `cancelled by ${caller.name}`, now);
+        this.audit.byUser(
+          caller,
+          'mig.cancelled',
+          { subjectUid: null },
+          `MIG change #${c.id} on GPU ${c.gpu_index} cancelled at ${c.state}; the GPU is undrained with the layout it has now`,
+          { change: c.id },
+          now,
+        );
+        return this.d.store.migChanges.get(c.id) as MigChangeRow;
+      }),
+    );
+    void this.d.inventory.refresh(caller.name).then(() => this.d.notifyCapacityFreed());
+    return { changes: changes.map((c) => this.view(c)) };
+  }
+
+  status(): MigStatusView {
+    const open = this.d.store.migChanges.open();
+    const recent = this.d.store.migChanges.recent(20).filter((c) => !open.some((o) => o.id === c.id));
+    return { changes: [...open, ...recent].map((c) => this.view(c)) };
+  }
+
+  private view(c: MigChangeRow): MigChangeView {
+    const plan = JSON.parse(c.plan_json) as StoredPlan;
+    const affected = new Set(plan.affectedSlots);
+    const done = c.state === 'done' || c.state === 'cancelled';
+    const holders = done
+      ? []
+      : [...holdersBySlot(this.d.store).entries()]
+          .filter(([slot]) => affected.has(slot))
+          .flatMap(([, h]) => h);
+    return {
+      id: c.id,
+      gpuIndex: c.gpu_index,
+      gpuUuid: c.gpu_uuid,
+      model: c.model,
+      state: c.state,
+      failedStep: c.failed_step,
+      error: c.error,
+      hint:
+        c.state === 'failed'
+          ? `the GPU stays drained: fix the cause, then \`ds01 admin mig apply --gpu ${c.gpu_index}\` resumes at ${c.failed_step}, or \`ds01 admin mig cancel --gpu ${c.gpu_index}\` undrains it as it is`
+          : null,
+      deadline: new Date(c.deadline).toISOString(),
+      desired: plan.desired,
+      keep: plan.keep,
+      destroy: plan.destroy,
+      holders,
+      requestedBy: c.requested_by,
+      createdAt: new Date(c.created_at).toISOString(),
+      updatedAt: new Date(c.updated_at).toISOString(),
+      finishedAt: iso(c.finished_at),
+      steps: this.d.store.migChanges.steps(c.id).map((s) => ({
+        step: s.step,
+        outcome: s.outcome,
+        detail: s.detail,
+        at: new Date(s.at).toISOString(),
+      })),
+    };
+  }
+}
