@@ -1,6 +1,6 @@
 // `ds01 notify …`: registered on the command tree by cli.ts.
 import type { Command } from 'commander';
-import { USER_TOPICS } from '../daemon/api/types/index.js';
+import { USER_TOPICS } from '../daemon/api/types/notify-topics.js';
 import type { Ctx } from './lib/context.js';
 import { runNotifySet, runNotifyShow, runNotifyTest } from './user/notify.js';
 

@@ -1,7 +1,7 @@
 // `ds01 notify show|set|test`: what ds01 e-mails you about, and where.
 
-import type { NotifyPrefs } from '../../daemon/api/types/index.js';
-import { type NotifySetRequest, USER_TOPICS, type UserTopic } from '../../daemon/api/types/index.js';
+import type { NotifyPrefs, NotifySetRequest } from '../../daemon/api/types/index.js';
+import { USER_TOPICS, type UserTopic } from '../../daemon/api/types/notify-topics.js';
 import type { Ctx } from '../lib/context.js';
 import { myNotify, setMyNotify, testNotify } from '../lib/notify.js';
 import { printJson, prose } from '../lib/output.js';
