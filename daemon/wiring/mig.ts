@@ -39,6 +39,7 @@ export function startMig(p: {
     stopContainer: (id, reason, graceSec, told) =>
       p.containerService.stopAsDaemon(id, reason, graceSec, told),
     graceSec: () => p.policy.current().lifecycle.sigtermGraceSec,
+    warningPointsMs: () => p.policy.current().lifecycle.warningPointsMs,
     notifyTerminals: writeToTerminals,
     clock: p.clock,
     log: p.log,

@@ -265,6 +265,12 @@ describe.skipIf(!isRoot())('MIG reconfiguration (real ds01d, fake nvidia-smi MIG
     const c = await docker.getContainer(`thesis._.${alice.uid}`).inspect();
     expect(c.State.Running).toBe(false);
     expect(existsSync(`${alice.home}/workspace/thesis`)).toBe(true);
+    // Reminded at the policy's warning points (10s, 5s before; each once), stopped once.
+    const told = await events(alice, 'mig.holder_warned');
+    const reminders = told.filter((e) => /^reminder: GPU 0 /.test(e.reason));
+    expect(reminders.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(reminders.map((e) => e.data?.pointMs)).size).toBe(reminders.length);
+    expect(await events(alice, 'mig.holder_stopped')).toHaveLength(1);
     expect((await events(alice, 'mig.holder_stopped'))[0]?.reason).toMatch(
       /deadline .* has passed; the container was stopped, its workspace is kept/,
     );

@@ -7,6 +7,7 @@
 
 import type { Clock } from '../../clock.js';
 import { utcWhen } from '../../common/when.js';
+import { isRunningLike } from '../../docker/reconcile.js';
 import { migDrainReason } from '../../gpu/mig/drain.js';
 import { modelFromDriver } from '../../gpu/mig/from-driver.js';
 import { modelById, modelOf } from '../../gpu/mig/models.js';
@@ -19,6 +20,7 @@ import { type Audit, auditLog, DAEMON } from '../../store/audit.js';
 import type { Store } from '../../store/index.js';
 import type { MigChangeRow, MigStep } from '../../store/mig-changes.js';
 import type { MigSmi } from './smi.js';
+import { remindHolder, type Told, warnHolder } from './tell.js';
 
 export interface MigRunnerDeps {
   store: Store;
@@ -43,6 +45,8 @@ export interface MigRunnerDeps {
   pollMs?: number;
   /** False until the daemon is up and again once it stops: no step runs meanwhile. */
   ready(): boolean;
+  /** Before the deadline, holders are reminded at these points (policy warning_points, ms before it). */
+  warningPointsMs(): readonly number[];
 }
 
 const NEXT: Record<MigStep, MigChangeRow['state']> = {
@@ -204,7 +208,7 @@ export class MigRunner {
     const now = this.d.clock.now();
     const reason = migDrainReason(c.id);
     const affected = new Set(plan.affectedSlots);
-    const told: { uid: number; name: string; text: string }[] = [];
+    const told: Told[] = [];
     const drained = this.d.store.tx(() => {
       let n = 0;
       for (const s of this.gpuSlots(c)) {
@@ -214,44 +218,12 @@ export class MigRunner {
       }
       for (const a of this.d.store.allocations.live()) {
         if (!affected.has(a.slot_uuid)) continue;
-        const row = a.container_id ? this.d.store.containers.get(a.container_id) : undefined;
-        const slot = this.d.store.slots.get(a.slot_uuid);
-        const text =
-          `ds01: GPU ${c.gpu_index} is being re-partitioned (MIG layout change #${c.id}, by ${c.requested_by}). ` +
-          `The ${slot?.profile ?? 'GPU'} slice your container ${row?.project ?? '(being deployed)'} holds will be removed: ` +
-          `stop it before ${utcWhen(c.deadline)}, or ds01 stops it then (your workspace is kept). ` +
-          'Deploy again afterwards to get a slice of the new layout.';
-        this.audit.byDaemon(
-          'mig.holder_warned',
-          { subjectUid: a.owner_uid, containerId: a.container_id, containerName: row?.name ?? null },
-          text.replace(/^ds01: /, ''),
-          { change: c.id, slot: a.slot_uuid, deadline: new Date(c.deadline).toISOString() },
-          now,
-        );
-        if (row) {
-          this.d.store.notices.add({
-            uid: row.owner_uid,
-            container_id: row.id,
-            container_name: row.name,
-            kind: 'action',
-            deadline_key: null,
-            point_ms: null,
-            deadline_at: null,
-            message: text,
-            created_at: now,
-          });
-          told.push({ uid: row.owner_uid, name: row.owner_name, text });
-        }
+        const t = warnHolder(this.d.store, this.audit, c, a, now);
+        if (t) told.push(t);
       }
       return n;
     });
-    for (const t of told) {
-      try {
-        this.d.notifyTerminals({ uid: t.uid, name: t.name }, t.text);
-      } catch {
-        // a terminal that cannot be written is not a failed step: the notice and the event stay
-      }
-    }
+    this.toTerminals(told);
     return `${drained} slot(s) drained; ${told.length} holder(s) told the deadline ${utcWhen(c.deadline)}`;
   }
 
@@ -261,7 +233,10 @@ export class MigRunner {
     const live = () => this.d.store.allocations.live().filter((a) => affected.has(a.slot_uuid));
     const active = live().filter((a) => a.state === 'active');
     const decision = waitDecision(this.d.clock.now(), c.deadline, active.length);
-    if (decision.kind === 'wait') return BLOCKED;
+    if (decision.kind === 'wait') {
+      this.remind(c, active);
+      return BLOCKED;
+    }
     if (decision.kind === 'stop-holders') {
       const reason = `GPU ${c.gpu_index} is being re-partitioned (MIG change #${c.id}) and the deadline ${utcWhen(c.deadline)} has passed`;
       if (!c.holders_stopped) {
@@ -279,6 +254,8 @@ export class MigRunner {
       for (const a of active) {
         if (!a.container_id) continue; // a deploy in flight: its reservation resolves either way
         const row = this.d.store.containers.get(a.container_id);
+        // Stopped already (its Docker event not in yet): no second stop, no second event.
+        if (!row || row.removed_at !== null || !isRunningLike(row.state)) continue;
         this.audit.byDaemon(
           'mig.holder_stopped',
           { subjectUid: a.owner_uid, containerId: a.container_id, containerName: row?.name ?? null },
@@ -313,6 +290,31 @@ export class MigRunner {
     });
     if (released < 0) return BLOCKED;
     return `affected slots free (${released} held slot(s) released)`;
+  }
+
+  /** The most urgent warning point that has come (each sent once per holder: the notice's unique key). */
+  private remind(c: MigChangeRow, active: AllocationRow[]): void {
+    const now = this.d.clock.now();
+    const due = this.d
+      .warningPointsMs()
+      .filter((p) => now >= c.deadline - p && c.deadline - p > c.created_at);
+    if (due.length === 0) return;
+    const point = Math.min(...due);
+    const told = this.d.store.tx(() =>
+      active.flatMap((a) => remindHolder(this.d.store, this.audit, c, a, point, now) ?? []),
+    );
+    this.toTerminals(told);
+  }
+
+  /** Terminal writes happen after the transaction; one that fails is not a failed step (notice and event stay). */
+  private toTerminals(told: Told[]): void {
+    for (const t of told) {
+      try {
+        this.d.notifyTerminals({ uid: t.uid, name: t.name }, t.text);
+      } catch {
+        // unwritable terminal
+      }
+    }
   }
 
   private async currentInstances(c: MigChangeRow) {
