@@ -111,6 +111,45 @@ describe.skipIf(!isRoot())('containers end to end', () => {
     expect(priv.code).not.toBe(0);
   });
 
+  it('a second container of the same image (its user files made once, then reused) knows the user too', async () => {
+    const dep = await d.cli(
+      ['container', 'deploy', 'exp1b', '--image', image, '--cpu-only', '--background'],
+      alice,
+    );
+    expect(dep.code, dep.stderr).toBe(0);
+    // bob's container of the same image gets bob, not alice's cached files.
+    const depBob = await d.cli(
+      ['container', 'deploy', 'bobs', '--image', image, '--cpu-only', '--background'],
+      bob,
+    );
+    expect(depBob.code, depBob.stderr).toBe(0);
+    for (const [u, name] of [
+      [alice, 'exp1b'],
+      [bob, 'bobs'],
+    ] as const) {
+      const r = await d.cli(
+        [
+          'container',
+          'open',
+          name,
+          '--',
+          'sh',
+          '-c',
+          `whoami; cd ~ && pwd; touch /workspace/f; grep -c '^${u.name}:' /etc/passwd`,
+        ],
+        u,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')).toEqual([u.name, `/home/${u.name}`, '1', '']);
+      expect(statSync(`${u.home}/workspace/${name}/f`).uid).toBe(u.uid);
+    }
+    for (const [u, name] of [
+      [alice, 'exp1b'],
+      [bob, 'bobs'],
+    ] as const)
+      expect((await d.cli(['container', 'retire', name, '--yes', '--force'], u)).code).toBe(0);
+  });
+
   it('stats and logs work', async () => {
     const st = await d.cli(['container', 'stats', 'exp1', '--json'], alice);
     expect(st.code, st.stderr).toBe(0);

@@ -37,7 +37,7 @@ export interface ContainersDeps {
   store: Store;
   ops: DockerOps;
   /** Every image reference becomes an authorized full id here; Docker never sees the user's string. */
-  images: Pick<ImageResolver, 'resolve'>;
+  images: Pick<ImageResolver, 'resolve' | 'local'>;
   queries: ContainerQueries;
   policy: PolicyService;
   leases: Pick<

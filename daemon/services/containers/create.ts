@@ -4,22 +4,22 @@
 //   reserve GPUs      ↩ cancel the reservation
 //   build the spec    (pure)
 //   create + record   ↩ remove from Docker, then mark the row removed and release its GPUs
-//   set up the user   (undone by the removal above)
+//   set up the user   (undone by the removal above; one archive put, built once per image and user)
 // A create that got past the reservation leaves a `container.create_failed` event; one refused up front
 // (no such image, no capacity) is only an error to the caller.
 import type { ContainerCreateOptions } from 'dockerode';
 import type { ContainerCreateRequest } from '../../api/types/containers.js';
 import { ensureCgroupParent } from '../../cgroups/aggregate.js';
-import { packTar } from '../../common/tar.js';
-import { withGroup, withPasswdUser } from '../../docker/passwd.js';
-import { buildContainerSpec, cgroupParentFor, homeOf, SpecError } from '../../docker/spec.js';
+import { buildContainerSpec, cgroupParentFor, SpecError } from '../../docker/spec.js';
 import { badRequest } from '../../errors.js';
+import type { LocalImage } from '../../images/resolve.js';
 import { resolveLimits } from '../../policy/resolve.js';
 import { workspacePath } from '../workspace.js';
 import { claimContainer } from './claim.js';
 import type { Actor, ContainerContext, Owner } from './context.js';
 import { ownImageRef, type Plan } from './plan.js';
 import { runSaga, type Step } from './saga.js';
+import { UserFiles } from './user-files.js';
 
 interface CreateState {
   /** The full id of the authorized image: the only image reference Docker gets. */
@@ -51,7 +51,12 @@ const whyFailed = (err: unknown) => `create failed: ${(err as Error)?.message ??
 export class CreateSaga {
   private host: Promise<{ cgroupDriver: string | null; cpus: number | null }> | null = null;
 
-  constructor(private readonly c: ContainerContext) {}
+  /** whoami and cd ~ on any image: one archive put per create (user-files.ts). */
+  private readonly userFiles: UserFiles;
+
+  constructor(private readonly c: ContainerContext) {
+    this.userFiles = new UserFiles(c.d.ops);
+  }
 
   private get d() {
     return this.c.d;
@@ -64,8 +69,10 @@ export class CreateSaga {
     plan: Plan,
     actor: Actor,
     job?: JobContainer,
+    /** Docker's image list when the caller just read it (deploy's checks); else read here. */
+    images?: LocalImage[],
   ): Promise<string> {
-    const imageId = await this.resolveImage(owner, plan);
+    const imageId = await this.resolveImage(owner, plan, images);
     // Checked (and created) now so a bad workspace is a plain refusal; checked again at every start.
     this.d.workspaces.check(owner, job?.project ?? req.name);
     const s: CreateState = {
@@ -132,7 +139,7 @@ export class CreateSaga {
       run: (s) => this.createAndRecord(s),
       undo: (s, err) => this.removeHalfMade(s, whyFailed(err)),
     },
-    { name: 'set up the user', run: (s) => this.setupUser(s.id as string, s.owner) },
+    { name: 'set up the user', run: (s) => this.userFiles.setUp(s.id as string, s.imageId, s.owner) },
   ];
 
   private recordFailure(s: CreateState, err: unknown): void {
@@ -153,12 +160,12 @@ export class CreateSaga {
    * full id; `--image thesis` also means the owner's own ds01-<uid>/thesis:latest when they built one.
    * Resolved at create time, so a queued deploy is checked again when its turn comes.
    */
-  private async resolveImage(owner: Owner, plan: Plan): Promise<string> {
+  private async resolveImage(owner: Owner, plan: Plan, images?: LocalImage[]): Promise<string> {
     const own = ownImageRef(plan.image, owner.uid);
     const image = await this.d.images.resolve(
       plan.image,
       { uid: owner.uid, admin: false },
-      { fallbacks: own ? [own] : [] },
+      { fallbacks: own ? [own] : [], ...(images ? { images } : {}) },
     );
     plan.image = image.ref;
     return image.id;
@@ -257,43 +264,5 @@ export class CreateSaga {
       this.d.store.containers.markRemoved(id, this.d.clock.now());
       this.d.leases.releaseForContainer(id, why, s.actor.name);
     });
-  }
-
-  /** Give the user a name and a home inside the image (whoami, cd ~), whatever the image ships. */
-  private async setupUser(id: string, owner: Owner): Promise<void> {
-    const [passwd, group, bash] = await Promise.all([
-      this.d.ops.readFile(id, '/etc/passwd'),
-      this.d.ops.readFile(id, '/etc/group'),
-      this.d.ops.exists(id, '/bin/bash'),
-    ]);
-    const home = homeOf(owner.name);
-    const tar = await packTar([
-      {
-        name: 'etc/passwd',
-        type: 'file',
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        data: Buffer.from(
-          withPasswdUser(passwd?.toString('utf8') ?? '', {
-            name: owner.name,
-            uid: owner.uid,
-            gid: owner.gid,
-            home,
-            shell: bash ? '/bin/bash' : '/bin/sh',
-          }),
-        ),
-      },
-      {
-        name: 'etc/group',
-        type: 'file',
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        data: Buffer.from(withGroup(group?.toString('utf8') ?? '', { name: owner.name, gid: owner.gid })),
-      },
-      { name: home.slice(1), type: 'dir', mode: 0o700, uid: owner.uid, gid: owner.gid },
-    ]);
-    await this.d.ops.putTar(id, tar);
   }
 }

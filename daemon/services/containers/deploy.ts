@@ -8,6 +8,7 @@ import {
 } from '../../api/types/containers.js';
 import { Ds01Error } from '../../errors.js';
 import type { Caller } from '../../identity/caller.js';
+import { type LocalImage, matchImage, parseImageRef } from '../../images/resolve.js';
 import type { ContainerRow } from '../../store/containers.js';
 import type { QueuedDeploy } from '../gpu-queue.js';
 import { type Actor, actorOf, type ContainerContext, DAEMON, type Owner } from './context.js';
@@ -40,14 +41,24 @@ export class ContainerDeploys {
    * The plan with its image settled and checked, so a dry run fails where the real one would, before any
    * question is asked: no --image and no --framework means the user's own image of the project's name when
    * they built one, else the catalogue's first; `--image thesis` may mean their ds01-<uid>/thesis.
+   * One image list from Docker answers every check here and the create's exact resolution after it (the
+   * user's string never reaches Docker, and a deploy costs one round trip for images, not three or four).
    */
-  async checkedPlan(owner: Owner, req: ContainerCreateRequest): Promise<Plan> {
+  async checkedPlan(
+    owner: Owner,
+    req: ContainerCreateRequest,
+  ): Promise<{ plan: Plan; images: LocalImage[] }> {
+    const images = await this.d.images.local();
+    const exists = (text: string) => {
+      const ref = parseImageRef(text);
+      return ref !== null && matchImage(ref, images) !== null;
+    };
     const own = `ds01-${owner.uid}/${req.name}:latest`;
-    const useOwn = !req.image && !req.framework && (await this.d.ops.imageExists(own));
+    const useOwn = !req.image && !req.framework && exists(own);
     const plan = this.plan(owner, useOwn ? { ...req, image: own } : req);
-    if (await this.d.ops.imageExists(plan.image)) return plan;
+    if (exists(plan.image)) return { plan, images };
     const mine = ownImageRef(plan.image, owner.uid);
-    if (mine && (await this.d.ops.imageExists(mine))) return { ...plan, image: mine };
+    if (mine && exists(mine)) return { plan: { ...plan, image: mine }, images };
     const defaulted = !req.image && !req.framework;
     throw new Ds01Error(
       'NOT_FOUND',
@@ -60,9 +71,9 @@ export class ContainerDeploys {
 
   async create(caller: Caller, req: ContainerCreateRequest): Promise<DeployResult> {
     const owner = await this.c.ownerOf(caller);
-    const plan = await this.checkedPlan(owner, req);
+    const { plan, images } = await this.checkedPlan(owner, req);
     if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
-    const id = await this.saga.run(owner, req, plan, actorOf(caller));
+    const id = await this.saga.run(owner, req, plan, actorOf(caller), undefined, images);
     return { status: 'created', plan: publicPlan(plan), container: this.c.summary(id), queue: null };
   }
 
@@ -87,11 +98,11 @@ export class ContainerDeploys {
     mayQueue: boolean,
   ): Promise<DeployResult> {
     const { queue, ...createReq } = req;
-    const plan = await this.checkedPlan(owner, createReq);
+    const { plan, images } = await this.checkedPlan(owner, createReq);
     if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
     let id: string;
     try {
-      id = await this.saga.run(owner, createReq, plan, actor);
+      id = await this.saga.run(owner, createReq, plan, actor, undefined, images);
     } catch (err) {
       if (
         err instanceof Ds01Error &&
