@@ -1,0 +1,84 @@
+// Command start-up against Node's own (`node -e 0`, the floor for any command written in TypeScript) and
+// the docker CLI, side by side in one run: each round runs every command once, in the same order, so load
+// from other work on the machine hits them alike; medians over the rounds. Run as root against a private
+// dockerd and a test daemon; one running container for container-stats.
+import { loadavg } from 'node:os';
+import Docker from 'dockerode';
+import { CLI_JS, startTestDaemon } from '../harness/daemon.js';
+import { startPrivateDockerd } from '../harness/dockerd.js';
+import { execFileResult } from '../harness/exec.js';
+import { ensureBaseImage } from '../harness/images.js';
+import { type BenchResult, percentile, round } from './types.js';
+
+const ROUNDS = 21;
+
+async function wall(run: () => Promise<{ code: number; stderr: string }>): Promise<number> {
+  const t0 = performance.now();
+  const r = await run();
+  const ms = performance.now() - t0;
+  if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.stderr.slice(0, 500)}`);
+  return ms;
+}
+
+export default async function startupBench(): Promise<BenchResult[]> {
+  const dockerd = await startPrivateDockerd();
+  const d = await startTestDaemon({ dockerHost: dockerd.host, scenario: 'a100-mig-mixed' });
+  const docker = new Docker({ socketPath: dockerd.socketPath });
+  const env = { ...process.env, DOCKER_HOST: dockerd.host };
+  try {
+    const image = await ensureBaseImage(docker);
+    const dep = await d.cli(['container-deploy', 'ticker', '--image', image, '--cpu-only', '--background']);
+    if (dep.code !== 0) throw new Error(`deploy failed: ${dep.stderr}`);
+    const node = (args: string[]) => execFileResult(process.execPath, args, { env, timeout: 60_000 });
+    const commands: [string, () => Promise<{ code: number; stderr: string }>][] = [
+      ['node -e 0', () => node(['-e', '0'])],
+      ['ds01 --version', () => node([CLI_JS, '--version'])],
+      ['container-list', () => d.cli(['container-list'])],
+      ['ds01 gpu list', () => d.cli(['gpu', 'list'])],
+      ['check-limits', () => d.cli(['check-limits'])],
+      ['container-stats NAME (one shot)', () => d.cli(['container-stats', 'ticker'])],
+      ['docker ps -a', () => execFileResult('docker', ['ps', '-a'], { env, timeout: 60_000 })],
+      [
+        'docker stats --no-stream NAME',
+        () => execFileResult('docker', ['stats', '--no-stream', 'ticker._.0'], { env, timeout: 60_000 }),
+      ],
+    ];
+    const times = new Map<string, number[]>(commands.map(([n]) => [n, []]));
+    const loads: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      loads.push(loadavg()[0] ?? 0);
+      for (const [name, run] of commands) times.get(name)?.push(await wall(run));
+    }
+    const med = (name: string) => round(percentile(times.get(name) ?? [], 50), 1);
+    const floor = med('node -e 0');
+    const load = `load average ${round(Math.min(...loads), 1)}–${round(Math.max(...loads), 1)} during the run (machine shared)`;
+    const out: BenchResult[] = [
+      {
+        name: 'node -e 0 (median)',
+        value: floor,
+        unit: 'ms',
+        notes: `${ROUNDS} interleaved rounds; ${load}`,
+      },
+    ];
+    for (const [name] of commands.slice(1)) {
+      const docker = name.startsWith('docker');
+      out.push({
+        name: `${name} (median)`,
+        value: med(name),
+        unit: 'ms',
+        notes: docker
+          ? ''
+          : `${round(med(name) / floor, 2)}× node -e 0 (target ${name === 'ds01 --version' ? `≤ +25 ms: +${round(med(name) - floor, 1)} ms` : '≤ 1.3×'})`,
+      });
+    }
+    out.push({
+      name: 'container-list / docker ps -a',
+      value: round(med('container-list') / med('docker ps -a'), 2),
+      unit: 'ratio',
+    });
+    return out;
+  } finally {
+    await d.cleanup();
+    await dockerd.stop();
+  }
+}
