@@ -22,6 +22,7 @@ import { runEvents } from './user/events.js';
 import { addImageCommands, IMAGE_ALIASES } from './user/image-commands.js';
 import { showPendingNotices } from './user/notices.js';
 import { runStatus } from './user/status.js';
+import { runWeb } from './user/web.js';
 import { runWhoami } from './user/whoami.js';
 
 /** Program names that stand for a `ds01 …` sub-command. */
@@ -66,6 +67,13 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
     .description('who the daemon says you are, and whether you are an admin')
     .option('--json', 'machine-readable output')
     .action(act((o: { json?: boolean }) => runWhoami(ctx, o)));
+  program
+    .command('web')
+    .description('the ssh line that opens the web dashboard in your browser')
+    .option('--port <port>', 'the port on your computer', '8080')
+    .option('--host <name>', 'this server as your ssh knows it (default: its host name)')
+    .option('--json', 'machine-readable output')
+    .action(act((o: { port?: string; host?: string; json?: boolean }) => runWeb(ctx, o)));
   program
     .command('events')
     .description('the audit log: what happened to your containers and why (admins: everything)')

@@ -38,9 +38,7 @@ import { writeToTerminals } from './lifecycle/terminals.js';
 import { createLogger } from './log.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { sdNotify } from './native/libc.js';
-import { toPolicyCheck } from './policy/check.js';
 import { lastGoodPath } from './policy/last-good.js';
-import { loadPolicyFile } from './policy/load-file.js';
 import { diffEffectiveLimits } from './policy/resolve.js';
 import { AccessService } from './services/access.js';
 import { UsersReport } from './services/admin-users.js';
@@ -68,8 +66,10 @@ import { WorkspaceBinder } from './services/workspace-binder.js';
 import { databasePath, loadSettings, type Settings, settingOptions } from './settings.js';
 import { auditLog } from './store/audit.js';
 import { Store } from './store/index.js';
+import { checkConfig } from './wiring/check-config.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
+import { startWeb, webInfoRoutes } from './wiring/web.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
   const program = new Command('ds01d')
@@ -307,6 +307,7 @@ export async function startDaemon(settings: Settings) {
     ...queueRoutes(queue),
     ...jobRoutes(jobs),
     ...notify.routes,
+    ...webInfoRoutes(settings.webSocket),
     ...adminRoutes(policy, (who, ok, message) =>
       audit.by(
         { uid: null, name: who },
@@ -342,6 +343,7 @@ export async function startDaemon(settings: Settings) {
     socketGroup = { gid: Number(line.split(':')[2]) };
   }
   await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
+  const web = await startWeb({ settings, router, events, accounts, policy, audit, metrics, clock, log });
   leases.start(); // before sync: reconcile's stop hooks arm hold timers
   sync.start();
   metrics.start();
@@ -377,7 +379,7 @@ export async function startDaemon(settings: Settings) {
     metrics.stop();
     await metricsListener?.close();
     policy.close();
-    await server.close();
+    await Promise.all([server.close(), web.close()]);
     store.close();
     log.info('ds01d stopped');
   };
@@ -388,17 +390,6 @@ export async function startDaemon(settings: Settings) {
     sdNotify('READY=1');
   };
   return { server, store, policy, sync, gpus, leases, queue, containerService, jobs, stop, reload, log };
-}
-
-/** `ds01d --check-config [FILE]`: the daemon's own validator, no daemon needed (the CLI falls back to it). */
-async function checkConfig(file: string, json: boolean): Promise<number> {
-  const r = toPolicyCheck(await loadPolicyFile(file));
-  if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-  else {
-    if (r.text) process.stdout.write(`${r.text.trimEnd()}\n`);
-    process.stderr.write(r.ok ? `${file}: valid\n` : `${file}: invalid\n`);
-  }
-  return r.ok ? 0 : 1;
 }
 
 async function main() {

@@ -82,6 +82,7 @@ describe('loadSettings', () => {
     dockerHost: ['unix:///d.sock', 'unix:///d.sock'],
     nvidiaSmi: ['/bin/smi', '/bin/smi'],
     metrics: ['127.0.0.1:9500', '127.0.0.1:9500'],
+    webSocket: ['/run/x/web.sock', '/run/x/web.sock'],
     logLevel: ['debug', 'debug'],
     nvidiaHookPath: ['/opt/hook', '/opt/hook'],
     buildTimeoutSec: ['8', 8],
@@ -124,6 +125,7 @@ describe('loadSettings', () => {
       /typed\.yaml: build_timeout must be a positive number/,
     );
     expect(loadSettings({ metrics: 'off' }, {}).metrics).toBeNull();
+    expect(loadSettings({ webSocket: 'off' }, {}).webSocket).toBeNull();
   });
 
   it('every setting is an option of ds01d naming its variable and default, and a key of the shipped file', () => {

@@ -112,6 +112,17 @@ export const SETTINGS = {
     defaultText: 'off',
     help: 'Prometheus listener on loopback',
   }),
+  webSocket: setting({
+    flag: 'web-socket',
+    arg: '<path>',
+    env: 'DS01_WEB_SOCKET',
+    file: 'web_socket',
+    schema: text.nullable(),
+    expected: 'a path, or off',
+    read: (raw) => (raw === 'off' || raw === '' ? null : raw),
+    default: '/run/ds01/web.sock',
+    help: 'web dashboard socket (users reach it with ssh -L), or off',
+  }),
   logLevel: setting({
     flag: 'log-level',
     arg: '<level>',

@@ -21,6 +21,10 @@ export const EXAMPLES: Record<string, string[]> = {
   ],
   status: ['ds01 status', 'ds01 status --json'],
   whoami: ['ds01 whoami', 'ds01 whoami --json'],
+  web: [
+    'ds01 web                                  # the ssh -L line for your laptop',
+    'ds01 web --port 8081 --host gpu1.example.org',
+  ],
   events: [
     'ds01 events --since 2h                    # what happened to my containers lately',
     'ds01 events --container my-project -f     # follow one container',

@@ -19,10 +19,21 @@ export interface RequestContext<B = unknown> {
   raw?: Readable;
 }
 
-/** What a handler returns: JSON, an NDJSON stream, or a raw upgrade handled elsewhere. */
+/** One Server-Sent Event: `event` names it, `data` is sent as JSON. */
+export interface SseMessage {
+  event: string;
+  data?: unknown;
+}
+
+/**
+ * What a handler returns: JSON, an NDJSON stream, a Server-Sent Events stream, a fixed body of a given
+ * type (the web page and its assets), or a raw upgrade handled elsewhere.
+ */
 export type Reply =
   | { status?: number; json: unknown }
   | { status?: number; ndjson: AsyncIterable<unknown> }
+  | { sse: AsyncIterable<SseMessage> }
+  | { status?: number; body: string | Buffer; type: string }
   | { status: 204 };
 
 export interface Route<S extends z.ZodType = z.ZodType> {
@@ -61,7 +72,7 @@ interface Compiled<R> {
 export class Router<R extends { method: string; path: string } = Route> {
   private readonly compiled: Compiled<R>[];
 
-  constructor(routes: R[]) {
+  constructor(readonly routes: readonly R[]) {
     this.compiled = routes.map((r) => ({ route: r, segments: r.path.split('/').filter(Boolean) }));
   }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { type PeerCred, peerCred } from '../native/libc.js';
 import { ConnectionCaps, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connections.js';
 import { type Caller, type Reply, Router, type UpgradeRoute } from './router.js';
+import { sendSse } from './sse.js';
 import { type ErrorBody, type ErrorCode, statusFor } from './types/errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -25,6 +26,13 @@ export interface ApiServerOptions {
   upgrades?: UpgradeRoute[];
   /** Connection caps (settings): per uid (root exempt), in all, and the part of `total` kept for admins. */
   connections?: ConnectionLimits;
+  /**
+   * Checked on every request once the caller is known, before routing (the web socket's Host, Origin
+   * and CSRF rules): a refusal is answered as that error and audited like any FORBIDDEN.
+   */
+  guard?: (req: IncomingMessage, caller: Caller) => [ErrorCode, string, string?] | null;
+  /** Headers added to every response (the web socket's security headers). */
+  headers?: Record<string, string>;
   /** Test hook: read credentials differently (never used in production). */
   readCred?: (socket: Socket) => PeerCred | null;
 }
@@ -140,6 +148,7 @@ export class ApiServer {
     let routeName = 'unmatched';
     res.on('finish', () => this.opts.onRequest?.(method, routeName, res.statusCode));
     void started;
+    for (const [k, v] of Object.entries(this.opts.headers ?? {})) res.setHeader(k, v);
     const cred = this.creds.get(req.socket);
     if (!cred) return this.sendError(res, 'UNAUTHENTICATED', 'connection has no verified identity');
     const caller = await this.opts.resolveCaller(cred).catch(() => null);
@@ -162,6 +171,11 @@ export class ApiServer {
       url = new URL(req.url ?? '/', 'http://ds01');
     } catch {
       return this.sendError(res, 'BAD_REQUEST', 'malformed request target');
+    }
+    const refused = this.opts.guard?.(req, caller);
+    if (refused) {
+      this.opts.onDenied?.(caller, refused[0], method, url.pathname, refused[1]);
+      return this.sendError(res, ...refused);
     }
     const found = this.opts.router.match(method, url.pathname);
     if (found === null) {
@@ -331,6 +345,15 @@ export class ApiServer {
         if (!res.write(`${JSON.stringify(item)}\n`)) await new Promise((r) => res.once('drain', r));
       }
       res.end();
+      return;
+    }
+    if ('sse' in reply) return sendSse(res, reply.sse, signal);
+    if ('body' in reply) {
+      res.writeHead(reply.status ?? 200, {
+        'Content-Type': reply.type,
+        'Content-Length': Buffer.byteLength(reply.body),
+      });
+      res.end(reply.body);
       return;
     }
     if (!('json' in reply)) {

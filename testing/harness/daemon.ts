@@ -39,6 +39,8 @@ export interface DaemonOptions {
 export interface TestDaemon {
   dir: string;
   socket: string;
+  /** The web dashboard's socket. */
+  webSocket: string;
   stateDir: string;
   policyPath: string;
   dbPath: string;
@@ -126,6 +128,7 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
       [
         DAEMON_JS,
         `--socket=${socket}`,
+        `--web-socket=${join(dir, 'web.sock')}`,
         `--state-dir=${stateDir}`,
         `--policy=${policyPath}`,
         `--docker-host=${opts.dockerHost}`,
@@ -158,6 +161,7 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
   const d: TestDaemon = {
     dir,
     socket,
+    webSocket: join(dir, 'web.sock'),
     stateDir,
     policyPath,
     dbPath: join(stateDir, 'ds01.db'),

@@ -18,3 +18,4 @@ export * from './mig.js';
 export * from './notifications.js';
 export * from './shell-frames.js';
 export * from './usage.js';
+export * from './web.js';
