@@ -61,6 +61,7 @@ export function buildInventory(parts: InventoryParts): Inventory {
       busId: q?.busId ?? x?.busId ?? null,
       memoryMiB: q?.memoryTotalMiB ?? x?.memoryTotalMiB ?? null,
       migEnabled,
+      migPending: migCapable ? (x?.migPending ?? null) : null,
       utilizationPct: migEnabled ? null : (q?.utilizationPct ?? x?.utilizationPct ?? null),
       memoryUsedMiB: q?.memoryUsedMiB ?? x?.memoryUsedMiB ?? null,
       temperatureC: q?.temperatureC ?? x?.temperatureC ?? null,

@@ -8,6 +8,8 @@ export interface Gpu {
   busId: string | null;
   memoryMiB: number | null;
   migEnabled: boolean;
+  /** MIG mode after the next GPU reset, when nvidia-smi says (differs from migEnabled while a change waits). */
+  migPending?: boolean | null;
   utilizationPct: number | null; // null when N/A (always under MIG)
   memoryUsedMiB: number | null;
   temperatureC: number | null;

@@ -30,7 +30,7 @@ type ScenarioGpu = {
 };
 type Scenario = { gpus: ScenarioGpu[]; migFaults?: unknown[] };
 
-/** GPU 0: A100 3g+2g+1g+1g; GPU 1: A100 7×1g; GPU 2: H100 7×1g; GPU 3: A100 with MIG off. No processes. */
+/** GPU 0: A100 3g+2g+1g+1g; GPU 1: A100 7×1g; GPU 2: H100 7×1g; GPU 3: A100, MIG on pending a reset. */
 function mixedHost(): Scenario {
   const a100 = loadGpuScenario('a100-mig-mixed') as unknown as Scenario;
   const [g0, g1, g2] = a100.gpus.map((g) => ({ ...g, processes: [] })) as ScenarioGpu[];
@@ -54,10 +54,9 @@ function mixedHost(): Scenario {
     })),
     processes: [],
   };
-  return {
-    ...a100,
-    gpus: [g0 as ScenarioGpu, g1 as ScenarioGpu, h100, { ...(g2 as ScenarioGpu), index: 3 }],
-  };
+  // GPU 3: `nvidia-smi -mig 1` was run, the reset has not happened yet.
+  const g3 = { ...(g2 as ScenarioGpu), index: 3, migCapable: true, migEnabled: false, migPending: true };
+  return { ...a100, gpus: [g0 as ScenarioGpu, g1 as ScenarioGpu, h100, g3] };
 }
 
 const LAYOUT = {
@@ -146,7 +145,7 @@ describe.skipIf(!isRoot())('MIG reconfiguration (real ds01d, fake nvidia-smi MIG
     });
     expect(g2?.create.map((c) => `${c.profile}@${c.start}`)).toEqual(['4g.40gb@0', '2g.20gb@4']);
     expect(g3).toMatchObject({ action: 'mode-change', migEnabled: false });
-    expect(g3?.reason).toMatch(/nvidia-smi -i 3 -mig 1/);
+    expect(g3?.reason).toMatch(/MIG mode on is pending on this GPU: .*`nvidia-smi -i 3 -r`/);
     // The table says it too, and users may not ask.
     const t = await d.cli(['admin', 'mig', 'plan'], carol);
     expect(t.code, t.stderr).toBe(0);

@@ -75,6 +75,10 @@ describe('planGpu', () => {
     expect(planGpu(gpu(MIXED), { target: { kind: 'whole' }, from: 'model' }).desiredProfiles).toEqual([
       '7g.80gb',
     ]);
+    // MIG turned on but the GPU not reset yet: nothing can be done until it is.
+    const pending = planGpu(gpu([], { migEnabled: false, migPending: true }), mig(['7g.80gb']));
+    expect(pending).toMatchObject({ action: 'mode-change' });
+    expect(pending.reason).toMatch(/MIG mode on is pending on this GPU: .*nvidia-smi -i 0 -r/);
   });
 
   it('takes the GPU index entry over the model entry', () => {

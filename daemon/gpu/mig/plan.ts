@@ -31,6 +31,8 @@ export interface GpuFacts {
   uuid: string;
   name: string;
   migEnabled: boolean;
+  /** MIG mode after the next reset, when known: a pending change blocks any layout work until the reset. */
+  migPending?: boolean | null;
   /** The model to check against (driver's -lgip/-lgipp when read, else built-in), null if not MIG-capable. */
   model: MigModel | null;
   modelSource: 'driver' | 'builtin' | null;
@@ -116,6 +118,13 @@ export function planGpu(
   };
   if (!desired) return base;
   const target = desired.target;
+  if (gpu.migPending != null && gpu.migPending !== gpu.migEnabled) {
+    return {
+      ...base,
+      action: 'mode-change',
+      reason: `MIG mode ${gpu.migPending ? 'on' : 'off'} is pending on this GPU: it takes effect after a GPU reset (\`nvidia-smi -i ${gpu.index} -r\`, with nothing running on it) or a reboot; then \`ds01 gpu refresh\` and plan again`,
+    };
+  }
   if (target.kind === 'off') {
     if (!gpu.migEnabled) return { ...base, action: 'none', reason: 'MIG is off, as desired' };
     return {

@@ -30,6 +30,8 @@ export interface XmlGpu {
   minorNumber: number | null;
   /** null when MIG is not supported (`N/A`). */
   migEnabled: boolean | null;
+  /** The MIG mode after the next GPU reset (`pending_mig`); differs from migEnabled while a change waits. */
+  migPending?: boolean | null;
   memoryTotalMiB: number | null;
   memoryUsedMiB: number | null;
   utilizationPct: number | null;
@@ -90,6 +92,7 @@ export function parseQueryXml(text: string): XmlQuery {
 
 function toGpu(gpu: XmlElement, position: number): XmlGpu {
   const mig = str(gpu, 'mig_mode', 'current_mig');
+  const pending = str(gpu, 'mig_mode', 'pending_mig');
   return {
     position,
     busId: gpu.attrs.id ?? str(gpu, 'pci', 'pci_bus_id'),
@@ -97,6 +100,7 @@ function toGpu(gpu: XmlElement, position: number): XmlGpu {
     name: str(gpu, 'product_name'),
     minorNumber: num(gpu, ['minor_number']),
     migEnabled: mig === null ? null : mig === 'Enabled',
+    migPending: pending === null ? null : pending === 'Enabled',
     memoryTotalMiB: num(gpu, ['fb_memory_usage', 'total']),
     memoryUsedMiB: num(gpu, ['fb_memory_usage', 'used']),
     utilizationPct: num(gpu, ['utilization', 'gpu_util']),

@@ -42,6 +42,7 @@ export async function gatherFacts(
       uuid: g.uuid,
       name: g.name,
       migEnabled: g.migEnabled,
+      migPending: g.migPending ?? null,
       model: fromDriver ?? builtin,
       modelSource: fromDriver ? 'driver' : builtin ? 'builtin' : null,
       instances: g.migEnabled ? instancesOf(g.index, lgi, slots) : [],
