@@ -39,7 +39,8 @@ are released first. \`container-retire\` frees the GPU at once.`,
     text: `A container that uses neither its GPU nor its CPU nor the network, with nobody attached, for longer
 than idle_timeout is idle: you are warned (terminal, \`ds01 notices\`) and then it is stopped, so
 that others can use the GPU. \`container-why NAME\` shows its activity and the next deadline;
-\`container-extend NAME\` pushes back max_runtime.`,
+\`container-extend NAME\` pushes back max_runtime; \`container-pause NAME\` freezes it for a break
+(it keeps its GPU, and is stopped only if paused longer than max_pause).`,
   },
   {
     title: 'The queue',

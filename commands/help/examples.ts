@@ -46,6 +46,8 @@ export const EXAMPLES: Record<string, string[]> = {
   'container open': ['container-open my-project', 'container-open my-project -- nvidia-smi'],
   'container run': ['container-run my-project', 'container-run my-project -- python train.py'],
   'container stop': ['container-stop my-project', 'container-stop my-project --force'],
+  'container pause': ['container-pause my-project       # lunch break: GPU kept, not stopped as idle'],
+  'container unpause': ['container-unpause my-project', 'container-unpause my-project --json'],
   'container remove': ['container-remove my-project', 'container-remove my-project --force --yes'],
   'container retire': ['container-retire my-project', 'container-retire my-project --dry-run'],
   'container stats': ['container-stats my-project', 'container-stats my-project --watch'],

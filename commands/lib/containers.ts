@@ -6,6 +6,7 @@ import type {
   ContainerSummary,
   DeployResult,
   LogChunk,
+  PauseResult,
   RetireResult,
 } from '../../daemon/api/types/index.js';
 import { nameProblem } from '../../daemon/common/names.js';
@@ -24,6 +25,8 @@ export const startContainer = (c: Client, ref: string) =>
   c.request<ContainerSummary>(`${at(ref)}/start`, { method: 'POST' });
 export const stopContainer = (c: Client, ref: string, body: { timeout?: number; force?: boolean }) =>
   c.request<ContainerSummary>(`${at(ref)}/stop`, { method: 'POST', body });
+export const pauseContainer = (c: Client, ref: string, pause: boolean) =>
+  c.request<PauseResult>(`${at(ref)}/${pause ? 'pause' : 'unpause'}`, { method: 'POST' });
 export const removeContainer = (c: Client, ref: string, force = false) =>
   c.request<{ id: string; name: string }>(at(ref), {
     method: 'DELETE',

@@ -5,6 +5,7 @@ import { runContainerCreate } from './container-create.js';
 import { runContainerDeploy } from './container-deploy.js';
 import { runContainerLogs } from './container-logs.js';
 import { runContainerOpen, runContainerRun } from './container-open.js';
+import { runContainerPause } from './container-pause.js';
 import { runContainerRemove } from './container-remove.js';
 import { runContainerRetire } from './container-retire.js';
 import { runContainerStart } from './container-start.js';
@@ -14,10 +15,20 @@ import { runContainerStop } from './container-stop.js';
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 export const CONTAINER_ALIASES: Record<string, string[]> = Object.fromEntries(
-  ['create', 'start', 'run', 'open', 'stop', 'remove', 'stats', 'logs', 'deploy', 'retire'].map((v) => [
-    `container-${v}`,
-    ['container', v],
-  ]),
+  [
+    'create',
+    'start',
+    'run',
+    'open',
+    'stop',
+    'pause',
+    'unpause',
+    'remove',
+    'stats',
+    'logs',
+    'deploy',
+    'retire',
+  ].map((v) => [`container-${v}`, ['container', v]]),
 );
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -70,6 +81,16 @@ export function addContainerCommands(container: Command, ctx: Ctx, act: Act, sig
     .option('-f, --force', 'kill it at once')
     .option('--json', 'machine-readable output')
     .action(act((name: string | undefined, o) => runContainerStop(ctx, name, o)));
+  for (const pause of [true, false])
+    container
+      .command(`${pause ? 'pause' : 'unpause'} [name]`)
+      .description(
+        pause
+          ? 'freeze a running container for a break: it keeps its GPU, is not stopped as idle, but is stopped after max_pause'
+          : 'let a paused container run again',
+      )
+      .option('--json', 'machine-readable output')
+      .action(act((name: string | undefined, o) => runContainerPause(ctx, name, pause, o)));
   container
     .command('remove [name]')
     .alias('rm')

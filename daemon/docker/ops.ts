@@ -94,6 +94,27 @@ export class DockerOps {
     }
   }
 
+  /** Freeze every process (the cgroup freezer); memory, GPU and files stay. Already paused = done. */
+  async pause(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).pause();
+    } catch (err) {
+      if ((await this.state(id))?.status === 'paused') return;
+      throw dockerError('cannot pause the container', err);
+    }
+  }
+
+  /** Thaw a paused container. Not paused (any more) = done. */
+  async unpause(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).unpause();
+    } catch (err) {
+      const st = await this.state(id);
+      if (st && st.status !== 'paused') return;
+      throw dockerError('cannot unpause the container', err);
+    }
+  }
+
   async kill(id: string): Promise<void> {
     try {
       await this.docker.getContainer(id).kill();

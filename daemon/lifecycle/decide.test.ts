@@ -446,3 +446,53 @@ describe('decide: stopped, never started, transitions', () => {
     expect(d.action).toBe('stop');
   });
 });
+
+describe('decide: paused (container-pause)', () => {
+  // Ran 20 minutes, paused at T0+20m: the store has runtime 20m and stopped_at = the pause.
+  const paused = (over: Partial<LifecycleContainer> = {}) =>
+    container({ state: 'paused', stoppedAt: T0 + 20 * M, runtimeMs: 20 * M, ...over });
+
+  it('is never stopped for idleness, however quiet, but is stopped at max_pause (builtin 2h) with warnings', () => {
+    const samples = idleAfterGrace(T0 + 60 * M);
+    // erin's exemption lifts max_runtime, so the pause deadline is the only one.
+    const limits = limitsFor('erin');
+    const early = decide(input({ container: paused(), samples, limits }), T0 + 60 * M);
+    expect(early.action).toBe('none');
+    expect(early.reason).toMatch(/^paused \(not stopped for idleness\)/);
+    expect(early.deadline).toMatchObject({ kind: 'pause', at: T0 + 20 * M + 2 * H, outcome: 'stop' });
+    const warn = decide(input({ container: paused(), samples, limits }), T0 + 20 * M + 2 * H - 10 * M);
+    expect(warn.action).toBe('warn');
+    const stop = decide(
+      input({
+        container: paused(),
+        limits,
+        warningsSent: [{ key: `pause:${T0 + 20 * M}`, pointMs: 10 * M, at: T0 + 20 * M + 2 * H - 10 * M }],
+      }),
+      T0 + 20 * M + 2 * H,
+    );
+    expect(stop.action).toBe('stop');
+    expect(stop.reason).toMatch(/paused for 2h.*max_pause 2h.*container-unpause proj/);
+  });
+
+  it('its paused time counts towards max_runtime (2h here): the earlier deadline wins', () => {
+    const d = decide(input({ container: paused({ runtimeMs: 110 * M }) }), T0 + 20 * M);
+    expect(d.deadline).toMatchObject({ kind: 'runtime', at: T0 + 30 * M });
+    expect(d.runtime).toEqual({ usedMs: 110 * M, limitMs: 2 * H });
+  });
+
+  it('with max_pause null and no runtime limit, nothing is scheduled', () => {
+    const r = parsePolicy(
+      `${POLICY.replace('  never_started_timeout: 30m', '  never_started_timeout: 30m\n  max_pause: null')}`,
+      't.yaml',
+      {
+        now: new Date(T0),
+      },
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const limits = resolveLimits(r.policy, { name: 'erin', groups: [] }, new Date(T0));
+    const d = decide(input({ container: paused(), limits }), T0 + 10 * H);
+    expect(d.action).toBe('none');
+    expect(d.deadline).toBeNull();
+    expect(d.reason).toBe('paused; no max_pause applies');
+  });
+});

@@ -149,6 +149,59 @@ function finish(
   };
 }
 
+/**
+ * A paused container (processes frozen, GPU kept): never idle-stopped — it is quiet by construction — but
+ * stopped once paused for max_pause; its paused time counts towards max_runtime (it holds the GPU).
+ */
+function decidePaused(input: DecideInput, now: number, exempt: string[]): Decision {
+  const c = input.container;
+  const { limits: l, lifecycle: lc } = input.limits;
+  const pausedAt = c.stoppedAt ?? now;
+  const usedMs = c.runtimeMs + Math.max(0, now - pausedAt);
+  const limitMs = l.maxRuntimeMs === null ? null : l.maxRuntimeMs + c.extensionMs;
+  const planned: Planned[] = [];
+  if (lc.maxPauseMs !== null)
+    planned.push(
+      plan(
+        {
+          kind: 'pause',
+          nominalAt: pausedAt + lc.maxPauseMs,
+          key: `pause:${pausedAt}`,
+          outcome: 'stop',
+          warn: true,
+          why: `paused for ${humanDuration(now - pausedAt)} (max_pause ${humanDuration(lc.maxPauseMs)}); unpause it with container-unpause ${c.project}`,
+        },
+        lc.warningPointsMs,
+        input.warningsSent,
+        now,
+      ),
+    );
+  if (limitMs !== null)
+    planned.push(
+      plan(
+        {
+          kind: 'runtime',
+          nominalAt: pausedAt + (limitMs - c.runtimeMs),
+          key: `runtime:${pausedAt}:${limitMs}`,
+          outcome: 'stop',
+          warn: true,
+          why: `max runtime ${humanDuration(limitMs)} reached (ran ${humanDuration(usedMs)} in all, paused time included)`,
+        },
+        lc.warningPointsMs,
+        input.warningsSent,
+        now,
+      ),
+    );
+  const quiet = lc.maxPauseMs === null ? 'paused; no max_pause applies' : 'paused (not stopped for idleness)';
+  return finish(
+    planned,
+    now,
+    quiet,
+    { idle: null, runtime: { usedMs, limitMs }, exempt },
+    lc.sigtermGraceSec,
+  );
+}
+
 export function decide(input: DecideInput, now: number): Decision {
   const c = input.container;
   const { limits: l, lifecycle: lc } = input.limits;
@@ -163,7 +216,9 @@ export function decide(input: DecideInput, now: number): Decision {
   }
   const points = lc.warningPointsMs;
 
-  if (c.state === 'running' || c.state === 'paused') {
+  if (c.state === 'paused') return decidePaused(input, now, exempt);
+
+  if (c.state === 'running') {
     const startedAt = c.startedAt ?? c.createdAt;
     const planned: Planned[] = [];
     const limitMs = l.maxRuntimeMs === null ? null : l.maxRuntimeMs + c.extensionMs;

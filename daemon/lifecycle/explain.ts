@@ -27,7 +27,11 @@ export function explainDecision(input: DecideInput, d: Decision, now: number): C
   const at = (t: number) => utcWhen(t);
 
   text.push(`${c.project} is ${c.state}.`);
-  if (c.state === 'running' || c.state === 'paused') {
+  if (c.state === 'paused')
+    text.push(
+      `Paused: its processes are frozen and it keeps its GPU; it is not stopped for idleness, ${lc.maxPauseMs === null ? 'and no max_pause applies' : `but is stopped after ${humanDuration(lc.maxPauseMs)} paused (max_pause)`}. \`container-unpause ${c.project}\` resumes it.`,
+    );
+  else if (c.state === 'running') {
     if (latest) {
       text.push(
         `Activity ${humanDuration(now - latest.ts)} ago: GPU ${latest.gpuUtilPct !== null ? num(latest.gpuUtilPct, '%') : latest.gpuProcesses !== null ? `${latest.gpuProcesses} process(es) on its slice` : 'none held'}, CPU ${num(latest.cpuPct, '%')}, network ${latest.netBytesPerSec === null ? 'n/a' : formatRate(latest.netBytesPerSec)}, ${latest.sessions} ds01 session(s) attached (shell, SSH or forwarded port).`,

@@ -29,6 +29,7 @@ export interface LifecycleContainer {
   state: string;
   createdAt: number;
   startedAt: number | null;
+  /** When it stopped; while paused, when it was paused (a pause ends a run in the store's accounting). */
   stoppedAt: number | null;
   /** Runtime of finished runs; the current run is added from startedAt. Survives restarts. */
   runtimeMs: number;
@@ -65,7 +66,7 @@ export interface SentWarning {
   at: number;
 }
 
-export type DeadlineKind = 'idle' | 'runtime' | 'never-started' | 'removal' | 'gpu-hold';
+export type DeadlineKind = 'idle' | 'runtime' | 'never-started' | 'removal' | 'gpu-hold' | 'pause';
 export type ActionKind = 'none' | 'warn' | 'stop' | 'release-gpu' | 'remove';
 
 export interface Deadline {

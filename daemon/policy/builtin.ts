@@ -37,6 +37,7 @@ export const BUILTIN_LIFECYCLE: Readonly<LifecyclePolicy> = Object.freeze({
   warningPointsMs: Object.freeze([30 * MINUTE, 15 * MINUTE, 5 * MINUTE]) as number[],
   sigtermGraceSec: 60,
   neverStartedTimeoutMs: 30 * MINUTE,
+  maxPauseMs: 2 * HOUR,
   highDemandThreshold: 0.8,
   highDemandIdleFactor: 0.5,
   usageRetentionMs: 365 * 24 * HOUR,

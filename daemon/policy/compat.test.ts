@@ -223,6 +223,7 @@ describe.skipIf(!present)('resource-limits.2026-07.yaml (needs ../shared/ds01-co
       warningPointsMs: [30 * M, 15 * M, 5 * M],
       sigtermGraceSec: 60,
       neverStartedTimeoutMs: 30 * M,
+      maxPauseMs: 2 * H,
       highDemandThreshold: 0.8,
       highDemandIdleFactor: 0.5,
       usageRetentionMs: 365 * 86_400_000,

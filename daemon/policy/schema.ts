@@ -134,6 +134,7 @@ export const LIFECYCLE_FIELDS: Readonly<Record<string, LifecycleField>> = {
     kind: { type: 'duration', unit: 'm', nullable: true },
     perGroup: true,
   },
+  max_pause: { key: 'maxPauseMs', kind: hours(), perGroup: true },
   usage_retention: {
     key: 'usageRetentionMs',
     kind: { type: 'duration', unit: 'd', nullable: false },

@@ -86,6 +86,8 @@ export interface LifecyclePolicy {
   warningPointsMs: number[]; // before a deadline, descending
   sigtermGraceSec: number;
   neverStartedTimeoutMs: number | null;
+  /** How long a paused container (container-pause) may stay paused before it is stopped; null = no limit. */
+  maxPauseMs: number | null;
   highDemandThreshold: number | null; // fraction of slots allocated, 0..1
   highDemandIdleFactor: number; // multiply idle timeout by this under high demand
   /** How long hourly usage rollups are kept (raw samples are pruned after hours). */

@@ -72,10 +72,22 @@ export class ContainersRepo {
       .all(project) as ContainerRow[];
   }
 
-  /** A Docker state change; accumulates runtime when a run ends. */
+  /**
+   * A Docker state change; accumulates runtime when a run ends. A pause ends a run (stopped_at = when it
+   * was paused) but its paused time is added to runtime when it ends, as it held the GPU all along.
+   */
   markState(id: string, state: string, at: number): ContainerRow | undefined {
     const c = this.get(id);
     if (!c || c.removed_at !== null) return c;
+    if (c.state === 'paused' && state !== 'paused') {
+      const paused = c.stopped_at !== null ? Math.max(0, at - c.stopped_at) : 0;
+      this.db
+        .prepare('UPDATE containers SET state = ?, stopped_at = ?, runtime_ms = runtime_ms + ? WHERE id = ?')
+        .run(state, at, paused, id);
+      if (state === 'running')
+        this.db.prepare('UPDATE containers SET started_at = ?, stopped_at = NULL WHERE id = ?').run(at, id);
+      return this.get(id);
+    }
     const running = state === 'running';
     if (running && c.state !== 'running') {
       this.db

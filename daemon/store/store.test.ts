@@ -179,6 +179,32 @@ describe('containers', () => {
     expect(store.containers.live()).toHaveLength(0);
     expect(store.containers.get('c1')?.state).toBe('removed');
   });
+
+  it('counts paused time as runtime (the GPU is held), with stopped_at = when it was paused meanwhile', () => {
+    store.containers.insert({
+      id: 'c2',
+      name: 'q._.1000',
+      project: 'q',
+      owner_uid: 1000,
+      owner_name: 'alice',
+      image: 'img',
+      state: 'created',
+      created_at: 0,
+    });
+    store.containers.markState('c2', 'running', 1000);
+    store.containers.markState('c2', 'paused', 3000);
+    expect(store.containers.get('c2')).toMatchObject({ state: 'paused', stopped_at: 3000, runtime_ms: 2000 });
+    store.containers.markState('c2', 'running', 7000);
+    expect(store.containers.get('c2')).toMatchObject({
+      state: 'running',
+      started_at: 7000,
+      stopped_at: null,
+      runtime_ms: 6000,
+    });
+    store.containers.markState('c2', 'paused', 8000);
+    store.containers.markState('c2', 'exited', 9000); // stopped while paused
+    expect(store.containers.get('c2')).toMatchObject({ state: 'exited', stopped_at: 9000, runtime_ms: 8000 });
+  });
 });
 
 describe('container claims', () => {

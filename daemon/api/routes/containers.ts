@@ -55,7 +55,17 @@ const execQuery = z.strictObject({
 /** What the lifecycle routes need from the container service. */
 export type ContainerBackend = Pick<
   ContainerService,
-  'create' | 'deploy' | 'start' | 'stop' | 'remove' | 'retire' | 'logs' | 'stats' | 'watchStats'
+  | 'create'
+  | 'deploy'
+  | 'start'
+  | 'stop'
+  | 'pause'
+  | 'unpause'
+  | 'remove'
+  | 'retire'
+  | 'logs'
+  | 'stats'
+  | 'watchStats'
 >;
 
 export function containerRoutes(svc: ContainerBackend): Route[] {
@@ -82,6 +92,16 @@ export function containerRoutes(svc: ContainerBackend): Route[] {
       method: 'POST',
       path: '/v1/containers/:ref/start',
       handler: async ({ caller, params }) => ({ json: await svc.start(caller, params.ref as string) }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/containers/:ref/pause',
+      handler: async ({ caller, params }) => ({ json: await svc.pause(caller, params.ref as string) }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/containers/:ref/unpause',
+      handler: async ({ caller, params }) => ({ json: await svc.unpause(caller, params.ref as string) }),
     }),
     route({
       method: 'POST',

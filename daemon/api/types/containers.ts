@@ -192,6 +192,15 @@ export interface ContainerStats {
 }
 
 /** GET /v1/containers/:ref/logs?tail=N&follow=1 — NDJSON, one chunk per object. */
+/** POST /v1/containers/:ref/pause and …/unpause. */
+export interface PauseResult {
+  container: ContainerSummary;
+  /** It was already in the state asked for: nothing changed. */
+  unchanged: boolean;
+  /** When a paused container will be stopped (max_pause), ISO; null = no limit, or not paused. */
+  stopsAt: string | null;
+}
+
 export interface LogChunk {
   stream: 'stdout' | 'stderr';
   text: string;

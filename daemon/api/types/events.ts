@@ -11,6 +11,8 @@ export const EVENT_KINDS = [
   'container.started',
   'container.deployed',
   'container.stopped',
+  'container.paused',
+  'container.unpaused',
   'container.removed',
   'container.retired',
   'container.shell_opened',

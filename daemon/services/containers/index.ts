@@ -3,6 +3,7 @@
 //   plan.ts     what a create would make, checked (pure)      create.ts  the create saga
 //   deploy.ts   create / deploy / queued deploys               state.ts   start, stop, remove, retire
 //   streams.ts  logs and stats                                 shell.ts   the exec behind `container-open`
+//   pause.ts    pause / unpause (GPU kept; max_pause)
 //   context.ts  the shared ports, busy set and audit helper
 // Every Docker call is idempotent; every action is an audit event; ownership is ContainerQueries.resolve
 // (FORBIDDEN for another user's container).
@@ -14,6 +15,7 @@ import type {
   ContainerSummary,
   DeployResult,
   LogChunk,
+  PauseResult,
   RetireResult,
 } from '../../api/types/containers.js';
 import { Ds01Error } from '../../errors.js';
@@ -23,6 +25,7 @@ import type { QueuedDeploy } from '../gpu-queue.js';
 import { type Actor, ContainerContext, type ContainersDeps, type Owner } from './context.js';
 import { CreateSaga, type JobContainer } from './create.js';
 import { ContainerDeploys } from './deploy.js';
+import { ContainerPauses } from './pause.js';
 import type { Plan } from './plan.js';
 import { ContainerShells, type ShellOptions, type ShellSession } from './shell.js';
 import { ContainerStates } from './state.js';
@@ -42,6 +45,7 @@ export class ContainerService {
   private readonly streams: ContainerStreams;
   private readonly shells: ContainerShells;
   private readonly saga: CreateSaga;
+  private readonly pauses: ContainerPauses;
 
   constructor(deps: ContainersDeps) {
     this.c = new ContainerContext(deps);
@@ -50,6 +54,7 @@ export class ContainerService {
     this.deploys = new ContainerDeploys(this.c, this.saga, this.states);
     this.streams = new ContainerStreams(this.c);
     this.shells = new ContainerShells(this.c);
+    this.pauses = new ContainerPauses(this.c);
   }
 
   /** A ds01 operation on this Docker name or id is in flight (DockerSync and the lifecycle wait). */
@@ -100,6 +105,15 @@ export class ContainerService {
     opts: { timeout?: number; force?: boolean; adminReason?: string },
   ): Promise<ContainerSummary> {
     return this.states.stop(caller, ref, opts);
+  }
+
+  /** Freeze it (GPU kept); the lifecycle stops it after max_pause. Owner only. */
+  pause(caller: Caller, ref: string): Promise<PauseResult> {
+    return this.pauses.pause(caller, ref);
+  }
+
+  unpause(caller: Caller, ref: string): Promise<PauseResult> {
+    return this.pauses.unpause(caller, ref);
   }
 
   remove(caller: Caller, ref: string, opts: { force?: boolean } = {}): Promise<{ id: string; name: string }> {

@@ -34,6 +34,12 @@ export class ContainerStates {
 
   async startRow(row: ContainerRow, actor: Actor): Promise<void> {
     if (row.state === 'running') return;
+    if (row.state === 'paused')
+      throw new Ds01Error(
+        'CONFLICT',
+        `${row.project} is paused`,
+        `resume it with \`container-unpause ${row.project}\``,
+      );
     // In flight: Docker's start event must not record a second container.started (as ds01d) meanwhile.
     this.c.busy.add(row.id);
     try {
