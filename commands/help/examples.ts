@@ -156,7 +156,12 @@ export const EXAMPLES: Record<string, string[]> = {
     'image-update my-project --rebuild --no-cache',
   ],
   'image delete': ['image-delete my-project', 'image-delete my-project:old --force'],
-  project: ['project-init thesis'],
+  project: ['project-init thesis', 'project-launch thesis'],
+  'project launch': [
+    'project-launch thesis                  # build the image if needed, then start or deploy',
+    'project-launch thesis --mig 1g.10gb --open',
+    'project-launch thesis --rebuild --background --json',
+  ],
   'project init': [
     'project-init thesis',
     'project-init thesis --type nlp --yes',

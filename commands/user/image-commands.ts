@@ -7,6 +7,7 @@ import { runImageDelete } from './image-delete.js';
 import { runImageList } from './image-list.js';
 import { runImageUpdate } from './image-update.js';
 import { PROJECT_TYPES, runProjectInit } from './project-init.js';
+import { runProjectLaunch } from './project-launch.js';
 import { type RunCommand, runUserSetup } from './user-setup.js';
 
 export const IMAGE_ALIASES: Record<string, string[]> = {
@@ -15,6 +16,7 @@ export const IMAGE_ALIASES: Record<string, string[]> = {
   'image-update': ['image', 'update'],
   'image-delete': ['image', 'delete'],
   'project-init': ['project', 'init'],
+  'project-launch': ['project', 'launch'],
   'user-setup': ['user', 'setup'],
 };
 
@@ -87,6 +89,23 @@ export function addImageCommands(program: Command, ctx: Ctx, act: Act, runComman
       .option('--type <type>', `project type: ${PROJECT_TYPES.join(', ')}`)
       .option('--no-git', 'do not run git init'),
   ).action(act((name: string | undefined, o) => runProjectInit(ctx, name, o)));
+  project
+    .command('launch <name>')
+    .description(
+      "build the project's image from its Dockerfile if missing or changed (with progress), then start or deploy its container",
+    )
+    .option('--rebuild', 'build the image even if it is up to date')
+    .option('--tag <tag>', 'image tag', 'latest')
+    .option('--gpus <n>', 'number of GPU slots for a new container (default 1)')
+    .option('--mig <profile>', 'one MIG slot of this profile for a new container, e.g. 1g.10gb')
+    .option('--cpu-only', 'no GPU')
+    .option('-e, --env <NAME=VALUE>', 'an environment variable for a new container (repeatable)', list)
+    .option('--background', 'leave it running in the background')
+    .option('--open', 'open a shell in it when it is up')
+    .option('--queue', 'if no GPU is free, wait in the queue (it deploys by itself)')
+    .option('-y, --yes', 'no questions: defaults for anything not given')
+    .option('--json', 'the result as JSON on stdout (build progress stays on stderr)')
+    .action(act((name: string, o) => runProjectLaunch(ctx, name, o)));
 
   const user = program.command('user').description('your account on ds01');
   imageFlags(
