@@ -11,6 +11,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -320,6 +321,60 @@ describe.skipIf(!isRoot())('images (real users, real dockerd)', () => {
     );
     expect(events.at(-1), JSON.stringify(events)).toMatchObject({ type: 'done' });
     expect(await runIn(`ds01-${alice.uid}/deep:latest`, alice, 'cat /deep.txt')).toBe('from a deep path\n');
+  });
+
+  it('project-launch: a fresh project through the build of its image to a running container, then again', async () => {
+    const init = await d.cli(['project-init', 'launchme', ...OFFLINE, '--no-build', '--json'], alice);
+    expect(init.code, init.stderr).toBe(0);
+    const dockerfile = join(alice.home, 'workspace/launchme/Dockerfile');
+    expect(JSON.parse(init.stdout)).toMatchObject({
+      name: 'launchme',
+      dockerfile,
+      built: false,
+      image: null,
+    });
+    const ref = `ds01-${alice.uid}/launchme:latest`;
+    expect(await ownRefs(alice)).not.toContain(ref);
+
+    const r = await d.cli(['project-launch', 'launchme', '--cpu-only', '--background', '--json'], alice);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/launchme: its image does not exist yet; building/);
+    expect(r.stderr).toMatch(/\[\d+\/\d+\] RUN /); // the build's progress
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      project: 'launchme',
+      built: true,
+      action: 'deployed',
+      image: { ref },
+      container: { status: 'running', container: { name: 'launchme', state: 'running' } },
+    });
+    const made = await docker.getContainer(out.container.container.id).inspect();
+    expect(made.Image).toBe(out.image.id);
+    expect(made.State.Running).toBe(true);
+
+    // Typed again: the image is current and the container runs — nothing to do.
+    const again = JSON.parse((await d.cli(['project-launch', 'launchme', '--json'], alice)).stdout);
+    expect(again).toMatchObject({ built: false, action: 'none', image: { ref, id: out.image.id } });
+
+    // Stopped, and the Dockerfile edited since the build: rebuilt, then the container is started again.
+    expect((await d.cli(['container-stop', 'launchme', '--force'], alice)).code).toBe(0);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(dockerfile, later, later);
+    const third = await d.cli(['project-launch', 'launchme', '--json'], alice);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/its Dockerfile changed since the image was built/);
+    expect(third.stderr).toMatch(/still runs the image it was made from/);
+    expect(JSON.parse(third.stdout)).toMatchObject({
+      built: true,
+      action: 'started',
+      container: { state: 'running' },
+    });
+
+    // No project: says what to make first.
+    const none = await d.cli(['project-launch', 'nothing-here'], alice);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/project-init nothing-here/);
+    expect((await d.cli(['container-retire', 'launchme', '--yes', '--force'], alice)).code).toBe(0);
   });
 
   it('project-init from flags: layout, git, Dockerfile and image, then the next command', async () => {
