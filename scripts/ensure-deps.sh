@@ -23,6 +23,8 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v rsync >/dev/null 2>&1 || need+=(rsync)
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+# The web dashboard's browser tests drive Debian's Chromium (playwright-core downloads no browser).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "ds01: missing system packages: ${need[*]} (run as root, or: sudo apt-get install -y ${need[*]})" >&2

@@ -27,7 +27,8 @@ export function table(caption: string, headers: string[], rows: Child[][], empty
   if (rows.length === 0) return h('p', { class: 'empty' }, empty);
   return h(
     'div',
-    { class: 'scroll' },
+    // Scrolls sideways on a phone: focusable so the keyboard can scroll it too, named for screen readers.
+    { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': caption },
     h(
       'table',
       {},

@@ -12,6 +12,14 @@ function deadline(w: ContainerWhy | undefined) {
   return `${w.deadline.outcome} ${until(w.deadline.at)} (${w.deadline.kind})`;
 }
 
+/** container-why's first sentence, the rest behind a disclosure (it is long). */
+function why_(w: ContainerWhy | undefined) {
+  const text = (w?.text ?? []).join(' ');
+  const cut = text.indexOf('. ');
+  if (cut < 0) return h('span', { class: 'why' }, text);
+  return h('details', { class: 'why' }, h('summary', {}, text.slice(0, cut + 1)), text.slice(cut + 2));
+}
+
 function retireButton(c: ContainerSummary, act: Actions) {
   const b = h('button', { type: 'button', class: 'danger' }, 'Retire');
   b.addEventListener('click', () => {
@@ -36,7 +44,7 @@ export const mine: Panel = {
         c.state,
         c.gpuSlots.map((s) => `${s.profile ?? 'GPU'} (${s.state})`).join(', ') || 'none',
         deadline(w),
-        h('span', { class: 'why' }, (w?.text ?? []).join(' ')),
+        why_(w),
         h(
           'span',
           { class: 'buttons' },

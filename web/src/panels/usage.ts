@@ -14,7 +14,7 @@ function chart(days: DayUsage[]): HTMLElement {
     {
       width: width(),
       height: 220,
-      legend: { show: true },
+      legend: { show: true, live: false },
       cursor: { show: false },
       scales: { x: { time: true } },
       axes: [{ stroke: '#444' }, { stroke: '#444', label: 'GPU-hours' }],
