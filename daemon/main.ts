@@ -106,7 +106,7 @@ export async function startDaemon(settings: Settings) {
   // The one dockerode connection, wrapped by the two Docker ports; no service sees it.
   const dockerHandle = dockerFromHost(settings.dockerHost);
   const docker = new DockerClient(dockerHandle);
-  const gpus = new GpuInventoryService(settings.nvidiaSmi, store, clock, log);
+  const gpus = new GpuInventoryService(settings, store, clock, log, policy, accounts);
   // GPU leases and the queue: Docker stops start holds; anything that may free capacity serves the queue.
   const leases = new GpuLeases(store, policy, accounts, clock, log);
   const queue = new GpuQueue(store, leases, policy, clock, log);

@@ -91,6 +91,7 @@ describe('loadSettings', () => {
     maxConnectionsPerUser: ['16', 16],
     maxConnections: ['512', 512],
     adminConnectionReserve: ['8', 8],
+    procRoot: ['/p', '/p'],
     notifyQueueMax: ['100', 100],
     notifyRetryBaseMs: ['500', 500],
     notifyMaxAttempts: ['3', 3],

@@ -212,6 +212,16 @@ export const SETTINGS = {
     default: 128,
     help: 'of max-connections, kept for admins',
   }),
+  procRoot: setting({
+    flag: 'proc-root',
+    arg: '<dir>',
+    env: 'DS01_PROC_ROOT',
+    file: 'proc_root',
+    schema: text,
+    expected: 'a path',
+    default: '/proc',
+    help: 'where GPU processes are looked up (cgroup → container, owner); tests point it elsewhere',
+  }),
   // Notifications (the channels themselves are in the policy's `notifications:` section).
   notifyQueueMax: setting({
     flag: 'notify-queue-max',

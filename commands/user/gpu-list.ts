@@ -29,15 +29,24 @@ export async function runGpuList(ctx: Ctx, opts: { json?: boolean }): Promise<nu
     const who = !h
       ? ''
       : `${h.label}${h.containerName ? `/${h.containerName}` : ''}${h.state === 'held' ? ` (held${h.holdUntil ? `, frees ${until(h.holdUntil)}` : ''})` : h.state === 'reserved' ? ' (starting)' : ''}`;
+    const outside = s.unmanaged.map((u) => `${u.user}: ${u.command} (pid ${u.pid})`).join(', ');
     const state =
-      s.state === 'available'
-        ? h
-          ? 'in use'
-          : p.green('free')
-        : s.state === 'drained'
-          ? p.yellow('drained')
-          : p.red('missing');
-    return [slotLabel(s), s.profile ?? 'full GPU', state, who, idFor(ctx.io, s.uuid)];
+      s.state === 'available' && s.unmanaged.length > 0 && !h
+        ? p.yellow('busy (unmanaged)')
+        : s.state === 'available'
+          ? h
+            ? 'in use'
+            : p.green('free')
+          : s.state === 'drained'
+            ? p.yellow('drained')
+            : p.red('missing');
+    return [
+      slotLabel(s),
+      s.profile ?? 'full GPU',
+      state,
+      [who, outside].filter(Boolean).join('; '),
+      idFor(ctx.io, s.uuid),
+    ];
   });
   ctx.io.out(table(['SLOT', 'PROFILE', 'STATE', 'HOLDER', 'UUID'], rows, ctx.io));
   return 0;

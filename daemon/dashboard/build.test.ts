@@ -31,6 +31,8 @@ const view = (uuid: string, gpuIndex: number, over: Partial<GpuSlotView> = {}): 
   state: 'available',
   drainReason: null,
   holder: null,
+  unmanaged: [],
+  unmanagedBlocks: false,
   ...over,
 });
 

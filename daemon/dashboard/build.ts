@@ -67,6 +67,7 @@ function slotOf(v: GpuSlotView, gi: number | null): DashboardSlot {
       : null,
     holdUntil: h?.holdUntil ?? null,
     drainReason: v.drainReason,
+    unmanaged: v.unmanaged,
   };
 }
 

@@ -3,7 +3,8 @@
 import type { Limits, PlacementStrategy } from '../policy/types.js';
 import type { Slot } from './types.js';
 
-export type SlotState = 'available' | 'drained' | 'missing';
+/** 'busy': available, but a process outside ds01 computes on it (only the allocator's view has it). */
+export type SlotState = 'available' | 'drained' | 'missing' | 'busy';
 
 export type AllocatableSlot = Pick<
   Slot,

@@ -31,6 +31,8 @@ export interface MetricsSlot {
   gi: number | null;
   gpuEquivalents: number;
   state: 'available' | 'drained' | 'missing';
+  /** Processes outside ds01 computing on it at the last probe, by owner. */
+  unmanaged?: readonly { user: string }[];
 }
 
 export interface MetricsClaim {
@@ -147,6 +149,20 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
         labels: { ...dcgmLabels(slot), slot: slot.uuid, state },
         value: 1,
       })),
+    },
+    {
+      name: 'ds01_slot_unmanaged_processes',
+      help: 'Processes outside ds01 computing on a slot (bare metal, or a container ds01 did not make), by owner',
+      type: 'gauge',
+      labelNames: [...DCGM, 'slot', 'user'],
+      samples: states.flatMap(({ slot }) => {
+        const byUser = new Map<string, number>();
+        for (const u of slot.unmanaged ?? []) byUser.set(u.user, (byUser.get(u.user) ?? 0) + 1);
+        return [...byUser].map(([user, n]) => ({
+          labels: { ...dcgmLabels(slot), slot: slot.uuid, user },
+          value: n,
+        }));
+      }),
     },
     {
       name: 'ds01_slot_gpu_equivalents',

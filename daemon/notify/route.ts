@@ -29,6 +29,7 @@ export const ADMIN_TOPIC_OF: Readonly<Record<string, AdminTopic>> = {
   'gpu.drained': 'health',
   'gpu.slot_missing': 'health',
   'gpu.unmanaged': 'unmanaged',
+  'gpu.unmanaged_gone': 'unmanaged',
   'policy.rejected': 'policy',
   'policy.reload_failed': 'policy',
   'daemon.started': 'daemon',

@@ -50,6 +50,7 @@ export const BUILTIN_GPU_ALLOCATION: Readonly<GpuAllocationPolicy> = Object.free
   strategy: 'spread',
   releaseHeldWhenQueued: true,
   maxOvertakeWaitMs: 30 * 60_000,
+  allowUnmanaged: false,
 });
 
 export const BUILTIN_SCHEDULES: Readonly<Schedules> = Object.freeze({

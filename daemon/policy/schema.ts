@@ -177,6 +177,7 @@ export const GPU_ALLOCATION_KEYS = [
   'release_held_when_queued',
   'max_overtake_wait',
   'layout',
+  'allow_unmanaged',
 ] as const;
 
 export const UNIMPLEMENTED_GPU_ALLOCATION: Readonly<Record<string, string>> = {

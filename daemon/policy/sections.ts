@@ -68,6 +68,9 @@ export function readGpuAllocation(r: PolicyReader, node: Node, path: string): Gp
       case 'layout':
         out.layout = readMigLayout(r, entry.value, entry.path);
         break;
+      case 'allow_unmanaged':
+        out.allowUnmanaged = r.boolean(entry.value, entry.path) ?? false;
+        break;
       case 'max_overtake_wait': {
         const v = r.duration(entry.value, entry.path, 'm', true);
         if (v !== undefined) out.maxOvertakeWaitMs = v;

@@ -74,6 +74,8 @@ export interface GpuAllocationPolicy {
   /** How long the first queued entry short of capacity may be overtaken by smaller ones before the slots it
    * could use are reserved for it. null = no bound. */
   maxOvertakeWaitMs: number | null;
+  /** Hand out a slot that a process outside ds01 is using (issue 18); false = it counts as busy. */
+  allowUnmanaged?: boolean;
 }
 
 export interface LifecyclePolicy {

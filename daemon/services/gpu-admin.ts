@@ -10,6 +10,7 @@ import type {
   GpuReleaseResult,
   GpuSlotHolder,
   GpuSlotView,
+  UnmanagedProcessView,
 } from '../api/types/gpus.js';
 import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
@@ -76,6 +77,8 @@ export class GpuAdmin {
       state: s.state,
       drainReason: s.drain_reason,
       holder,
+      unmanaged: s.unmanaged_json ? (JSON.parse(s.unmanaged_json) as UnmanagedProcessView[]) : [],
+      unmanagedBlocks: s.unmanaged_blocks === 1,
     };
   }
 

@@ -5,9 +5,13 @@ import type { Clock } from '../clock.js';
 import { migDrainReason } from '../gpu/mig/drain.js';
 import { type Exec, GpuProbeError, probeGpus } from '../gpu/probe.js';
 import type { Inventory } from '../gpu/types.js';
+import type { AccountLookup } from '../identity/nss.js';
 import type { Logger } from '../log.js';
+import type { Settings } from '../settings.js';
 import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
+import { UnmanagedWatch } from './gpu-unmanaged.js';
+import type { PolicyService } from './policy.js';
 
 export const execProgram: Exec = (file, args) =>
   new Promise((resolve, reject) => {
@@ -30,14 +34,21 @@ export class GpuInventoryService {
   private inFlight: Promise<Inventory | null> | null = null;
   private listeners = new Set<() => void>();
 
+  private readonly nvidiaSmi: string;
+  private readonly unmanaged: UnmanagedWatch;
+
   constructor(
-    private readonly nvidiaSmi: string,
+    settings: Pick<Settings, 'nvidiaSmi' | 'procRoot'>,
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly log: Logger,
+    policy: Pick<PolicyService, 'current'>,
+    accounts: Pick<AccountLookup, 'byUid'>,
     private readonly exec: Exec = execProgram,
   ) {
+    this.nvidiaSmi = settings.nvidiaSmi;
     this.audit = auditLog(store.events, () => clock.now());
+    this.unmanaged = new UnmanagedWatch(store, settings.procRoot, policy, accounts);
   }
 
   private readonly audit: Audit;
@@ -75,6 +86,7 @@ export class GpuInventoryService {
     const now = this.clock.now();
     this.lastProbeAt = now;
     const names = new Map(inv.gpus.map((g) => [g.uuid, g.name]));
+    const found = await this.unmanaged.find(inv);
     const result = this.store.tx(() => {
       // A GPU under MIG reconfiguration: its new slots wait, drained, until the change has verified them.
       const fenced = new Map(
@@ -114,9 +126,10 @@ export class GpuInventoryService {
           now,
         );
       }
-      return r;
+      return { ...r, unblocked: this.unmanaged.record(found, now) };
     });
-    if (result.returned.length || result.added.length) for (const l of this.listeners) l();
+    if (result.returned.length || result.added.length || result.unblocked)
+      for (const l of this.listeners) l();
     return inv;
   }
 }

@@ -59,6 +59,7 @@ export class MetricsService {
           gi: s.gi,
           gpuEquivalents: Math.round(s.gpu_equivalents * 1000) / 1000,
           state: s.state,
+          unmanaged: s.unmanaged_json ? (JSON.parse(s.unmanaged_json) as { user: string }[]) : [],
         })),
         claims: live.map((a) => ({
           slotUuid: a.slot_uuid,

@@ -23,6 +23,10 @@ export interface SlotRow {
   state: SlotState;
   drained: 0 | 1;
   drain_reason: string | null;
+  /** Processes outside ds01 seen on it at the last probe (JSON UnmanagedProcess[]); null = none. */
+  unmanaged_json: string | null;
+  /** 1 when those keep it from being handed out (the allocator then reads its state as 'busy'). */
+  unmanaged_blocks: 0 | 1;
   first_seen: number;
   last_seen: number;
 }
@@ -64,10 +68,23 @@ export class SlotsRepo {
     return this.db
       .prepare(
         `SELECT uuid, parent_uuid AS parentUuid, gpu_index AS gpuIndex, kind, profile,
-           mig_device_index AS migDeviceIndex, gpu_equivalents AS gpuEquivalents, state
+           mig_device_index AS migDeviceIndex, gpu_equivalents AS gpuEquivalents,
+           CASE WHEN state = 'available' AND unmanaged_blocks = 1 THEN 'busy' ELSE state END AS state
          FROM gpu_slots ORDER BY gpu_index, coalesce(mig_device_index, -1), uuid`,
       )
       .all() as AllocatableSlot[];
+  }
+
+  /** The unmanaged processes on a slot now; a write only when they changed (the allocator cache stays warm). */
+  setUnmanaged(uuid: string, json: string | null, blocks: boolean): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE gpu_slots SET unmanaged_json = @json, unmanaged_blocks = @blocks
+           WHERE uuid = @uuid AND (unmanaged_json IS NOT @json OR unmanaged_blocks IS NOT @blocks)`,
+        )
+        .run({ uuid, json, blocks: blocks ? 1 : 0 }).changes > 0
+    );
   }
 
   get(uuid: string): SlotRow | undefined {

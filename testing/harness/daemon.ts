@@ -119,6 +119,10 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
   const gpuDir = join(dir, 'gpu');
   mkdirSync(gpuDir);
   const gpu = installFakeNvidiaSmi(gpuDir, opts.scenario ?? 'a100-mig-mixed');
+  // The scenarios' PIDs are made up: an empty proc root makes them "ended", so a real process that happens
+  // to have one is never taken for a GPU user. Tests of process attribution pass DS01_PROC_ROOT=/proc.
+  const procRoot = join(dir, 'proc');
+  mkdirSync(procRoot);
   let out = '';
   let proc!: ChildProcess;
 
@@ -136,7 +140,10 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
         '--log-level=debug',
         ...(opts.extraArgs ?? []),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DS01_CONFIG: '', ...opts.env } },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DS01_CONFIG: '', DS01_PROC_ROOT: procRoot, ...opts.env },
+      },
     );
     proc.stdout?.on('data', (d) => {
       out += d;

@@ -47,6 +47,9 @@ export const EVENT_KINDS = [
   'mig.failed',
   'mig.done',
   'mig.cancelled',
+  // a process outside ds01 computes on a slot (subject: its owner), and when none is left there
+  'gpu.unmanaged',
+  'gpu.unmanaged_gone',
   // the GPU queue
   'queue.joined',
   'queue.left',

@@ -18,6 +18,18 @@ export interface GpuSlotHolder {
   holdUntil: string | null;
 }
 
+/** A process computing on a slot outside any ds01 container (a bare-metal job, or a container ds01 did not make). */
+export interface UnmanagedProcessView {
+  pid: number;
+  /** Its owner's user name (or `uid N` without an account). */
+  user: string;
+  uid: number;
+  command: string;
+  usedMemoryMiB: number | null;
+  /** Short id of the non-ds01 container it runs in; null on bare metal. */
+  foreignContainer: string | null;
+}
+
 export interface GpuSlotView {
   uuid: string;
   gpuIndex: number;
@@ -32,6 +44,10 @@ export interface GpuSlotView {
   state: GpuSlotState;
   drainReason: string | null;
   holder: GpuSlotHolder | null;
+  /** Processes outside ds01 on it at the last probe: the slot shows `busy (unmanaged)`. */
+  unmanaged: UnmanagedProcessView[];
+  /** True when those keep ds01 from handing it out (policy gpu_allocation.allow_unmanaged is false). */
+  unmanagedBlocks: boolean;
 }
 
 export interface GpuList {

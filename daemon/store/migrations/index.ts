@@ -6,6 +6,7 @@ import { m004Jobs } from './004-jobs.js';
 import { m005UsageRollups } from './005-usage-rollups.js';
 import { m006Notifications } from './006-notifications.js';
 import { m007MigChanges } from './007-mig-changes.js';
+import { m008Unmanaged } from './008-unmanaged.js';
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m005UsageRollups,
   m006Notifications,
   m007MigChanges,
+  m008Unmanaged,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
