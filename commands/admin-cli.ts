@@ -12,6 +12,7 @@ import {
   runAdminStop,
   runAdminUsers,
 } from './admin/ops.js';
+import { runAdminReport } from './admin/report.js';
 import { ApiError } from './lib/client.js';
 import type { Ctx } from './lib/context.js';
 import { runDashboard } from './user/dashboard.js';
@@ -173,6 +174,15 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
     .option('--until <when>', 'ISO time or a duration ago')
     .option('--limit <n>', 'at most this many (newest)', '200')
     .action(act(adminOnly('ds01 admin events', (o: EventsOpts) => runAdminEvents(ctx, o, signal))));
+  admin
+    .command('report')
+    .description(
+      'a month per user and group: GPU-hours allocated, busy and idle, jobs, queue waits, top idle',
+    )
+    .option('--month <YYYY-MM>', 'the calendar month (UTC), e.g. 2026-10')
+    .option('--json', 'machine-readable output')
+    .option('--csv', 'CSV for spreadsheets (a row per user, then per group)')
+    .action(act(adminOnly('ds01 admin report', (o) => runAdminReport(ctx, o))));
   admin
     .command('users')
     .description('who has what (containers, GPU slots, queue places) and when each was last active')

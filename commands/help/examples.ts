@@ -133,6 +133,11 @@ export const EXAMPLES: Record<string, string[]> = {
   'admin policy check': ['ds01 admin policy check', 'ds01 admin policy check new.yaml --json'],
   'admin policy reload': ['ds01 admin policy reload', 'ds01 admin policy reload --json'],
   'admin events': ['ds01 admin events --user alice --since 7d', 'ds01 admin events --kind gpu. -f'],
+  'admin report': [
+    'ds01 admin report --month 2026-10',
+    'ds01 admin report --month 2026-10 --csv > october.csv',
+    'ds01 admin report --month 2026-10 --json',
+  ],
   'admin users': ['ds01 admin users', 'ds01 admin users --json'],
   'admin doctor': ['ds01 admin doctor', 'ds01 admin doctor --json'],
   dashboard: ['ds01-dashboard', 'ds01 dashboard --watch', 'ds01 dashboard --json'],

@@ -7,6 +7,7 @@ import type {
   DashboardData,
   DoctorReport,
   EventQuery,
+  MonthReport,
   UsageReport,
   UserReportRow,
 } from '../../daemon/api/types/index.js';
@@ -17,6 +18,9 @@ const seg = (s: string) => encodeURIComponent(s);
 export const dashboard = (c: Client) => c.request<DashboardData>('/dashboard');
 export const usage = (c: Client, q: { from?: string; to?: string; by?: string }) =>
   c.request<UsageReport>('/usage', { query: q });
+
+export const monthReport = (c: Client, month: string) =>
+  c.request<MonthReport>('/admin/report', { query: { month } });
 
 export const adminContainers = (c: Client) => c.request<ContainerSummary[]>('/admin/containers');
 export const adminStop = (c: Client, ref: string, body: AdminStopRequest) =>

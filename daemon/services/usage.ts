@@ -1,7 +1,7 @@
 // `ds01 usage`: GPU-hours per user or group over a period. Reads the store, the pure maths is in
 // usage/accounting.ts. Plain users see their own usage; admins everyone's and per group.
 
-import type { UsageReport } from '../api/types/usage.js';
+import type { MonthReport, UsageReport } from '../api/types/usage.js';
 import type { Clock } from '../clock.js';
 import { badRequest, Ds01Error } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
@@ -11,6 +11,7 @@ import type { Store } from '../store/index.js';
 import type { ReportQueries } from '../store/reports.js';
 import { computeUsage, MAX_SAMPLE_GAP_MS, totalUsage, type UsageBy } from '../usage/accounting.js';
 import { jobUsage } from '../usage/jobs.js';
+import { buildMonthReport, monthBounds } from '../usage/month-report.js';
 import type { PolicyService } from './policy.js';
 
 const DAY = 86_400_000;
@@ -46,6 +47,26 @@ export class UsageService {
   ) {
     this.q = store.reports;
     this.samples = store.samples;
+  }
+
+  /** `ds01 admin report --month YYYY-MM`: this service's own reports for that month, per user and group. */
+  async monthReport(caller: Caller, month: string): Promise<MonthReport> {
+    if (!caller.admin)
+      throw new Ds01Error(
+        'FORBIDDEN',
+        'the monthly report is for ds01 admins',
+        'run `ds01 usage` for your own',
+      );
+    const b = monthBounds(month);
+    if (!b) throw badRequest(`--month "${month}" is not a month`, 'give it as YYYY-MM, e.g. --month 2026-10');
+    if (b.from > this.clock.now())
+      throw badRequest(`${month} has not begun yet`, 'give this month or an earlier one');
+    const period = { from: new Date(b.from).toISOString(), to: new Date(b.to).toISOString() };
+    const [byUser, byGroup] = [
+      await this.report(caller, { ...period, by: 'user' }),
+      await this.report(caller, { ...period, by: 'group' }),
+    ];
+    return buildMonthReport(month, byUser, byGroup);
   }
 
   async report(caller: Caller, opts: { from?: string; to?: string; by?: UsageBy }): Promise<UsageReport> {

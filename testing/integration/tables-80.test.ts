@@ -51,6 +51,7 @@ const ADMIN = (user: string) => [
   ['gpu-queue'],
   ['usage', '--by', 'group'],
   ['usage', '--jobs'],
+  ['admin', 'report', '--month', new Date().toISOString().slice(0, 7)],
   ['check-limits', user],
   ['config', 'explain', user],
   ['job', 'list'],

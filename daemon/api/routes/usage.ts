@@ -11,7 +11,9 @@ const query = z
   .strict();
 
 /** What the usage route needs. */
-export type UsageBackend = Pick<UsageService, 'report'>;
+export type UsageBackend = Pick<UsageService, 'report' | 'monthReport'>;
+
+const monthQuery = z.strictObject({ month: z.string().max(16) });
 
 export function usageRoutes(svc: UsageBackend): Route[] {
   return [
@@ -20,6 +22,13 @@ export function usageRoutes(svc: UsageBackend): Route[] {
       path: '/v1/usage',
       handler: async ({ caller, query: qs }) => ({
         json: await svc.report(caller, query.parse(Object.fromEntries(qs))),
+      }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/admin/report',
+      handler: async ({ caller, query: qs }) => ({
+        json: await svc.monthReport(caller, monthQuery.parse(Object.fromEntries(qs)).month),
       }),
     }),
   ];

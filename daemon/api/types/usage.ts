@@ -46,3 +46,23 @@ export interface UsageReport {
   /** Batch jobs that ran in the period (yours; admins: all), most GPU-hours first. */
   jobs: UsageJob[];
 }
+
+/** One user or group in `ds01 admin report`: its usage row plus the batch jobs that ran in the month. */
+export interface MonthReportRow extends UsageRow {
+  jobs: number;
+  jobGpuHours: number;
+}
+
+/** GET /v1/admin/report?month=YYYY-MM (admins): the month's usage per user and group, from the usage
+ * service itself, and who wasted the most allocated GPU time. */
+export interface MonthReport {
+  month: string;
+  from: string;
+  to: string;
+  busyThresholdPct: number;
+  users: MonthReportRow[];
+  groups: MonthReportRow[];
+  totals: Omit<MonthReportRow, 'key' | 'users'>;
+  /** Users with the most idle GPU-hours (at most 5, none with zero idle). */
+  topIdle: { user: string; idleGpuHours: number; allocatedGpuHours: number; idleShare: number }[];
+}
