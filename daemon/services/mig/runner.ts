@@ -157,7 +157,9 @@ export class MigRunner {
   private finish(c: MigChangeRow, step: MigStep, detail: string): void {
     const next = NEXT[step];
     const now = this.d.clock.now();
-    this.d.store.tx(() => {
+    const moved = this.d.store.tx(() => {
+      // Compare and set: a change cancelled meanwhile is not moved on.
+      if (this.d.store.migChanges.get(c.id)?.state !== step) return false;
       this.d.store.migChanges.log(c.id, step, 'done', detail, now);
       this.d.store.migChanges.setState(c.id, next, now);
       if (next !== 'done')
@@ -171,8 +173,9 @@ export class MigRunner {
         { change: c.id, gpu: c.gpu_uuid, step, next },
         now,
       );
+      return true;
     });
-    if (next === 'done') this.d.leases.notifyCapacityFreed();
+    if (moved && next === 'done') this.d.leases.notifyCapacityFreed();
   }
 
   private fail(c: MigChangeRow, step: MigStep, error: string): void {
@@ -184,6 +187,7 @@ export class MigRunner {
       error,
     });
     this.d.store.tx(() => {
+      if (this.d.store.migChanges.get(c.id)?.state !== step) return;
       this.d.store.migChanges.fail(c.id, step, error, now);
       this.d.store.migChanges.log(c.id, step, 'failed', error, now);
       this.audit.byDaemon(
@@ -194,6 +198,11 @@ export class MigRunner {
         now,
       );
     });
+  }
+
+  private note(c: MigChangeRow, detail: string): void {
+    const now = this.d.clock.now();
+    this.d.store.tx(() => this.d.store.migChanges.log(c.id, c.state, 'note', detail, now));
   }
 
   /** Slots of this GPU as the store knows them (every state). */
@@ -352,11 +361,19 @@ export class MigRunner {
         `slot(s) ${inUse.map((a) => a.slot_uuid).join(', ')} are in use; nothing was destroyed`,
       );
     }
-    await this.d.smi.destroy(c.gpu_index, r.destroy);
-    await this.d.smi.create(
-      c.gpu_index,
-      r.create.map((p) => p.id),
-    );
+    // Each driver call is written to the step log before it runs (what was in flight at a crash).
+    if (r.destroy.length) {
+      this.note(c, `destroying GPU instance(s) ${r.destroy.join(', ')} (nvidia-smi mig -dci, -dgi)`);
+      await this.d.smi.destroy(c.gpu_index, r.destroy);
+    }
+    if (r.create.length) {
+      const what = r.create.map((p) => `${p.profile} (id ${p.id})`).join(', ');
+      this.note(c, `creating ${what} with one compute instance each (nvidia-smi mig -cgi … -C)`);
+      await this.d.smi.create(
+        c.gpu_index,
+        r.create.map((p) => p.id),
+      );
+    }
     return `destroyed GI ${r.destroy.join(', ') || 'none'}; created ${r.create.map((p) => p.profile).join(', ') || 'none'}`;
   }
 
