@@ -22,7 +22,7 @@ async function timed(fn: () => Promise<{ code: number; stderr: string }>): Promi
 }
 
 /** Docker's own create and start times (ms since the epoch) per container name, from its event stream. */
-async function dockerEventTimes(docker: Docker): Promise<{
+export async function dockerEventTimes(docker: Docker): Promise<{
   at: Map<string, { create?: number; start?: number }>;
   stop: () => void;
 }> {
