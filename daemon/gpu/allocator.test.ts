@@ -72,7 +72,13 @@ describe('allocate', () => {
       limits: student,
       strategy: 'spread',
     });
-    expect(r).toEqual({ ok: true, slots: ['MIG-0-2'], gpuEquivalents: 1 / 7 });
+    expect(r).toEqual({
+      ok: true,
+      slots: ['MIG-0-2'],
+      gpuEquivalents: 1 / 7,
+      deadline: null,
+      usedBookings: [],
+    });
     const busy0 = [live('MIG-0-0', 9)];
     const spread = allocate({
       slots,

@@ -1,5 +1,7 @@
 // Pure slot allocation: quota checks (immediate, specific errors), then placement by strategy with
 // deterministic tie-breaks. No I/O and no clock; the caller runs it inside its store transaction.
+import type { BookedWindow } from '../booking/types.js';
+import { type SlotView, slotView } from '../booking/windows.js';
 import type { Limits, PlacementStrategy } from '../policy/types.js';
 import type { Slot } from './types.js';
 
@@ -31,6 +33,20 @@ export interface AllocationRequest {
   profile?: string | null;
   wholeGpu?: boolean;
   minGpuEquivalents?: number | null;
+  /** Use this booking's slots (the asker's, in its window); the shape fields are then ignored. */
+  bookingId?: number | null;
+  /** Take a slot someone booked from a later time, with the container stopped when that booking starts. */
+  acceptDeadline?: boolean;
+  /** The latest this container may run (now + max_runtime); a booking starting later needs no deadline. */
+  endsBy?: number | null;
+}
+
+/** Live bookings and the moment they are judged at. */
+export interface BookingContext {
+  windows: readonly BookedWindow[];
+  now: number;
+  /** Renders a time for a sentence (default ISO). */
+  when?: (t: number) => string;
 }
 
 export type AllocationLimits = Pick<
@@ -52,6 +68,8 @@ export interface AllocateInput {
   strategy: PlacementStrategy;
   /** Defaults to what `allocations` say the owner holds. */
   usage?: OwnerUsage;
+  /** Absent: no bookings to honour. */
+  bookings?: BookingContext;
 }
 
 export type QuotaLimit =
@@ -61,7 +79,15 @@ export type QuotaLimit =
   | 'allow_full_gpu';
 
 export type AllocationResult =
-  | { ok: true; slots: string[]; gpuEquivalents: number }
+  | {
+      ok: true;
+      slots: string[];
+      gpuEquivalents: number;
+      /** Someone's booking starts then on a slot given: the container must stop by then. null = none. */
+      deadline: { at: number; bookingId: number } | null;
+      /** The asker's own bookings (in their window) these slots come from. */
+      usedBookings: number[];
+    }
   | {
       ok: false;
       code: 'QUOTA_EXCEEDED';
@@ -122,7 +148,11 @@ export function allocate(input: AllocateInput): AllocationResult {
     );
   }
 
-  const eligible = slots.filter((s) => matches(s, request, limits.allowFullGpu));
+  const booked = request.bookingId != null ? bookingSlots(input) : null;
+  if (booked && !('slots' in booked)) return booked;
+  const eligible = booked
+    ? slots.filter((s) => booked.slots.includes(s.uuid))
+    : slots.filter((s) => matches(s, request, limits.allowFullGpu));
   if (eligible.length < request.count) {
     const withFull = slots.filter((s) => matches(s, request, true));
     if (!limits.allowFullGpu && withFull.length >= request.count) {
@@ -154,21 +184,96 @@ export function allocate(input: AllocateInput): AllocationResult {
   }
 
   const taken = new Set(allocations.map((a) => a.slotUuid));
-  const free = eligible.filter((s) => s.state === 'available' && !taken.has(s.uuid));
+  const unheld = eligible.filter((s) => s.state === 'available' && !taken.has(s.uuid));
+  const views = new Map(unheld.map((s) => [s.uuid, viewOf(s.uuid, input)]));
+  const usable = (v: SlotView) =>
+    v.kind === 'free' ||
+    v.kind === 'mine' ||
+    (v.kind === 'until' &&
+      (request.acceptDeadline === true || (request.endsBy != null && request.endsBy <= v.at)));
+  const free = unheld.filter((s) => usable(views.get(s.uuid) as SlotView));
   const budget = maxEq === null ? Number.POSITIVE_INFINITY : maxEq - usage.gpuEquivalents;
-  const picked = place(free, slots, allocations, request.count, budget, strategy);
-  if (!picked) {
-    return {
-      ok: false,
-      code: 'NO_CAPACITY',
-      message: `No free ${describe(request)} right now (${free.length} free, ${request.count} needed).`,
-      hint: 'Run the same command with --queue to wait; it starts by itself when a slot frees up.',
-    };
+  // The asker's own booked slots first, then slots no booking touches, then the latest deadline.
+  const rank = (s: AllocatableSlot) => {
+    const v = views.get(s.uuid) as SlotView;
+    return v.kind === 'mine' ? -2 : v.kind === 'until' ? Number.MAX_SAFE_INTEGER - v.at : -1;
+  };
+  const picked = place(free, slots, allocations, request.count, budget, strategy, rank);
+  if (!picked) return noCapacity(input, unheld, views, free.length);
+  let deadline: { at: number; bookingId: number } | null = null;
+  const usedBookings = new Set<number>();
+  for (const s of picked) {
+    const v = views.get(s.uuid) as SlotView;
+    if (v.kind === 'mine') usedBookings.add(v.booking.id);
+    // The booker's own window ends where the next booker's begins: that deadline comes with it.
+    const next = v.kind === 'until' ? v.booking : v.kind === 'mine' ? v.next : null;
+    if (
+      next &&
+      (request.endsBy == null || request.endsBy > next.from) &&
+      (!deadline || next.from < deadline.at)
+    )
+      deadline = { at: next.from, bookingId: next.id };
   }
   return {
     ok: true,
     slots: picked.map((s) => s.uuid),
     gpuEquivalents: picked.reduce((n, s) => n + s.gpuEquivalents, 0),
+    deadline,
+    usedBookings: [...usedBookings].sort((a, b) => a - b),
+  };
+}
+
+function viewOf(uuid: string, input: AllocateInput): SlotView {
+  const b = input.bookings;
+  return b ? slotView(uuid, input.request.ownerUid, b.windows, b.now) : { kind: 'free' };
+}
+
+/** `--booking ID`: the asker's booking, in its window now; its slots are the only candidates. */
+function bookingSlots(input: AllocateInput): { slots: readonly string[] } | AllocationFailure {
+  const { request: r, bookings: ctx } = input;
+  const b = ctx?.windows.find((w) => w.id === r.bookingId);
+  const hint = 'See `ds01 book list` for your bookings and their windows.';
+  if (!ctx || !b || b.ownerUid !== r.ownerUid || b.maintenance)
+    return { ok: false, code: 'BAD_REQUEST', message: `You have no live booking ${r.bookingId}.`, hint };
+  const when = ctx.when ?? ((t: number) => new Date(t).toISOString());
+  if (ctx.now < b.from || ctx.now >= b.to)
+    return {
+      ok: false,
+      code: 'BAD_REQUEST',
+      message: `Booking ${b.id} is for ${when(b.from)} to ${when(b.to)}; it is not in its window now.`,
+      hint,
+    };
+  return { slots: b.slots };
+}
+
+function noCapacity(
+  input: AllocateInput,
+  unheld: AllocatableSlot[],
+  views: Map<string, SlotView>,
+  usable: number,
+): AllocationFailure {
+  const { request } = input;
+  const when = input.bookings?.when ?? ((t: number) => new Date(t).toISOString());
+  const later = unheld
+    .map((s) => views.get(s.uuid) as SlotView)
+    .filter((v): v is Extract<SlotView, { kind: 'until' }> => v.kind === 'until')
+    .sort((a, b) => b.at - a.at);
+  const blocked = unheld.filter((s) => views.get(s.uuid)?.kind === 'blocked').length;
+  const first = later[0];
+  if (first && !request.acceptDeadline && usable + later.length >= request.count) {
+    return {
+      ok: false,
+      code: 'NO_CAPACITY',
+      message: `No free ${describe(request)} you could keep: ${later.length} free now ${later.length === 1 ? 'is' : 'are'} booked by someone from ${when(first.at)}.`,
+      hint: `Add --accept-deadline to run until ${when(first.at)} (you are warned, then stopped), or --queue to wait.`,
+    };
+  }
+  const held = request.bookingId != null ? ' (your booked slot is still being freed)' : '';
+  return {
+    ok: false,
+    code: 'NO_CAPACITY',
+    message: `No free ${describe(request)} right now (${usable} free, ${request.count} needed${blocked ? `; ${blocked} booked by someone now` : ''})${held}.`,
+    hint: 'Run the same command with --queue to wait; it starts by itself when a slot frees up.',
   };
 }
 
@@ -207,6 +312,7 @@ function place(
   count: number,
   budget: number,
   strategy: PlacementStrategy,
+  rank: (s: AllocatableSlot) => number = () => 0,
 ): AllocatableSlot[] | null {
   if (free.length < count) return null;
   const weight = new Map(all.map((s) => [s.uuid, s.gpuEquivalents]));
@@ -221,7 +327,7 @@ function place(
   let left = budget;
   while (picked.length < count) {
     const need = count - picked.length - 1;
-    const ordered = [...remaining].sort((a, b) => prefer(a, b, load, strategy));
+    const ordered = [...remaining].sort((a, b) => rank(a) - rank(b) || prefer(a, b, load, strategy));
     const next = ordered.find((s) => {
       const rest = remaining.filter((o) => o !== s).map((o) => o.gpuEquivalents);
       return s.gpuEquivalents + sumSmallest(rest, need) <= left + EPS;
