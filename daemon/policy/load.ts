@@ -2,6 +2,7 @@
 // Pure: the caller reads the file (load-file.ts) and supplies `now` for exemption expiry.
 
 import { type Document, LineCounter, type Node, parseDocument } from 'yaml';
+import { BUILTIN_BOOKING } from '../booking/types.js';
 import { BUILTIN_GPU_ALLOCATION, BUILTIN_LIFECYCLE, BUILTIN_LIMITS, BUILTIN_SCHEDULES } from './builtin.js';
 import { checkPolicy } from './checks.js';
 import { sortDiagnostics } from './diagnostics.js';
@@ -25,6 +26,7 @@ import {
   adminGroupOrDefault,
   readAccessControl,
   readAdmin,
+  readBooking,
   readEnforcement,
   readExemptions,
   readGpuAllocation,
@@ -200,6 +202,8 @@ function readPolicy(r: PolicyReader, entries: Entry[], root: Node, now: Date): P
         break;
       case 'notifications':
         partial.notifications = readNotifications(r, value, path);
+      case 'booking':
+        partial.booking = { ...BUILTIN_BOOKING, ...readBooking(r, value, path) };
         break;
       case 'enforcement': {
         const aggregate = readEnforcement(r, value, path);
@@ -246,6 +250,7 @@ function readPolicy(r: PolicyReader, entries: Entry[], root: Node, now: Date): P
     aggregateLimits: partial.aggregateLimits ?? false,
     jobs: partial.jobs ?? { idleTimeoutMs: null },
     notifications: partial.notifications ?? BUILTIN_NOTIFY,
+    booking: partial.booking ?? { ...BUILTIN_BOOKING },
     lines: Object.fromEntries([...draft.sites].map(([key, site]) => [key, r.line(site.node)])),
   };
 }
@@ -297,6 +302,8 @@ function readGroups(r: PolicyReader, node: Node, path: string, draft: Draft): vo
         policy.lifecycle = readLifecycle(r, extra.value, extra.path, draft.sites, `${scope}.policies`, true);
       } else if (extra.key === 'aggregate') {
         policy.aggregate = readAggregate(r, extra, group.key, draft);
+      } else if (extra.key === 'booking') {
+        policy.booking = readBooking(r, extra.value, extra.path);
       }
     }
     draft.groups[group.key] = policy;

@@ -3,6 +3,7 @@
 
 import { validateDetailed } from 'node-cron';
 import type { Node } from 'yaml';
+import type { BookingPolicy } from '../booking/types.js';
 import { isImageRef, NAME, NAME_RULE } from '../common/names.js';
 import { BUILTIN_ADMIN_GROUP, BUILTIN_GPU_ALLOCATION, BUILTIN_SCHEDULES } from './builtin.js';
 import { readMigLayout } from './mig-layout.js';
@@ -303,6 +304,57 @@ export function readJobs(r: PolicyReader, node: Node, path: string): { idleTimeo
       const v = r.duration(entry.value, entry.path, 'h', true);
       if (v !== undefined) out.idleTimeoutMs = v;
     } else r.unknownKey(entry, ['idle_timeout'], 'jobs');
+  }
+  return out;
+}
+
+export const BOOKING_KEYS = [
+  'max_hours_per_week',
+  'max_ahead',
+  'max_length',
+  'profiles',
+  'no_show_grace',
+] as const;
+
+/** `booking:` (top level) or `groups.<g>.booking:`: only the keys written. `null` = no limit. */
+export function readBooking(r: PolicyReader, node: Node, path: string): Partial<BookingPolicy> {
+  const out: Partial<BookingPolicy> = {};
+  for (const entry of r.entries(node, path) ?? []) {
+    const { value, path: at } = entry;
+    switch (entry.key) {
+      case 'max_hours_per_week': {
+        const v = r.number(value, at, { min: 0, nullable: true });
+        if (v !== undefined) out.maxHoursPerWeek = v;
+        break;
+      }
+      case 'max_ahead':
+      case 'max_length': {
+        const v = r.duration(value, at, 'h', true);
+        if (v === undefined) break;
+        if (v === 0)
+          r.error(value, at, `${entry.key} 0 would refuse every booking`, {
+            hint: 'set booking.max_hours_per_week: 0 to turn booking off',
+          });
+        else if (entry.key === 'max_ahead') out.maxAheadMs = v;
+        else out.maxLengthMs = v;
+        break;
+      }
+      case 'profiles': {
+        if (r.scalar(value) === null) out.profiles = null;
+        else {
+          const list = r.strings(value, at, 'MIG profiles (e.g. 3g.40gb) or full');
+          if (list) out.profiles = list;
+        }
+        break;
+      }
+      case 'no_show_grace': {
+        const v = r.duration(value, at, 'm', false);
+        if (typeof v === 'number') out.noShowGraceMs = v;
+        break;
+      }
+      default:
+        r.unknownKey(entry, BOOKING_KEYS, path);
+    }
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // makes a decision (allocator, spec builder, lifecycle decide) takes these, never the YAML.
 // Durations are milliseconds, sizes are bytes; `null` means unlimited / never; 0 means immediately.
 import type { NotifyPolicy } from './notifications.js';
+import type { BookingPolicy } from '../booking/types.js';
 
 export type Source = 'default' | `group:${string}` | `user:${string}` | `exemption:${string}`;
 
@@ -128,6 +129,8 @@ export interface GroupPolicy {
   /** Per-group idle-detection overrides (the replaced system's `groups.<g>.policies`). */
   lifecycle: Partial<LifecyclePolicy>;
   aggregate: AggregateLimits | null;
+  /** `groups.<g>.booking`: over the top-level `booking` keys. */
+  booking?: Partial<BookingPolicy>;
 }
 
 export interface Policy {
@@ -150,6 +153,8 @@ export interface Policy {
   jobs?: { idleTimeoutMs: number | null };
   /** `notifications:` (policy/notifications.ts); absent in policies built in code = BUILTIN_NOTIFY. */
   notifications?: NotifyPolicy;
+  /** `booking:` advance booking limits (defaults; groups may override each key). */
+  booking?: BookingPolicy;
   /**
    * The line each value set in the file is on, by `defaults.KEY`, `groups.G.KEY`, `user_overrides.U.KEY`
    * (YAML names; `config explain` shows them). Absent for policies built in code.

@@ -3,6 +3,7 @@
 // The database handle itself stays inside: nothing outside store/ writes SQL.
 import type Database from 'better-sqlite3';
 import { AllocationsRepo } from './allocations.js';
+import { BookingsRepo } from './bookings.js';
 import { ClaimsRepo } from './claims.js';
 import { ContainersRepo } from './containers.js';
 import { type Db, openDatabase, schemaVersion } from './db.js';
@@ -34,6 +35,7 @@ export class Store {
   /** Notifications waiting for delivery; written through the events tap (services/notifier.ts). */
   readonly outbox: OutboxRepo;
   readonly migChanges: MigChangesRepo;
+  readonly bookings: BookingsRepo;
 
   private constructor(
     private readonly db: Db,
@@ -54,6 +56,7 @@ export class Store {
     this.notifyPrefs = new NotifyPrefsRepo(db);
     this.outbox = new OutboxRepo(db);
     this.migChanges = new MigChangesRepo(db);
+    this.bookings = new BookingsRepo(db);
   }
 
   /** False once closed: timers that fire during shutdown check it and do nothing. */

@@ -7,6 +7,7 @@ import { m005UsageRollups } from './005-usage-rollups.js';
 import { m006Notifications } from './006-notifications.js';
 import { m007MigChanges } from './007-mig-changes.js';
 import { m008Unmanaged } from './008-unmanaged.js';
+import { m009Bookings } from './009-bookings.js';
 
 export interface Migration {
   version: number;
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m006Notifications,
   m007MigChanges,
   m008Unmanaged,
+  m009Bookings,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
