@@ -66,6 +66,7 @@ import { WorkspaceBinder } from './services/workspace-binder.js';
 import { databasePath, loadSettings, type Settings, settingOptions } from './settings.js';
 import { auditLog } from './store/audit.js';
 import { Store } from './store/index.js';
+import { startBookings } from './wiring/bookings.js';
 import { checkConfig } from './wiring/check-config.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
@@ -308,6 +309,7 @@ export async function startDaemon(settings: Settings) {
     ...jobRoutes(jobs),
     ...notify.routes,
     ...webInfoRoutes(settings.webSocket),
+    ...startBookings({ store, policy, clock, log, leases, lifecycle, gpuAdmin }).routes,
     ...adminRoutes(policy, (who, ok, message) =>
       audit.by(
         { uid: null, name: who },
@@ -317,7 +319,6 @@ export async function startDaemon(settings: Settings) {
       ),
     ),
   ]);
-
   const server = new ApiServer({
     router,
     connections: {

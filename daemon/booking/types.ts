@@ -37,3 +37,11 @@ export const BUILTIN_BOOKING: Readonly<BookingPolicy> = Object.freeze({
 });
 
 export const WEEK_MS = 7 * 24 * 3_600_000;
+
+/** The booking limits for one group: the top-level `booking` keys with the group's laid over them. */
+export function bookingPolicyFor(
+  policy: { booking?: BookingPolicy; groups: Readonly<Record<string, { booking?: Partial<BookingPolicy> }>> },
+  group: string,
+): BookingPolicy {
+  return { ...BUILTIN_BOOKING, ...policy.booking, ...policy.groups[group]?.booking };
+}

@@ -50,3 +50,12 @@ export function bookingDeadline(
   }
   return best;
 }
+
+/** A queued deploy's booking terms (`--booking ID`, `--accept-deadline`) as its stored request asked them. */
+export function bookingTerms(deploy: unknown): { bookingId: number | null; acceptDeadline: boolean } {
+  const d = (deploy ?? {}) as { booking?: unknown; acceptDeadline?: unknown };
+  return {
+    bookingId: typeof d.booking === 'number' ? d.booking : null,
+    acceptDeadline: d.acceptDeadline === true,
+  };
+}

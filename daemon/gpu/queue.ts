@@ -5,6 +5,7 @@ import {
   type AllocationLimits,
   type AllocationRequest,
   allocate,
+  type BookingContext,
   type LiveAllocation,
 } from './allocator.js';
 
@@ -65,6 +66,7 @@ export function serveQueue(
   limitsByUser: ReadonlyMap<number, AllocationLimits>,
   strategy: PlacementStrategy,
   bound: OvertakeBound = { now: 0, maxWaitMs: null },
+  bookings?: BookingContext,
 ): QueueAssignment[] {
   const live = [...allocations];
   const assignments: QueueAssignment[] = [];
@@ -82,6 +84,7 @@ export function serveQueue(
       limits,
       strategy,
       usage,
+      ...(bookings ? { bookings } : {}),
     });
     if (!result.ok) {
       if (!reserved && result.code === 'NO_CAPACITY' && isStarving(entry, bound)) {

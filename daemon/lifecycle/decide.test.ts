@@ -496,3 +496,44 @@ describe('decide: paused (container-pause)', () => {
     expect(d.reason).toBe('paused; no max_pause applies');
   });
 });
+
+describe('decide: a booking of its slot', () => {
+  const busy = (to: number) => series(to - 10 * M, to, { cpuPct: 90 });
+  const booking = { at: T0 + 30 * M, bookingId: 4, maintenance: false };
+
+  it('cuts the run at the booking: warned at the points before, then stopped, with who-and-when in words', () => {
+    const warn = decide(input({ samples: busy(T0 + 21 * M), booking }), T0 + 21 * M);
+    expect(warn.action).toBe('warn');
+    expect(warn.deadline).toMatchObject({ kind: 'booking', at: T0 + 30 * M, outcome: 'stop' });
+    expect(warn.reason).toBe(
+      'will be stopped in 9m: its GPU slot is booked by someone from 2026-03-02 09:30 UTC',
+    );
+    const sent = [
+      { key: warn.deadline!.key, pointMs: 10 * M, at: T0 + 21 * M },
+      { key: warn.deadline!.key, pointMs: 5 * M, at: T0 + 25 * M },
+    ];
+    const stop = decide(input({ samples: busy(T0 + 30 * M), booking, warningsSent: sent }), T0 + 30 * M);
+    expect(stop).toMatchObject({ action: 'stop', graceSec: 45 });
+    expect(stop.reason).toMatch(/^stopped: its GPU slot is booked by someone from/);
+  });
+
+  it('a booking made late still gets the smallest warning point of notice', () => {
+    const late = decide(input({ samples: busy(T0 + 29 * M), booking }), T0 + 29 * M);
+    expect(late.action).toBe('warn');
+    expect(late.deadline?.at).toBe(T0 + 34 * M);
+  });
+
+  it('a maintenance booking says so; an earlier deadline still comes first', () => {
+    const c = container({ runtimeMs: 110 * M });
+    const d = decide(
+      input({ container: c, samples: busy(T0 + 9 * M), booking: { ...booking, maintenance: true } }),
+      T0 + 9 * M,
+    );
+    expect(d.deadline?.kind).toBe('runtime');
+    const m = decide(
+      input({ samples: busy(T0 + 29 * M), booking: { ...booking, maintenance: true } }),
+      T0 + 29 * M,
+    );
+    expect(m.reason).toMatch(/booked for maintenance from/);
+  });
+});

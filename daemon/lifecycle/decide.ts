@@ -3,6 +3,7 @@
 // and never come sooner than the smallest warning point after the first warning. GPU release after a stop
 // is normally done by the GPU leases' own timer; decide() only reports an overdue one so a sweep can
 // catch up after a daemon restart.
+import { utcWhen } from '../common/when.js';
 import type { LimitKey } from '../policy/types.js';
 import { allowedIdleMs, assessIdle } from './idle.js';
 import type {
@@ -234,6 +235,26 @@ export function decide(input: DecideInput, now: number): Decision {
             outcome: 'stop',
             warn: true,
             why: `max runtime ${humanDuration(limitMs)}${ext} reached (ran ${humanDuration(usedMs)} in all, across restarts)`,
+          },
+          points,
+          input.warningsSent,
+          now,
+        ),
+      );
+    }
+    const b = input.booking;
+    if (b) {
+      planned.push(
+        plan(
+          {
+            kind: 'booking',
+            nominalAt: b.at,
+            key: `booking:${b.bookingId}:${b.at}`,
+            outcome: 'stop',
+            warn: true,
+            why: b.maintenance
+              ? `its GPU slot is booked for maintenance from ${utcWhen(b.at)}`
+              : `its GPU slot is booked by someone from ${utcWhen(b.at)}`,
           },
           points,
           input.warningsSent,

@@ -8,6 +8,7 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventKind } from '../api/types/events.js';
+import { bookingDeadline } from '../booking/windows.js';
 import type { Clock } from '../clock.js';
 import type { DockerStatsSample } from '../docker/stats.js';
 import type { Inventory } from '../gpu/types.js';
@@ -203,6 +204,7 @@ export class LifecycleEngine {
       limits: new Map<number, Promise<{ limits: ResolvedLimits; home: string | null }>>(),
       warnings: this.notices.allWarnings(),
       extensions: this.extensions.all(),
+      bookings: this.d.store.bookings.windows(now),
     };
   }
 
@@ -248,11 +250,20 @@ export class LifecycleEngine {
       : owner.limits;
     const running = row.state === 'running' || row.state === 'paused';
     const since = running ? (row.started_at ?? row.created_at) : Number.MAX_SAFE_INTEGER;
+    const live = this.d.store.allocations.liveForContainer(row.id);
+    const booked = running
+      ? bookingDeadline(
+          live.map((a) => a.slot_uuid),
+          row.owner_uid,
+          ctx.bookings,
+          ctx.now,
+        )
+      : null;
     return {
       container: toLifecycleContainer(row, ctx.extensions.get(row.id) ?? this.extensions.of(row.id)),
       samples: running ? this.samples.recent(row.id, since, SAMPLES_READ) : [],
       limits,
-      allocations: this.d.store.allocations.liveForContainer(row.id).map((a) => ({
+      allocations: live.map((a) => ({
         slot: a.slot_uuid,
         state: a.state as 'active' | 'held',
         holdUntil: a.hold_until,
@@ -261,6 +272,11 @@ export class LifecycleEngine {
       allocatedFraction: ctx.allocatedFraction,
       warningsSent: ctx.warnings.get(row.id) ?? [],
       inTransition: this.d.actions.inTransition?.(row.id) ?? false,
+      booking: booked && {
+        at: booked.at,
+        bookingId: booked.booking.id,
+        maintenance: booked.booking.maintenance,
+      },
     };
   }
 

@@ -81,6 +81,13 @@ export function explainDecision(input: DecideInput, d: Decision, now: number): C
         `Use it, or create ~/workspace/${c.project}/.keep-alive to keep it up to ${limitText(lc.keepAliveMaxMs)} while idle.`,
       );
   } else text.push(`Nothing is scheduled: ${d.reason}.`);
+  const b = input.booking;
+  if (b && d.deadline?.kind !== 'booking' && (c.state === 'running' || c.state === 'paused'))
+    text.push(
+      `Its GPU slot is booked by ${b.maintenance ? 'an admin for maintenance' : 'someone'} from ${at(b.at)}: it is stopped then at the latest.`,
+    );
+  if (d.deadline?.kind === 'booking')
+    text.push('Save your work before then; `ds01 book list --all` shows when slots are booked.');
 
   return {
     id: c.id,

@@ -58,6 +58,8 @@ export interface DecideInput {
   warningsSent: readonly SentWarning[];
   /** Something (a user request, a Docker operation) is changing this container right now. */
   inTransition?: boolean;
+  /** Someone else's booking (or maintenance) of one of its GPU slots starts then: it must stop by then. */
+  booking?: { at: number; bookingId: number; maintenance: boolean } | null;
 }
 
 export interface SentWarning {
@@ -66,7 +68,14 @@ export interface SentWarning {
   at: number;
 }
 
-export type DeadlineKind = 'idle' | 'runtime' | 'never-started' | 'removal' | 'gpu-hold' | 'pause';
+export type DeadlineKind =
+  | 'idle'
+  | 'runtime'
+  | 'never-started'
+  | 'removal'
+  | 'gpu-hold'
+  | 'pause'
+  | 'booking';
 export type ActionKind = 'none' | 'warn' | 'stop' | 'release-gpu' | 'remove';
 
 export interface Deadline {

@@ -202,6 +202,7 @@ function readPolicy(r: PolicyReader, entries: Entry[], root: Node, now: Date): P
         break;
       case 'notifications':
         partial.notifications = readNotifications(r, value, path);
+        break;
       case 'booking':
         partial.booking = { ...BUILTIN_BOOKING, ...readBooking(r, value, path) };
         break;

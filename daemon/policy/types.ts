@@ -1,8 +1,9 @@
 // The validated, frozen policy and the limits it resolves to for one user. Pure data: every module that
 // makes a decision (allocator, spec builder, lifecycle decide) takes these, never the YAML.
 // Durations are milliseconds, sizes are bytes; `null` means unlimited / never; 0 means immediately.
-import type { NotifyPolicy } from './notifications.js';
+
 import type { BookingPolicy } from '../booking/types.js';
+import type { NotifyPolicy } from './notifications.js';
 
 export type Source = 'default' | `group:${string}` | `user:${string}` | `exemption:${string}`;
 

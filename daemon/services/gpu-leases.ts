@@ -5,6 +5,7 @@
 // Long on purpose: every transition of an allocation (reserve, attach, start, stop, hold, release) is
 // here, beside the hold timer they all re-arm, so the state machine reads in one place.
 import type { EventKind } from '../api/types/events.js';
+import { slotView } from '../booking/windows.js';
 import type { Clock } from '../clock.js';
 import { utcWhen } from '../common/when.js';
 import { Ds01Error } from '../errors.js';
@@ -28,6 +29,10 @@ export interface GpuRequest {
   count: number;
   profile?: string | null;
   wholeGpu?: boolean;
+  /** `--booking ID`: this booking's slots. */
+  bookingId?: number | null;
+  /** Take a slot booked from later, with the container stopped when that booking starts. */
+  acceptDeadline?: boolean;
 }
 
 /** A reservation that never got its container within this long is released by `reconcileReservations`. */
@@ -158,11 +163,26 @@ export class GpuLeases {
           count: req.count,
           profile: req.profile ?? null,
           wholeGpu: req.wholeGpu ?? false,
+          bookingId: req.bookingId ?? null,
+          acceptDeadline: req.acceptDeadline ?? false,
+          endsBy: limits.maxRuntimeMs === null ? null : now + limits.maxRuntimeMs,
         },
         limits,
         strategy,
+        bookings: { windows: this.store.bookings.windows(now), now, when: utcWhen },
       });
       if (!result.ok) throw allocationError(result);
+      for (const id of result.usedBookings) {
+        if (!this.store.bookings.markUsed(id, now)) continue;
+        this.audit.by(
+          { uid: null, name: actor },
+          'booking.used',
+          { subjectUid: owner.uid },
+          `booking ${id} used: ${result.slots.length} GPU slot(s) reserved in its window`,
+          { booking: id, slots: result.slots },
+          now,
+        );
+      }
       for (const uuid of result.slots) {
         this.store.allocations.insert({
           slot_uuid: uuid,
@@ -175,8 +195,8 @@ export class GpuLeases {
         { uid: null, name: actor },
         'allocation.reserved',
         { subjectUid: owner.uid },
-        `${result.slots.length} GPU slot(s) reserved for ${owner.name}`,
-        { slots: result.slots, request: req, strategy },
+        `${result.slots.length} GPU slot(s) reserved for ${owner.name}${result.deadline ? `; booked by someone from ${utcWhen(result.deadline.at)}, so it must stop by then` : ''}`,
+        { slots: result.slots, request: req, strategy, deadline: result.deadline },
         now,
       );
       return result.slots.map((u) => this.store.slots.get(u) as SlotRow);
@@ -341,10 +361,14 @@ export class GpuLeases {
     if (!active.length) return;
     const c = this.store.containers.get(containerId);
     const uid = c?.owner_uid ?? (active[0] as AllocationRow).owner_uid;
-    // A batch job's GPU goes back the moment it ends (no hold: nobody comes back to an ended job).
+    // A batch job's GPU goes back the moment it ends (no hold: nobody comes back to an ended job); so does
+    // a slot someone else has booked from now (the container was stopped for that booking).
     const isJob = this.releaseAtOnce?.(containerId) ?? false;
-    const holdMs = isJob ? 0 : this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
-    this.applyHold(containerId, c?.name ?? null, active, at, holdMs, isJob);
+    const windows = this.store.bookings.windows(at);
+    const booked = active.some((a) => slotView(a.slot_uuid, uid, windows, at).kind === 'blocked');
+    const why = isJob ? 'job' : booked ? 'booked' : null;
+    const holdMs = why ? 0 : this.limitsNow(uid, c?.owner_name ?? String(uid)).gpuHoldAfterStopMs;
+    this.applyHold(containerId, c?.name ?? null, active, at, holdMs, why);
     // Released or newly held: either way a queued user may be able to use it now (issue 14: a hold that
     // appeared after someone queued sat unused until an unrelated event served the queue).
     this.notifyCapacityFreed();
@@ -361,18 +385,25 @@ export class GpuLeases {
     rows: AllocationRow[],
     at: number,
     holdMs: number | null,
-    isJob = false,
+    atOnce: 'job' | 'booked' | null = null,
   ): void {
     // A job's release says why (it ended; jobs never hold), not the policy's hold it did not use.
-    const released = isJob
-      ? 'job ended; a job releases its GPU at once'
-      : 'container stopped; its GPU is released at once (gpu_hold_after_stop: 0)';
+    const released =
+      atOnce === 'job'
+        ? 'job ended; a job releases its GPU at once'
+        : atOnce === 'booked'
+          ? 'container stopped; its GPU slot is booked by someone from now, so it is released at once'
+          : 'container stopped; its GPU is released at once (gpu_hold_after_stop: 0)';
     for (const a of rows) {
       if (holdMs === 0) {
         this.store.allocations.release(
           a.id,
           at,
-          isJob ? 'job ended; jobs release at once' : 'container stopped; gpu_hold_after_stop is 0',
+          atOnce === 'job'
+            ? 'job ended; jobs release at once'
+            : atOnce === 'booked'
+              ? 'stopped for a booking'
+              : 'container stopped; gpu_hold_after_stop is 0',
         );
       } else {
         this.store.allocations.hold(a.id, at, holdMs === null ? null : at + holdMs);

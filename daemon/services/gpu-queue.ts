@@ -11,6 +11,7 @@ import { Ds01Error, notFound } from '../errors.js';
 import { type AllocationLimits, allocate } from '../gpu/allocator.js';
 import { orderQueue, type QueueEntry, serveQueue } from '../gpu/queue.js';
 import { planHeldReleases, type SlotOutlook } from '../gpu/queue-plan.js';
+import { describe, normalise, parseRequest } from '../gpu/queue-request.js';
 import {
   estimateWait,
   type FreeBasis,
@@ -100,9 +101,12 @@ export class GpuQueue {
             count: gpu.count,
             profile: gpu.profile ?? null,
             wholeGpu: gpu.wholeGpu ?? false,
+            bookingId: gpu.bookingId ?? null,
+            acceptDeadline: gpu.acceptDeadline ?? false,
           },
           limits,
           strategy: this.policy.current().gpuAllocation.strategy,
+          bookings: { windows: this.store.bookings.windows(now), now, when: utcWhen },
         });
         if (!r.ok && r.code !== 'NO_CAPACITY') throw allocationError(r);
       }
@@ -240,7 +244,7 @@ export class GpuQueue {
     const entries = this.store.queue.waiting().map((r) => {
       if (!lastUse.has(r.owner_uid))
         lastUse.set(r.owner_uid, this.store.allocations.lastGrantAt(r.owner_uid));
-      const gpu = parseRequest(r).gpu;
+      const { gpu, terms } = parseRequest(r);
       return {
         id: String(r.id),
         ownerUid: r.owner_uid,
@@ -255,6 +259,7 @@ export class GpuQueue {
           count: gpu.count,
           profile: gpu.profile ?? null,
           wholeGpu: gpu.wholeGpu ?? false,
+          ...terms,
         },
       } satisfies QueueEntry;
     });
@@ -360,7 +365,8 @@ export class GpuQueue {
       const allocations = live.map(toLive);
       const lim = limitsByUser as ReadonlyMap<number, AllocationLimits>;
       const bound = { now: this.clock.now(), maxWaitMs };
-      const first = serveQueue(slots, allocations, entries, lim, strategy, bound)[0];
+      const ctx = { windows: this.store.bookings.windows(bound.now), now: bound.now, when: utcWhen };
+      const first = serveQueue(slots, allocations, entries, lim, strategy, bound, ctx)[0];
       if (first) return { id: first.entryId, row: this.store.queue.get(Number(first.entryId)) as QueueRow };
       if (!releaseHeld) return null;
       const plan = planHeldReleases(slots, allocations, entries, lim, strategy);
@@ -428,22 +434,4 @@ export class GpuQueue {
       );
     });
   }
-}
-
-function normalise(g: GpuRequest): GpuQueueRequest {
-  return { count: g.count, profile: g.profile ?? null, wholeGpu: g.wholeGpu ?? false };
-}
-
-function parseRequest(r: QueueRow): { deploy: unknown; gpu: GpuQueueRequest } {
-  try {
-    const v = JSON.parse(r.request_json) as { deploy?: unknown; gpu?: GpuQueueRequest };
-    return { deploy: v.deploy ?? null, gpu: v.gpu ?? { count: 1 } };
-  } catch {
-    return { deploy: null, gpu: { count: 1 } };
-  }
-}
-
-function describe(g: GpuRequest): string {
-  const what = g.wholeGpu ? 'whole GPU' : g.profile ? `${g.profile} slot` : 'GPU slot';
-  return `${g.count} ${what}${g.count === 1 ? '' : 's'}`;
 }

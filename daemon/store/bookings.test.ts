@@ -24,6 +24,7 @@ const book = (slots: string[], from: number, to: number) =>
     profile: '3g.40gb',
     maintenance: false,
     note: null,
+    grace_ms: 0,
     created_at: 0,
     created_by: 'alice',
     slots,

@@ -15,6 +15,7 @@ export interface BookingRow {
   profile: string | null;
   maintenance: number;
   note: string | null;
+  grace_ms: number;
   state: BookingState;
   created_at: number;
   created_by: string;
@@ -38,6 +39,7 @@ export class BookingsRepo {
     profile: string | null;
     maintenance: boolean;
     note: string | null;
+    grace_ms: number;
     created_at: number;
     created_by: string;
     slots: readonly string[];
@@ -50,8 +52,10 @@ export class BookingsRepo {
     const id = Number(
       this.db
         .prepare(
-          `INSERT INTO bookings (owner_uid, owner_name, from_ms, to_ms, profile, maintenance, note, created_at, created_by)
-           VALUES (@owner_uid, @owner_name, @from_ms, @to_ms, @profile, @maintenance, @note, @created_at, @created_by)`,
+          `INSERT INTO bookings (owner_uid, owner_name, from_ms, to_ms, profile, maintenance, note, grace_ms, created_at,
+             created_by)
+           VALUES (@owner_uid, @owner_name, @from_ms, @to_ms, @profile, @maintenance, @note, @grace_ms, @created_at,
+             @created_by)`,
         )
         .run({ ...b, maintenance: b.maintenance ? 1 : 0 }).lastInsertRowid,
     );
@@ -76,6 +80,11 @@ export class BookingsRepo {
         )
         .all(now) as BookingRow[],
     );
+  }
+
+  /** The live calendar as the allocator and the lifecycle see it. */
+  windows(now: number): BookedWindow[] {
+    return this.live(now).map(toWindow);
   }
 
   /** Every booking overlapping [from, to), any state, oldest first (lists and usage). */

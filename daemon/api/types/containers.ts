@@ -65,6 +65,10 @@ const createFields = {
   mig: z.string().regex(MIG_PROFILE, 'a MIG profile looks like 1g.10gb or 3g.40gb').optional(),
   /** Whole GPUs only (no MIG slices). */
   wholeGpu: z.boolean().optional(),
+  /** Use the slots of this booking of yours (`ds01 book list`); it must be in its window. */
+  booking: z.number().int().positive().optional(),
+  /** Take a slot someone booked from a later time: the container is warned, then stopped when it starts. */
+  acceptDeadline: z.boolean().optional(),
   /** Extra environment. Names `[A-Z_][A-Z0-9_]*`; NVIDIA_*, LD_PRELOAD, HOME, USER, LOGNAME are refused. */
   env: env.optional(),
   /** The main command; default: keep running until stopped. */
@@ -74,9 +78,15 @@ const createFields = {
 };
 
 function exclusive(
-  v: { gpus?: number; mig?: string; image?: string; framework?: string },
+  v: { gpus?: number; mig?: string; image?: string; framework?: string; booking?: number },
   ctx: z.RefinementCtx,
 ) {
+  if (v.booking !== undefined && (v.gpus === 0 || v.mig !== undefined))
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a booking gives its own slots: drop --mig / --gpus 0',
+      path: ['booking'],
+    });
   if (v.gpus !== undefined && v.mig !== undefined)
     ctx.addIssue({ code: 'custom', message: 'give either gpus or mig, not both', path: ['mig'] });
   if (v.image !== undefined && v.framework !== undefined)

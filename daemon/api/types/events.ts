@@ -56,6 +56,12 @@ export const EVENT_KINDS = [
   'queue.removed',
   'queue.served',
   'queue.failed',
+  // advance bookings
+  'booking.created',
+  'booking.cancelled',
+  'booking.used',
+  'booking.no_show',
+  'booking.started',
   // the lifecycle
   'lifecycle.warning',
   'lifecycle.stopped',

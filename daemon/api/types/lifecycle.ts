@@ -4,7 +4,7 @@ import { z } from 'zod';
 export type LifecycleAction = 'none' | 'warn' | 'stop' | 'release-gpu' | 'remove';
 
 export interface DeadlineInfo {
-  kind: 'idle' | 'runtime' | 'never-started' | 'removal' | 'gpu-hold' | 'pause';
+  kind: 'idle' | 'runtime' | 'never-started' | 'removal' | 'gpu-hold' | 'pause' | 'booking';
   at: string; // ISO
   inSec: number;
   outcome: 'stop' | 'remove' | 'release-gpu';

@@ -96,7 +96,11 @@ export function planCreate(
       pidsLimit: limits.pidsLimit,
     },
     limitsFull: limits,
-    gpuRequest: gpu,
+    gpuRequest: gpu && {
+      ...gpu,
+      bookingId: req.booking ?? null,
+      acceptDeadline: req.acceptDeadline ?? false,
+    },
   };
 }
 

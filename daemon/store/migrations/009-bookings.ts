@@ -16,6 +16,8 @@ CREATE TABLE bookings (
   profile      TEXT,
   maintenance  INTEGER NOT NULL DEFAULT 0,
   note         TEXT,
+  -- The booker's no-show grace when they booked: unused by from_ms + this, the booking is released.
+  grace_ms     INTEGER NOT NULL DEFAULT 0,
   state        TEXT NOT NULL DEFAULT 'booked' CHECK (state IN ('booked', 'used', 'cancelled', 'no_show')),
   created_at   INTEGER NOT NULL,
   created_by   TEXT NOT NULL,
