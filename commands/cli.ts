@@ -5,6 +5,7 @@ import { VERSION } from '../daemon/common/version.js';
 import { addAccessCommands, QUIET_COMMANDS } from './access-cli.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { addAdminCommands } from './admin-cli.js';
+import { addBookCommands } from './book-cli.js';
 import { addGpuCommands } from './gpu-cli.js';
 import { addExamples } from './help/examples.js';
 import { addHelpCommand } from './help/help-command.js';
@@ -122,6 +123,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
   addAccessCommands(program, ctx, act);
   addGpuCommands(program, ctx, act);
   addNotifyCommands(program, ctx, act);
+  addBookCommands(program, ctx, act);
   addJobCommands(program, ctx, act, signal);
   addLifecycleCommands(program, ctx, act);
   addAdminCommands(program, ctx, act, signal);

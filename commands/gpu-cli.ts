@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runGpuDrain, runGpuRefresh, runGpuRelease } from './admin/gpu.js';
 import type { Ctx } from './lib/context.js';
+import { runAvailAt } from './user/book.js';
 import { runGpuAvail, runGpuList } from './user/gpu-list.js';
 import { runQueueLeave, runQueueList } from './user/queue.js';
 
@@ -22,8 +23,11 @@ export function addGpuCommands(program: Command, ctx: Ctx, act: Act): void {
   gpu
     .command('avail')
     .description('what is free now per profile, and when the next slot should free up')
+    .option('--at <time>', 'what is booked and bookable then: "tomorrow 09:00", "fri 14:00"')
     .option('--json', 'machine-readable output')
-    .action(act((o: Json) => runGpuAvail(ctx, o)));
+    .action(
+      act((o: Json & { at?: string }) => (o.at ? runAvailAt(ctx, { ...o, at: o.at }) : runGpuAvail(ctx, o))),
+    );
   for (const drain of [true, false]) {
     gpu
       .command(`${drain ? 'drain' : 'undrain'} <gpu-or-slot>`)

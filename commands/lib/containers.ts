@@ -58,6 +58,8 @@ export interface CreateFlags {
   cpuOnly?: boolean;
   env?: string[];
   dryRun?: boolean;
+  booking?: string;
+  acceptDeadline?: boolean;
 }
 
 /** Flags → request body; contradictory flags are a usage error here, the rest is the daemon's to judge. */
@@ -72,6 +74,9 @@ export function requestFromFlags(name: string, f: CreateFlags): ContainerCreateR
       throw new UsageError(`--gpus wants a whole number ≥ 1 (got ${f.gpus}); use --cpu-only for none`);
   }
   if (f.cpuOnly) gpus = 0;
+  const booking = f.booking === undefined ? undefined : Number(f.booking);
+  if (booking !== undefined && (!Number.isSafeInteger(booking) || booking < 1))
+    throw new UsageError(`--booking wants a booking id from \`ds01 book list\` (got ${f.booking})`);
   const env: Record<string, string> = {};
   for (const kv of f.env ?? []) {
     const i = kv.indexOf('=');
@@ -84,6 +89,8 @@ export function requestFromFlags(name: string, f: CreateFlags): ContainerCreateR
     ...(f.framework ? { framework: f.framework } : {}),
     ...(gpus !== undefined ? { gpus } : {}),
     ...(f.mig ? { mig: f.mig } : {}),
+    ...(booking !== undefined ? { booking } : {}),
+    ...(f.acceptDeadline ? { acceptDeadline: true } : {}),
     ...(Object.keys(env).length ? { env } : {}),
     ...(f.dryRun ? { dryRun: true } : {}),
   };

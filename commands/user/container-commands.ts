@@ -40,6 +40,8 @@ function createFlags(c: Command): Command {
     .option('--gpus <n>', 'number of GPU slots (default 1)')
     .option('--mig <profile>', 'one MIG slot of this profile, e.g. 1g.10gb')
     .option('--cpu-only', 'no GPU')
+    .option('--booking <id>', 'use the slots of this booking of yours (in its window; see `ds01 book list`)')
+    .option('--accept-deadline', 'take a slot booked by someone later: warned, then stopped when that starts')
     .option('-e, --env <NAME=VALUE>', 'an environment variable (repeatable)', collect)
     .option('--dry-run', 'check and show what would happen; change nothing')
     .option('--json', 'machine-readable output');

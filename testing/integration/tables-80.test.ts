@@ -34,6 +34,8 @@ const STUDENT = (project: string, jobId: string) => [
   ['status'],
   ['job', 'list'],
   ['job', 'show', jobId],
+  ['book', 'list', '--all'],
+  ['gpu-avail', '--at', 'tomorrow 10:00'],
 ];
 const ADMIN = (user: string) => [
   ['dashboard'],
@@ -55,6 +57,7 @@ const ADMIN = (user: string) => [
   ['check-limits', user],
   ['config', 'explain', user],
   ['job', 'list'],
+  ['book', 'list', '--all'],
 ];
 
 /** Run commands one after another in an 80×24 terminal as `u` (root when undefined); the whole transcript. */
@@ -131,6 +134,12 @@ beforeAll(async () => {
   );
   expect(job.code, job.stderr).toBe(0);
   jobId = String(JSON.parse(job.stdout).id);
+  // A booking, so the booking tables have a row.
+  const book = await d.cli(
+    ['book', '--mig', '3g.40gb', '--from', 'tomorrow 09:00', '--for', '2h', '--note', 'thesis experiments'],
+    student,
+  );
+  expect(book.code, book.stderr).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
