@@ -61,7 +61,6 @@ export const EVENT_KINDS = [
   'booking.cancelled',
   'booking.used',
   'booking.no_show',
-  'booking.started',
   // the lifecycle
   'lifecycle.warning',
   'lifecycle.stopped',
