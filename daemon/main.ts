@@ -259,7 +259,6 @@ export async function startDaemon(settings: Settings) {
     host: () => host.resources(),
     clock,
   });
-
   // Who can see what changed: the effective limits per group, before and after.
   policy.onChange((next, prev) =>
     audit.byDaemon('policy.reloaded', { subjectUid: null }, `${policy.file} reloaded; new decisions use it`, {

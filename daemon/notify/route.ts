@@ -21,6 +21,8 @@ export const USER_TOPIC_OF: Readonly<Record<string, UserTopic>> = {
   // MIG reconfiguration: the holder of a slice that goes away is warned, then stopped at the deadline
   'mig.holder_warned': 'stop.warning',
   'mig.holder_stopped': 'stopped',
+  // advance booking: an unused booking released after its grace
+  'booking.no_show': 'booking',
 };
 
 /** The admin topic an event kind belongs to, if any. */
@@ -97,6 +99,7 @@ const SUBJECTS: Readonly<Record<string, (c: string) => string>> = {
   'mig.holder_warned': (c) => `your container ${c} will be stopped: its GPU is being re-partitioned`,
   'mig.holder_stopped': (c) => `your container ${c} was stopped: its GPU is being re-partitioned`,
   'mig.failed': () => 'a MIG reconfiguration failed; its GPU stays drained',
+  'booking.no_show': () => 'your GPU booking was released: it was not used',
 };
 
 /** Subject and plain text: one line each of what happened, when, and where to look. No secrets are in events. */

@@ -45,7 +45,7 @@ export interface NotifyPolicy {
 }
 
 export const BUILTIN_NOTIFY: NotifyPolicy = {
-  defaultOn: ['queue.served', 'job.finished', 'stop.warning', 'stopped', 'gpu.problem'],
+  defaultOn: ['queue.served', 'job.finished', 'stop.warning', 'stopped', 'gpu.problem', 'booking'],
   emails: {},
   emailFromGecos: true,
   emailDomains: [],

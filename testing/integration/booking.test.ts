@@ -3,7 +3,7 @@
 // booker deploys in the window on the booked slot. A booking nobody uses is released after its grace and
 // the queue is served. Limits, privacy and ownership of bookings through the real CLI as real users.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Cast, editPolicy, startDaemonWithCast } from '../harness/daemon.js';
+import { type Cast, startDaemonWithCast } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
 import { cleanupTestUsers, isRoot } from '../harness/users.js';
 import { until } from '../harness/wait.js';

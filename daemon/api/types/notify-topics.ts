@@ -7,6 +7,7 @@ export const USER_TOPICS = [
   'stop.warning',
   'stopped',
   'gpu.problem',
+  'booking',
 ] as const;
 export type UserTopic = (typeof USER_TOPICS)[number];
 
