@@ -259,6 +259,7 @@ export async function startDaemon(settings: Settings) {
     host: () => host.resources(),
     clock,
   });
+
   // Who can see what changed: the effective limits per group, before and after.
   policy.onChange((next, prev) =>
     audit.byDaemon('policy.reloaded', { subjectUid: null }, `${policy.file} reloaded; new decisions use it`, {
@@ -318,6 +319,7 @@ export async function startDaemon(settings: Settings) {
       ),
     ),
   ]);
+
   const server = new ApiServer({
     router,
     connections: {
