@@ -535,5 +535,9 @@ describe('decide: a booking of its slot', () => {
       T0 + 29 * M,
     );
     expect(m.reason).toMatch(/booked for maintenance from/);
+    // A paused container holds its slot too: stopped at the booking like a running one.
+    const paused = container({ state: 'paused', stoppedAt: T0 + 20 * M, runtimeMs: 20 * M });
+    const p = decide(input({ container: paused, booking }), T0 + 30 * M);
+    expect(p.deadline).toMatchObject({ kind: 'booking' });
   });
 });

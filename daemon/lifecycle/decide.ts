@@ -150,6 +150,27 @@ function finish(
   };
 }
 
+/** Someone else's booking of one of its slots (or maintenance): stopped at its start, warned before. */
+function bookingPlan(input: DecideInput, now: number): Planned | null {
+  const b = input.booking;
+  if (!b) return null;
+  return plan(
+    {
+      kind: 'booking',
+      nominalAt: b.at,
+      key: `booking:${b.bookingId}:${b.at}`,
+      outcome: 'stop',
+      warn: true,
+      why: b.maintenance
+        ? `its GPU slot is booked for maintenance from ${utcWhen(b.at)}`
+        : `its GPU slot is booked by someone from ${utcWhen(b.at)}`,
+    },
+    input.limits.lifecycle.warningPointsMs,
+    input.warningsSent,
+    now,
+  );
+}
+
 /**
  * A paused container (processes frozen, GPU kept): never idle-stopped — it is quiet by construction — but
  * stopped once paused for max_pause; its paused time counts towards max_runtime (it holds the GPU).
@@ -193,6 +214,8 @@ function decidePaused(input: DecideInput, now: number, exempt: string[]): Decisi
         now,
       ),
     );
+  const booked = bookingPlan(input, now);
+  if (booked) planned.push(booked);
   const quiet = lc.maxPauseMs === null ? 'paused; no max_pause applies' : 'paused (not stopped for idleness)';
   return finish(
     planned,
@@ -242,26 +265,8 @@ export function decide(input: DecideInput, now: number): Decision {
         ),
       );
     }
-    const b = input.booking;
-    if (b) {
-      planned.push(
-        plan(
-          {
-            kind: 'booking',
-            nominalAt: b.at,
-            key: `booking:${b.bookingId}:${b.at}`,
-            outcome: 'stop',
-            warn: true,
-            why: b.maintenance
-              ? `its GPU slot is booked for maintenance from ${utcWhen(b.at)}`
-              : `its GPU slot is booked by someone from ${utcWhen(b.at)}`,
-          },
-          points,
-          input.warningsSent,
-          now,
-        ),
-      );
-    }
+    const booked = bookingPlan(input, now);
+    if (booked) planned.push(booked);
     const highDemand =
       lc.highDemandThreshold !== null &&
       input.allocatedFraction !== null &&
