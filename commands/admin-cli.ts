@@ -186,8 +186,12 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
   admin
     .command('users')
     .description('who has what (containers, GPU slots, queue places) and when each was last active')
+    .option(
+      '--inactive <age>',
+      'only accounts with no ds01 activity for this long (90d), or ever, with their workspace sizes',
+    )
     .option('--json', 'machine-readable output')
-    .action(act(adminOnly('ds01 admin users', (o: Json) => runAdminUsers(ctx, o))));
+    .action(act(adminOnly('ds01 admin users', (o: Json & { inactive?: string }) => runAdminUsers(ctx, o))));
   admin
     .command('doctor')
     .description('same as `ds01 doctor`')

@@ -4,7 +4,7 @@
 import { adminContainers, adminEvents, adminRetire, adminStop, adminUsers } from '../lib/admin.js';
 import type { Ctx } from '../lib/context.js';
 import { paint, printJson, table } from '../lib/output.js';
-import { ago } from '../lib/units.js';
+import { ago, size } from '../lib/units.js';
 import { type EventsOpts, runEvents } from '../user/events.js';
 
 export async function runAdminContainers(ctx: Ctx, o: { json?: boolean }): Promise<number> {
@@ -72,13 +72,31 @@ export async function runAdminRetire(
   return 0;
 }
 
-export async function runAdminUsers(ctx: Ctx, o: { json?: boolean }): Promise<number> {
-  const rows = await adminUsers(ctx.client);
+export async function runAdminUsers(ctx: Ctx, o: { json?: boolean; inactive?: string }): Promise<number> {
+  if (o.inactive !== undefined && !o.json) ctx.io.err('measuring workspaces (du) …\n');
+  const rows = await adminUsers(ctx.client, o.inactive);
   if (o.json) {
     printJson(ctx.io, rows);
     return 0;
   }
   const p = paint(ctx.io);
+  if (o.inactive !== undefined) {
+    ctx.io.out(
+      table(
+        ['USER', 'GROUP', 'CONTAINERS', 'WORKSPACE', 'LAST ACTIVITY'],
+        rows.map((r) => [
+          r.user,
+          r.group,
+          String(r.containers),
+          r.workspaceBytes === null || r.workspaceBytes === undefined ? '-' : size(r.workspaceBytes),
+          r.lastActivity ? ago(r.lastActivity, Date.now()) : 'never',
+        ]),
+        ctx.io,
+      ),
+    );
+    if (!rows.length) ctx.io.err(`nobody has been inactive for ${o.inactive}\n`);
+    return 0;
+  }
   ctx.io.out(
     table(
       ['USER', 'GROUP', 'CONTAINERS', 'SLOTS', 'GPU-EQ', 'QUEUED', 'LAST ACTIVITY'],

@@ -153,7 +153,11 @@ export const EXAMPLES: Record<string, string[]> = {
     'ds01 admin report --month 2026-10 --csv > october.csv',
     'ds01 admin report --month 2026-10 --json',
   ],
-  'admin users': ['ds01 admin users', 'ds01 admin users --json'],
+  'admin users': [
+    'ds01 admin users',
+    'ds01 admin users --inactive 90d     # nobody heard of for 90 days, biggest workspace first',
+    'ds01 admin users --inactive 180d --json',
+  ],
   'admin doctor': ['ds01 admin doctor', 'ds01 admin doctor --json'],
   dashboard: ['ds01-dashboard', 'ds01 dashboard --watch', 'ds01 dashboard --json'],
   usage: [

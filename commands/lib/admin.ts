@@ -27,7 +27,12 @@ export const adminStop = (c: Client, ref: string, body: AdminStopRequest) =>
   c.request<ContainerSummary>(`/admin/containers/${seg(ref)}/stop`, { body, timeoutMs: 120_000 });
 export const adminRetire = (c: Client, ref: string, body: AdminRetireRequest) =>
   c.request<unknown>(`/admin/containers/${seg(ref)}/retire`, { body, timeoutMs: 120_000 });
-export const adminUsers = (c: Client) => c.request<UserReportRow[]>('/admin/users');
+export const adminUsers = (c: Client, inactive?: string) =>
+  c.request<UserReportRow[]>('/admin/users', {
+    query: { inactive },
+    // --inactive measures workspaces with du: allow it time on a big server.
+    ...(inactive ? { timeoutMs: 600_000 } : {}),
+  });
 export const doctor = (c: Client) => c.request<DoctorReport>('/admin/doctor', { timeoutMs: 60_000 });
 
 type Q = Omit<EventQuery, 'follow'>;

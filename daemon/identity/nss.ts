@@ -17,6 +17,8 @@ export interface AccountLookup {
   byUid(uid: number): Promise<Account | null>;
   byName(name: string): Promise<Account | null>;
   groupMembers(group: string): Promise<string[] | null>;
+  /** Every account NSS enumerates (LDAP/SSSD may list none; that is their setting). Without groups. */
+  list?(): Promise<Omit<Account, 'groups'>[]>;
 }
 
 function run(file: string, args: string[]): Promise<string | null> {
@@ -78,6 +80,11 @@ export function createNssLookup(ttlMs = 30_000, now: () => number = Date.now): A
         if (!out) return null;
         const members = out.trim().split(':')[3] ?? '';
         return members.split(',').filter(Boolean);
+      }),
+    list: () =>
+      cached('list', async () => {
+        const out = await run('getent', ['passwd']);
+        return (out ?? '').split('\n').flatMap((l) => parsePasswdLine(l) ?? []);
       }),
   };
 }

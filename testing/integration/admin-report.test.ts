@@ -2,13 +2,16 @@
 // queue wait are written into the real daemon's database (as ds01d would have left them once its samples
 // were pruned), and the report's numbers must equal `ds01 usage` over the same month — and the seeded
 // GPU-hours themselves. Plain users are refused; CSV and the table come from the same data.
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MonthReport, UsageReport } from '../../daemon/api/types/index.js';
 import { openDatabase } from '../../daemon/store/db.js';
 import { editPolicy, startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
-import { cleanupTestUsers, isRoot, type TestUser } from '../harness/users.js';
+import { cleanupTestUsers, createTestUser, isRoot, type TestUser } from '../harness/users.js';
 
 const H = 3_600_000;
+const image = inject('baseImage');
 let d: TestDaemon;
 let alice: TestUser;
 let bob: TestUser;
@@ -147,5 +150,32 @@ describe.skipIf(!isRoot())('ds01 admin report on a seeded month', () => {
     expect(denied.stderr).toMatch(/ds01 admin report.*admins/);
     const bad = await d.cli(['admin', 'report', '--month', '2026-13', '--json'], carol);
     expect(JSON.parse(bad.stdout).error.message).toMatch(/not a month/);
+  });
+
+  it('admin users --inactive: accounts with no activity, with their real workspace sizes', async () => {
+    // dave never used ds01 but left 3 MiB in his workspace; bob acts now.
+    const dave = await createTestUser();
+    mkdirSync(join(dave.home, 'workspace/old-thesis'), { recursive: true });
+    writeFileSync(join(dave.home, 'workspace/old-thesis/data.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+    chownSync(join(dave.home, 'workspace/old-thesis'), dave.uid, dave.gid);
+    const made = await d.cli(['container-create', 'fresh', '--image', image, '--cpu-only'], bob);
+    expect(made.code, made.stderr).toBe(0);
+    const r = await d.cli(['admin', 'users', '--inactive', '90d', '--json'], carol);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as {
+      user: string;
+      workspaceBytes: number | null;
+      lastActivity: string | null;
+    }[];
+    const a = rows.find((x) => x.user === dave.name);
+    expect(a?.lastActivity).toBeNull();
+    expect(a?.workspaceBytes).toBeGreaterThanOrEqual(3 * 1024 * 1024);
+    expect(rows.some((x) => x.user === bob.name)).toBe(false);
+    const text = await d.cli(['admin', 'users', '--inactive', '90d'], carol);
+    expect(text.stdout).toMatch(new RegExp(`${dave.name}\\s+\\S+\\s+0\\s+3\\.\\d MiB\\s+never`));
+    const bad = await d.cli(['admin', 'users', '--inactive', 'last-year'], carol);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not a duration/);
+    expect((await d.cli(['container-remove', 'fresh', '--yes'], bob)).code).toBe(0);
   });
 });

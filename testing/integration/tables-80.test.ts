@@ -41,6 +41,7 @@ const ADMIN = (user: string) => [
   ['dashboard'],
   ['admin', 'containers'],
   ['admin', 'users'],
+  ['admin', 'users', '--inactive', '1d'],
   ['admin', 'events', '--limit', '30'],
   ['admin', 'sweep', '--dry-run', '--all'],
   ['admin', 'doctor'],

@@ -7,7 +7,7 @@ import type { DoctorService } from '../../services/doctor.js';
 import type { EventsService } from '../../services/events.js';
 import type { Caller } from '../router.js';
 import { type Route, route } from '../router.js';
-import { adminRetireRequest, adminStopRequest } from '../types/admin.js';
+import { adminRetireRequest, adminStopRequest, adminUsersQuery } from '../types/admin.js';
 import { eventsQuery } from './events.js';
 
 /**
@@ -27,7 +27,7 @@ export interface AdminOpsDeps {
   queries: Pick<ContainerQueries, 'list'>;
   containers: ContainerActions;
   events: Pick<EventsService, 'list' | 'follow'>;
-  users: Pick<UsersReport, 'rows'>;
+  users: Pick<UsersReport, 'rows' | 'inactive'>;
   doctor: Pick<DoctorService, 'report'>;
 }
 
@@ -78,7 +78,10 @@ export function adminOpsRoutes(d: AdminOpsDeps): Route[] {
       method: 'GET',
       path: '/v1/admin/users',
       admin: true,
-      handler: async () => ({ json: await d.users.rows() }),
+      handler: async ({ query }) => {
+        const { inactive } = adminUsersQuery.parse(Object.fromEntries(query));
+        return { json: inactive === undefined ? await d.users.rows() : await d.users.inactive(inactive) };
+      },
     }),
     route({
       method: 'GET',

@@ -14,7 +14,12 @@ export interface UserReportRow {
   /** The latest event the user acted in or was the subject of. */
   lastActivity: string | null;
   lastActivityKind: string | null;
+  /** With `--inactive`: bytes in ~/workspace (du, as root); null when missing or not measured. */
+  workspaceBytes?: number | null;
 }
+
+/** GET /v1/admin/users?inactive=90d: the accounts with no ds01 activity for that long (or ever). */
+export const adminUsersQuery = z.strictObject({ inactive: z.string().max(32).optional() });
 
 /** Why: the owner sees it in their events and notices. */
 const reason = z.string().trim().min(1, 'say why (the owner sees it in their events and notices)').max(500);
