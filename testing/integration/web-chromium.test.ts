@@ -116,6 +116,8 @@ describe.skipIf(!isRoot())('issue 19: the web dashboard in Chromium', () => {
     expect(h).toContain('yours');
     expect(h).toContain('taken');
     expect(h).not.toContain(bob.name);
+    // No process outside ds01 runs here: no slot may look busy (unmanaged).
+    expect(await page.$$('li.slot.unmanaged')).toHaveLength(0);
     expect(await page.textContent('#panel-containers')).toContain('train');
     await shot(page, 'student-1280x800');
 

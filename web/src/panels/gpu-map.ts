@@ -6,8 +6,15 @@ import { h } from '../dom.js';
 import { gib, until } from '../format.js';
 import type { Panel } from '../panel.js';
 
-/** Fields newer daemons add (GPU health, unmanaged processes); shown when present. */
-type Extra = { health?: { state?: string; reason?: string | null } | string | null; unmanaged?: unknown };
+/** GPU health, when the daemon reports it (not yet on the wire); shown when present. */
+type Extra = { health?: { state?: string; reason?: string | null } | string | null };
+
+/** Processes outside ds01 on a slot (the terminal's `busy (unmanaged)`), as the daemon lets the viewer see them. */
+function unmanagedText(s: DashboardSlot): string | null {
+  const procs = s.unmanaged ?? [];
+  if (procs.length === 0) return null;
+  return `busy (unmanaged): ${procs.map((p) => `${p.user} ${p.command}`.trim()).join('; ')}`;
+}
 
 function healthText(x: Extra): string | null {
   const hl = x.health;
@@ -19,6 +26,7 @@ function healthText(x: Extra): string | null {
 function slot(s: DashboardSlot & Extra) {
   const holder = s.holder?.label ?? null;
   const mine = holder === 'yours';
+  const unmanaged = unmanagedText(s);
   const what = [
     s.profile ?? 'whole GPU',
     s.state,
@@ -26,18 +34,18 @@ function slot(s: DashboardSlot & Extra) {
     s.holder?.container && (mine || s.holder.user) ? `(${s.holder.container})` : null,
     s.state === 'held' && s.holdUntil ? `until released ${until(s.holdUntil)}` : null,
     s.drainReason ? `drained: ${s.drainReason}` : null,
-    s.unmanaged ? 'busy (unmanaged)' : null,
+    unmanaged,
     healthText(s),
   ].filter(Boolean);
   return h(
     'li',
     {
-      class: `slot state-${s.state}${mine ? ' mine' : ''}${s.unmanaged ? ' unmanaged' : ''}`,
+      class: `slot state-${s.state}${mine ? ' mine' : ''}${unmanaged ? ' unmanaged' : ''}`,
       'data-slot': s.uuid,
       'data-holder': holder ?? '',
     },
     h('span', { class: 'slot-profile' }, s.profile ?? 'GPU'),
-    h('span', { class: 'slot-holder' }, holder ?? s.state),
+    h('span', { class: 'slot-holder' }, holder ?? (unmanaged ? 'busy (unmanaged)' : s.state)),
     h('span', { class: 'visually-hidden' }, `: ${what.join(', ')}`),
   );
 }
@@ -49,7 +57,7 @@ function gpu(g: DashboardGpu & Extra) {
     g.temperatureC !== null ? `${g.temperatureC} °C` : null,
     g.present ? null : 'missing',
     healthText(g),
-    g.unmanaged ? 'unmanaged processes' : null,
+    g.slots.some((s) => (s.unmanaged ?? []).length > 0) ? 'processes outside ds01' : null,
   ].filter(Boolean);
   return h(
     'article',
