@@ -92,6 +92,7 @@ describe('loadSettings', () => {
     maxConnections: ['512', 512],
     adminConnectionReserve: ['8', 8],
     procRoot: ['/p', '/p'],
+    kernelLog: ['/var/log/kern.log', '/var/log/kern.log'],
     notifyQueueMax: ['100', 100],
     notifyRetryBaseMs: ['500', 500],
     notifyMaxAttempts: ['3', 3],

@@ -222,6 +222,16 @@ export const SETTINGS = {
     default: '/proc',
     help: 'where GPU processes are looked up (cgroup → container, owner); tests point it elsewhere',
   }),
+  kernelLog: setting({
+    flag: 'kernel-log',
+    arg: '<journal|file>',
+    env: 'DS01_KERNEL_LOG',
+    file: 'kernel_log',
+    schema: text,
+    expected: '"journal" or a path',
+    default: 'journal',
+    help: 'where NVIDIA Xid errors are read: the journal (journalctl -k) or a file such as /var/log/kern.log',
+  }),
   // Notifications (the channels themselves are in the policy's `notifications:` section).
   notifyQueueMax: setting({
     flag: 'notify-queue-max',

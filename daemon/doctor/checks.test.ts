@@ -127,4 +127,21 @@ describe('doctor checks', () => {
     expect(check(null)?.status).toBe('warn');
     expect(byId(facts())['state-disk']).toBeUndefined();
   });
+
+  it('GPU health: a drained GPU and use outside ds01 warn, once per GPU, with what to do', () => {
+    const gpuHealth = {
+      drained: [
+        { gpuIndex: 1, reason: 'Xid 79: GPU has fallen off the bus (kernel log); drained by ds01d' },
+        { gpuIndex: 1, reason: 'Xid 79: GPU has fallen off the bus (kernel log); drained by ds01d' },
+      ],
+      unmanaged: [{ gpuIndex: 2, who: 'bob (python3 train.py)' }],
+    };
+    const c = byId({ ...facts(), gpuHealth })['gpu-health'];
+    expect(c?.status).toBe('warn');
+    expect(c?.detail).toBe(
+      'GPU 1: drained (Xid 79: GPU has fallen off the bus (kernel log); drained by ds01d); GPU 2: used outside ds01 by bob (python3 train.py)',
+    );
+    expect(c?.hint).toMatch(/gpu undrain/);
+    expect(byId({ ...facts(), gpuHealth: { drained: [], unmanaged: [] } })['gpu-health']?.status).toBe('ok');
+  });
 });

@@ -40,6 +40,11 @@ export interface DoctorFacts {
   };
   database: { ok: boolean; problems: string[]; schemaVersion: number; latestVersion: number };
   policy: { file: string; lastError: string | null; runningOnLastGood: string | null };
+  /** GPUs drained (by an admin, or by ds01d on a fatal Xid) and slots busy with processes outside ds01. */
+  gpuHealth?: {
+    drained: { gpuIndex: number; reason: string }[];
+    unmanaged: { gpuIndex: number; who: string }[];
+  };
   /** The state directory's disk; null when it could not be read, absent when not looked at. */
   stateDisk?: DiskUsage | null;
 }
@@ -243,8 +248,24 @@ function stateDisk(d: DiskUsage | null): DoctorCheck {
   };
 }
 
+function gpuHealth(h: NonNullable<DoctorFacts['gpuHealth']>): DoctorCheck {
+  const base = { id: 'gpu-health', title: 'GPU health and use outside ds01' };
+  // One line per GPU: a drained GPU's slots share the reason, a busy one's processes are listed once.
+  const drained = [...new Set(h.drained.map((x) => `GPU ${x.gpuIndex}: drained (${x.reason})`))];
+  const outside = [...new Set(h.unmanaged.map((x) => `GPU ${x.gpuIndex}: used outside ds01 by ${x.who}`))];
+  if (drained.length === 0 && outside.length === 0)
+    return { ...base, status: 'ok', detail: 'no GPU drained, no GPU process outside ds01' };
+  return {
+    ...base,
+    status: 'warn',
+    detail: [...drained, ...outside].join('; '),
+    hint: 'a GPU ds01 drained on an Xid error needs a look (nvidia-smi, a reset or reboot), then `ds01 gpu undrain N --reason …`; processes outside ds01: ask their owners, or set gpu_allocation.allow_unmanaged',
+  };
+}
+
 export function runChecks(f: DoctorFacts): DoctorCheck[] {
   const checks = [docker(f), hook(f), nvidiaSmi(f), mig(f), slices(f), database(f), policy(f)];
+  if (f.gpuHealth) checks.push(gpuHealth(f.gpuHealth));
   if (f.stateDisk !== undefined) checks.push(stateDisk(f.stateDisk));
   return checks;
 }

@@ -17,6 +17,7 @@ export const USER_TOPIC_OF: Readonly<Record<string, UserTopic>> = {
   'lifecycle.warning': 'stop.warning',
   'lifecycle.stopped': 'stopped',
   'lifecycle.removed': 'stopped',
+  'gpu.drained_in_use': 'gpu.problem',
   'gpu.unmanaged': 'gpu.problem',
   // MIG reconfiguration: the holder of a slice that goes away is warned, then stopped at the deadline
   'mig.holder_warned': 'stop.warning',
@@ -96,6 +97,8 @@ const SUBJECTS: Readonly<Record<string, (c: string) => string>> = {
   'lifecycle.stopped': (c) => `your container ${c} was stopped`,
   'lifecycle.removed': (c) => `your container ${c} was removed`,
   'gpu.unmanaged': () => 'a GPU is used outside ds01',
+  'gpu.drained_in_use': (c) => `the GPU of your container ${c} was taken out of service`,
+  'gpu.health': () => 'a GPU reported an error',
   'mig.holder_warned': (c) => `your container ${c} will be stopped: its GPU is being re-partitioned`,
   'mig.holder_stopped': (c) => `your container ${c} was stopped: its GPU is being re-partitioned`,
   'mig.failed': () => 'a MIG reconfiguration failed; its GPU stays drained',

@@ -125,6 +125,20 @@ export class DoctorService {
         lastError: this.policy.lastError,
         runningOnLastGood: this.policy.source.kind === 'last-good' ? this.policy.source.path : null,
       },
+      gpuHealth: {
+        drained: this.store.slots
+          .all()
+          .filter((s) => s.drained && s.state !== 'missing')
+          .map((s) => ({ gpuIndex: s.gpu_index, reason: s.drain_reason ?? 'no reason given' })),
+        unmanaged: this.store.slots.all().flatMap((s) =>
+          s.unmanaged_json
+            ? (JSON.parse(s.unmanaged_json) as { user: string; command: string }[]).map((p) => ({
+                gpuIndex: s.gpu_index,
+                who: `${p.user} (${p.command})`,
+              }))
+            : [],
+        ),
+      },
       ...(host === undefined ? {} : { stateDisk: host?.stateDisk ?? null }),
     };
   }

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Settings } from '../settings.js';
 import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
+import { GpuHealthWatch } from './gpu-health.js';
 import { UnmanagedWatch } from './gpu-unmanaged.js';
 import type { PolicyService } from './policy.js';
 
@@ -36,9 +37,10 @@ export class GpuInventoryService {
 
   private readonly nvidiaSmi: string;
   private readonly unmanaged: UnmanagedWatch;
+  private readonly health: GpuHealthWatch;
 
   constructor(
-    settings: Pick<Settings, 'nvidiaSmi' | 'procRoot'>,
+    settings: Pick<Settings, 'nvidiaSmi' | 'procRoot' | 'kernelLog'>,
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly log: Logger,
@@ -49,6 +51,7 @@ export class GpuInventoryService {
     this.nvidiaSmi = settings.nvidiaSmi;
     this.audit = auditLog(store.events, () => clock.now());
     this.unmanaged = new UnmanagedWatch(store, settings.procRoot, policy, accounts);
+    this.health = new GpuHealthWatch(store, settings.kernelLog);
   }
 
   private readonly audit: Audit;
@@ -87,6 +90,7 @@ export class GpuInventoryService {
     this.lastProbeAt = now;
     const names = new Map(inv.gpus.map((g) => [g.uuid, g.name]));
     const found = await this.unmanaged.find(inv);
+    const xids = await this.health.read();
     const result = this.store.tx(() => {
       // A GPU under MIG reconfiguration: its new slots wait, drained, until the change has verified them.
       const fenced = new Map(
@@ -126,6 +130,7 @@ export class GpuInventoryService {
           now,
         );
       }
+      this.health.record(xids, inv, now);
       return { ...r, unblocked: this.unmanaged.record(found, now) };
     });
     if (result.returned.length || result.added.length || result.unblocked)

@@ -123,6 +123,9 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
   // to have one is never taken for a GPU user. Tests of process attribution pass DS01_PROC_ROOT=/proc.
   const procRoot = join(dir, 'proc');
   mkdirSync(procRoot);
+  // The kernel log the daemon reads Xid errors from: an empty file tests append to (never the host's).
+  const kernelLog = join(dir, 'kern.log');
+  writeFileSync(kernelLog, '');
   let out = '';
   let proc!: ChildProcess;
 
@@ -142,7 +145,13 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, DS01_CONFIG: '', DS01_PROC_ROOT: procRoot, ...opts.env },
+        env: {
+          ...process.env,
+          DS01_CONFIG: '',
+          DS01_PROC_ROOT: procRoot,
+          DS01_KERNEL_LOG: kernelLog,
+          ...opts.env,
+        },
       },
     );
     proc.stdout?.on('data', (d) => {

@@ -97,6 +97,7 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
       'slices',
       'database',
       'policy',
+      'gpu-health',
       'state-disk',
       'docker-access',
       'state-dir',

@@ -50,6 +50,8 @@ export const EVENT_KINDS = [
   // a process outside ds01 computes on a slot (subject: its owner), and when none is left there
   'gpu.unmanaged',
   'gpu.unmanaged_gone',
+  // a GPU error from the kernel log (Xid); fatal ones also drain the GPU (gpu.drained by ds01d)
+  'gpu.health',
   // the GPU queue
   'queue.joined',
   'queue.left',
