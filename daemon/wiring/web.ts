@@ -25,7 +25,7 @@ import { CSRF_HEADER, WEB_HEADERS, webRefusal } from '../web/guard.js';
 
 export { webInfoRoutes };
 
-/** The API routes the page uses: reads, and the four actions it offers (each behind the CSRF guard). */
+/** The API routes the page uses: reads, and the actions it offers (each behind the CSRF guard). */
 export const WEB_API_ROUTES = [
   'GET /v1/dashboard',
   'GET /v1/containers',
@@ -35,10 +35,12 @@ export const WEB_API_ROUTES = [
   'GET /v1/usage',
   'GET /v1/events',
   'GET /v1/system/whoami',
+  'GET /v1/bookings',
   'POST /v1/containers/:ref/extend',
   'POST /v1/containers/:ref/retire',
   'POST /v1/jobs/:id/cancel',
   'DELETE /v1/queue/:id',
+  'DELETE /v1/bookings/:id',
 ] as const;
 
 function pick(api: Router, wanted: readonly string[]): Route[] {

@@ -1,7 +1,8 @@
 // Issue 19 in a real browser: Debian's Chromium driven by playwright-core. As a student the map shows
 // "yours" on the student's slot and "taken" elsewhere; a deploy from another terminal appears on the open
 // page within 2 s without a reload; an admin sees names; a cross-origin form post is refused; no console
-// errors; 1280×800 and 390×844 (phone) layouts; axe-core finds no serious accessibility violation.
+// errors; 1280×800 and 390×844 (phone) layouts; bookings show as "booked" to students, named to admins;
+// axe-core finds no serious accessibility violation.
 // Screenshots go to testing/artifacts/web/ (gitignored); the path is printed.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -85,6 +86,9 @@ describe.skipIf(!isRoot())('issue 19: the web dashboard in Chromium', () => {
       );
       expect(r.code, r.stderr).toBe(0);
     }
+    // Bob books a GPU for tomorrow: Alice's page shows it as booked, without his name.
+    const book = await d.cli(['book', '--gpus', '1', '--from', 'tomorrow 09:00', '--for', '2h'], bob);
+    expect(book.code, book.stderr).toBe(0);
     // As root, Chromium needs --no-sandbox (its sandbox refuses to run as root).
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
     // Another site open in the same browser: its form posts to the dashboard's origin.
@@ -119,6 +123,9 @@ describe.skipIf(!isRoot())('issue 19: the web dashboard in Chromium', () => {
     // No process outside ds01 runs here: no slot may look busy (unmanaged).
     expect(await page.$$('li.slot.unmanaged')).toHaveLength(0);
     expect(await page.textContent('#panel-containers')).toContain('train');
+    const booked = (await page.textContent('#panel-bookings')) ?? '';
+    expect(booked).toContain('booked');
+    expect(booked).not.toContain(bob.name);
     await shot(page, 'student-1280x800');
 
     // Another terminal: Alice deploys again. The open page shows it without reloading.
@@ -164,6 +171,7 @@ describe.skipIf(!isRoot())('issue 19: the web dashboard in Chromium', () => {
     expect(h).toContain(alice.name);
     expect(h).toContain(bob.name);
     expect(h).not.toContain('taken');
+    expect(await page.textContent('#panel-bookings')).toContain(bob.name);
     await shot(page, 'admin-1280x800');
     expect(errors).toEqual([]);
     await close();

@@ -2,6 +2,7 @@
 // each panel, and re-reads when ds01d's live feed (Server-Sent Events) says something happened. No polling.
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import type { BookingList } from '../../daemon/api/types/bookings.js';
 import type { ContainerSummary } from '../../daemon/api/types/containers.js';
 import type { DashboardData } from '../../daemon/api/types/dashboard.js';
 import type { AuditEvent } from '../../daemon/api/types/events.js';
@@ -11,6 +12,7 @@ import type { UsageReport } from '../../daemon/api/types/usage.js';
 import { type ApiError, get, seg } from './api.js';
 import { h } from './dom.js';
 import type { Actions, DayUsage, PageData, Panel } from './panel.js';
+import { bookings } from './panels/bookings.js';
 import { events } from './panels/events.js';
 import { gpuMap } from './panels/gpu-map.js';
 import { jobs } from './panels/jobs.js';
@@ -18,7 +20,7 @@ import { mine } from './panels/mine.js';
 import { queue } from './panels/queue.js';
 import { usage } from './panels/usage.js';
 
-const PANELS: Panel[] = [gpuMap, mine, jobs, queue, usage, events];
+const PANELS: Panel[] = [gpuMap, mine, jobs, queue, bookings, usage, events];
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 let data: PageData | null = null;
@@ -78,10 +80,11 @@ function render() {
 }
 
 async function loadState(): Promise<Omit<PageData, 'usage' | 'events'>> {
-  const [dashboard, all, jobList] = await Promise.all([
+  const [dashboard, all, jobList, booked] = await Promise.all([
     get<DashboardData>('/v1/dashboard'),
     get<ContainerSummary[]>('/v1/containers'),
     get<JobView[]>('/v1/jobs'),
+    get<BookingList>('/v1/bookings?all=1'),
   ]);
   const me = dashboard.viewer.name;
   const containers = all.filter((c) => c.owner === me);
@@ -90,7 +93,13 @@ async function loadState(): Promise<Omit<PageData, 'usage' | 'events'>> {
   );
   const why = new Map<string, ContainerWhy>();
   for (const w of whys) if (w) why.set(w.id, w);
-  return { dashboard, containers, why, jobs: jobList.filter((j) => j.owner === me) };
+  return {
+    dashboard,
+    containers,
+    why,
+    jobs: jobList.filter((j) => j.owner === me),
+    bookings: booked.bookings,
+  };
 }
 
 function localDay(t: Date) {

@@ -1,5 +1,7 @@
 // A panel is one module: a title and a render function over what the page loaded. Adding one (bookings,
 // health) is a new file in panels/ and a line in main.ts's PANELS.
+
+import type { BookingView } from '../../daemon/api/types/bookings.js';
 import type { ContainerSummary } from '../../daemon/api/types/containers.js';
 import type { DashboardData } from '../../daemon/api/types/dashboard.js';
 import type { AuditEvent } from '../../daemon/api/types/events.js';
@@ -19,6 +21,8 @@ export interface PageData {
   containers: ContainerSummary[];
   why: Map<string, ContainerWhy>;
   jobs: JobView[];
+  /** Bookings from now on: the viewer's, and others' without names unless the viewer is an admin. */
+  bookings: BookingView[];
   usage: DayUsage[] | null;
   events: AuditEvent[];
 }
