@@ -103,6 +103,7 @@ export const EVENT_KINDS = [
   'notify.failed',
   // the daemon itself
   'daemon.started',
+  'host.disk_low',
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
