@@ -152,10 +152,13 @@ export async function runCli(argv: string[], ctx: Ctx = defaultCtx(), signal?: A
     expanded = expanded.filter((a) => a !== '--wide');
   }
   try {
-    // Unread lifecycle warnings first, on stderr (one quick request; silent when it fails).
-    if (showsNoticesFirst(expanded) && !QUIET_COMMANDS.includes(expanded[0] ?? ''))
-      await showPendingNotices(ctx);
+    // Unread lifecycle warnings first, on stderr (a request beside the command's own; silent when it fails).
+    const notices =
+      showsNoticesFirst(expanded) && !QUIET_COMMANDS.includes(expanded[0] ?? '')
+        ? showPendingNotices(ctx)
+        : null;
     await program.parseAsync(expanded, { from: 'user' });
+    await notices?.();
     return code;
   } catch (err) {
     return reportError(ctx, err, expanded.includes('--json'));

@@ -68,7 +68,26 @@ export interface RequestOptions {
 }
 
 export class Client {
+  /** Awaited once, after the first answer arrives and before it is handed over (see holdFirstAnswer). */
+  private gate: (() => Promise<void>) | null = null;
+
   constructor(readonly socket: string = socketPath()) {}
+
+  /**
+   * Run `before` once the first answer has arrived, before the command sees it (and so before it prints
+   * anything from it). cli.ts uses this to show unread notices first while their request runs beside the
+   * command's own: one round trip instead of two in a row.
+   */
+  holdFirstAnswer(before: () => Promise<void>): void {
+    this.gate = before;
+  }
+
+  /** For a connection made outside request()/openStream() (shell, build): call before showing anything. */
+  async passGate(): Promise<void> {
+    const g = this.gate;
+    this.gate = null;
+    if (g) await g();
+  }
 
   private url(path: string, query?: RequestOptions['query']): string {
     const qs = new URLSearchParams();
@@ -137,6 +156,7 @@ export class Client {
 
   async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw(path, opts);
+    await this.passGate();
     if ((res.statusCode ?? 500) >= 400) throw await this.errorFrom(res);
     const text = await readAll(res);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -150,6 +170,7 @@ export class Client {
   /** Like stream(), but resolves once the daemon has answered (errors are thrown here, not later). */
   async openStream<T>(path: string, opts: RequestOptions = {}): Promise<AsyncGenerator<T>> {
     const res = await this.raw(path, opts);
+    await this.passGate();
     if ((res.statusCode ?? 500) >= 400) throw await this.errorFrom(res);
     return ndjson<T>(res, opts.signal);
   }

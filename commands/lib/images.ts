@@ -53,6 +53,7 @@ export async function* buildImage(
     tag: q.tag ?? 'latest',
     ...(q.noCache ? { nocache: '1' } : {}),
   });
+  await c.passGate(); // unread notices before the build's output
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
     const req = http.request(
       {

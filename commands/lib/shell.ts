@@ -30,7 +30,7 @@ function errorFrom(status: number, text: string): ApiError {
 }
 
 /** Open a shell (or run `cmd`) in a container; resolves with the remote exit code. */
-export function openShell(
+export async function openShell(
   client: Client,
   ref: string,
   cmd: string[] = [],
@@ -45,6 +45,7 @@ export function openShell(
   }
   if (process.env.TERM) q.set('term', process.env.TERM);
   for (const c of cmd) q.append('cmd', c);
+  await client.passGate(); // unread notices before the session, not after it
   return new Promise<number>((resolve, reject) => {
     const req = http.request({
       socketPath: client.socket,

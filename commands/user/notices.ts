@@ -1,4 +1,5 @@
 import type { Notice } from '../../daemon/api/types/index.js';
+import { Client } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
 import { listNotices } from '../lib/lifecycle.js';
 import { paint, printJson } from '../lib/output.js';
@@ -42,12 +43,22 @@ export async function runNotices(
   return 0;
 }
 
-/** Before another command: unread notices on stderr, once (one quick request; any failure is silent). */
-export async function showPendingNotices(ctx: Ctx): Promise<void> {
-  try {
-    const notices = await listNotices(ctx.client, { mark: true }, 1500);
-    for (const n of notices) ctx.io.err(`${paint(ctx.io).yellow('notice:')} ${n.message}\n`);
-  } catch {
-    // never let a notice get in the way of the command itself
-  }
+/**
+ * Before another command: unread notices on stderr, once (any failure is silent). The request starts now,
+ * on its own connection, beside the command's; they are printed when the command's first answer arrives
+ * (before the command shows it), or by the returned function if the command never asked anything.
+ */
+export function showPendingNotices(ctx: Ctx): () => Promise<void> {
+  const fetched = listNotices(new Client(ctx.client.socket), { mark: true }, 1500).catch(
+    () => [] as Notice[], // never let a notice get in the way of the command itself
+  );
+  let shown: Promise<void> | null = null;
+  const show = () => {
+    shown ??= fetched.then((notices) => {
+      for (const n of notices) ctx.io.err(`${paint(ctx.io).yellow('notice:')} ${n.message}\n`);
+    });
+    return shown;
+  };
+  ctx.client.holdFirstAnswer(show);
+  return show;
 }
