@@ -295,6 +295,7 @@ function readGroups(r: PolicyReader, node: Node, path: string, draft: Draft): vo
       limits: read.values as Partial<Limits>,
       lifecycle: {},
       aggregate: null,
+      groupMaxGpus: null,
     };
     for (const extra of read.extras) {
       if (extra.key === 'members') {
@@ -305,6 +306,9 @@ function readGroups(r: PolicyReader, node: Node, path: string, draft: Draft): vo
         policy.aggregate = readAggregate(r, extra, group.key, draft);
       } else if (extra.key === 'booking') {
         policy.booking = readBooking(r, extra.value, extra.path);
+      } else if (extra.key === 'group_max_gpus') {
+        policy.groupMaxGpus =
+          r.number(extra.value, extra.path, { integer: true, min: 0, nullable: true }) ?? null;
       }
     }
     draft.groups[group.key] = policy;

@@ -223,6 +223,6 @@ export const UNIMPLEMENTED_SECTIONS: Readonly<Record<string, string>> = {
   wizard: 'ds01 commands carry their own help',
 };
 
-export const GROUP_EXTRA_KEYS = ['members', 'policies', 'aggregate', 'booking'] as const;
+export const GROUP_EXTRA_KEYS = ['members', 'policies', 'aggregate', 'booking', 'group_max_gpus'] as const;
 
 export const AGGREGATE_KEYS = ['cpu_quota', 'memory_max', 'memory_high', 'tasks_max', 'gpu_limit'] as const;

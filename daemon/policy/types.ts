@@ -132,6 +132,8 @@ export interface GroupPolicy {
   aggregate: AggregateLimits | null;
   /** `groups.<g>.booking`: over the top-level `booking` keys. */
   booking?: Partial<BookingPolicy>;
+  /** GPU slots all members together may hold across a Slurm cluster (GrpTRES gres/gpu); null = no cap. */
+  groupMaxGpus: number | null;
 }
 
 export interface Policy {

@@ -1,0 +1,220 @@
+// Pure: resource-limits.yaml → the Slurm configuration that enforces the same policy across a cluster
+// (docs/cluster.md). One QOS and one account per ds01 group: GrpTRES from `group_max_gpus` (all members
+// together, on every node), MaxTRESPerUser from `max_mig_instances` (and no whole GPUs without
+// `allow_full_gpu`), MaxWall from `max_runtime`, Priority from `priority`. gres.conf lists each node's
+// slots in the order of gres.ts, which the node's ds01d uses to map Slurm's indices back to MIG UUIDs.
+import type { Limits, Policy } from '../policy/types.js';
+import { FULL_GPU_TYPE, type GresSlot, gresDevices, nodeGres } from './gres.js';
+
+export interface NodeProbe {
+  /** Slurm's NodeName. */
+  name: string;
+  slots: GresSlot[];
+}
+
+export interface RenderInput {
+  policy: Policy;
+  cluster: string;
+  nodes: readonly NodeProbe[];
+  /** The users of each ds01 group (members lists and Linux groups), resolved by the caller. */
+  members: Readonly<Record<string, readonly string[]>>;
+  /** Where the per-slot placeholder device files live on each node (`DIR/<node>/gpuN`). */
+  deviceDir: string;
+  prolog: string;
+  epilog: string;
+}
+
+/** What a QOS should say; the same shape `cluster check` reads back from sacctmgr. */
+export interface QosSpec {
+  name: string;
+  group: string;
+  grpTres: string;
+  maxTresPerUser: string;
+  /** Minutes; null = no limit. */
+  maxWallMinutes: number | null;
+  priority: number;
+}
+
+export interface SlurmRendering {
+  slurmConf: string;
+  gresConf: string;
+  sacctmgr: string[];
+  qos: QosSpec[];
+  /** What could not be expressed in Slurm, and what the admin must do by hand. */
+  notes: string[];
+}
+
+/** Slurm lower-cases account and QOS names; anything else in a name is refused, never quoted. */
+const SLURM_NAME = /^[a-z0-9_][a-z0-9_.-]{0,58}$/;
+const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
+
+export const qosName = (group: string) => `ds01-${group.toLowerCase()}`;
+
+/** Slurm's D-HH:MM:SS for minutes. */
+export function slurmDuration(minutes: number): string {
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  const hms = `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00`;
+  return d ? `${d}-${hms}` : hms;
+}
+
+/** Slurm's minutes for a wall time (`1-02:00:00`, `02:00:00`, `30:00`, `30`); null = none or unreadable. */
+export function parseSlurmDuration(text: string): number | null {
+  const t = text.trim();
+  const n = (...xs: (string | undefined)[]) => xs.map((x) => Number(x ?? 0));
+  let m = /^(\d+)-(\d+)(?::(\d+))?(?::(\d+))?$/.exec(t);
+  if (m) {
+    const [d, h, min, s] = n(m[1], m[2], m[3], m[4]);
+    return (d as number) * 1440 + (h as number) * 60 + (min as number) + Math.ceil((s as number) / 60);
+  }
+  m = /^(\d+):(\d+):(\d+)$/.exec(t);
+  if (m) {
+    const [h, min, s] = n(m[1], m[2], m[3]);
+    return (h as number) * 60 + (min as number) + Math.ceil((s as number) / 60);
+  }
+  m = /^(\d+):(\d+)$/.exec(t);
+  if (m) {
+    const [min, s] = n(m[1], m[2]);
+    return (min as number) + Math.ceil((s as number) / 60);
+  }
+  return /^\d+$/.test(t) ? Number(t) : null;
+}
+
+/** A TRES list in one spelling: sorted, lower case, so Slurm's order never reads as a difference. */
+export function normalizeTres(text: string): string {
+  return text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)
+    .sort()
+    .join(',');
+}
+
+function groupLimits(policy: Policy, group: string): Limits {
+  return { ...policy.defaults, ...(policy.groups[group]?.limits ?? {}) } as Limits;
+}
+
+export function qosFor(policy: Policy, group: string): QosSpec {
+  const l = groupLimits(policy, group);
+  const perUser: string[] = [];
+  if (l.maxMigInstances !== null) perUser.push(`gres/gpu=${l.maxMigInstances}`);
+  if (!l.allowFullGpu) perUser.push(`gres/gpu:${FULL_GPU_TYPE}=0`);
+  const grp = policy.groups[group]?.groupMaxGpus ?? null;
+  return {
+    name: qosName(group),
+    group,
+    grpTres: grp === null ? '' : `gres/gpu=${grp}`,
+    maxTresPerUser: normalizeTres(perUser.join(',')),
+    maxWallMinutes: l.maxRuntimeMs === null ? null : Math.max(1, Math.ceil(l.maxRuntimeMs / 60_000)),
+    priority: l.priority,
+  };
+}
+
+/** The groups ds01 knows: the default group and every `groups:` entry, each once. */
+export function policyGroups(policy: Policy): string[] {
+  return [...new Set([...Object.keys(policy.groups), policy.defaultGroup])];
+}
+
+export function renderSlurm(input: RenderInput): SlurmRendering {
+  const { policy } = input;
+  const notes: string[] = [];
+  const groups = policyGroups(policy).filter((g) => {
+    if (SLURM_NAME.test(qosName(g))) return true;
+    notes.push(`group "${g}": not a Slurm name (letters, digits, "_", ".", "-"); left out`);
+    return false;
+  });
+  const qos = groups.map((g) => qosFor(policy, g));
+
+  // Every node's devices, types in the cluster's first-seen order for AccountingStorageTRES.
+  const types = new Set<string>();
+  const gresLines: string[] = [
+    '# gres.conf rendered by `ds01 cluster render-slurm`: one line per GPU or MIG slot, in the order',
+    "# each node's ds01d maps Slurm's indices back to slots. Re-render after any MIG change.",
+    'AutoDetect=off',
+  ];
+  const nodeLines: string[] = [];
+  for (const node of input.nodes) {
+    if (!SLURM_NAME.test(node.name)) {
+      notes.push(`node "${node.name}": not a Slurm node name; left out`);
+      continue;
+    }
+    const devices = gresDevices(node.slots);
+    for (const d of devices) {
+      types.add(d.type);
+      gresLines.push(
+        `NodeName=${node.name} Name=gpu Type=${d.type} File=${input.deviceDir}/${node.name}/gpu${d.index} # ${d.uuid}`,
+      );
+    }
+    const gres = nodeGres(devices);
+    nodeLines.push(
+      `NodeName=${node.name}${gres ? ` Gres=${gres}` : ''} # add CPUs=, RealMemory=, Port= for this node`,
+    );
+    if (devices.length)
+      notes.push(
+        `on ${node.name}: mkdir -p ${input.deviceDir}/${node.name} && touch ${devices
+          .map((d) => `${input.deviceDir}/${node.name}/gpu${d.index}`)
+          .join(' ')} (placeholders: Docker, not Slurm's cgroup, gives the container its one device)`,
+      );
+  }
+
+  const tres = ['gres/gpu', ...[...types].map((t) => `gres/gpu:${t}`)].join(',');
+  const slurmConf = [
+    '# slurm.conf lines rendered by `ds01 cluster render-slurm` from resource-limits.yaml.',
+    `ClusterName=${input.cluster}`,
+    'GresTypes=gpu',
+    `AccountingStorageTRES=${tres}`,
+    '# limits: QOS limits hold only with associations enforced (slurmdbd needed)',
+    'AccountingStorageEnforce=associations,limits,qos,safe',
+    'PriorityType=priority/multifactor',
+    'PriorityWeightQOS=10000',
+    'PriorityWeightFairshare=1000',
+    `Prolog=${input.prolog}`,
+    `Epilog=${input.epilog}`,
+    ...nodeLines,
+    '',
+  ].join('\n');
+
+  const sacctmgr: string[] = [];
+  for (const q of qos) {
+    const set = [
+      `GrpTRES=${q.grpTres || '-1'}`,
+      `MaxTRESPerUser=${q.maxTresPerUser || '-1'}`,
+      `MaxWall=${q.maxWallMinutes === null ? '-1' : slurmDuration(q.maxWallMinutes)}`,
+      `Priority=${q.priority}`,
+      'Flags=DenyOnLimit',
+    ];
+    sacctmgr.push(`sacctmgr -i add qos ${q.name}`);
+    sacctmgr.push(`sacctmgr -i modify qos where name=${q.name} set ${set.join(' ')}`);
+    sacctmgr.push(
+      `sacctmgr -i add account ${q.name} Cluster=${input.cluster} Description="ds01 group ${q.group}"`,
+    );
+    sacctmgr.push(
+      `sacctmgr -i modify account where name=${q.name} cluster=${input.cluster} set QOS=${q.name} DefaultQOS=${q.name}`,
+    );
+    for (const user of [...(input.members[q.group] ?? [])].sort()) {
+      if (!USER_NAME.test(user)) {
+        notes.push(`user "${user}" of group ${q.group}: not a Slurm user name; left out`);
+        continue;
+      }
+      sacctmgr.push(
+        `sacctmgr -i add user ${user} Account=${q.name} DefaultAccount=${q.name} Cluster=${input.cluster}`,
+      );
+    }
+    const l = groupLimits(policy, q.group);
+    if (l.maxGpuEquivalents !== null)
+      notes.push(
+        `group ${q.group}: max_gpu_equivalents ${l.maxGpuEquivalents} has no Slurm QOS form (TRES are counts); max_mig_instances is what Slurm enforces`,
+      );
+    if (l.maxRuntimeMs !== null && l.maxRuntimeMs % 60_000 !== 0)
+      notes.push(`group ${q.group}: max_runtime rounded up to whole minutes (Slurm's MaxWall)`);
+  }
+  notes.push(
+    `users in no listed group belong to ${policy.defaultGroup}: sacctmgr -i add user NAME Account=${qosName(policy.defaultGroup)} DefaultAccount=${qosName(policy.defaultGroup)}`,
+  );
+  for (const user of Object.keys(policy.userOverrides))
+    notes.push(
+      `user_overrides.${user}: not rendered (a QOS limit overrides an association's); give them their own QOS by hand`,
+    );
+  return { slurmConf, gresConf: `${gresLines.join('\n')}\n`, sacctmgr, qos, notes };
+}
