@@ -15,7 +15,6 @@ import { dashboardRoutes } from './api/routes/dashboard.js';
 import { eventRoutes } from './api/routes/events.js';
 import { gpuRoutes } from './api/routes/gpus.js';
 import { imageRoutes } from './api/routes/images.js';
-import { jobRoutes } from './api/routes/jobs.js';
 import { lifecycleRoutes } from './api/routes/lifecycle.js';
 import { limitsRoutes } from './api/routes/limits.js';
 import { queueRoutes } from './api/routes/queue.js';
@@ -71,6 +70,7 @@ import { checkConfig } from './wiring/check-config.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
 import { startWeb, webInfoRoutes } from './wiring/web.js';
+import { startCluster } from './wiring/cluster.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
   const program = new Command('ds01d')
@@ -159,6 +159,7 @@ export async function startDaemon(settings: Settings) {
     clock,
     log,
     notifyTerminals: writeToTerminals,
+    pinnedSlots: (id: number) => store.slurmJobs.slotsOf(id),
   };
   const jobRunner = new JobRunner(jobsDeps);
   const jobs = new JobService(jobsDeps, jobRunner);
@@ -306,7 +307,7 @@ export async function startDaemon(settings: Settings) {
     ...imageRoutes(images, buildLimits.maxContextBytes),
     ...gpuRoutes(gpuAdmin),
     ...queueRoutes(queue),
-    ...jobRoutes(jobs),
+    ...startCluster(settings, policy, jobsDeps, jobRunner, jobs),
     ...notify.routes,
     ...webInfoRoutes(settings.webSocket),
     ...startBookings({ store, policy, clock, log, leases, lifecycle, gpuAdmin }).routes,

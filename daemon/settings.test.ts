@@ -96,6 +96,12 @@ describe('loadSettings', () => {
     notifyQueueMax: ['100', 100],
     notifyRetryBaseMs: ['500', 500],
     notifyMaxAttempts: ['3', 3],
+    backend: ['slurm', 'slurm'],
+    slurmNodeName: ['gpu-node-1', 'gpu-node-1'],
+    slurmBinDir: ['/opt/slurm/bin', '/opt/slurm/bin'],
+    slurmDs01Command: ['/usr/bin/node /opt/ds01/ds01.js', '/usr/bin/node /opt/ds01/ds01.js'],
+    slurmNodeSocket: ['/run/ds01/{node}.sock', '/run/ds01/{node}.sock'],
+    slurmDaemonGraceSec: ['5', 5],
   } satisfies Record<Exclude<keyof Settings, 'configFile'>, [string, unknown]>;
 
   it.each(Object.entries(SAMPLE))(

@@ -28,6 +28,8 @@ interface Setting<S extends z.ZodType> {
 const setting = <S extends z.ZodType>(s: Setting<S>) => s;
 const text = z.string().min(1);
 const number = (raw: unknown) => (typeof raw === 'string' ? Number(raw) : raw);
+/** Slurm's names for nodes, accounts and QOS. */
+const SLURM_WORD = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):(\d{1,5})$/;
 
 export const SETTINGS = {
@@ -265,6 +267,73 @@ export const SETTINGS = {
     read: number,
     default: 6,
     help: 'tries of one delivery before it is given up (a notify.failed event)',
+  }),
+  // A Slurm cluster (docs/cluster.md): Slurm places jobs, each node's ds01d runs their containers.
+  backend: setting({
+    flag: 'backend',
+    arg: '<local|slurm>',
+    env: 'DS01_BACKEND',
+    file: 'backend',
+    schema: z.enum(['local', 'slurm']),
+    expected: 'local or slurm',
+    default: 'local' as 'local' | 'slurm',
+    help: 'who places `ds01 job submit` jobs: this server, or Slurm',
+  }),
+  slurmNodeName: setting({
+    flag: 'slurm-node-name',
+    arg: '<name>',
+    env: 'DS01_SLURM_NODE_NAME',
+    file: 'slurm_node_name',
+    schema: z.string().regex(SLURM_WORD, 'a Slurm NodeName').nullable(),
+    expected: 'a Slurm NodeName (letters, digits, "_", ".", "-")',
+    default: null,
+    defaultText: "the host's short name",
+    help: "this node's NodeName in slurm.conf",
+  }),
+  slurmBinDir: setting({
+    flag: 'slurm-bin-dir',
+    arg: '<dir>',
+    env: 'DS01_SLURM_BIN_DIR',
+    file: 'slurm_bin_dir',
+    schema: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_./-]*$/)
+      .nullable(),
+    expected: 'an absolute directory',
+    default: null,
+    defaultText: "ds01d's PATH",
+    help: 'where sbatch, scontrol, squeue, sacct, scancel and sacctmgr are',
+  }),
+  slurmDs01Command: setting({
+    flag: 'slurm-ds01-command',
+    arg: '<command>',
+    env: 'DS01_SLURM_DS01_COMMAND',
+    file: 'slurm_ds01_command',
+    schema: z.string().regex(/^[A-Za-z0-9_./-]+( [A-Za-z0-9_./-]+)*$/),
+    expected: 'a command and its arguments: letters, digits, "_", ".", "/", "-" and single spaces',
+    default: 'ds01',
+    help: "the ds01 CLI as a job's batch script runs it on a node",
+  }),
+  slurmNodeSocket: setting({
+    flag: 'slurm-node-socket',
+    arg: '<path>',
+    env: 'DS01_SLURM_NODE_SOCKET',
+    file: 'slurm_node_socket',
+    schema: z.string().regex(/^\/[A-Za-z0-9_./{}-]+$/),
+    expected: 'an absolute path; {node} stands for the node name',
+    default: '/run/ds01/ds01.sock',
+    help: "a node's ds01d socket, as its jobs reach it",
+  }),
+  slurmDaemonGraceSec: setting({
+    flag: 'slurm-daemon-grace',
+    arg: '<seconds>',
+    env: 'DS01_SLURM_DAEMON_GRACE',
+    file: 'slurm_daemon_grace',
+    schema: z.number().int().positive(),
+    expected: 'a whole number of seconds, 1 or more',
+    read: number,
+    default: 60,
+    help: "how long a job waits for its node's ds01d to answer again before it fails",
   }),
 };
 

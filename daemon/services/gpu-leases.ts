@@ -203,6 +203,57 @@ export class GpuLeases {
     });
   }
 
+  /**
+   * Reserve exactly these slots (a Slurm job's: Slurm placed it and enforced its quotas). Refused when a
+   * slot is unknown, missing, drained here, or held by anything else — the database's unique index on
+   * live allocations would refuse it too; this says which and why.
+   */
+  reservePinned(
+    owner: { uid: number; name: string },
+    slotUuids: readonly string[],
+    actor: string,
+  ): SlotRow[] {
+    return this.store.tx(() => {
+      const now = this.clock.now();
+      const live = new Set(this.store.allocations.live().map((a) => a.slot_uuid));
+      const rows = slotUuids.map((uuid) => {
+        const slot = this.store.slots.get(uuid);
+        const problem = !slot
+          ? 'is not a GPU slot of this node'
+          : slot.state !== 'available'
+            ? `is ${slot.state}`
+            : slot.drained
+              ? `is drained here (${slot.drain_reason ?? 'no reason'})`
+              : live.has(uuid)
+                ? 'is in use by a container of this node'
+                : null;
+        if (problem)
+          throw new Ds01Error(
+            'CONFLICT',
+            `GPU slot ${uuid} ${problem}`,
+            'on a Slurm node every GPU belongs to Slurm: drain the node in Slurm, free the slot, then resume it',
+          );
+        return slot as SlotRow;
+      });
+      for (const r of rows)
+        this.store.allocations.insert({
+          slot_uuid: r.uuid,
+          container_id: null,
+          owner_uid: owner.uid,
+          allocated_at: now,
+        });
+      this.audit.by(
+        { uid: null, name: actor },
+        'allocation.reserved',
+        { subjectUid: owner.uid },
+        `${rows.length} GPU slot(s) reserved for ${owner.name} as Slurm assigned them`,
+        { slots: slotUuids, pinned: true },
+        now,
+      );
+      return rows;
+    });
+  }
+
   attach(slotUuids: string[], containerId: string): void {
     const moved = this.store.allocations.attach(slotUuids, containerId);
     if (moved !== slotUuids.length) {

@@ -17,6 +17,7 @@ import { QueueRepo } from './queue.js';
 import { ReportQueries } from './reports.js';
 import { SamplesRepo } from './samples.js';
 import { SlotsRepo } from './slots.js';
+import { SlurmJobsRepo } from './slurm-jobs.js';
 
 export class Store {
   readonly containers: ContainersRepo;
@@ -36,6 +37,7 @@ export class Store {
   readonly outbox: OutboxRepo;
   readonly migChanges: MigChangesRepo;
   readonly bookings: BookingsRepo;
+  readonly slurmJobs: SlurmJobsRepo;
 
   private constructor(
     private readonly db: Db,
@@ -57,6 +59,7 @@ export class Store {
     this.outbox = new OutboxRepo(db);
     this.migChanges = new MigChangesRepo(db);
     this.bookings = new BookingsRepo(db);
+    this.slurmJobs = new SlurmJobsRepo(db);
   }
 
   /** False once closed: timers that fire during shutdown check it and do nothing. */

@@ -1,12 +1,19 @@
 // /v1/jobs: batch jobs (issue 16). Parse, call the job service, return data; ownership is the service's.
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
-import type { JobService } from '../../services/jobs/index.js';
+import type { Caller } from '../../identity/caller.js';
 import { type Route, route } from '../router.js';
+import type { JobSubmitResult, JobView, JobWaitResult } from '../types/jobs.js';
 import { jobSubmitRequest } from '../types/jobs.js';
 
-/** What the job routes need. */
-export type JobBackend = Pick<JobService, 'submit' | 'list' | 'show' | 'cancel' | 'wait'>;
+/** What the job routes need: JobService (this server) or SlurmJobs (`backend: slurm`). */
+export interface JobBackend {
+  submit(caller: Caller, body: unknown): Promise<JobSubmitResult>;
+  list(caller: Caller, opts: { all?: boolean }): JobView[] | Promise<JobView[]>;
+  show(caller: Caller, id: number): JobView | Promise<JobView>;
+  cancel(caller: Caller, id: number, reason?: string): Promise<JobView>;
+  wait(caller: Caller, id: number, timeoutMs: number, signal: AbortSignal): Promise<JobWaitResult>;
+}
 
 const flag = z.enum(['0', '1', 'true', 'false']).optional();
 const on = (v: string | undefined) => v === '1' || v === 'true';
@@ -29,21 +36,22 @@ export function jobRoutes(jobs: JobBackend): Route[] {
       body: jobSubmitRequest,
       handler: async ({ caller, body }) => {
         const r = await jobs.submit(caller, body);
-        return { status: r.job.state === 'running' || r.job.state === 'completed' ? 201 : 202, json: r };
+        const done = !r.job.slurm && (r.job.state === 'running' || r.job.state === 'completed');
+        return { status: done ? 201 : 202, json: r };
       },
     }),
     route({
       method: 'GET',
       path: '/v1/jobs',
-      handler: ({ caller, query }) => {
+      handler: async ({ caller, query }) => {
         const q = listQuery.parse(Object.fromEntries(query));
-        return { json: jobs.list(caller, { all: on(q.all) }) };
+        return { json: await jobs.list(caller, { all: on(q.all) }) };
       },
     }),
     route({
       method: 'GET',
       path: '/v1/jobs/:id',
-      handler: ({ caller, params }) => ({ json: jobs.show(caller, jobId(params.id as string)) }),
+      handler: async ({ caller, params }) => ({ json: await jobs.show(caller, jobId(params.id as string)) }),
     }),
     route({
       method: 'GET',

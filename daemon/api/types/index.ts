@@ -10,6 +10,7 @@ export * from './system.js';
 export const API_PREFIX = '/v1';
 export * from './admin.js';
 export * from './bookings.js';
+export * from './cluster.js';
 export * from './dashboard.js';
 export * from './doctor.js';
 export * from './jobs.js';

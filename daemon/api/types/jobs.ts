@@ -1,6 +1,7 @@
 // Wire types for /v1/jobs (batch jobs, issue 16).
 import { z } from 'zod';
 import { isImageRef, nameProblem } from '../../common/names.js';
+import type { SlurmJobInfo } from './cluster.js';
 import { envProblem } from './containers.js';
 
 export type JobStateName =
@@ -105,6 +106,8 @@ export interface JobView {
   logPath: string;
   /** Queued: place in the GPU queue (1 = next) and when ds01 expects to start it. */
   queue: { id: number; position: number | null; estimatedStartAt: string | null } | null;
+  /** With `backend: slurm`: the job is Slurm's (id = Slurm's job id) and this is Slurm's view of it. */
+  slurm?: SlurmJobInfo;
 }
 
 export interface JobSubmitResult {

@@ -43,6 +43,7 @@ export interface ContainersDeps {
   leases: Pick<
     GpuLeases,
     | 'reserve'
+    | 'reservePinned'
     | 'attach'
     | 'cancel'
     | 'slotsOf'

@@ -44,6 +44,8 @@ interface CreateState {
 export interface JobContainer {
   id: number;
   project: string;
+  /** Exactly these slots (a Slurm job: Slurm chose them), instead of the allocator's choice. */
+  slots?: readonly string[];
 }
 
 const whyFailed = (err: unknown) => `create failed: ${(err as Error)?.message ?? err}`;
@@ -122,7 +124,9 @@ export class CreateSaga {
       name: 'reserve GPUs',
       run: (s) => {
         const { plan, owner, actor } = s;
-        if (plan.gpuRequest)
+        if (s.job?.slots?.length)
+          s.slots = this.d.leases.reservePinned(owner, s.job.slots, actor.name).map((x) => x.uuid);
+        else if (plan.gpuRequest)
           s.slots = this.d.leases
             .reserve(owner, plan.limitsFull, plan.gpuRequest, actor.name)
             .map((x) => x.uuid);

@@ -40,6 +40,8 @@ export interface JobsDeps {
   log: Logger;
   /** Write to the owner's open terminals (lifecycle/terminals.ts); absent in tests without ttys. */
   notifyTerminals?: (user: { uid: number; name: string }, text: string) => string[];
+  /** The slots a job must run on (a Slurm job's, as Slurm assigned them); null = the allocator chooses. */
+  pinnedSlots?: (jobId: number) => readonly string[] | null;
 }
 
 /** The queue entry of a job carries only its id; the job row has the rest. */
@@ -266,8 +268,13 @@ export class JobRunner {
   private async createContainer(job: JobRow, actor: Actor): Promise<string> {
     const owner = await this.ownerOf(job);
     const req = containerRequestOf(job);
+    const slots = this.d.pinnedSlots?.(job.id) ?? null;
     const create = () =>
-      this.d.containers.createForJob(owner, req, actor, { id: job.id, project: job.project });
+      this.d.containers.createForJob(owner, req, actor, {
+        id: job.id,
+        project: job.project,
+        ...(slots ? { slots } : {}),
+      });
     try {
       return await create();
     } catch (err) {

@@ -8,6 +8,7 @@ import { m006Notifications } from './006-notifications.js';
 import { m007MigChanges } from './007-mig-changes.js';
 import { m008Unmanaged } from './008-unmanaged.js';
 import { m009Bookings } from './009-bookings.js';
+import { m010SlurmJobs } from './010-slurm-jobs.js';
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m007MigChanges,
   m008Unmanaged,
   m009Bookings,
+  m010SlurmJobs,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

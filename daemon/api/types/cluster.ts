@@ -1,0 +1,74 @@
+// Wire types for /v1/cluster (a Slurm cluster, issue 24, docs/cluster.md).
+import { z } from 'zod';
+
+const SLURM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
+const ABS_PATH = /^\/[A-Za-z0-9_./-]{0,1023}$/;
+
+/** One slot of a node as `ds01 cluster probe` prints it (the gres.ts fields). */
+export const probeSlot = z.strictObject({
+  uuid: z.string().regex(/^(GPU|MIG)-[A-Za-z0-9/-]{1,100}$/, 'a GPU or MIG UUID'),
+  gpuIndex: z.number().int().min(0).max(1023),
+  kind: z.enum(['full', 'mig']),
+  profile: z
+    .string()
+    .regex(/^[A-Za-z0-9_.+-]{1,32}$/)
+    .nullable(),
+  migDeviceIndex: z.number().int().min(0).max(1023).nullable(),
+});
+
+/** GET /v1/cluster/probe: this node's GPU slots, for render-slurm on any machine. */
+export const nodeProbe = z.strictObject({
+  name: z.string().regex(SLURM_NAME, 'a Slurm NodeName'),
+  slots: z.array(probeSlot).max(1024),
+});
+export type NodeProbeView = z.infer<typeof nodeProbe>;
+
+/** POST /v1/cluster/render-slurm. Without `nodes`: this node alone, as its probe says. */
+export const renderSlurmRequest = z.strictObject({
+  cluster: z.string().regex(SLURM_NAME, 'a Slurm ClusterName').optional(),
+  nodes: z.array(nodeProbe).min(1).max(4096).optional(),
+  deviceDir: z.string().regex(ABS_PATH, 'an absolute path').optional(),
+  prolog: z.string().regex(ABS_PATH, 'an absolute path').optional(),
+  epilog: z.string().regex(ABS_PATH, 'an absolute path').optional(),
+});
+export type RenderSlurmRequest = z.infer<typeof renderSlurmRequest>;
+
+export interface QosView {
+  name: string;
+  group: string;
+  grpTres: string;
+  maxTresPerUser: string;
+  maxWallMinutes: number | null;
+  priority: number;
+}
+
+export interface RenderSlurmResult {
+  slurmConf: string;
+  gresConf: string;
+  sacctmgr: string[];
+  qos: QosView[];
+  notes: string[];
+}
+
+/** One comparison of `ds01 cluster check`. */
+export interface ClusterCheckItem {
+  ok: boolean;
+  /** e.g. `qos ds01-students MaxTRESPerUser`, `node n1 Gres`. */
+  what: string;
+  expected: string;
+  actual: string;
+}
+
+export interface ClusterCheckResult {
+  ok: boolean;
+  items: ClusterCheckItem[];
+}
+
+/** Slurm's view of a job, added to a JobView when the backend is Slurm. */
+export interface SlurmJobInfo {
+  /** Slurm's own state: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL, … */
+  state: string;
+  node: string | null;
+  /** Why it waits (QOSGrpGRES, Resources, …) or how it ended (ds01's reason in the job's Comment). */
+  reason: string | null;
+}
