@@ -6,6 +6,7 @@ import { addAccessCommands, QUIET_COMMANDS } from './access-cli.js';
 import { runConfigCheck, runConfigReload } from './admin/config.js';
 import { addAdminCommands } from './admin-cli.js';
 import { addBookCommands } from './book-cli.js';
+import { addClusterCommands } from './cluster-cli.js';
 import { addGpuCommands } from './gpu-cli.js';
 import { addExamples } from './help/examples.js';
 import { addHelpCommand } from './help/help-command.js';
@@ -125,6 +126,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
   addNotifyCommands(program, ctx, act);
   addBookCommands(program, ctx, act);
   addJobCommands(program, ctx, act, signal);
+  addClusterCommands(program, ctx, act, signal);
   addLifecycleCommands(program, ctx, act);
   addAdminCommands(program, ctx, act, signal);
   addImageCommands(program, ctx, act, (argv, io) => runCli(argv, io ? { ...ctx, io } : ctx, signal));

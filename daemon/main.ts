@@ -159,7 +159,7 @@ export async function startDaemon(settings: Settings) {
     clock,
     log,
     notifyTerminals: writeToTerminals,
-    pinnedSlots: (id: number) => store.slurmJobs.slotsOf(id),
+    slurmPlacement: (id: number) => store.slurmJobs.placementOf(id),
   };
   const jobRunner = new JobRunner(jobsDeps);
   const jobs = new JobService(jobsDeps, jobRunner);

@@ -25,6 +25,9 @@ command -v rsync >/dev/null 2>&1 || need+=(rsync)
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 # The web dashboard's browser tests drive Debian's Chromium (playwright-core downloads no browser).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# The Slurm backend's integration test runs a real Slurm: controller, nodes, accounting (slurmdbd on its
+# own MariaDB: QOS limits need it) and munge for their authentication.
+command -v slurmctld >/dev/null 2>&1 || need+=(slurmctld slurmd slurm-client slurmdbd munge mariadb-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "ds01: missing system packages: ${need[*]} (run as root, or: sudo apt-get install -y ${need[*]})" >&2

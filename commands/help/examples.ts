@@ -10,6 +10,9 @@ export const NO_JSON: Record<string, string> = {
   'container run': 'an interactive shell: stdout is the terminal session itself',
   'ssh-proxy': 'stdin/stdout are the SSH byte stream OpenSSH speaks through',
   help: 'prints help text (every command has --help)',
+  'cluster prolog': "run by slurmd: its exit status is Slurm's answer, its output goes to slurmd's log",
+  'cluster epilog': "run by slurmd: its exit status is Slurm's answer, its output goes to slurmd's log",
+  'job slurm-wait': "a Slurm job's batch step: its exit status is the job's, its output the job's file",
 };
 
 /** `command path` → example lines: `the command line    # what it does`. */
@@ -116,6 +119,16 @@ export const EXAMPLES: Record<string, string[]> = {
   ],
   'job list': ['ds01 job list', 'ds01 job list --all --json'],
   'job show': ['ds01 job show 42'],
+  'job slurm-wait': ['ds01 job slurm-wait --grace 60 "$SLURM_JOB_ID"   # in the batch script ds01 writes'],
+  cluster: ['ds01 cluster render-slurm --out /tmp/slurm', 'ds01 cluster check'],
+  'cluster probe': ['ds01 cluster probe > gpu-node-1.json     # on each node'],
+  'cluster render-slurm': [
+    'ds01 cluster render-slurm --probe n1.json --probe n2.json --cluster lab',
+    'ds01 cluster render-slurm --out /etc/slurm/ds01 --json',
+  ],
+  'cluster check': ['ds01 cluster check', 'ds01 cluster check --json'],
+  'cluster prolog': ['ds01 cluster prolog    # the Prolog= script on a node runs this as root'],
+  'cluster epilog': ['ds01 cluster epilog    # the Epilog= script on a node runs this as root'],
   'job cancel': ['ds01 job cancel 42'],
   'job wait': ['ds01 job wait 42 && echo done'],
   'job logs': ['ds01 job logs 42', 'ds01 job logs 42 -f', 'ds01 job logs 42 --json'],

@@ -58,7 +58,8 @@ export function submitRequest(command: string[], f: SubmitFlags): JobSubmitReque
   };
 }
 
-const stateText = (j: JobView) => j.state.replace('_', ' ');
+/** Slurm's own word when Slurm runs the job (`backend: slurm`), else ds01's. */
+const stateText = (j: JobView) => j.slurm?.state ?? j.state.replace('_', ' ');
 
 function gpuText(j: JobView): string {
   if (!j.gpu) return 'cpu';
@@ -66,6 +67,7 @@ function gpuText(j: JobView): string {
 }
 
 function whereNow(j: JobView, now: number): string {
+  if (j.slurm) return [j.slurm.node, j.slurm.reason].filter(Boolean).join(': ');
   if (j.state === 'queued' && j.queue)
     return `queue #${j.queue.position ?? '?'}${j.queue.estimatedStartAt ? `, start ${fromNow(j.queue.estimatedStartAt, now)}` : ''}`;
   return j.reason ?? '';
@@ -80,8 +82,9 @@ export async function runJobSubmit(ctx: Ctx, command: string[], f: SubmitFlags):
   for (const n of r.notes) ctx.io.err(`note: ${n}\n`);
   const j = r.job;
   ctx.io.out(`${j.id}\n`);
-  const what =
-    j.state === 'running'
+  const what = j.slurm
+    ? `sent to Slurm (${j.slurm.state}${j.slurm.reason ? `: ${j.slurm.reason}` : ''})`
+    : j.state === 'running'
       ? `running${j.gpuSlots.length ? ` on ${j.gpuSlots.length} GPU slot(s)` : ''}`
       : j.state === 'queued'
         ? `queued for a GPU (${whereNow(j, Date.now())})`

@@ -95,10 +95,10 @@ describe('renderSlurm', () => {
 
   it('sacctmgr commands: QOS, account with only that QOS, and each member', () => {
     expect(out.sacctmgr).toContain(
-      'sacctmgr -i modify qos where name=ds01-students set GrpTRES=gres/gpu=3 MaxTRESPerUser=gres/gpu:full=0,gres/gpu=2 MaxWall=02:00:00 Priority=10 Flags=DenyOnLimit',
+      'sacctmgr -i modify qos where name=ds01-students set GrpTRES=gres/gpu=3 MaxTRESPerUser=gres/gpu=2,gres/gpu:full=0 MaxWall=02:00:00 Priority=10 Flags=DenyOnLimit',
     );
     expect(out.sacctmgr).toContain(
-      'sacctmgr -i modify qos where name=ds01-researchers set GrpTRES=-1 MaxTRESPerUser=gres/gpu=4 MaxWall=1-12:00:00 Priority=20 Flags=DenyOnLimit',
+      'sacctmgr -i modify qos where name=ds01-researchers set GrpTRES=gres/gpu=-1 MaxTRESPerUser=gres/gpu=4,gres/gpu:full=-1 MaxWall=1-12:00:00 Priority=20 Flags=DenyOnLimit',
     );
     expect(out.sacctmgr).toContain(
       'sacctmgr -i modify account where name=ds01-students cluster=lab set QOS=ds01-students DefaultQOS=ds01-students',

@@ -116,6 +116,12 @@ export function policyGroups(policy: Policy): string[] {
   return [...new Set([...Object.keys(policy.groups), policy.defaultGroup])];
 }
 
+/** Each TRES the policy may set, with `=-1` (Slurm's "no limit") where it sets none: a re-run clears it. */
+function withCleared(spec: string, keys: readonly string[]): string {
+  const parts = spec.split(',').filter(Boolean);
+  return keys.map((k) => parts.find((p) => p.startsWith(`${k}=`)) ?? `${k}=-1`).join(',');
+}
+
 export function renderSlurm(input: RenderInput): SlurmRendering {
   const { policy } = input;
   const notes: string[] = [];
@@ -158,6 +164,8 @@ export function renderSlurm(input: RenderInput): SlurmRendering {
       );
   }
 
+  // `full` always: the QOS's "no whole GPU" limit names it even where no node has a whole GPU yet.
+  types.add(FULL_GPU_TYPE);
   const tres = ['gres/gpu', ...[...types].map((t) => `gres/gpu:${t}`)].join(',');
   const slurmConf = [
     '# slurm.conf lines rendered by `ds01 cluster render-slurm` from resource-limits.yaml.',
@@ -178,8 +186,8 @@ export function renderSlurm(input: RenderInput): SlurmRendering {
   const sacctmgr: string[] = [];
   for (const q of qos) {
     const set = [
-      `GrpTRES=${q.grpTres || '-1'}`,
-      `MaxTRESPerUser=${q.maxTresPerUser || '-1'}`,
+      `GrpTRES=${withCleared(q.grpTres, ['gres/gpu'])}`,
+      `MaxTRESPerUser=${withCleared(q.maxTresPerUser, ['gres/gpu', `gres/gpu:${FULL_GPU_TYPE}`])}`,
       `MaxWall=${q.maxWallMinutes === null ? '-1' : slurmDuration(q.maxWallMinutes)}`,
       `Priority=${q.priority}`,
       'Flags=DenyOnLimit',

@@ -49,6 +49,8 @@ function exec(
         resolve({ code, stdout, stderr: stderr || (err && code === 127 ? String(err.message) : '') });
       },
     );
+    // A program that exits without reading its stdin must not crash ds01d with EPIPE.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(stdin ?? '');
   });
 }

@@ -31,8 +31,9 @@ export class SlurmJobsRepo {
     return this.db.prepare('SELECT * FROM slurm_jobs WHERE job_id = ?').get(jobId) as SlurmJobRow | undefined;
   }
 
-  slotsOf(jobId: number): string[] | null {
+  /** The slots Slurm assigned a job and its container's name (unique in the cluster: Slurm's id). */
+  placementOf(jobId: number): { slots: string[]; name: string } | null {
     const r = this.byJob(jobId);
-    return r ? (JSON.parse(r.slots) as string[]) : null;
+    return r ? { slots: JSON.parse(r.slots) as string[], name: `slurm-${r.slurm_job_id}` } : null;
   }
 }

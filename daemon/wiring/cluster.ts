@@ -13,6 +13,9 @@ import type { PolicyService } from '../services/policy.js';
 import type { Settings } from '../settings.js';
 import { createSlurmPrograms } from '../slurm/programs.js';
 
+const SWEEP_FIRST_MS = 5_000;
+const SWEEP_EVERY_MS = 30_000;
+
 /** The job routes (on this server's jobs, or Slurm's with `backend: slurm`) and the cluster routes. */
 export function startCluster(
   s: Settings,
@@ -57,6 +60,14 @@ export function startCluster(
           },
         })
       : d.jobs;
-  if (s.backend === 'slurm') d.log.info('jobs go to Slurm', { node: nodeName });
+  if (s.backend === 'slurm') {
+    d.log.info('jobs go to Slurm', { node: nodeName });
+    // A job's container whose Slurm job ended while ds01d was down is stopped soon after start, then
+    // whenever Slurm has moved on without telling this node.
+    const sweep = () =>
+      void node.sweep().catch((err) => d.log.warn('Slurm job sweep failed', { err: String(err) }));
+    setTimeout(sweep, SWEEP_FIRST_MS).unref();
+    setInterval(sweep, SWEEP_EVERY_MS).unref();
+  }
   return [...jobRoutes(jobs), ...clusterRoutes(config, node)];
 }

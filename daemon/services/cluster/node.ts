@@ -197,6 +197,23 @@ export class SlurmNode {
     return { job: this.view(known.job_id) };
   }
 
+  /**
+   * Containers of Slurm jobs that Slurm no longer runs (its epilog could not reach ds01d: ds01d was down)
+   * are stopped with the reason. While Slurm cannot be asked (controller down), running jobs are left be.
+   */
+  async sweep(): Promise<void> {
+    for (const job of this.d.store.jobs.active()) {
+      const row = this.d.store.slurmJobs.byJob(job.id);
+      if (!row) continue;
+      const r = await this.d.slurm.run('squeue', ['-h', '-j', String(row.slurm_job_id), '-o', '%T']);
+      const gone = r.code !== 0 && /invalid job id/i.test(r.stderr);
+      if (r.code !== 0 && !gone) continue;
+      const state = r.stdout.trim().split('\n')[0] ?? '';
+      if (!gone && ['RUNNING', 'CONFIGURING', 'SUSPENDED'].includes(state)) continue;
+      await this.epilog(row.slurm_job_id);
+    }
+  }
+
   /** The batch step's wait, as the job's owner (anyone else: FORBIDDEN, audited by the server). */
   async wait(caller: Caller, sid: number, timeoutMs: number, signal: AbortSignal): Promise<JobWaitResult> {
     const known = this.d.store.slurmJobs.bySlurmId(sid);

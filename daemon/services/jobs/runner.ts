@@ -40,8 +40,11 @@ export interface JobsDeps {
   log: Logger;
   /** Write to the owner's open terminals (lifecycle/terminals.ts); absent in tests without ttys. */
   notifyTerminals?: (user: { uid: number; name: string }, text: string) => string[];
-  /** The slots a job must run on (a Slurm job's, as Slurm assigned them); null = the allocator chooses. */
-  pinnedSlots?: (jobId: number) => readonly string[] | null;
+  /**
+   * A Slurm job's placement: the slots Slurm assigned and its container's name (`slurm-<id>`, unique in
+   * the cluster); null = a local job (the allocator chooses, the name is `job-<id>`).
+   */
+  slurmPlacement?: (jobId: number) => { slots: readonly string[]; name: string } | null;
 }
 
 /** The queue entry of a job carries only its id; the job row has the rest. */
@@ -57,10 +60,13 @@ const RUNNING: readonly JobState[] = ['starting', 'running'];
 const ACTIVE: readonly JobState[] = ['pending', 'queued', 'starting', 'running'];
 
 /** The container a job runs in: `job-<id>`, the job's command wrapped to write its log. */
-export function containerRequestOf(job: Pick<JobRow, 'id' | 'request_json'>): ContainerCreateRequest {
+export function containerRequestOf(
+  job: Pick<JobRow, 'id' | 'request_json'>,
+  name = `job-${job.id}`,
+): ContainerCreateRequest {
   const r = JSON.parse(job.request_json) as JobSubmitRequest;
   return {
-    name: `job-${job.id}`,
+    name,
     ...(r.image ? { image: r.image } : {}),
     ...jobGpuFields(r),
     env: { ...(r.env ?? {}), DS01_JOB_ID: String(job.id) },
@@ -267,13 +273,13 @@ export class JobRunner {
 
   private async createContainer(job: JobRow, actor: Actor): Promise<string> {
     const owner = await this.ownerOf(job);
-    const req = containerRequestOf(job);
-    const slots = this.d.pinnedSlots?.(job.id) ?? null;
+    const slurm = this.d.slurmPlacement?.(job.id) ?? null;
+    const req = containerRequestOf(job, slurm?.name);
     const create = () =>
       this.d.containers.createForJob(owner, req, actor, {
         id: job.id,
         project: job.project,
-        ...(slots ? { slots } : {}),
+        ...(slurm ? { slots: slurm.slots } : {}),
       });
     try {
       return await create();
