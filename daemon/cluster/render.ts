@@ -174,6 +174,8 @@ export function renderSlurm(input: RenderInput): SlurmRendering {
     `AccountingStorageTRES=${tres}`,
     '# limits: QOS limits hold only with associations enforced (slurmdbd needed)',
     'AccountingStorageEnforce=associations,limits,qos,safe',
+    "# ds01 records a job's project and why it failed in the job's Comment; sacct keeps it only with this",
+    'AccountingStoreFlags=job_comment',
     'PriorityType=priority/multifactor',
     'PriorityWeightQOS=10000',
     'PriorityWeightFairshare=1000',

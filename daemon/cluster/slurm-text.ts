@@ -210,3 +210,40 @@ export function parseTres(text: string): Record<string, number> {
   }
   return Object.keys(typed).length ? typed : untyped ? { '': untyped } : {};
 }
+
+/** squeue's view of active jobs for lists (sacct may not know a pending job yet); user text last. */
+export const SQUEUE_LIST_FORMAT = '%i|%U|%u|%T|%N|%b|%r|%V|%S|%l|%M|%j|%k';
+
+/** Elapsed time as squeue prints it (`5:03`, `1:02:03`, `1-02:03:04`) in seconds. */
+function elapsedSec(t: string): number {
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(t.trim());
+  if (!m) return 0;
+  return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+}
+
+export function parseSqueueList(text: string, limitMinutes: (t: string) => number | null): SacctJob[] {
+  const out: SacctJob[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split('|');
+    if (f.length < 13 || !/^\d+$/.test(f[0] as string) || !/^\d+$/.test(f[1] as string)) continue;
+    const [id, uid, user, state, node, tres, reason, submit, start, limit, elapsed] = f as string[];
+    out.push({
+      id: Number(id),
+      uid: Number(uid),
+      user: user ?? '',
+      state: state ?? '',
+      exitCode: null,
+      node: node || null,
+      submit: time(submit),
+      start: time(start),
+      end: null,
+      elapsedSec: elapsedSec(elapsed ?? ''),
+      timeLimitMin: limitMinutes(limit ?? ''),
+      gpus: parseTresPerNode(tres === 'N/A' ? '' : (tres ?? '')),
+      reason: reason && reason !== 'None' ? reason : null,
+      name: f.slice(11, f.length - 1).join('|'),
+      comment: f[f.length - 1] as string,
+    });
+  }
+  return out;
+}

@@ -93,7 +93,8 @@ export function slurmDir(): string {
 export async function startSlurm(o: SlurmOptions): Promise<SlurmCluster> {
   const dir = o.dir ?? slurmDir();
   const p = (...x: string[]) => join(dir, ...x);
-  for (const d of ['state', 'log', 'run', 'munge', 'db', 'dbrun', 'dev']) mkdirSync(p(d), { recursive: true });
+  for (const d of ['state', 'log', 'run', 'munge', 'db', 'dbrun', 'dev'])
+    mkdirSync(p(d), { recursive: true });
   for (const n of o.nodes) mkdirSync(p('spool', n.name), { recursive: true });
   const munge = idOf('munge');
   const mysql = idOf('mysql');
@@ -211,7 +212,8 @@ export async function startSlurm(o: SlurmOptions): Promise<SlurmCluster> {
       30_000,
       200,
     );
-    if (up.code !== 0) throw new Error(`mariadb did not start: ${up.stderr}\n${readLog(p('log', 'mariadb.log'))}`);
+    if (up.code !== 0)
+      throw new Error(`mariadb did not start: ${up.stderr}\n${readLog(p('log', 'mariadb.log'))}`);
     await sql(
       "create user 'slurm'@'127.0.0.1' identified by 'slurm'; grant all on slurm_acct_db.* to 'slurm'@'127.0.0.1';",
     );

@@ -7,7 +7,14 @@ import { type JobSubmitRequest, jobSubmitRequest } from '../../api/types/jobs.js
 import type { Clock } from '../../clock.js';
 import { type BatchOptions, batchScript, sbatchArgs } from '../../cluster/batch.js';
 import { slurmJobView } from '../../cluster/job-view.js';
-import { parseSacct, SACCT_FORMAT } from '../../cluster/slurm-text.js';
+import { parseSlurmDuration } from '../../cluster/render.js';
+import {
+  parseSacct,
+  parseSqueueList,
+  SACCT_FORMAT,
+  type SacctJob,
+  SQUEUE_LIST_FORMAT,
+} from '../../cluster/slurm-text.js';
 import { badRequest, Ds01Error, notFound } from '../../errors.js';
 import type { Caller } from '../../identity/caller.js';
 import type { Account, AccountLookup } from '../../identity/nss.js';
@@ -31,6 +38,8 @@ export interface SlurmJobsDeps {
 }
 
 const POLL_MS = 2000;
+/** squeue's states of a job not yet ended: its answer wins; for ended ones sacct has the exit code. */
+const ACTIVE = new Set(['PENDING', 'REQUEUED', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED']);
 const SHOW_ENDED = 'now-1days';
 
 /** Slurm's refusal in a user's terms: its own message, and the code that fits it. */
@@ -151,17 +160,28 @@ export class SlurmJobs {
     };
   }
 
-  private async sacct(args: string[]): Promise<JobView[]> {
-    const r = await this.d.slurm.run('sacct', ['-n', '-P', '-X', `--format=${SACCT_FORMAT}`, ...args]);
-    if (r.code !== 0)
+  /**
+   * Jobs as Slurm tells them: squeue for active ones (a pending job's reason; sacct may not have it yet),
+   * sacct for the rest. `squeueArgs`/`sacctArgs` select the same jobs in each program's words.
+   */
+  private async jobs(squeueArgs: string[], sacctArgs: string[]): Promise<JobView[]> {
+    const [q, r] = await Promise.all([
+      this.d.slurm.run('squeue', ['-h', '-o', SQUEUE_LIST_FORMAT, ...squeueArgs]),
+      this.d.slurm.run('sacct', ['-n', '-P', '-X', `--format=${SACCT_FORMAT}`, ...sacctArgs]),
+    ]);
+    if (r.code !== 0 && q.code !== 0)
       throw new Ds01Error(
         'UNAVAILABLE',
-        `Slurm's accounting could not be read: ${r.stderr.trim() || `sacct exit ${r.code}`}`,
-        'try again; if it lasts, tell an admin (slurmdbd)',
+        `Slurm could not be asked: ${r.stderr.trim() || q.stderr.trim() || `sacct exit ${r.code}`}`,
+        'try again; if it lasts, tell an admin (slurmctld, slurmdbd)',
       );
+    const byId = new Map<number, SacctJob>();
+    for (const s of r.code === 0 ? parseSacct(r.stdout) : []) byId.set(s.id, s);
+    for (const s of q.code === 0 ? parseSqueueList(q.stdout, parseSlurmDuration) : [])
+      if (ACTIVE.has(s.state) || !byId.has(s.id)) byId.set(s.id, s);
     const homes = new Map<number, string>();
     const views: JobView[] = [];
-    for (const s of parseSacct(r.stdout)) {
+    for (const s of [...byId.values()].sort((a, b) => a.id - b.id)) {
       if (!homes.has(s.uid))
         homes.set(s.uid, (await this.d.accounts.byUid(s.uid))?.home ?? `/home/${s.user}`);
       const home = homes.get(s.uid) as string;
@@ -173,13 +193,18 @@ export class SlurmJobs {
   }
 
   private async find(sid: number): Promise<JobView | null> {
-    return (await this.sacct(['-j', String(sid)])).find((j) => j.id === sid) ?? null;
+    const id = String(sid);
+    return (await this.jobs(['-j', id], ['-j', id])).find((j) => j.id === sid) ?? null;
   }
 
   async list(caller: Caller, opts: { all?: boolean }): Promise<JobView[]> {
     const acct = await this.account(caller);
-    const who = caller.admin ? ['--allusers'] : ['--user', acct.name];
-    const views = await this.sacct([...who, '--starttime', opts.all ? '1970-01-01' : SHOW_ENDED]);
+    const who = caller.admin ? [] : ['--user', acct.name];
+    const views = await this.jobs(who, [
+      ...(caller.admin ? ['--allusers'] : who),
+      '--starttime',
+      opts.all ? '1970-01-01' : SHOW_ENDED,
+    ]);
     // sacct's window is by start; a job that ended long ago but started in it stays: ds01's rule is 24 h.
     return views.filter((v) => caller.admin || v.ownerUid === caller.uid);
   }
