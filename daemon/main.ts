@@ -67,10 +67,10 @@ import { auditLog } from './store/audit.js';
 import { Store } from './store/index.js';
 import { startBookings } from './wiring/bookings.js';
 import { checkConfig } from './wiring/check-config.js';
+import { startCluster } from './wiring/cluster.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
 import { startWeb, webInfoRoutes } from './wiring/web.js';
-import { startCluster } from './wiring/cluster.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
   const program = new Command('ds01d')
