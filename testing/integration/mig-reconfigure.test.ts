@@ -227,7 +227,7 @@ describe.skipIf(!isRoot())('MIG reconfiguration (real ds01d, fake nvidia-smi MIG
       (m) => m.gi === 2,
     )?.uuid;
     const r = await cliJson<{ changes: { id: number; holders: { user: string }[] }[] }>(
-      ['admin', 'mig', 'apply', '--gpu', '0', '--drain-deadline', '20s', '--yes'],
+      ['admin', 'mig', 'apply', '--gpu', '0', '--drain-deadline', '1h', '--yes'],
       carol,
     );
     const id = r.changes[0]?.id as number;
@@ -253,10 +253,18 @@ describe.skipIf(!isRoot())('MIG reconfiguration (real ds01d, fake nvidia-smi MIG
     );
     expect(q.code, q.stderr).toBe(0);
     expect(JSON.parse(q.stdout).status).toBe('queued');
-    const warned = await events(alice, 'mig.holder_warned');
-    expect(warned[0]?.reason).toMatch(
-      /GPU 0 is being re-partitioned .* stop it before .* UTC, or ds01 stops it then \(your workspace is kept\)/,
+    // The admin brings the deadline forward: applying again with a deadline moves it, and alice is told.
+    const moved = await cliJson<{ changes: { id: number; deadline: string }[] }>(
+      ['admin', 'mig', 'apply', '--gpu', '0', '--drain-deadline', '20s', '--yes'],
+      carol,
     );
+    expect(moved.changes[0]?.id).toBe(id);
+    expect(Date.parse(moved.changes[0]?.deadline ?? '') - Date.now()).toBeLessThan(25_000);
+    const warned = await events(alice, 'mig.holder_warned');
+    expect(warned.some((e) => /now stopped at .* unless you stop it first/.test(e.reason))).toBe(true);
+    const first =
+      /GPU 0 is being re-partitioned .* stop it before .* UTC, or ds01 stops it then \(your workspace is kept\)/;
+    expect(warned.some((e) => first.test(e.reason))).toBe(true);
 
     const done = await untilChange(id, (s) => s === 'done' || s === 'failed');
     expect(done.state, JSON.stringify(done)).toBe('done');

@@ -116,6 +116,11 @@ export class MigService {
         changes.push(this.view(this.resume(caller, open, deadline)));
         continue;
       }
+      const newDeadline = req.at !== undefined || req.drainDeadlineSec !== undefined;
+      if (open && newDeadline && (open.state === 'draining' || open.state === 'waiting')) {
+        changes.push(this.view(this.moveDeadline(caller, open, deadline)));
+        continue;
+      }
       if (open) {
         skipped.push({
           gpuIndex: p.gpuIndex,
@@ -202,6 +207,37 @@ export class MigService {
         'mig.step',
         { subjectUid: null },
         `MIG change #${c.id} on GPU ${c.gpu_index} resumed at ${step}`,
+        { change: c.id },
+        now,
+      );
+      return this.d.store.migChanges.get(c.id) as MigChangeRow;
+    });
+  }
+
+  /** A change still waiting for holders gets the deadline given now (sooner or later); holders are told. */
+  private moveDeadline(caller: Caller, c: MigChangeRow, deadline: number): MigChangeRow {
+    const now = this.d.clock.now();
+    return this.d.store.tx(() => {
+      this.d.store.migChanges.setDeadline(c.id, deadline, now);
+      const text = `deadline moved to ${utcWhen(deadline)} by ${caller.name}`;
+      this.d.store.migChanges.log(c.id, c.state, 'note', text, now);
+      const affected = new Set((JSON.parse(c.plan_json) as StoredPlan).affectedSlots);
+      const holders = this.d.store.allocations.live().filter((a) => affected.has(a.slot_uuid));
+      for (const a of holders) {
+        this.audit.byUser(
+          caller,
+          'mig.holder_warned',
+          { subjectUid: a.owner_uid, containerId: a.container_id },
+          `GPU ${c.gpu_index} is being re-partitioned (MIG change #${c.id}): your container is now stopped at ${utcWhen(deadline)} unless you stop it first. Your workspace is kept.`,
+          { change: c.id, slot: a.slot_uuid, deadline: new Date(deadline).toISOString() },
+          now,
+        );
+      }
+      this.audit.byUser(
+        caller,
+        'mig.step',
+        { subjectUid: null },
+        `MIG change #${c.id}: ${text}`,
         { change: c.id },
         now,
       );

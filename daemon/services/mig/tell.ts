@@ -64,7 +64,7 @@ function tell(
       container_id: row.id,
       container_name: row.name,
       kind: 'action',
-      deadline_key: pointMs === null ? null : `mig:${c.id}`,
+      deadline_key: pointMs === null ? null : `mig:${c.id}:${c.deadline}`, // a moved deadline reminds anew
       point_ms: pointMs,
       deadline_at: pointMs === null ? null : c.deadline,
       message: text,
