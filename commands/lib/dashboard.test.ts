@@ -347,6 +347,56 @@ describe('renderDashboard', () => {
     }
   });
 
+  it('lists bookings active now and in the next day; others are "someone", maintenance says so', () => {
+    const d = scenarios['full with queue'] as DashboardData;
+    const b = (id: number, over: Partial<NonNullable<DashboardData['bookings']>[number]>) => ({
+      id,
+      owner: null,
+      mine: false,
+      maintenance: false,
+      profile: '3g.40gb',
+      slots: 1,
+      gpuIndexes: [0],
+      from: '2025-03-04T10:00:00.000Z',
+      to: '2025-03-04T12:00:00.000Z',
+      active: true,
+      state: 'used' as const,
+      ...over,
+    });
+    const lines = renderDashboard(
+      {
+        ...d,
+        bookings: [
+          b(3, {}),
+          b(4, {
+            owner: 'ann',
+            mine: true,
+            active: false,
+            state: 'booked',
+            from: '2025-03-04T12:20:30.000Z',
+            to: '2025-03-04T14:00:00.000Z',
+          }),
+          b(5, {
+            maintenance: true,
+            owner: 'maintenance',
+            profile: 'full',
+            active: false,
+            state: 'booked',
+            from: '2025-03-05T08:00:00.000Z',
+            to: '2025-03-05T09:00:00.000Z',
+          }),
+        ],
+      },
+      { width: 80, color: false, timeZone: 'UTC' },
+    );
+    const text = lines.join('\n');
+    expect(text).toMatch(/BOOKINGS {2}1 active, 2 in the next 24h/);
+    expect(text).toMatch(/3 +someone +1× 3g\.40gb \(GPU 0\) +10:00:00–12:00:00 +in use/);
+    expect(text).toMatch(/4 +ann .* in 2h/);
+    expect(text).toMatch(/5 +maintenance +1× full/);
+    for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(80);
+  });
+
   it('says what the viewer can take, and the limit that binds, beside the free count', () => {
     const d = scenarios['full with queue'] as DashboardData;
     const mine = {

@@ -260,6 +260,40 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
   const j = s.jobs;
   heading(`JOBS  ${j.running} running, ${j.queued} queued${d.viewer.admin ? '' : ' (yours)'}`);
 
+  // Bookings in their window now or starting within a day (others are "someone" unless an admin looks).
+  const books = d.bookings ?? [];
+  if (books.length) {
+    out.push('');
+    heading(
+      `BOOKINGS  ${books.filter((b) => b.active).length} active, ${books.filter((b) => !b.active).length} in the next 24h`,
+    );
+    const rows = books.map((b) => [
+      String(b.id),
+      b.maintenance ? 'maintenance' : (b.owner ?? 'someone'),
+      `${b.slots}× ${b.profile ?? 'slot'}${b.gpuIndexes.length ? ` (GPU ${b.gpuIndexes.join(',')})` : ''}`,
+      `${clock(b.from, o.timeZone)}–${clock(b.to, o.timeZone)}`,
+      b.active
+        ? b.state === 'used'
+          ? 'in use'
+          : 'active, unused'
+        : `in ${duration(Date.parse(b.from) - now)}`,
+    ]);
+    out.push(
+      ...layout(
+        2,
+        [
+          { header: 'ID', align: 'right' },
+          { header: 'USER', min: 8 },
+          { header: 'WHAT', min: 8 },
+          { header: 'WHEN' },
+          { header: 'STATE', min: 0 },
+        ],
+        rows,
+        width,
+      ).map((l, i) => (i === 0 ? p.dim(l) : l)),
+    );
+  }
+
   // Usage against quota.
   out.push('');
   heading(d.viewer.admin ? 'USAGE (users holding GPUs or containers)' : 'YOUR USAGE');

@@ -158,5 +158,21 @@ export async function runUsage(ctx: Ctx, o: UsageOpts): Promise<number> {
     ),
   );
   if (!r.rows.length) ctx.io.err('no GPU use or queue waits in this period\n');
+  const b = r.bookings ?? [];
+  if (b.length) {
+    ctx.io.err(
+      prose(
+        ctx.io,
+        'advance bookings: GPU-hours booked and the part the booker used (no-shows show as unused)',
+      ),
+    );
+    ctx.io.out(
+      table(
+        ['BOOKER', 'BOOKINGS', 'NO-SHOWS', 'BOOKED', 'USED'],
+        b.map((x) => [x.user, String(x.bookings), String(x.noShows), h(x.bookedGpuHours), h(x.usedGpuHours)]),
+        ctx.io,
+      ),
+    );
+  }
   return 0;
 }

@@ -1,6 +1,12 @@
 // The dashboard snapshot from what the services already know (pure): slots as GpuAdmin shows them to
 // this caller, the inventory's live readings, the queue, usage against quota and recent events.
-import type { DashboardData, DashboardGpu, DashboardSlot, DashboardUsage } from '../api/types/dashboard.js';
+import type {
+  DashboardBooking,
+  DashboardData,
+  DashboardGpu,
+  DashboardSlot,
+  DashboardUsage,
+} from '../api/types/dashboard.js';
 import type { AuditEvent } from '../api/types/events.js';
 import type { GpuSlotView, QueueEntryView } from '../api/types/gpus.js';
 import type { HostResources } from '../api/types/system.js';
@@ -29,6 +35,8 @@ export interface DashboardInput {
   /** Active jobs the viewer may see (admins: all; users: their own). */
   jobs: readonly DashboardJob[];
   events: readonly AuditEvent[];
+  /** Bookings the dashboard shows (already filtered and anonymised for the viewer). */
+  bookings?: readonly DashboardBooking[];
 }
 
 export interface DashboardJob {
@@ -140,5 +148,6 @@ export function buildDashboard(i: DashboardInput): DashboardData {
       return { ...u, jobsRunning: n.running, jobsQueued: n.queued };
     }),
     events: [...i.events],
+    bookings: [...(i.bookings ?? [])],
   };
 }

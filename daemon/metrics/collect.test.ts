@@ -141,6 +141,17 @@ describe('collectMetrics', () => {
     expect(j.get('ds01_job_gpu_hours_total')?.type).toBe('counter');
   });
 
+  it('bookings: live ones by phase, booked slots now, no-shows', async () => {
+    const m = parsePrometheusText(
+      await render(input({ bookings: { upcoming: 2, active: 1, bookedSlots: 3, noShows: 4 } })),
+    );
+    expect(sumWhere(m, 'ds01_bookings', { phase: 'upcoming' })).toBe(2);
+    expect(sumWhere(m, 'ds01_bookings', { phase: 'active' })).toBe(1);
+    expect(sumWhere(m, 'ds01_booked_slots', {})).toBe(3);
+    expect(sumWhere(m, 'ds01_booking_no_shows_total', {})).toBe(4);
+    expect(m.get('ds01_booking_no_shows_total')?.type).toBe('counter');
+  });
+
   it('an empty server still exposes every family', async () => {
     const empty = parsePrometheusText(
       await render(input({ slots: [], claims: [], queueWaiting: [], apiRequests: [], sweepActions: [] })),

@@ -60,6 +60,8 @@ export interface MetricsInput {
   jobs?: { byState: Readonly<Record<string, number>>; gpuHoursByUser: readonly CounterRow<'user'>[] };
   /** Notifications: waiting in the outbox, and what happened to them since the daemon started. */
   notify?: { queued: number; sent: number; failed: number; retried: number; dropped: number };
+  /** Advance bookings: live ones by phase, slots inside a window now, no-shows ever. */
+  bookings?: { upcoming: number; active: number; bookedSlots: number; noShows: number };
 }
 
 const JOB_STATES = [
@@ -297,6 +299,36 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
       samples: [{ value: i.policy.lastReloadOk ? 1 : 0 }],
     },
     ...(i.notify ? notifyFamilies(i.notify) : []),
+    ...(i.bookings ? bookingFamilies(i.bookings) : []),
+  ];
+}
+
+function bookingFamilies(b: NonNullable<MetricsInput['bookings']>): MetricFamily[] {
+  return [
+    {
+      name: 'ds01_bookings',
+      help: 'Advance bookings not yet ended, by phase (upcoming, active)',
+      type: 'gauge',
+      labelNames: ['phase'],
+      samples: [
+        { labels: { phase: 'upcoming' }, value: b.upcoming },
+        { labels: { phase: 'active' }, value: b.active },
+      ],
+    },
+    {
+      name: 'ds01_booked_slots',
+      help: 'GPU slots inside a booking window now',
+      type: 'gauge',
+      labelNames: [],
+      samples: [{ value: b.bookedSlots }],
+    },
+    {
+      name: 'ds01_booking_no_shows_total',
+      help: 'Bookings released unused after their grace, since the database was created',
+      type: 'counter',
+      labelNames: [],
+      samples: [{ value: b.noShows }],
+    },
   ];
 }
 

@@ -1,7 +1,7 @@
 // One snapshot for `ds01-dashboard`: GpuAdmin's slot views (with its holder visibility rule), the live
 // inventory, the queue, usage against quota and recent events. Reuses those services; decides nothing.
 import { hostname } from 'node:os';
-import type { DashboardData } from '../api/types/dashboard.js';
+import type { DashboardBooking, DashboardData } from '../api/types/dashboard.js';
 import type { Clock } from '../clock.js';
 import { VERSION } from '../common/version.js';
 import { buildDashboard, type DashboardInput, type DashboardJob } from '../dashboard/build.js';
@@ -64,7 +64,32 @@ export class DashboardService {
       usage: await this.usage(caller, now),
       jobs: this.visibleJobs(caller),
       events,
+      bookings: this.upcomingBookings(caller, now),
     });
+  }
+
+  /** Bookings in their window now or starting within a day; others anonymous for non-admins. */
+  private upcomingBookings(caller: Caller, now: number): DashboardBooking[] {
+    return this.store.bookings
+      .live(now)
+      .filter((b) => b.from_ms < now + 24 * 3_600_000)
+      .map((b) => {
+        const mine = b.owner_uid === caller.uid;
+        const idx = b.slots.map((u) => this.store.slots.get(u)?.gpu_index).filter((i) => i !== undefined);
+        return {
+          id: b.id,
+          owner: mine || caller.admin ? b.owner_name : null,
+          mine,
+          maintenance: b.maintenance === 1,
+          profile: b.profile,
+          slots: b.slots.length,
+          gpuIndexes: [...new Set(idx)].sort((x, y) => x - y),
+          from: new Date(b.from_ms).toISOString(),
+          to: new Date(b.to_ms).toISOString(),
+          active: b.from_ms <= now,
+          state: b.state === 'used' ? 'used' : 'booked',
+        };
+      });
   }
 
   /** Active jobs: admins see everyone's, users their own. */

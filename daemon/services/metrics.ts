@@ -1,5 +1,6 @@
 // /metrics: the current state from the store (same tables and the same slot rule as the dashboard) plus
 // the daemon's counters, plus the process and Node runtime metrics, as Prometheus text.
+import { calendarNow } from '../booking/accounting.js';
 import type { Clock } from '../clock.js';
 import { VERSION } from '../common/version.js';
 import { collectMetrics } from '../metrics/collect.js';
@@ -82,6 +83,10 @@ export class MetricsService {
           lastReloadOk: this.counters.lastReloadOk,
         },
         notify: { ...this.counters.notify, queued: this.store.outbox.depth() },
+        bookings: {
+          ...calendarNow(this.store.bookings.windows(this.clock.now()), this.clock.now()),
+          noShows: this.store.bookings.noShows(),
+        },
       }),
     );
   }

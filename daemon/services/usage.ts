@@ -2,6 +2,7 @@
 // usage/accounting.ts. Plain users see their own usage; admins everyone's and per group.
 
 import type { MonthReport, UsageReport } from '../api/types/usage.js';
+import { bookingUsage } from '../booking/accounting.js';
 import type { Clock } from '../clock.js';
 import { badRequest, Ds01Error } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
@@ -129,6 +130,32 @@ export class UsageService {
         to,
         now,
       ),
+      bookings: this.bookingRows(from, to, now, own),
     };
+  }
+
+  /** Booked vs used GPU-hours per booker (so no-shows show). */
+  private bookingRows(from: number, to: number, now: number, own: number | undefined) {
+    const rows = this.store.bookings.between(from, to, own);
+    const weight = (u: string) => this.store.slots.get(u)?.gpu_equivalents ?? 0;
+    return bookingUsage(
+      rows.map((b) => ({
+        id: b.id,
+        owner: b.owner_name,
+        state: b.state,
+        maintenance: b.maintenance === 1,
+        from: b.from_ms,
+        to: b.to_ms,
+        endedAt: b.ended_at,
+        slots: b.slots.map((uuid) => ({ uuid, gpuEquivalents: weight(uuid) })),
+      })),
+      (id) => {
+        const b = rows.find((x) => x.id === id);
+        return b ? this.store.bookings.spans(b) : [];
+      },
+      from,
+      to,
+      now,
+    );
   }
 }

@@ -103,6 +103,26 @@ export class BookingsRepo {
     return this.withSlots(rows);
   }
 
+  /** The booker's allocations on the booking's slots that overlap its window (any container). */
+  spans(
+    b: Pick<Booking, 'id' | 'owner_uid' | 'from_ms' | 'to_ms'>,
+  ): { slotUuid: string; from: number; to: number | null }[] {
+    return this.db
+      .prepare(
+        `SELECT a.slot_uuid AS slotUuid, a.allocated_at AS "from", a.released_at AS "to" FROM allocations a
+           JOIN booking_slots s ON s.booking_id = ? AND s.slot_uuid = a.slot_uuid
+           WHERE a.owner_uid = ? AND a.allocated_at < ? AND (a.released_at IS NULL OR a.released_at > ?)`,
+      )
+      .all(b.id, b.owner_uid, b.to_ms, b.from_ms) as { slotUuid: string; from: number; to: number | null }[];
+  }
+
+  /** Bookings that ever ended as no-shows (for /metrics). */
+  noShows(): number {
+    return (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM bookings WHERE state = 'no_show'`).get() as { n: number }
+    ).n;
+  }
+
   markUsed(id: number, at: number): boolean {
     return (
       this.db

@@ -228,6 +228,11 @@ describe.skipIf(!isRoot())('advance booking on the real daemon', () => {
     expect(list.find((x: { id: number }) => x.id === id)).toMatchObject({ state: 'no_show' });
     const notices = await d.cli(['notices', '--all'], alice);
     expect(notices.stdout + notices.stderr).toMatch(new RegExp(`booking ${id} was not used`));
+    // Usage: booked vs used GPU-hours per booker; the no-show is booked but unused, the used one was used.
+    const u = json((await d.cli(['usage', '--json'], alice)).stdout).bookings;
+    expect(u).toEqual([expect.objectContaining({ user: alice.name, bookings: 2, noShows: 1 })]);
+    expect(u[0].usedGpuHours).toBeGreaterThan(0);
+    expect(u[0].bookedGpuHours).toBeGreaterThan(u[0].usedGpuHours);
     await retireAll();
   }, 120_000);
 });

@@ -92,4 +92,21 @@ export interface DashboardData {
   queue: QueueEntryView[];
   usage: DashboardUsage[];
   events: AuditEvent[];
+  /** Bookings active now or starting in the next 24 h; others' owner is null for non-admins ("someone"). */
+  bookings?: DashboardBooking[];
+}
+
+export interface DashboardBooking {
+  id: number;
+  owner: string | null;
+  mine: boolean;
+  maintenance: boolean;
+  /** MIG profile, `full` or `mixed`, and how many slots. */
+  profile: string | null;
+  slots: number;
+  gpuIndexes: number[];
+  from: string;
+  to: string;
+  active: boolean;
+  state: 'booked' | 'used';
 }

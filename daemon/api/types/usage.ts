@@ -45,6 +45,18 @@ export interface UsageReport {
   totals: Omit<UsageRow, 'key' | 'users'>;
   /** Batch jobs that ran in the period (yours; admins: all), most GPU-hours first. */
   jobs: UsageJob[];
+  /** Advance bookings in the period, per booker (yours; admins: all): booked vs used GPU-hours, no-shows. */
+  bookings?: UsageBookingRow[];
+}
+
+export interface UsageBookingRow {
+  user: string;
+  bookings: number;
+  noShows: number;
+  /** The booked windows inside the period × GPU-equivalents (a no-show counts until it was released). */
+  bookedGpuHours: number;
+  /** The part of it the booker held the booked slots. */
+  usedGpuHours: number;
 }
 
 /** One user or group in `ds01 admin report`: its usage row plus the batch jobs that ran in the month. */
