@@ -8,7 +8,7 @@ import type { NodeProbeView, RenderSlurmRequest } from '../../daemon/api/types/i
 import { ApiError } from '../lib/client.js';
 import { checkCluster, probeNode, renderSlurm, slurmEpilog, slurmProlog } from '../lib/cluster.js';
 import type { Ctx } from '../lib/context.js';
-import { printJson, table } from '../lib/output.js';
+import { printJson, prose, table } from '../lib/output.js';
 import { UsageError } from '../lib/prompts.js';
 
 export async function runClusterProbe(ctx: Ctx): Promise<number> {
@@ -62,7 +62,7 @@ export async function runRenderSlurm(ctx: Ctx, o: RenderFlags): Promise<number> 
     ctx.io.out(`# ---- gres.conf ----\n${r.gresConf}\n`);
     ctx.io.out(`# ---- sacctmgr (run once on the controller) ----\n${r.sacctmgr.join('\n')}\n`);
   }
-  for (const n of r.notes) ctx.io.err(`note: ${n}\n`);
+  for (const n of r.notes) ctx.io.err(prose(ctx.io, `note: ${n}`));
   return 0;
 }
 
@@ -73,9 +73,12 @@ export async function runClusterCheck(ctx: Ctx, o: { json?: boolean }): Promise<
     const rows = r.items.map((i) => [i.ok ? 'ok' : 'DRIFT', i.what, i.expected, i.actual]);
     ctx.io.out(table(['', 'WHAT', 'POLICY SAYS', 'SLURM HAS'], rows, ctx.io));
     ctx.io.err(
-      r.ok
-        ? 'Slurm matches the policy\n'
-        : 'Slurm differs from the policy: `ds01 cluster render-slurm` prints the commands that fix it\n',
+      prose(
+        ctx.io,
+        r.ok
+          ? 'Slurm matches the policy'
+          : 'Slurm differs from the policy: `ds01 cluster render-slurm` prints the commands that fix it',
+      ),
     );
   }
   return r.ok ? 0 : 1;

@@ -3,6 +3,7 @@
 // `ds01 cluster render-slurm` made from the policy; a job submitted with `ds01 job submit --mig 1g.10gb`
 // runs on the node Slurm chose, as the user, on the MIG UUID Slurm assigned; a group's GrpTRES holds
 // across both nodes; killing a node's ds01d fails its job with the reason, and the node is drained.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
@@ -90,6 +91,39 @@ async function assignedIdx(sid: number): Promise<number[]> {
   const m = /GRES=gpu:[^(]*\(IDX:([0-9,-]+)\)/.exec(r.stdout);
   return (m?.[1] ?? '').split(',').filter(Boolean).map(Number);
 }
+
+/** The command's output in a real 80×24 terminal (tmux joins wrapped lines: a wrapped one is > 80). */
+async function at80(d: TestDaemon, args: string[], user?: TestUser): Promise<string> {
+  const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+  const server = `ds01s${process.pid}`;
+  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', server, ...a], { encoding: 'utf8' });
+  const as = user ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--'] : [];
+  const env = [`DS01_SOCKET=${d.socket}`, 'TERM=xterm-256color', 'NO_COLOR=1', `SLURM_CONF=${slurm.conf}`];
+  const cmd = [...as, 'env', '-i', ...env, process.execPath, CLI_JS, ...args].map(q).join(' ');
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'w',
+    '-x',
+    '80',
+    '-y',
+    '24',
+    `sh -c ${q(`${cmd} </dev/null; echo ALL-DONE; sleep 600`)}`,
+  );
+  try {
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const out = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'w');
+      if (/^ALL-DONE$/m.test(out) || Date.now() > end) return out;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    tmux('kill-server');
+  }
+}
+
+const tooWide = (text: string) => text.split('\n').filter((l) => [...l].length > 80);
 
 describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 slurmd + slurmdbd)', () => {
   beforeAll(async () => {
@@ -182,10 +216,25 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).items.length).toBeGreaterThan(4);
     await slurm.run('sacctmgr', ['-i', 'modify', 'qos', 'where', 'name=ds01-students', 'set', 'MaxWall=5']);
-    const drift = await sh(nodes.n1 as TestDaemon, ['cluster', 'check']);
-    expect(drift.code).toBe(1);
-    expect(drift.stdout).toMatch(/DRIFT\s+qos ds01-students MaxWall\s+10 min\s+5 min/);
-    await slurm.run('sacctmgr', ['-i', 'modify', 'qos', 'where', 'name=ds01-students', 'set', 'MaxWall=10']);
+    try {
+      const drift = await sh(nodes.n1 as TestDaemon, ['cluster', 'check']);
+      expect(drift.code).toBe(1);
+      expect(drift.stdout).toMatch(/DRIFT\s+qos ds01-students MaxWall\s+10 min\s+5 min/);
+      // Its table fits an 80-column terminal (as every table does: tables-80.test.ts).
+      const shown = await at80(nodes.n1 as TestDaemon, ['cluster', 'check']);
+      expect(shown).toMatch(/DRIFT/);
+      expect(tooWide(shown)).toEqual([]);
+    } finally {
+      await slurm.run('sacctmgr', [
+        '-i',
+        'modify',
+        'qos',
+        'where',
+        'name=ds01-students',
+        'set',
+        'MaxWall=10',
+      ]);
+    }
   });
 
   it('a --mig 1g.10gb job runs on the node Slurm chose, as the user, on the MIG UUID Slurm assigned', async () => {
@@ -254,6 +303,7 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
     expect(waiting).toMatchObject({ state: 'PENDING', reason: 'QOSGrpGRES' });
     const list = await sh(nodes.n1 as TestDaemon, ['job', 'list'], bob);
     expect(list.stdout).toMatch(new RegExp(`${b1}\\s.*PENDING.*QOSGrpGRES`));
+    expect(tooWide(await at80(nodes.n1 as TestDaemon, ['job', 'list'], bob))).toEqual([]);
 
     // Kill the ds01d of the node running alice's first job: her batch step gives up after the grace
     // period and fails the job with the reason; Slurm's epilog cannot reach ds01d, so it drains the node.
