@@ -142,6 +142,7 @@ if ! command -v dockerd >/dev/null 2>&1 && ! command -v docker >/dev/null 2>&1; 
 fi
 # Users in Docker's socket group (the old system put every student in `docker`) are root-equivalent and
 # bypass ds01 entirely. Named members and users whose primary group it is; `ds01 doctor` checks it again.
+# (An empty group, as on a fresh Debian docker.io install, must not fail the pipeline under pipefail.)
 DOCKER_SOCK="${DOCKER_HOST:-unix:///var/run/docker.sock}"
 DOCKER_SOCK="${DOCKER_SOCK#unix://}"
 if [ -S "$DOCKER_SOCK" ]; then
@@ -150,7 +151,7 @@ if [ -S "$DOCKER_SOCK" ]; then
   if [ "$sock_gid" != 0 ] && [ $(((8#$sock_mode >> 4) & 2)) -ne 0 ]; then
     sock_group="$(getent group "$sock_gid" | cut -d: -f1)"
     members="$( (getent group "$sock_gid" | cut -d: -f4 | tr ',' '\n'
-      getent passwd | awk -F: -v g="$sock_gid" '$4 == g { print $1 }') | grep -v '^root$' | grep -v '^$' | sort -u | tr '\n' ' ')"
+      getent passwd | awk -F: -v g="$sock_gid" '$4 == g { print $1 }') | { grep -v -e '^root$' -e '^$' || true; } | sort -u | tr '\n' ' ')"
     if [ -n "$members" ]; then
       warn "members of ${sock_group:-gid $sock_gid} can use $DOCKER_SOCK directly (root-equivalent, bypassing ds01): $members"
       warn "remove each with: gpasswd -d USER ${sock_group:-$sock_gid}   (see README: Users left in the docker group)"
