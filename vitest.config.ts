@@ -15,7 +15,12 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['testing/integration/**/*.test.ts', 'testing/e2e/**/*.test.ts'],
+          include: [
+            'testing/integration/**/*.test.ts',
+            'testing/e2e/**/*.test.ts',
+            'testing/systemd/**/*.test.ts',
+            'testing/chaos/**/*.test.ts',
+          ],
           globalSetup: ['testing/harness/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -28,6 +28,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # The Slurm backend's integration test runs a real Slurm: controller, nodes, accounting (slurmdbd on its
 # own MariaDB: QOS limits need it) and munge for their authentication.
 command -v slurmctld >/dev/null 2>&1 || need+=(slurmctld slurmd slurm-client slurmdbd munge mariadb-server)
+# The systemd test (testing/systemd/) builds a Debian guest with debootstrap and boots it with systemd-nspawn.
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v systemd-nspawn >/dev/null 2>&1 || need+=(systemd-container)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "ds01: missing system packages: ${need[*]} (run as root, or: sudo apt-get install -y ${need[*]})" >&2
