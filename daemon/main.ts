@@ -337,7 +337,7 @@ export async function startDaemon(settings: Settings) {
       audit.byUser(caller, 'access.denied', { subjectUid: caller.uid }, message, { code, method, path }),
   });
 
-  await gpus.refresh();
+  await gpus.refreshForStart(1500);
   const fd = activationFd();
   let socketGroup: { gid: number } | null = null;
   if (settings.socketGroup) {

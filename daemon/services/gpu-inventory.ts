@@ -70,6 +70,22 @@ export class GpuInventoryService {
     return this.inFlight;
   }
 
+  /**
+   * The start-up probe, waited for at most `maxWaitMs`: a slow or hung nvidia-smi must not keep a restarted
+   * ds01d off its socket for the probe's 30 s timeout (chaos suite). The stored inventory serves meanwhile,
+   * and the probe finishes in the background.
+   */
+  async refreshForStart(maxWaitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.refresh(),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, maxWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   private async doRefresh(actor: string): Promise<Inventory | null> {
     let inv: Inventory;
     try {

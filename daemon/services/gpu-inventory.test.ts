@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { gpuKit, type Kit } from '../../testing/kits/gpu-test-kit.js';
+import { silentLogger } from '../log.js';
+import { GpuInventoryService } from './gpu-inventory.js';
+
+let kit: Kit | undefined;
+afterEach(() => kit?.close());
+
+describe('GpuInventoryService.refreshForStart', () => {
+  it('returns after maxWaitMs when nvidia-smi hangs, and the probe still finishes later', async () => {
+    kit = gpuKit();
+    // nvidia-smi hangs until released; then every call answers "no GPUs".
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const hanging = async () => {
+      await released;
+      return { stdout: '', stderr: 'No devices were found', code: 6 };
+    };
+    const inv = new GpuInventoryService(
+      { nvidiaSmi: 'nvidia-smi', procRoot: '/proc' },
+      kit.store,
+      kit.clock,
+      silentLogger,
+      kit.policy,
+      kit.accounts,
+      hanging,
+    );
+    const t = Date.now();
+    await inv.refreshForStart(100);
+    expect(Date.now() - t).toBeLessThan(2000);
+    expect(inv.lastProbeAt).toBeNull(); // still probing
+    release();
+    await inv.refresh(); // joins the probe in flight
+    expect(inv.lastError ?? inv.lastProbeAt).not.toBeNull();
+  });
+});
