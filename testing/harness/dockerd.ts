@@ -28,6 +28,8 @@ export interface PrivateDockerd {
   pid: number;
   logPath: string;
   stop(): Promise<void>;
+  /** Stop dockerd (SIGTERM: it stops its containers, like a package upgrade) and start it again on the same root. */
+  restart(): Promise<void>;
 }
 
 // runc runs this as the OCI prestart hook for every container with an nvidia DeviceRequest. The real
@@ -64,30 +66,49 @@ export async function startPrivateDockerd(opts: { timeoutMs?: number } = {}): Pr
     // An empty config so the machine's /etc/docker/daemon.json cannot change the test daemon.
     `--config-file=${configFile}`,
   ];
-  const child: ChildProcess = spawn('dockerd', args, {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('dockerd did not start (is docker.io installed?)');
-  child.unref();
-  let exited = false;
-  child.on('exit', () => {
-    exited = true;
-  });
-
+  let pid = 0;
   const stop = () => stopDockerd(root, pid);
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  while (!(await ping(socketPath))) {
-    if (exited || Date.now() > deadline) {
-      const tail = readFileSync(logPath, 'utf8').split('\n').slice(-15).join('\n');
-      await stop();
-      throw new Error(`private dockerd did not answer (${exited ? 'exited' : 'timed out'}):\n${tail}`);
+  const launch = async () => {
+    const child: ChildProcess = spawn('dockerd', args, {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
+    });
+    if (child.pid === undefined) throw new Error('dockerd did not start (is docker.io installed?)');
+    pid = child.pid;
+    child.unref();
+    let exited = false;
+    child.on('exit', () => {
+      exited = true;
+    });
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    while (!(await ping(socketPath))) {
+      if (exited || Date.now() > deadline) {
+        const tail = readFileSync(logPath, 'utf8').split('\n').slice(-15).join('\n');
+        await stop();
+        throw new Error(`private dockerd did not answer (${exited ? 'exited' : 'timed out'}):\n${tail}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { host: `unix://${socketPath}`, socketPath, root, bin, pid, logPath, stop };
+  };
+  await launch();
+  const restart = async () => {
+    process.kill(pid, 'SIGTERM');
+    if (!(await waitGone(pid, 30_000))) process.kill(pid, 'SIGKILL');
+    await launch();
+  };
+  return {
+    host: `unix://${socketPath}`,
+    socketPath,
+    root,
+    bin,
+    get pid() {
+      return pid;
+    },
+    logPath,
+    stop,
+    restart,
+  };
 }
 
 function ping(socketPath: string): Promise<boolean> {
