@@ -8,7 +8,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['daemon/**/*.test.ts', 'commands/**/*.test.ts', 'testing/harness/**/*.test.ts'],
+          include: [
+            'daemon/**/*.test.ts',
+            'commands/**/*.test.ts',
+            'testing/harness/**/*.test.ts',
+            'testing/chaos/invariants.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },
@@ -19,7 +24,7 @@ export default defineConfig({
             'testing/integration/**/*.test.ts',
             'testing/e2e/**/*.test.ts',
             'testing/systemd/**/*.test.ts',
-            'testing/chaos/**/*.test.ts',
+            'testing/chaos/chaos-*.test.ts',
           ],
           globalSetup: ['testing/harness/global-setup.ts'],
           testTimeout: 120_000,

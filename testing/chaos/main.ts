@@ -1,0 +1,56 @@
+// `npm run chaos` — the full chaos run (issue 20): 100 SIGKILLs with the other faults among them, then a
+// 30-minute soak, and the figures written between the chaos markers of BENCHMARKS.md. Options:
+//   --kills N  --soak-min M  --users U      (defaults 100, 30, 5)
+// Exit status 1 when any invariant was violated. Run as root on a machine with docker.io (like npm test).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type ChaosReport, percentile, runChaos } from './run.js';
+
+const { values } = parseArgs({
+  options: {
+    kills: { type: 'string', default: '100' },
+    'soak-min': { type: 'string', default: '30' },
+    users: { type: 'string', default: '5' },
+  },
+});
+const kills = Number(values.kills);
+const soakMin = Number(values['soak-min']);
+const users = Number(values.users);
+if (![kills, soakMin, users].every((n) => Number.isFinite(n) && n >= 0) || users < 1) {
+  console.error('chaos: --kills, --soak-min and --users take non-negative numbers (users at least 1)');
+  process.exit(2);
+}
+
+const r = await runChaos({ kills, users, soakMs: soakMin * 60_000, log: (l) => console.log(`chaos: ${l}`) });
+const section = render(r, kills === 100 && soakMin === 30);
+console.log(section);
+const file = join(dirname(fileURLToPath(import.meta.url)), '../../BENCHMARKS.md');
+const text = readFileSync(file, 'utf8');
+const re = /<!-- chaos:begin -->[\s\S]*<!-- chaos:end -->/;
+if (re.test(text))
+  writeFileSync(file, text.replace(re, `<!-- chaos:begin -->\n${section}\n<!-- chaos:end -->`));
+process.exit(r.violations.length ? 1 : 0);
+
+function render(r: ChaosReport, full: boolean): string {
+  const lines = [
+    `Chaos run (${full ? 'full' : `SHORTER than the full run: ${r.kills} kills, ${r.soak?.minutes ?? 0} min soak`}; ` +
+      `${new Date().toISOString().slice(0, 16)}Z, ${users} users, this 2-core machine shared with other test runs):`,
+    `- faults injected: ${r.kills} SIGKILLs of ds01d, ${Object.entries(r.faults)
+      .map(([k, n]) => `${n}× ${k}`)
+      .join(', ')}`,
+    `- invariant checks: ${r.checks} (after each kill and at the end; 9 rules each), violations: ${r.violations.length}`,
+    `- time to serve again after SIGKILL: p50 ${percentile(r.recoverMs, 50)} ms, p99 ${percentile(r.recoverMs, 99)} ms, max ${Math.max(0, ...r.recoverMs)} ms; ${r.recoverOver5s} of ${r.kills} over the 5 s target`,
+    `- user actions: ${r.actions.done} done, ${r.actions.refused} refused cleanly, ${r.actions.unclean.length} refused uncleanly`,
+  ];
+  if (r.soak)
+    lines.push(
+      `- soak ${r.soak.minutes} min without faults (${r.soak.samples} samples): RSS slope ${r.soak.rssSlopeKiBPerMin} KiB/min, ` +
+        `open fds slope ${r.soak.fdSlopePerMin}/min, p99 of GET /v1/containers per window ${r.soak.p99ByWindowMs.join(' / ')} ms`,
+    );
+  const byRule = new Map<string, number>();
+  for (const v of r.violations) byRule.set(v.rule, (byRule.get(v.rule) ?? 0) + 1);
+  if (byRule.size) lines.push(`- violations by rule: ${[...byRule].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  return lines.join('\n');
+}
