@@ -51,7 +51,7 @@ describe.skipIf(why !== null)(`ds01 under systemd${why ? ` (skipped: ${why})` : 
       printf 'root:x:0:0:root:/root:/bin/sh\\n' >$d/etc/passwd; printf 'root:x:0:\\n' >$d/etc/group
       tar -C $d -c . | docker import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - ${IMAGE} >/dev/null; rm -rf $d
       mkdir -p /usr/local/lib/ds01-test
-      cp /src/testing/fake-nvidia-smi/nvidia-smi.mjs /src/testing/fixtures/gpu-scenarios/a100-mig-mixed.json /usr/local/lib/ds01-test/
+      cp /src/testing/fake-nvidia-smi/*.mjs /src/testing/fixtures/gpu-scenarios/a100-mig-mixed.json /usr/local/lib/ds01-test/
       printf '#!/bin/sh\\nFAKE_NVIDIA_SMI_SCENARIO=/usr/local/lib/ds01-test/a100-mig-mixed.json exec /usr/bin/node /usr/local/lib/ds01-test/nvidia-smi.mjs "$@"\\n' >/usr/local/bin/nvidia-smi
       chmod 0755 /usr/local/bin/nvidia-smi
       useradd --create-home --shell /bin/sh ${USER}`);
