@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { gpuKit, type Kit } from '../../testing/kits/gpu-test-kit.js';
 import { silentLogger } from '../log.js';
+import { loadSettings } from '../settings.js';
 import { GpuInventoryService } from './gpu-inventory.js';
 
 let kit: Kit | undefined;
@@ -19,7 +20,7 @@ describe('GpuInventoryService.refreshForStart', () => {
       return { stdout: '', stderr: 'No devices were found', code: 6 };
     };
     const inv = new GpuInventoryService(
-      { nvidiaSmi: 'nvidia-smi', procRoot: '/proc' },
+      loadSettings({}, { DS01_CONFIG: '' }), // the defaults, no config file
       kit.store,
       kit.clock,
       silentLogger,
