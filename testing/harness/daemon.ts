@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { parseDocument } from 'yaml';
 import { LabelSigner, loadOrCreateLabelKey, SIGNATURE_LABEL } from '../../daemon/docker/label-signature.js';
+import { mountOrphanedCgroupControllers } from './cgroup-mounts.js';
 import { type ExecResult, execFileResult } from './exec.js';
 import { installFakeNvidiaSmi, type ScenarioInput } from './fake-gpu.js';
 import { addToGroup, createTestGroup, createTestUser, runAs, type TestUser } from './users.js';
@@ -106,6 +107,8 @@ async function purgeManagedContainers(dockerHost: string): Promise<void> {
 
 export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> {
   if (!existsSync(DAEMON_JS)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  // Another test file (the systemd one) may have created v1 hierarchies since dockerd started.
+  mountOrphanedCgroupControllers();
   if (runningDaemons === 0) await purgeManagedContainers(opts.dockerHost);
   runningDaemons++;
   const dir = mkdtempSync(join(tmpdir(), 'ds01-daemon-'));

@@ -16,6 +16,7 @@ import {
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mountOrphanedCgroupControllers } from './cgroup-mounts.js';
 import { execFileText } from './exec.js';
 
 export interface PrivateDockerd {
@@ -42,6 +43,7 @@ exit 0
 `;
 
 export async function startPrivateDockerd(opts: { timeoutMs?: number } = {}): Promise<PrivateDockerd> {
+  mountOrphanedCgroupControllers();
   const root = mkdtempSync(join(tmpdir(), 'ds01-dockerd-'));
   const bin = join(root, 'bin');
   mkdirSync(bin);
