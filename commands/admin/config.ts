@@ -1,17 +1,29 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaemonUnreachableError } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
 import { printJson } from '../lib/output.js';
 import { checkPolicy, type PolicyCheck, reloadPolicy, systemInfo } from '../lib/system.js';
 
-/** ds01d from the same install as this CLI (dist/commands/admin → dist/daemon/main.js). */
-const DS01D = fileURLToPath(new URL('../../daemon/main.js', import.meta.url));
+/**
+ * ds01d from the same install as this CLI: the nearest `daemon/main.js` above this module. Searched,
+ * not a fixed `../..`, because this code runs from the commands bundle's chunks (dist/commands/bin/
+ * chunks/) as well as from tsc's per-file output (dist/commands/admin/).
+ */
+function installedDaemon(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'daemon', 'main.js');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`ds01d (daemon/main.js) not found above ${here}: is ds01 installed?`);
+  }
+}
 
 /** The same validator without a daemon: `ds01d --check-config FILE --json` (like `sshd -t`). */
 function checkOffline(path: string): PolicyCheck {
+  const DS01D = installedDaemon();
   const r = spawnSync(process.execPath, [DS01D, '--check-config', path, '--json'], {
     encoding: 'utf8',
     timeout: 30_000,
