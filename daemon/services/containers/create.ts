@@ -40,6 +40,9 @@ interface CreateState {
   job?: JobContainer;
 }
 
+/** Background removes of a half-made container before leaving it to reconcile (1 s … 32 s apart). */
+const REMOVE_RETRIES = 6;
+
 /** A batch job's container: labelled with the job id, its workspace the job's project (not its name). */
 export interface JobContainer {
   id: number;
@@ -257,16 +260,39 @@ export class CreateSaga {
   }
 
   /** Docker first, so the GPUs are free before the store says so. */
-  private async removeHalfMade(s: CreateState, why: string): Promise<void> {
+  /**
+   * Undo of a half-made container. The row and its GPUs are given up only once Docker has let go of the
+   * container: when the remove fails (dockerd restarting under us), marking it removed would leave a
+   * container the store calls gone, holding devices nobody accounts for, and never adopted again. So the
+   * row stays with its allocation and the remove is retried in the background; the never-started rule
+   * and reconcile finish it if ds01d dies first.
+   */
+  private async removeHalfMade(s: CreateState, why: string, attempt = 0): Promise<void> {
     const id = s.id;
     if (!id) return;
-    await this.d.ops
-      .remove(id)
-      .catch((e) => this.d.log.error('cleanup: cannot remove container', { id, err: String(e) }));
+    const removed = await this.d.ops.remove(id).then(
+      () => true,
+      (e) => {
+        this.d.log.error('cleanup: cannot remove container (kept, retrying)', {
+          id,
+          attempt,
+          err: String(e),
+        });
+        return false;
+      },
+    );
+    if (!removed) {
+      if (attempt < REMOVE_RETRIES)
+        setTimeout(() => void this.removeHalfMade(s, why, attempt + 1), 1000 * 2 ** attempt).unref();
+      return;
+    }
     if (!s.recorded) return;
     this.d.store.tx(() => {
+      const row = this.d.store.containers.get(id);
+      if (!row || row.removed_at !== null) return;
       this.d.store.containers.markRemoved(id, this.d.clock.now());
       this.d.leases.releaseForContainer(id, why, s.actor.name);
+      this.c.audit(s.actor, row, 'container.removed', `removed after a failed create: ${why}`);
     });
   }
 }

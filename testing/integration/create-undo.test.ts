@@ -1,0 +1,117 @@
+// A create that fails after Docker made the container is undone — but the store gives up the row and
+// its GPU only once Docker has really removed the container. Found by the chaos suite: during a dockerd
+// restart the remove failed, the row was marked removed and the slot released anyway, leaving a
+// container Docker kept with devices nobody accounted for. Here an HTTP-aware proxy in front of the
+// private dockerd fails the user set-up (archive PUT) and, for a while, every DELETE.
+import { rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
+import { cleanupTestUsers, isRoot, type TestUser } from '../harness/users.js';
+import { until } from '../harness/wait.js';
+
+const docker = new Docker({ socketPath: inject('dockerSocket') });
+const image = inject('baseImage');
+let d: TestDaemon;
+let alice: TestUser;
+
+/** Forwards HTTP to dockerd's socket; requests matching `fail` get a 500 instead. */
+function faultProxy(target: string, socketPath: string) {
+  const rules = { failPut: false, failDelete: false };
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '';
+    if (
+      (rules.failPut && req.method === 'PUT' && /\/containers\/[^/]+\/archive/.test(url)) ||
+      (rules.failDelete && req.method === 'DELETE' && /\/containers\//.test(url))
+    ) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      return void res.end('{"message":"injected fault"}');
+    }
+    const up = http.request(
+      { socketPath: target, path: url, method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  return {
+    rules,
+    listen: () => new Promise<void>((r) => server.listen(socketPath, r)),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+const sock = join(tmpdir(), `ds01-undo-proxy-${process.pid}.sock`);
+const proxy = faultProxy(inject('dockerSocket'), sock);
+
+describe.skipIf(!isRoot())('undo of a half-made container', () => {
+  beforeAll(async () => {
+    await proxy.listen();
+    ({ d, alice } = await startDaemonWithCast({ dockerHost: `unix://${sock}` }));
+  });
+  afterAll(async () => {
+    await d?.cleanup();
+    await proxy.close();
+    rmSync(sock, { force: true });
+    await cleanupTestUsers();
+  });
+
+  it('keeps the row and its GPU while Docker cannot remove the container, and gives both up once it has', async () => {
+    proxy.rules.failPut = true;
+    proxy.rules.failDelete = true;
+    const dep = await d.cli(
+      ['container-deploy', 'half', '--image', image, '--mig', '1g.10gb', '--background'],
+      alice,
+    );
+    expect(dep.code).not.toBe(0);
+
+    const db = new Database(d.dbPath, { readonly: true });
+    try {
+      const row = () =>
+        db.prepare('SELECT id, removed_at FROM containers WHERE project = ?').get('half') as
+          | { id: string; removed_at: number | null }
+          | undefined;
+      const live = () =>
+        (
+          db
+            .prepare('SELECT COUNT(*) AS n FROM allocations WHERE container_id = ? AND released_at IS NULL')
+            .get(row()?.id) as { n: number }
+        ).n;
+      const r = row();
+      expect(r, 'the half-made container is recorded').toBeDefined();
+      const id = r?.id as string;
+      // Docker still has it (its remove failed): the store must not call it gone nor free its slot.
+      expect((await docker.getContainer(id).inspect()).Id).toBe(id);
+      expect(row()?.removed_at).toBeNull();
+      expect(live()).toBe(1);
+
+      // Docker answers again: the background retry removes it, then the row and the slot go, audited.
+      proxy.rules.failDelete = false;
+      proxy.rules.failPut = false;
+      await until(
+        async () => row()?.removed_at ?? null,
+        (at) => at !== null,
+        30_000,
+      );
+      await expect(docker.getContainer(id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect(live()).toBe(0);
+      const kinds = (
+        db.prepare('SELECT kind FROM events WHERE container_id = ? ORDER BY id').all(id) as { kind: string }[]
+      ).map((e) => e.kind);
+      expect(kinds).toEqual(expect.arrayContaining(['container.created', 'container.removed']));
+    } finally {
+      db.close();
+    }
+  });
+});
