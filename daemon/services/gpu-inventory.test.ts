@@ -37,3 +37,42 @@ describe('GpuInventoryService.refreshForStart', () => {
     expect(inv.lastError ?? inv.lastProbeAt).not.toBeNull();
   });
 });
+
+describe('GpuInventoryService.refresh', () => {
+  it('answers with a probe started after the call, not one already in flight; the tick joins it', async () => {
+    kit = gpuKit();
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let phase = 'before';
+    const calledIn: string[] = [];
+    const runner = async () => {
+      calledIn.push(phase);
+      if (phase === 'before') await released;
+      return { stdout: '', stderr: 'No devices were found', code: 6 };
+    };
+    const inv = new GpuInventoryService(
+      loadSettings({}, { DS01_CONFIG: '' }),
+      kit.store,
+      kit.clock,
+      silentLogger,
+      kit.policy,
+      kit.accounts,
+      runner,
+    );
+    const tick = inv.probeShared(); // a periodic probe reads the GPUs before the change
+    const joined = inv.probeShared();
+    expect(joined).toBe(tick);
+    const first = inv.refresh('admin'); // the admin asks after the change
+    const second = inv.refresh('admin');
+    expect(second).toBe(first); // callers meanwhile share one queued probe
+    phase = 'after';
+    release();
+    await tick;
+    const seenBefore = calledIn.length;
+    await first;
+    expect(calledIn.length).toBeGreaterThan(seenBefore);
+    expect(calledIn.slice(seenBefore).every((p) => p === 'after')).toBe(true);
+  });
+});

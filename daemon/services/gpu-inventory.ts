@@ -33,6 +33,7 @@ export class GpuInventoryService {
   lastProbeAt: number | null = null;
   lastError: string | null = null;
   private inFlight: Promise<Inventory | null> | null = null;
+  private queued: Promise<Inventory | null> | null = null;
   private listeners = new Set<() => void>();
 
   private readonly nvidiaSmi: string;
@@ -60,8 +61,24 @@ export class GpuInventoryService {
     this.listeners.add(fn);
   }
 
-  /** Probe once (concurrent callers share the probe) and apply it. */
+  /**
+   * Probe and apply, with a probe that starts after this call: one already in flight may have read the
+   * GPUs before the change the caller is asking about (an admin's `gpu refresh` after reseating a card
+   * got the old answer), so callers arriving meanwhile share one more probe queued behind it.
+   */
   refresh(actor = 'ds01d'): Promise<Inventory | null> {
+    if (!this.inFlight) return this.probeShared(actor);
+    this.queued ??= this.inFlight
+      .catch(() => null)
+      .then(() => {
+        this.queued = null;
+        return this.probeShared(actor);
+      });
+    return this.queued;
+  }
+
+  /** The periodic tick: joins a probe in flight rather than queueing another. */
+  probeShared(actor = 'ds01d'): Promise<Inventory | null> {
     if (!this.inFlight) {
       this.inFlight = this.doRefresh(actor).finally(() => {
         this.inFlight = null;

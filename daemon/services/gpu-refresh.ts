@@ -28,7 +28,7 @@ export class GpuRefreshSchedule {
     if (expr === this.expr && (this.task || this.fallback)) return;
     this.clear();
     this.expr = expr;
-    const tick = () => void this.inventory.refresh();
+    const tick = () => void this.inventory.probeShared();
     try {
       this.task = schedule(expr, tick, { name: 'gpu-refresh', noOverlap: true });
     } catch (err) {

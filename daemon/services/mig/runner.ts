@@ -378,9 +378,7 @@ export class MigRunner {
   }
 
   private async verify(c: MigChangeRow, plan: StoredPlan): Promise<string> {
-    // Twice: the first may join a periodic probe that started before the instances were made; the second
-    // certainly started after.
-    await this.d.inventory.refresh('ds01d (MIG change)');
+    // refresh() probes afresh: a periodic probe in flight from before the instances were made is not used.
     const inv = await this.d.inventory.refresh('ds01d (MIG change)');
     if (!inv) throw new Error(`re-probe failed: ${this.d.inventory.lastError ?? 'unknown error'}`);
     const now = await this.currentInstances(c);
