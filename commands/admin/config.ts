@@ -17,7 +17,8 @@ function installedDaemon(): string {
   for (let dir = here; ; dir = dirname(dir)) {
     const candidate = join(dir, 'daemon', 'main.js');
     if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error(`ds01d (daemon/main.js) not found above ${here}: is ds01 installed?`);
+    if (dirname(dir) === dir)
+      throw new Error(`ds01d (daemon/main.js) not found above ${here}: is ds01 installed?`);
   }
 }
 
