@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jobCommand, jobWorkdir } from './command.js';
-import { effectiveTimeLimit, jobLifecycleLimits } from './time.js';
+import { effectiveTimeLimit, jobLifecycleLimits, requestedTimeLimit } from './time.js';
 
 describe('effectiveTimeLimit', () => {
   it('caps --time at max_runtime and says so', () => {
@@ -22,6 +22,21 @@ describe('effectiveTimeLimit', () => {
       maxRuntimeMs: 60_000,
       idleTimeoutMs: 3_600_000,
     });
+  });
+});
+
+describe('requestedTimeLimit', () => {
+  const H = 3_600_000;
+  it('reads --time, caps it at max_runtime with a note, and defaults to the ceiling', () => {
+    expect(requestedTimeLimit('30m', 2 * H)).toEqual({ ms: 30 * 60_000, capped: false, notes: [] });
+    const capped = requestedTimeLimit('6h', 2 * H);
+    expect(capped).toMatchObject({ ms: 2 * H, capped: true });
+    expect(capped.notes[0]).toMatch(/--time 6h is above your max_runtime/);
+    expect(requestedTimeLimit(undefined, 2 * H)).toEqual({ ms: 2 * H, capped: false, notes: [] });
+  });
+  it('refuses a malformed or non-positive --time, saying how to write it', () => {
+    expect(() => requestedTimeLimit('soon', H)).toThrow(/--time soon/);
+    expect(() => requestedTimeLimit('0m', H)).toThrow(/not a positive time/);
   });
 });
 

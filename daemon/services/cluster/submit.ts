@@ -15,14 +15,13 @@ import {
   type SacctJob,
   SQUEUE_LIST_FORMAT,
 } from '../../cluster/slurm-text.js';
-import { badRequest, Ds01Error, notFound } from '../../errors.js';
+import { Ds01Error, notFound } from '../../errors.js';
 import type { Caller } from '../../identity/caller.js';
 import type { Account, AccountLookup } from '../../identity/nss.js';
 import { JOBS_DIR } from '../../jobs/command.js';
 import { isFinal, waitExitCode } from '../../jobs/states.js';
-import { effectiveTimeLimit } from '../../jobs/time.js';
+import { requestedTimeLimit } from '../../jobs/time.js';
 import type { Limits } from '../../policy/types.js';
-import { formatDuration, parseDuration } from '../../policy/units.js';
 import type { SlurmPrograms } from '../../slurm/programs.js';
 import { type Audit, auditLog } from '../../store/audit.js';
 import type { Store } from '../../store/index.js';
@@ -77,21 +76,8 @@ export class SlurmJobs {
     const req: JobSubmitRequest = jobSubmitRequest.parse(body);
     const acct = await this.account(caller);
     const limits = await this.d.limitsOf(acct);
-    const notes: string[] = [];
-    let requested: number | null = null;
-    if (req.time !== undefined) {
-      try {
-        requested = parseDuration(req.time, 'm');
-      } catch (err) {
-        throw badRequest(`--time ${req.time}: ${(err as Error).message}`, 'write it like 30m, 6h or 2h30m');
-      }
-      if (requested === null || requested <= 0) throw badRequest(`--time ${req.time} is not a positive time`);
-    }
-    const limit = effectiveTimeLimit(requested, limits.maxRuntimeMs);
-    if (limit.capped)
-      notes.push(
-        `--time ${req.time} is above your max_runtime; the job may run ${formatDuration(limit.ms)} at most`,
-      );
+    const limit = requestedTimeLimit(req.time, limits.maxRuntimeMs);
+    const notes = [...limit.notes];
     const project = req.project ?? 'jobs';
     const name =
       req.name ??

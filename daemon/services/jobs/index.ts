@@ -6,12 +6,12 @@
 import { gpuRequestOf } from '../../api/types/containers.js';
 import type { JobSubmitResult, JobView, JobWaitResult } from '../../api/types/jobs.js';
 import { type JobSubmitRequest, jobSubmitRequest } from '../../api/types/jobs.js';
-import { badRequest, Ds01Error, notFound } from '../../errors.js';
+import { Ds01Error, notFound } from '../../errors.js';
 import type { Caller } from '../../identity/caller.js';
 import { JOBS_DIR } from '../../jobs/command.js';
 import { cancelAction, dependencyVerdict, isFinal, waitExitCode } from '../../jobs/states.js';
-import { effectiveTimeLimit } from '../../jobs/time.js';
-import { formatDuration, parseDuration } from '../../policy/units.js';
+import { requestedTimeLimit } from '../../jobs/time.js';
+import { formatDuration } from '../../policy/units.js';
 import { type Audit, auditLog } from '../../store/audit.js';
 import type { JobRow } from '../../store/jobs.js';
 import { actorOf, ownImageRef } from '../containers/index.js';
@@ -40,21 +40,8 @@ export class JobService {
     const acct = await this.d.accounts.byUid(caller.uid);
     if (!acct) throw new Ds01Error('UNAUTHENTICATED', `uid ${caller.uid} has no account on this host`);
     const limits = await this.d.leases.limitsOf(acct);
-    const notes: string[] = [];
-    let requested: number | null = null;
-    if (req.time !== undefined) {
-      try {
-        requested = parseDuration(req.time, 'm');
-      } catch (err) {
-        throw badRequest(`--time ${req.time}: ${(err as Error).message}`, 'write it like 30m, 6h or 2h30m');
-      }
-      if (requested === null || requested <= 0) throw badRequest(`--time ${req.time} is not a positive time`);
-    }
-    const limit = effectiveTimeLimit(requested, limits.maxRuntimeMs);
-    if (limit.capped)
-      notes.push(
-        `--time ${req.time} is above your max_runtime; the job may run ${formatDuration(limit.ms)} at most`,
-      );
+    const limit = requestedTimeLimit(req.time, limits.maxRuntimeMs);
+    const notes = [...limit.notes];
     if (req.after !== undefined) {
       const dep = this.visible(caller, req.after);
       const v = dependencyVerdict(dep);
