@@ -1,7 +1,9 @@
 // project-launch NAME: the one command a returning student types. The project's image is made sure of
 // (built from ~/workspace/NAME/Dockerfile, with progress, when it is missing or the Dockerfile changed
 // since it was built), then the project's container is started if it exists or deployed if not.
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { NAME, NAME_RULE } from '../../daemon/common/names.js';
 import { startContainer } from '../lib/containers.js';
 import type { Ctx } from '../lib/context.js';
@@ -17,17 +19,43 @@ export interface ProjectLaunchOpts extends Omit<DeployFlags, 'image' | 'framewor
   tag?: string;
 }
 
-/** Why the image must be built first, or null when the one there is current. PURE. */
+/**
+ * Why the image must be built first, or null when the one there is current. PURE. The Dockerfile is
+ * compared with when project-launch last built this very image (`builtAtMs`, recorded by us): Docker's
+ * own Created is whole seconds, and a fully cached build hands back an image Created long before, which
+ * would read as "changed" on every launch. An image made some other way falls back to Created.
+ */
 export function buildReason(
   image: { createdAt: string } | undefined,
   dockerfileMtimeMs: number,
   rebuild: boolean,
+  builtAtMs: number | null = null,
 ): string | null {
   if (rebuild) return 'rebuilding as asked (--rebuild)';
   if (!image) return 'its image does not exist yet';
-  if (dockerfileMtimeMs > Date.parse(image.createdAt))
-    return 'its Dockerfile changed since the image was built';
+  const since = builtAtMs ?? Date.parse(image.createdAt) + 999;
+  if (dockerfileMtimeMs > since) return 'its Dockerfile changed since the image was built';
   return null;
+}
+
+/** ~/.cache/ds01/project-launch.json: image ref → the image id project-launch built and when. */
+const RECORD = join(homedir(), '.cache', 'ds01', 'project-launch.json');
+type Records = Record<string, { imageId: string; at: number }>;
+
+function readRecords(): Records {
+  try {
+    return JSON.parse(readFileSync(RECORD, 'utf8')) as Records;
+  } catch {
+    return {};
+  }
+}
+
+/** Best effort: without the record the next launch falls back to the image's Created. */
+function recordBuild(ref: string, imageId: string, at: number): void {
+  try {
+    mkdirSync(dirname(RECORD), { recursive: true });
+    writeFileSync(RECORD, JSON.stringify({ ...readRecords(), [ref]: { imageId, at } }));
+  } catch {}
 }
 
 export async function runProjectLaunch(ctx: Ctx, name: string, o: ProjectLaunchOpts): Promise<number> {
@@ -47,11 +75,15 @@ export async function runProjectLaunch(ctx: Ctx, name: string, o: ProjectLaunchO
   }
   const ref = ownImageRef(name, o.tag);
   const image = (await listImages(ctx.client)).find((i) => i.ref === ref);
-  const why = buildReason(image, mtime, Boolean(o.rebuild));
+  const record = readRecords()[ref];
+  const builtAt = record && image && record.imageId === image.id ? record.at : null;
+  const why = buildReason(image, mtime, Boolean(o.rebuild), builtAt);
   let outcome: BuildOutcome | undefined;
   if (why) {
     say(`${p.bold(name)}: ${why}; building ${ref} from ${path}`);
+    const startedAt = Date.now();
     outcome = await buildAndShow(ctx, name, text, { tag: o.tag });
+    if (outcome.code === 0 && outcome.image) recordBuild(ref, outcome.image.id, startedAt);
     if (outcome.code !== 0) {
       if (o.json) printJson(ctx.io, { project: name, dockerfile: path, built: false, error: outcome.error });
       if (image) say(`${p.dim('the previous image is unchanged:')} ${ref}`);
