@@ -121,33 +121,25 @@ class Load {
 
   private async act(u: TestUser) {
     const project = pick(['p1', 'p2']);
+    // Deploys and retires are twice as likely as a job or a shell, to keep slots changing hands.
+    const deploy = [
+      'container',
+      'deploy',
+      project,
+      '--image',
+      this.image,
+      '--gpus',
+      '1',
+      '--queue',
+      '--background',
+      '--json',
+    ];
+    const retire = ['container', 'retire', project, '--yes', '--force', '--json'];
     const args = pick([
-      [
-        'container',
-        'deploy',
-        project,
-        '--image',
-        this.image,
-        '--gpus',
-        '1',
-        '--queue',
-        '--background',
-        '--json',
-      ],
-      [
-        'container',
-        'deploy',
-        project,
-        '--image',
-        this.image,
-        '--gpus',
-        '1',
-        '--queue',
-        '--background',
-        '--json',
-      ],
-      ['container', 'retire', project, '--yes', '--force', '--json'],
-      ['container', 'retire', project, '--yes', '--force', '--json'],
+      deploy,
+      deploy,
+      retire,
+      retire,
       ['job', 'submit', '--image', this.image, '--gpus', '1', '--time', '1m', '--json', '--', 'sleep', '1'],
       ['container', 'run', project, '--', 'true'],
     ]);
