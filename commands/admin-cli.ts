@@ -131,6 +131,7 @@ export function addAdminCommands(program: Command, ctx: Ctx, act: Act, signal?: 
     .option('--gpu <n>', 'only this GPU (repeat, or 0,1); default: every GPU the plan changes', gpuOpt)
     .option('--at <time>', 'stop holders still on affected slices at this time (ISO, with zone)')
     .option('--drain-deadline <duration>', 'or this long from now: 2h, 30m, 0 (default 1h)')
+    .option('--force', 'go ahead although booked slots are destroyed: cancels those bookings, owners told')
     .option('-y, --yes', 'do not ask')
     .option('--json', 'machine-readable output')
     .action(act(adminOnly('ds01 admin mig apply', (o) => runMigApply(ctx, o))));

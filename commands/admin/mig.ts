@@ -88,6 +88,14 @@ function printPlan(ctx: Ctx, gpus: MigGpuPlanView[]): void {
       line += `: destroy GI ${g.destroy.join(', ') || 'none'}, create ${create || 'none'}${g.keep.length ? `, keep GI ${g.keep.join(', ')}` : ''}`;
     }
     ctx.io.out(prose(ctx.io, line));
+    for (const b of g.bookings ?? []) {
+      ctx.io.out(
+        prose(
+          ctx.io,
+          `GPU ${g.gpuIndex}: destroys booked slot(s) ${b.slots.join(', ')}: booking ${b.id} (${b.maintenance ? 'maintenance, ' : ''}${b.owner}, ${clock(b.from)} to ${clock(b.to)}); apply refuses this unless --force (which cancels the booking and tells ${b.owner})`,
+        ),
+      );
+    }
   }
 }
 
@@ -108,7 +116,14 @@ export async function runMigPlan(ctx: Ctx, o: { json?: boolean }): Promise<numbe
 
 export async function runMigApply(
   ctx: Ctx,
-  o: { gpu?: string[]; at?: string; drainDeadline?: string; yes?: boolean; json?: boolean },
+  o: {
+    gpu?: string[];
+    at?: string;
+    drainDeadline?: string;
+    force?: boolean;
+    yes?: boolean;
+    json?: boolean;
+  },
 ): Promise<number> {
   if (o.at !== undefined && o.drainDeadline !== undefined) {
     throw new UsageError('give either --at or --drain-deadline, not both');
@@ -127,9 +142,10 @@ export async function runMigApply(
     }
     printPlan(ctx, chosen);
     const holders = chosen.flatMap((g) => g.holders);
+    const booked = o.force ? chosen.flatMap((g) => g.bookings ?? []) : [];
     const when = at ? clock(at) : `in ${o.drainDeadline ?? '1h'}`;
     const ok = await confirm(
-      `Drain GPU ${chosen.map((g) => g.gpuIndex).join(', ')} now and re-partition it${holders.length ? `; ${holders.length} container(s) stopped ${when} unless released` : ''}?`,
+      `Drain GPU ${chosen.map((g) => g.gpuIndex).join(', ')} now and re-partition it${holders.length ? `; ${holders.length} container(s) stopped ${when} unless released` : ''}${booked.length ? `; ${booked.length} booking(s) cancelled` : ''}?`,
       { flags: 'pass --yes to apply without asking', default: undefined },
     );
     if (!ok) return 1;
@@ -138,6 +154,7 @@ export async function runMigApply(
     ...(gpus ? { gpus } : {}),
     ...(at ? { at } : {}),
     ...(drainDeadlineSec !== undefined ? { drainDeadlineSec } : {}),
+    ...(o.force ? { force: true } : {}),
   });
   if (o.json) {
     printJson(ctx.io, r);

@@ -24,6 +24,8 @@ export const USER_TOPIC_OF: Readonly<Record<string, UserTopic>> = {
   'mig.holder_stopped': 'stopped',
   // advance booking: an unused booking released after its grace
   'booking.no_show': 'booking',
+  // a forced MIG change destroyed a booked slot: the booking is cancelled
+  'mig.booking_cancelled': 'booking',
 };
 
 /** The admin topic an event kind belongs to, if any. */
@@ -103,6 +105,7 @@ const SUBJECTS: Readonly<Record<string, (c: string) => string>> = {
   'mig.holder_stopped': (c) => `your container ${c} was stopped: its GPU is being re-partitioned`,
   'mig.failed': () => 'a MIG reconfiguration failed; its GPU stays drained',
   'booking.no_show': () => 'your GPU booking was released: it was not used',
+  'mig.booking_cancelled': () => 'your GPU booking was cancelled: its GPU is being re-partitioned',
 };
 
 /** Subject and plain text: one line each of what happened, when, and where to look. No secrets are in events. */

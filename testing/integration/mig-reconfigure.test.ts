@@ -362,4 +362,87 @@ describe.skipIf(!isRoot())('MIG reconfiguration (real ds01d, fake nvidia-smi MIG
     expect(gpu1).toHaveLength(7);
     expect(gpu1.every((s) => s.state === 'available')).toBe(true);
   }, 120_000);
+
+  it('advance bookings: a plan destroying a booked slot is refused naming it, one keeping it goes through, --force cancels it and tells the booker', async () => {
+    const from = new Date(Date.now() + 20 * 60_000).toISOString();
+    const made = await d.cli(['book', '--mig', '1g.10gb', '--from', from, '--for', '1h', '--json'], bob);
+    expect(made.code, made.stderr).toBe(0);
+    const booking = JSON.parse(made.stdout) as { id: number; slots: { uuid: string; gpuIndex: number }[] };
+    const gpu = booking.slots[0]?.gpuIndex as number;
+    const slot = booking.slots[0]?.uuid as string;
+    const layoutOf = (profiles: string[]) => ({ ...LAYOUT, [String(gpu)]: profiles });
+
+    // The whole GPU as one instance: the booked 1g goes, so apply refuses and changes nothing.
+    editPolicy(d.policyPath, { 'gpu_allocation.layout': layoutOf(['7g.80gb']) });
+    expect((await d.cli(['config', 'reload'])).code).toBe(0);
+    const p = (await plan()).gpus[gpu];
+    expect(p?.bookings).toEqual([
+      expect.objectContaining({ id: booking.id, owner: bob.name, slots: [slot] }),
+    ]);
+    const shown = await d.cli(['admin', 'mig', 'plan'], carol);
+    expect(shown.stdout).toContain(`booking ${booking.id} (${bob.name}`);
+    const before = profilesOf(gpu);
+    const refused = await d.cli(
+      ['admin', 'mig', 'apply', '--gpu', String(gpu), '--drain-deadline', '0', '--yes'],
+      carol,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`booking ${booking.id} (${bob.name}, `);
+    expect(refused.stderr).toMatch(/--force/);
+    expect(
+      (await status()).changes.filter(
+        (c) => c.gpuIndex === gpu && c.state !== 'done' && c.state !== 'cancelled',
+      ),
+    ).toEqual([]);
+    expect(profilesOf(gpu)).toEqual(before);
+
+    // A layout that can keep the booked 1g (beside a 3g): it is kept, and the booking stays.
+    editPolicy(d.policyPath, {
+      'gpu_allocation.layout': layoutOf(['3g.40gb', '1g.10gb', '1g.10gb', '1g.10gb']),
+    });
+    expect((await d.cli(['config', 'reload'])).code).toBe(0);
+    const keeps = (await plan()).gpus[gpu];
+    expect(keeps).toMatchObject({ action: 'reconfigure', bookings: [] });
+    expect(keeps?.affectedSlots).not.toContain(slot);
+    const ok = await cliJson<{ changes: { id: number }[] }>(
+      ['admin', 'mig', 'apply', '--gpu', String(gpu), '--drain-deadline', '0', '--yes'],
+      carol,
+    );
+    expect(
+      (await untilChange(ok.changes[0]?.id as number, (s) => s === 'done' || s === 'failed')).state,
+    ).toBe('done');
+    const slotsNow = (await gpuList()).slots.filter((s) => s.gpuIndex === gpu && s.state !== 'missing');
+    expect(slotsNow.map((s) => s.uuid)).toContain(slot);
+    const mine = await cliJson<{ bookings: { id: number; state: string }[] }>(['book', 'list'], bob);
+    expect(mine.bookings.find((b) => b.id === booking.id)?.state).toBe('booked');
+
+    // --force: the change goes ahead, the booking is cancelled with the reason, and bob is told.
+    editPolicy(d.policyPath, { 'gpu_allocation.layout': layoutOf(['7g.80gb']) });
+    expect((await d.cli(['config', 'reload'])).code).toBe(0);
+    const forced = await cliJson<{ changes: { id: number }[] }>(
+      ['admin', 'mig', 'apply', '--gpu', String(gpu), '--drain-deadline', '0', '--force', '--yes'],
+      carol,
+    );
+    const id = forced.changes[0]?.id as number;
+    expect((await untilChange(id, (s) => s === 'done' || s === 'failed')).state).toBe('done');
+    expect(profilesOf(gpu)).toEqual(['7g.80gb']);
+    const after = await cliJson<{ bookings: { id: number; state: string; endReason: string | null }[] }>(
+      ['book', 'list'],
+      bob,
+    );
+    expect(after.bookings.find((b) => b.id === booking.id)).toMatchObject({ state: 'cancelled' });
+    expect(after.bookings.find((b) => b.id === booking.id)?.endReason).toMatch(
+      new RegExp(`cancelled by admin ${carol.name}: MIG change #${id} re-partitions GPU ${gpu}`),
+    );
+    const told = await events(bob, 'mig.booking_cancelled');
+    expect(told).toHaveLength(1);
+    expect(told[0]?.data).toMatchObject({ booking: booking.id, change: id });
+    expect(
+      (await events(carol, 'mig.requested')).some((e) =>
+        (e.data?.forcedBookings as number[] | undefined)?.includes(booking.id),
+      ),
+    ).toBe(true);
+    editPolicy(d.policyPath, { 'gpu_allocation.layout': LAYOUT });
+    expect((await d.cli(['config', 'reload'])).code).toBe(0);
+  }, 180_000);
 });

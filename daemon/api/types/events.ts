@@ -47,6 +47,8 @@ export const EVENT_KINDS = [
   'mig.failed',
   'mig.done',
   'mig.cancelled',
+  // a forced MIG change (apply --force) cancelled a booking on a slot it destroys; its owner is told
+  'mig.booking_cancelled',
   // a process outside ds01 computes on a slot (subject: its owner), and when none is left there
   'gpu.unmanaged',
   'gpu.unmanaged_gone',

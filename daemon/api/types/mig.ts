@@ -20,6 +20,17 @@ export interface MigPlacementView {
   size: number;
 }
 
+/** An advance booking on a slot the plan destroys: apply refuses it unless forced (then it is cancelled). */
+export interface MigBookingView {
+  id: number;
+  owner: string;
+  maintenance: boolean;
+  from: string;
+  to: string;
+  /** The booking's slots that the plan destroys. */
+  slots: string[];
+}
+
 export interface MigGpuPlanView {
   gpuIndex: number;
   gpuUuid: string;
@@ -42,6 +53,8 @@ export interface MigGpuPlanView {
   create: MigPlacementView[];
   affectedSlots: string[];
   holders: MigHolderView[];
+  /** Bookings whose window overlaps now .. apply time + the booking horizon on a destroyed slot. */
+  bookings: MigBookingView[];
   /** An unfinished change of this GPU (then `apply` resumes it, `cancel` ends it). */
   openChange: number | null;
 }
@@ -62,6 +75,8 @@ export const migApplyRequest = z
     at: z.string().datetime({ offset: true }).optional(),
     /** …or this many seconds from now (default: the policy-free default of 1 hour). */
     drainDeadlineSec: z.number().int().min(0).max(MAX_DEADLINE_SEC).optional(),
+    /** Go ahead although the plan destroys booked slots: those bookings are cancelled and their owners told. */
+    force: z.boolean().optional(),
   })
   .strict()
   .refine((r) => !(r.at !== undefined && r.drainDeadlineSec !== undefined), {

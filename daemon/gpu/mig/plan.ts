@@ -38,6 +38,8 @@ export interface GpuFacts {
   modelSource: 'driver' | 'builtin' | null;
   instances: CurrentInstance[];
   holders: Holder[];
+  /** Slots an advance booking holds now or later: kept before held ones (a booked slot destroyed is refused). */
+  bookedSlots?: readonly string[];
 }
 
 export type PlanAction =
@@ -157,12 +159,15 @@ export function planGpu(
   if (sameMultiset(current, profiles)) {
     return { ...withProfiles, action: 'none', reason: 'the layout is already as desired' };
   }
-  // Keep what can stay: held instances first (fewer people stopped), then the larger ones.
+  // Keep what can stay: booked instances first (destroying one is refused), then held ones (fewer people
+  // stopped), then the larger ones.
   const heldSlots = new Set(gpu.holders.map((h) => h.slot));
-  const isHeld = (i: CurrentInstance) => i.slots.some((s) => heldSlots.has(s));
+  const bookedSlots = new Set(gpu.bookedSlots ?? []);
+  const worth = (i: CurrentInstance) =>
+    (i.slots.some((s) => bookedSlots.has(s)) ? 2 : 0) + (i.slots.some((s) => heldSlots.has(s)) ? 1 : 0);
   const candidates = [...gpu.instances]
     .filter((i) => i.start !== null)
-    .sort((a, b) => Number(isHeld(b)) - Number(isHeld(a)) || (b.size ?? 0) - (a.size ?? 0) || a.gi - b.gi);
+    .sort((a, b) => worth(b) - worth(a) || (b.size ?? 0) - (a.size ?? 0) || a.gi - b.gi);
   const kept: CurrentInstance[] = [];
   let rest = [...profiles];
   for (const inst of candidates) {

@@ -11,6 +11,12 @@ import type {
 import type { Clock } from '../../clock.js';
 import { utcWhen } from '../../common/when.js';
 import { Ds01Error } from '../../errors.js';
+import {
+  type BookingInTheWay,
+  bookingHorizonMs,
+  bookingsInTheWay,
+  bookingsText,
+} from '../../gpu/mig/bookings.js';
 import { migDrainReason } from '../../gpu/mig/drain.js';
 import { desiredFor, type GpuPlan, planGpu } from '../../gpu/mig/plan.js';
 import type { StoredPlan } from '../../gpu/mig/steps.js';
@@ -18,6 +24,7 @@ import type { Inventory } from '../../gpu/types.js';
 import type { Caller } from '../../identity/caller.js';
 import type { Policy } from '../../policy/types.js';
 import { type Audit, auditLog } from '../../store/audit.js';
+import { toWindow } from '../../store/bookings.js';
 import type { Store } from '../../store/index.js';
 import type { MigChangeRow } from '../../store/mig-changes.js';
 import { gatherFacts, holdersBySlot } from './facts.js';
@@ -28,6 +35,8 @@ import type { MigSmi } from './smi.js';
 export const DEFAULT_DRAIN_DEADLINE_SEC = 3600;
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+type PlanWithBookings = GpuPlan & { bookings: BookingInTheWay[] };
 
 export interface MigServiceDeps {
   store: Store;
@@ -50,7 +59,11 @@ export class MigService {
     this.audit = auditLog(d.store.events, () => d.clock.now());
   }
 
-  private async plans(actor: string): Promise<{ plans: GpuPlan[]; problem: string | null }> {
+  /** Plans per GPU, each with the bookings it would break if its instances were destroyed at `applyAt`. */
+  private async plans(
+    actor: string,
+    applyAt: number,
+  ): Promise<{ plans: PlanWithBookings[]; problem: string | null }> {
     const fresh = await this.d.inventory.refresh(actor);
     const inv = fresh ?? this.d.inventory.last;
     if (!inv) {
@@ -61,16 +74,30 @@ export class MigService {
       );
     }
     const facts = await gatherFacts(inv, this.d.store, this.d.smi, fresh ? null : this.d.inventory.lastError);
-    const layout = this.d.policy().gpuAllocation.layout;
-    const plans = facts.gpus.map((g) => planGpu(g, desiredFor(layout, g.index, g.model?.id ?? null)));
+    const policy = this.d.policy();
+    const now = this.d.clock.now();
+    const booked = this.d.store.bookings.live(now).map((b) => ({ ...toWindow(b), ownerName: b.owner_name }));
+    const window = { now, applyAt, horizonMs: bookingHorizonMs(policy) };
+    const bookedSlots = booked
+      .filter((b) => b.from < Math.max(now, applyAt) + window.horizonMs)
+      .flatMap((b) => b.slots);
+    const plans = facts.gpus.map((g) => {
+      const p = planGpu(
+        { ...g, bookedSlots },
+        desiredFor(policy.gpuAllocation.layout, g.index, g.model?.id ?? null),
+      );
+      return { ...p, bookings: bookingsInTheWay(p.affectedSlots, booked, window) };
+    });
     return { plans, problem: facts.problem };
   }
 
   async plan(caller: Caller): Promise<MigPlanView> {
-    const { plans, problem } = await this.plans(caller.name);
+    const now = this.d.clock.now();
+    const { plans, problem } = await this.plans(caller.name, now + DEFAULT_DRAIN_DEADLINE_SEC * 1000);
     return {
       gpus: plans.map((p) => ({
         ...p,
+        bookings: p.bookings.map(bookingView),
         openChange: this.d.store.migChanges.openForGpu(p.gpuUuid)?.id ?? null,
       })),
       probeError: problem,
@@ -90,7 +117,7 @@ export class MigService {
         'give a time ahead, or --drain-deadline 0 to stop holders at once',
       );
     }
-    const { plans, problem } = await this.plans(caller.name);
+    const { plans, problem } = await this.plans(caller.name, deadline);
     if (problem && plans.some((p) => p.gpuUuid && p.action === 'reconfigure')) {
       throw new Ds01Error(
         'UNAVAILABLE',
@@ -108,6 +135,24 @@ export class MigService {
       );
     }
     const chosen = req.gpus ? plans.filter((p) => req.gpus?.includes(p.gpuIndex)) : plans;
+    // A change that would start now and destroy a booked slot is refused as a whole (nothing started), with
+    // the bookings named; --force goes ahead and cancels them, telling their owners.
+    const starting = chosen.filter(
+      (p) => p.action === 'reconfigure' && !this.d.store.migChanges.openForGpu(p.gpuUuid),
+    );
+    const inTheWay = starting.filter((p) => p.bookings.length > 0);
+    if (inTheWay.length && !req.force) {
+      throw new Ds01Error(
+        'CONFLICT',
+        inTheWay
+          .map(
+            (p) =>
+              `GPU ${p.gpuIndex}: the new layout destroys booked slots: ${bookingsText(p.bookings, utcWhen)}`,
+          )
+          .join('; '),
+        'nothing was changed; cancel or move those bookings (`ds01 book list --all`, `ds01 book cancel ID`), change gpu_allocation.layout to keep those slices, or pass --force to cancel the bookings (their owners are told)',
+      );
+    }
     const changes: MigChangeView[] = [];
     const skipped: MigApplyResult['skipped'] = [];
     for (const p of chosen) {
@@ -146,10 +191,12 @@ export class MigService {
       );
     }
     this.d.runner.kick();
+    // Cancelled bookings (--force) may free calendar time others wait for.
+    if (inTheWay.length) this.d.notifyCapacityFreed();
     return { changes, skipped };
   }
 
-  private start(caller: Caller, p: GpuPlan, deadline: number): MigChangeRow {
+  private start(caller: Caller, p: PlanWithBookings, deadline: number): MigChangeRow {
     const now = this.d.clock.now();
     const plan: StoredPlan = {
       desired: p.desiredProfiles,
@@ -181,12 +228,32 @@ export class MigService {
         caller,
         'mig.requested',
         { subjectUid: null },
-        `MIG change #${id}: GPU ${p.gpuIndex} (${p.model}) from ${p.current.join(' + ') || 'no instances'} to ${p.desiredProfiles.join(' + ')}; holders stopped at ${utcWhen(deadline)}`,
-        { change: id, gpu: p.gpuUuid, ...plan },
+        `MIG change #${id}: GPU ${p.gpuIndex} (${p.model}) from ${p.current.join(' + ') || 'no instances'} to ${p.desiredProfiles.join(' + ')}; holders stopped at ${utcWhen(deadline)}${p.bookings.length ? `; forced over ${p.bookings.length} booking(s)` : ''}`,
+        {
+          change: id,
+          gpu: p.gpuUuid,
+          ...plan,
+          ...(p.bookings.length ? { forcedBookings: p.bookings.map((b) => b.id) } : {}),
+        },
         now,
       );
+      for (const b of p.bookings) this.cancelBooking(caller, id, p.gpuIndex, b, now);
       return this.d.store.migChanges.get(id) as MigChangeRow;
     });
+  }
+
+  /** Inside start()'s transaction: a forced change cancels a booking on a slot it destroys; the owner is told. */
+  private cancelBooking(caller: Caller, change: number, gpu: number, b: BookingInTheWay, now: number): void {
+    const why = `cancelled by admin ${caller.name}: MIG change #${change} re-partitions GPU ${gpu}, destroying its slot(s) ${b.slots.join(', ')}`;
+    if (!this.d.store.bookings.end(b.id, 'cancelled', now, why)) return;
+    this.audit.byUser(
+      caller,
+      'mig.booking_cancelled',
+      { subjectUid: b.ownerUid },
+      `your booking ${b.id} (${utcWhen(b.from)} to ${utcWhen(b.to)}) was ${why}; book again with \`ds01 book\``,
+      { booking: b.id, change, gpu, slots: b.slots },
+      now,
+    );
   }
 
   private resume(caller: Caller, c: MigChangeRow, deadline: number): MigChangeRow {
@@ -333,4 +400,15 @@ export class MigService {
       })),
     };
   }
+}
+
+function bookingView(b: BookingInTheWay) {
+  return {
+    id: b.id,
+    owner: b.ownerName,
+    maintenance: b.maintenance,
+    from: new Date(b.from).toISOString(),
+    to: new Date(b.to).toISOString(),
+    slots: b.slots,
+  };
 }
