@@ -3,7 +3,10 @@
 import type { BookedWindow } from '../booking/types.js';
 import { type SlotView, slotView } from '../booking/windows.js';
 import type { Limits, PlacementStrategy } from '../policy/types.js';
+import { type GroupCaps, groupCheck } from './group-caps.js';
 import type { Slot } from './types.js';
+
+export type { GroupCaps };
 
 /** 'busy': available, but a process outside ds01 computes on it (only the allocator's view has it). */
 export type SlotState = 'available' | 'drained' | 'missing' | 'busy';
@@ -70,9 +73,12 @@ export interface AllocateInput {
   usage?: OwnerUsage;
   /** Absent: no bookings to honour. */
   bookings?: BookingContext;
+  /** Absent: no group caps. */
+  groups?: GroupCaps;
 }
 
 export type QuotaLimit =
+  | 'group_max_gpus'
   | 'max_mig_instances'
   | 'max_gpu_equivalents'
   | 'max_gpus_per_container'
@@ -98,7 +104,14 @@ export type AllocationResult =
       message: string;
       hint: string;
     }
-  | { ok: false; code: 'NO_CAPACITY'; message: string; hint: string }
+  | {
+      ok: false;
+      code: 'NO_CAPACITY';
+      message: string;
+      hint: string;
+      /** Set when the asker's group is at its group_max_gpus: only a member's release helps, not free slots. */
+      group?: { name: string; held: number; max: number };
+    }
   | { ok: false; code: 'BAD_REQUEST'; message: string; hint: string };
 
 export type AllocationFailure = Exclude<AllocationResult, { ok: true }>;
@@ -147,6 +160,9 @@ export function allocate(input: AllocateInput): AllocationResult {
       `You hold ${usage.slots} GPU slot(s) (running or held); ${request.count} more would exceed your limit of ${limits.maxMigInstances}.`,
     );
   }
+
+  const groupFull = input.groups ? groupCheck(input.groups, request, allocations) : null;
+  if (groupFull) return groupFull;
 
   const booked = request.bookingId != null ? bookingSlots(input) : null;
   if (booked && !('slots' in booked)) return booked;

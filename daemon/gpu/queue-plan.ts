@@ -6,6 +6,7 @@ import {
   type AllocationLimits,
   type AllocationRequest,
   allocate,
+  type GroupCaps,
   type LiveAllocation,
 } from './allocator.js';
 import { chooseHeldToRelease, orderQueue, type QueueEntry, slotServes, usageOf } from './queue.js';
@@ -30,14 +31,23 @@ export function planHeldReleases(
   queue: readonly QueueEntry[],
   limitsByUser: ReadonlyMap<number, AllocationLimits>,
   strategy: PlacementStrategy,
+  groups?: GroupCaps,
 ): HeldReleasePlan | null {
   const held = chooseHeldToRelease(allocations, allocations.length);
   if (!held.length) return null;
   for (const entry of orderQueue(queue)) {
     const limits = limitsByUser.get(entry.ownerUid);
     if (!limits) continue;
-    const now = allocate({ slots, allocations, request: entry.request, limits, strategy });
-    if (now.ok || now.code !== 'NO_CAPACITY') continue;
+    const now = allocate({
+      slots,
+      allocations,
+      request: entry.request,
+      limits,
+      strategy,
+      ...(groups ? { groups } : {}),
+    });
+    // A group at its cap is not helped by releasing others' holds.
+    if (now.ok || now.code !== 'NO_CAPACITY' || now.group) continue;
     // Release the longest-held one at a time until the entry fits; keep only the slots it takes.
     for (let k = 1; k <= held.length; k++) {
       const gone = new Set(held.slice(0, k));

@@ -6,6 +6,7 @@ import {
   type AllocationRequest,
   allocate,
   type BookingContext,
+  type GroupCaps,
   type LiveAllocation,
 } from './allocator.js';
 
@@ -55,7 +56,7 @@ export interface OvertakeBound {
  * (backfill). Backfill alone lets small requests overtake a large head forever, so once the first entry
  * short of capacity has waited past `bound.maxWaitMs`, the slots its shape could use are reserved for it:
  * later entries may only take slots it could not use. Quota-blocked entries reserve nothing (freeing
- * capacity would not help them). One pass is enough: serving an entry only removes free slots and adds
+ * capacity would not help them), nor do entries whose group is at its group_max_gpus. One pass is enough: serving an entry only removes free slots and adds
  * usage, so a skipped entry cannot start fitting later in the same pass. Entries whose owner has no limits
  * in `limitsByUser` are left waiting.
  */
@@ -67,6 +68,7 @@ export function serveQueue(
   strategy: PlacementStrategy,
   bound: OvertakeBound = { now: 0, maxWaitMs: null },
   bookings?: BookingContext,
+  groups?: GroupCaps,
 ): QueueAssignment[] {
   const live = [...allocations];
   const assignments: QueueAssignment[] = [];
@@ -85,9 +87,11 @@ export function serveQueue(
       strategy,
       usage,
       ...(bookings ? { bookings } : {}),
+      ...(groups ? { groups } : {}),
     });
     if (!result.ok) {
-      if (!reserved && result.code === 'NO_CAPACITY' && isStarving(entry, bound)) {
+      // Group-capped entries reserve nothing either: free slots do not help them, a member's release does.
+      if (!reserved && result.code === 'NO_CAPACITY' && !result.group && isStarving(entry, bound)) {
         reserved = true;
         open = slots.filter((s) => !slotServes(s, entry.request));
       }

@@ -13,8 +13,10 @@ import {
   type AllocatableSlot,
   type AllocationFailure,
   allocate,
+  type GroupCaps,
   type LiveAllocation,
 } from '../gpu/allocator.js';
+import { anyGroupCap, groupCapsFor } from '../gpu/group-caps.js';
 import type { AccountLookup } from '../identity/nss.js';
 import type { Logger } from '../log.js';
 import { resolveLimits } from '../policy/resolve.js';
@@ -89,6 +91,7 @@ export class GpuLeases {
   }
   /** Linux groups per uid, learnt from NSS, so a hold (inside DockerSync's transaction) resolves synchronously. */
   private groupsByUid = new Map<number, string[]>();
+  private namesByUid = new Map<number, string>();
 
   constructor(
     private readonly store: Store,
@@ -134,7 +137,8 @@ export class GpuLeases {
   async limitsOf(owner: { uid: number; name: string }): Promise<Limits> {
     const acct = await this.accounts.byUid(owner.uid).catch(() => null);
     const groups = acct?.groups ?? this.groupsByUid.get(owner.uid) ?? [];
-    if (acct) this.groupsByUid.set(owner.uid, acct.groups);
+    if (acct) this.noteAccount(acct);
+    await this.warmOwners();
     return resolveLimits(
       this.policy.current(),
       { name: acct?.name ?? owner.name, groups, uid: owner.uid },
@@ -151,8 +155,49 @@ export class GpuLeases {
     ).limits;
   }
 
-  reserve(owner: { uid: number; name: string }, limits: Limits, req: GpuRequest, actor: string): SlotRow[] {
+  private noteAccount(a: { uid: number; name: string; groups: readonly string[] }): void {
+    this.groupsByUid.set(a.uid, [...a.groups]);
+    this.namesByUid.set(a.uid, a.name);
+  }
+
+  /**
+   * group_max_gpus as the allocator needs it (synchronously, inside a transaction): each owner's group from
+   * the accounts last seen. Undefined when no group has a cap.
+   */
+  groupCaps(): GroupCaps | undefined {
+    const policy = this.policy.current();
+    if (!anyGroupCap(policy)) return undefined;
+    return groupCapsFor(policy, (uid) => ({
+      uid,
+      name: this.namesByUid.get(uid) ?? this.store.containers.live(uid)[0]?.owner_name ?? String(uid),
+      groups: this.groupsByUid.get(uid) ?? [],
+    }));
+  }
+
+  /** NSS for owners of live allocations not seen since start (a restart), so their Linux group counts. */
+  async warmOwners(): Promise<void> {
+    if (!anyGroupCap(this.policy.current()) || !this.store.isOpen) return;
+    const unseen = new Set(
+      this.store.allocations
+        .live()
+        .map((a) => a.owner_uid)
+        .filter((uid) => !this.groupsByUid.has(uid)),
+    );
+    for (const uid of unseen) {
+      const acct = await this.accounts.byUid(uid).catch(() => null);
+      if (acct) this.noteAccount(acct);
+    }
+  }
+
+  reserve(
+    owner: { uid: number; name: string; groups?: readonly string[] },
+    limits: Limits,
+    req: GpuRequest,
+    actor: string,
+  ): SlotRow[] {
     const strategy = this.policy.current().gpuAllocation.strategy;
+    if (owner.groups) this.noteAccount({ uid: owner.uid, name: owner.name, groups: owner.groups });
+    const groups = this.groupCaps();
     return this.store.tx(() => {
       const now = this.clock.now();
       const result = allocate({
@@ -170,6 +215,7 @@ export class GpuLeases {
         limits,
         strategy,
         bookings: { windows: this.store.bookings.windows(now), now, when: utcWhen },
+        ...(groups ? { groups } : {}),
       });
       if (!result.ok) throw allocationError(result);
       for (const id of result.usedBookings) {
@@ -547,6 +593,7 @@ export class GpuLeases {
   /** Wake the hold timer and the reservation reconcile; expire anything already overdue. */
   start(): void {
     this.started = true;
+    this.warmOwners().catch((err) => this.log.warn('group caps: owner lookup failed', { err: String(err) }));
     this.reconcileReservations();
     this.expireDueHolds();
     this.reconcileTimer = setInterval(() => this.reconcileReservations(), 60_000);

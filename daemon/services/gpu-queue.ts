@@ -8,7 +8,8 @@ import type { GpuQueueRequest, QueueEntryView } from '../api/types/gpus.js';
 import type { Clock } from '../clock.js';
 import { utcWhen } from '../common/when.js';
 import { Ds01Error, notFound } from '../errors.js';
-import { type AllocationLimits, allocate } from '../gpu/allocator.js';
+import { type AllocationLimits, allocate, type GroupCaps } from '../gpu/allocator.js';
+import { groupBlock } from '../gpu/group-caps.js';
 import { orderQueue, type QueueEntry, serveQueue } from '../gpu/queue.js';
 import { planHeldReleases, type SlotOutlook } from '../gpu/queue-plan.js';
 import { describe, normalise, parseRequest } from '../gpu/queue-request.js';
@@ -107,7 +108,9 @@ export class GpuQueue {
           limits,
           strategy: this.policy.current().gpuAllocation.strategy,
           bookings: { windows: this.store.bookings.windows(now), now, when: utcWhen },
+          ...withGroups(this.leases.groupCaps()),
         });
+        // NO_CAPACITY waits, also when the group is at its group_max_gpus (a member's release serves it).
         if (!r.ok && r.code !== 'NO_CAPACITY') throw allocationError(r);
       }
       const id = this.store.queue.insert({
@@ -209,6 +212,7 @@ export class GpuQueue {
     const outlook = this.outlook(now);
     const slots = outlook.map((o) => o.slot);
     const live = this.store.allocations.live().map(toLive);
+    const groups = this.leases.groupCaps();
     const ahead = new Map<number, number>();
     let taken = 0;
     for (const e of waiting) {
@@ -232,7 +236,8 @@ export class GpuQueue {
         slotsAhead: ahead.get(r.id) ?? 0,
         now,
         limits,
-        quotaBlock: ownQuotaBlock(slots, live, request, limits),
+        quotaBlock:
+          ownQuotaBlock(slots, live, request, limits) ?? (groups ? groupBlock(groups, live, request) : null),
       });
       return this.toView(r, pos + 1, wait);
     });
@@ -366,10 +371,11 @@ export class GpuQueue {
       const lim = limitsByUser as ReadonlyMap<number, AllocationLimits>;
       const bound = { now: this.clock.now(), maxWaitMs };
       const ctx = { windows: this.store.bookings.windows(bound.now), now: bound.now, when: utcWhen };
-      const first = serveQueue(slots, allocations, entries, lim, strategy, bound, ctx)[0];
+      const groups = this.leases.groupCaps();
+      const first = serveQueue(slots, allocations, entries, lim, strategy, bound, ctx, groups)[0];
       if (first) return { id: first.entryId, row: this.store.queue.get(Number(first.entryId)) as QueueRow };
       if (!releaseHeld) return null;
-      const plan = planHeldReleases(slots, allocations, entries, lim, strategy);
+      const plan = planHeldReleases(slots, allocations, entries, lim, strategy, groups);
       if (!plan?.release.length) return null;
       const bySlot = new Map(live.map((a) => [a.slot_uuid, a]));
       const entry = this.store.queue.get(Number(plan.entryId)) as QueueRow;
@@ -435,3 +441,5 @@ export class GpuQueue {
     });
   }
 }
+
+const withGroups = (groups: GroupCaps | undefined) => (groups ? { groups } : {});

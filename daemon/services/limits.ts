@@ -3,14 +3,17 @@
 import type { LimitsReport } from '../api/types/limits.js';
 import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
+import { groupCapsFor, groupHeld } from '../gpu/group-caps.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { formatRate } from '../lifecycle/idle.js';
 import { explain, formatLimit, sourceLine } from '../policy/explain.js';
-import { resolveLimits } from '../policy/resolve.js';
+import { type PolicyUser, resolveLimits } from '../policy/resolve.js';
 import { LIMIT_FIELDS } from '../policy/schema.js';
+import type { Policy } from '../policy/types.js';
 import { formatDuration, formatSize } from '../policy/units.js';
 import type { Store } from '../store/index.js';
+import { toLive } from './gpu-leases.js';
 import type { PolicyService } from './policy.js';
 
 /** The part of the policy a value comes from (the API's `source`; its line is a field of its own). */
@@ -70,6 +73,7 @@ export class LimitsService {
         used: this.store.containers.live(who.uid).length,
         max: r.limits.maxContainersPerUser,
       },
+      ...(await this.groupUsage(policy, r.group, who)),
     ];
     const lc = r.lifecycle;
     const lifecycle = [
@@ -113,6 +117,25 @@ export class LimitsService {
         ],
       },
     };
+  }
+
+  /** `group_max_gpus`: the slots every member of the group holds together (only when the group has a cap). */
+  private async groupUsage(
+    policy: Policy,
+    group: string,
+    who: { uid: number; name: string; groups: readonly string[] },
+  ): Promise<LimitsReport['usage']> {
+    const max = policy.groups[group]?.groupMaxGpus ?? null;
+    if (max === null) return [];
+    const live = this.store.allocations.live().map(toLive);
+    const accounts = new Map<number, PolicyUser>([[who.uid, who]]);
+    for (const uid of new Set(live.map((a) => a.ownerUid))) {
+      if (accounts.has(uid)) continue;
+      const acct = await this.accounts.byUid(uid).catch(() => null);
+      accounts.set(uid, acct ?? { name: String(uid), groups: [] });
+    }
+    const caps = groupCapsFor(policy, (uid) => accounts.get(uid) ?? { name: String(uid), groups: [] });
+    return [{ key: `group_max_gpus (${group})`, used: groupHeld(caps, group, live), max }];
   }
 
   async explainText(caller: Caller, user: string): Promise<string> {
