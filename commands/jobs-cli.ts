@@ -78,5 +78,10 @@ export function addJobCommands(program: Command, ctx: Ctx, act: Act, signal?: Ab
     .description("print a job's output (stdout and stderr)")
     .option('-f, --follow', 'keep printing until the job ends')
     .option('--json', 'one {"job","line"} JSON object per line of output')
-    .action(act((id: string, o: { follow?: boolean; json?: boolean }) => runJobLogs(ctx, id, o, signal)));
+    .option('--admin', "admins: read another user's Slurm job log (audited)")
+    .action(
+      act((id: string, o: { follow?: boolean; json?: boolean; admin?: boolean }) =>
+        runJobLogs(ctx, id, o, signal),
+      ),
+    );
 }

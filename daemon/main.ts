@@ -284,6 +284,8 @@ export async function startDaemon(settings: Settings) {
     ),
   );
   const mig = startMig({ settings, store, gpus, leases, containerService, policy, clock, log });
+  const dashboard = new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock, host);
+  const cluster = startCluster(settings, policy, jobsDeps, jobRunner, jobs, dashboard);
   const router = new Router([
     ...mig.routes,
     ...systemRoutes(system),
@@ -293,9 +295,7 @@ export async function startDaemon(settings: Settings) {
     ...accessRoutes(access),
     ...limitsRoutes(limits),
     ...lifecycleRoutes(new LifecycleService(store, lifecycle, containers, clock)),
-    ...dashboardRoutes(
-      new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock, host),
-    ),
+    ...dashboardRoutes(cluster.dashboard),
     ...usageRoutes(new UsageService(store, policy, accounts, clock)),
     ...adminOpsRoutes({
       queries: containers,
@@ -307,7 +307,7 @@ export async function startDaemon(settings: Settings) {
     ...imageRoutes(images, buildLimits.maxContextBytes),
     ...gpuRoutes(gpuAdmin),
     ...queueRoutes(queue),
-    ...startCluster(settings, policy, jobsDeps, jobRunner, jobs),
+    ...cluster.routes,
     ...notify.routes,
     ...webInfoRoutes(settings.webSocket),
     ...startBookings({ store, policy, clock, log, leases, lifecycle, gpuAdmin }).routes,
@@ -346,6 +346,7 @@ export async function startDaemon(settings: Settings) {
     socketGroup = { gid: Number(line.split(':')[2]) };
   }
   await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
+  await cluster.listen();
   const web = await startWeb({ settings, router, events, accounts, policy, audit, metrics, clock, log });
   leases.start(); // before sync: reconcile's stop hooks arm hold timers
   sync.start();
@@ -382,7 +383,7 @@ export async function startDaemon(settings: Settings) {
     metrics.stop();
     await metricsListener?.close();
     policy.close();
-    await Promise.all([server.close(), web.close()]);
+    await Promise.all([server.close(), web.close(), cluster.close()]);
     store.close();
     log.info('ds01d stopped');
   };

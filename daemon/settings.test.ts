@@ -102,6 +102,9 @@ describe('loadSettings', () => {
     slurmDs01Command: ['/usr/bin/node /opt/ds01/ds01.js', '/usr/bin/node /opt/ds01/ds01.js'],
     slurmNodeSocket: ['/run/ds01/{node}.sock', '/run/ds01/{node}.sock'],
     slurmDaemonGraceSec: ['5', 5],
+    clusterListen: ['0.0.0.0:7788', '0.0.0.0:7788'],
+    clusterNodes: ['n1=10.0.0.1:7788,n2=n2:7788', 'n1=10.0.0.1:7788,n2=n2:7788'],
+    mungeSocket: ['/run/munge/munge.socket.2', '/run/munge/munge.socket.2'],
   } satisfies Record<Exclude<keyof Settings, 'configFile'>, [string, unknown]>;
 
   it.each(Object.entries(SAMPLE))(

@@ -1,3 +1,4 @@
+// Long on purpose: SETTINGS is one declarative table, an entry per setting, best kept in one place.
 // Daemon settings: each is a flag and an environment variable (flag wins), then the settings file
 // (/etc/ds01/ds01d.yaml, or --config / DS01_CONFIG), then the built-in default. Each setting is described
 // once, in SETTINGS (flag, variable, file key, schema, default, help); the Settings type, the defaults,
@@ -31,6 +32,10 @@ const number = (raw: unknown) => (typeof raw === 'string' ? Number(raw) : raw);
 /** Slurm's names for nodes, accounts and QOS. */
 const SLURM_WORD = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):(\d{1,5})$/;
+const HOST_PORT = /^([A-Za-z0-9_.-]{1,253}|\[[0-9a-fA-F:]{2,39}\]):(\d{1,5})$/;
+/** `n1=host:7788,n2=10.0.0.2:7788` (docs/cluster.md, "Between nodes"). */
+const CLUSTER_NODES =
+  /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}=[A-Za-z0-9_.:[\]-]{1,260}:\d{1,5}(,[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}=[A-Za-z0-9_.:[\]-]{1,260}:\d{1,5}){0,1023}$/;
 
 export const SETTINGS = {
   socket: setting({
@@ -334,6 +339,50 @@ export const SETTINGS = {
     read: number,
     default: 60,
     help: "how long a job waits for its node's ds01d to answer again before it fails",
+  }),
+  clusterListen: setting({
+    flag: 'cluster-listen',
+    arg: '<host:port>',
+    env: 'DS01_CLUSTER_LISTEN',
+    file: 'cluster_listen',
+    schema: z
+      .string()
+      .refine((v) => {
+        const m = HOST_PORT.exec(v);
+        return m !== null && Number(m[2]) > 0 && Number(m[2]) <= 65535;
+      })
+      .nullable(),
+    expected: 'host:port such as 0.0.0.0:7788, or off',
+    read: (raw) => (raw === 'off' || raw === '' ? null : raw),
+    default: null,
+    defaultText: 'off',
+    help: "where this node answers other nodes' ds01d (munge-signed requests: dashboard, job logs)",
+  }),
+  clusterNodes: setting({
+    flag: 'cluster-nodes',
+    arg: '<list>',
+    env: 'DS01_CLUSTER_NODES',
+    file: 'cluster_nodes',
+    schema: z.string().regex(CLUSTER_NODES).nullable(),
+    expected: 'NAME=host:port entries separated by commas (e.g. n1=n1:7788,n2=10.0.0.2:7788)',
+    read: (raw) => (Array.isArray(raw) ? raw.join(',') : raw === '' ? null : raw),
+    default: null,
+    defaultText: "sinfo's nodes, each at NAME:7788",
+    help: 'the nodes whose ds01d the dashboard and `ds01 job logs` reach, and where',
+  }),
+  mungeSocket: setting({
+    flag: 'munge-socket',
+    arg: '<path>',
+    env: 'DS01_MUNGE_SOCKET',
+    file: 'munge_socket',
+    schema: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_./-]+$/)
+      .nullable(),
+    expected: 'an absolute path',
+    default: null,
+    defaultText: "munge's default",
+    help: "munged's socket, for the requests between nodes' ds01d",
   }),
 };
 

@@ -131,7 +131,12 @@ export const EXAMPLES: Record<string, string[]> = {
   'cluster epilog': ['ds01 cluster epilog    # the Epilog= script on a node runs this as root'],
   'job cancel': ['ds01 job cancel 42'],
   'job wait': ['ds01 job wait 42 && echo done'],
-  'job logs': ['ds01 job logs 42', 'ds01 job logs 42 -f', 'ds01 job logs 42 --json'],
+  'job logs': [
+    'ds01 job logs 42',
+    'ds01 job logs 42 -f',
+    'ds01 job logs 42 --json',
+    'ds01 job logs 42 --admin',
+  ],
   notices: ['ds01 notices', 'ds01 notices --all --json'],
   admin: ['ds01 admin users', 'ds01 admin containers', 'ds01 admin sweep --dry-run'],
   'admin sweep': ['ds01 admin sweep --dry-run', 'ds01 admin sweep --all --json'],

@@ -1,6 +1,7 @@
 // Client calls for /v1/cluster and /v1/slurm (a Slurm cluster, docs/cluster.md).
 import type {
   ClusterCheckResult,
+  JobLogChunk,
   JobView,
   JobWaitResult,
   NodeProbeView,
@@ -28,4 +29,10 @@ export const waitSlurmJob = (c: Client, sid: string, timeoutSec: number, signal?
   c.request<JobWaitResult>(`/slurm/jobs/${encodeURIComponent(sid)}/wait`, {
     query: { timeout: timeoutSec },
     ...(signal ? { signal } : {}),
+  });
+/** The next piece of a Slurm job's log, read by the node that ran it (as the caller; `admin`: audited). */
+export const slurmJobLog = (c: Client, sid: number, offset: number, admin: boolean) =>
+  c.request<JobLogChunk>(`/slurm/jobs/${sid}/log`, {
+    query: { offset, ...(admin ? { admin: '1' } : {}) },
+    timeoutMs: 30_000,
   });

@@ -397,6 +397,45 @@ describe('renderDashboard', () => {
     for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(80);
   });
 
+  it("lists a Slurm cluster's nodes, an unreachable one with why", () => {
+    const d = scenarios['full with queue'] as DashboardData;
+    const lines = renderDashboard(
+      {
+        ...d,
+        nodes: [
+          {
+            name: 'n1',
+            self: true,
+            reachable: true,
+            error: null,
+            host: 'n1',
+            version: d.version,
+            summary: d.summary,
+            gpus: d.gpus,
+          },
+          {
+            name: 'n2',
+            self: false,
+            reachable: false,
+            error: 'node n2 unreachable: ECONNREFUSED',
+            host: null,
+            version: null,
+            summary: null,
+            gpus: [],
+          },
+        ],
+      },
+      { width: 80, color: false, timeZone: 'UTC' },
+    );
+    const text = lines.join('\n');
+    expect(text).toMatch(/NODES {2}1 answering, 1 unreachable/);
+    expect(text).toMatch(
+      new RegExp(`n1 \\(here\\) +up +${d.summary.gpus} +${d.summary.free}/${d.summary.slots}`),
+    );
+    expect(text).toMatch(/n2 +unreachable +- +- +- +node n2 unreachable: ECONNREFUSED/);
+    for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(80);
+  });
+
   it('says what the viewer can take, and the limit that binds, beside the free count', () => {
     const d = scenarios['full with queue'] as DashboardData;
     const mine = {

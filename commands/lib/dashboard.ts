@@ -220,6 +220,43 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
     for (const _ of g.slots) out.push(table[row++] as string);
   }
 
+  // A Slurm cluster: every node's ds01d as it answered (an unreachable one says why).
+  const nodes = d.nodes ?? [];
+  if (nodes.length) {
+    out.push('');
+    const down = nodes.filter((n) => !n.reachable).length;
+    heading(`NODES  ${nodes.length - down} answering${down ? `, ${down} unreachable` : ''}`);
+    const rows = nodes.map((n) => {
+      const s = n.summary;
+      return [
+        n.self ? `${n.name} (here)` : n.name,
+        n.reachable ? 'up' : 'unreachable',
+        s ? String(s.gpus) : '-',
+        s ? `${s.free}/${s.slots}` : '-',
+        s ? String(s.jobs.running) : '-',
+        n.error ?? '',
+      ];
+    });
+    out.push(
+      ...layout(
+        2,
+        [
+          { header: 'NODE', min: 6 },
+          {
+            header: 'DS01D',
+            color: (c, i) => ((nodes[i] as { reachable: boolean }).reachable ? c : p.red(c)),
+          },
+          { header: 'GPUS', align: 'right' },
+          { header: 'FREE', align: 'right' },
+          { header: 'JOBS', align: 'right' },
+          { header: 'NOTE', min: 0 },
+        ],
+        rows,
+        width,
+      ).map((l, i) => (i === 0 ? p.dim(l) : l)),
+    );
+  }
+
   // The queue: everyone's length, the entries this viewer may see.
   const waiting = d.queue.filter((q) => q.state === 'waiting');
   out.push('');

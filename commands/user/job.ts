@@ -1,9 +1,11 @@
 // `ds01 job submit|list|show|cancel|wait|logs` (also `job-submit`, …): batch jobs, in Slurm's habits
-// (sbatch, squeue, scancel, sacct). The log is read here, as the user, from their own workspace: the
-// daemon only says where it is (after checking the job is theirs), and never reads it for anyone.
+// (sbatch, squeue, scancel, sacct). A local job's log is read here, as the user, from their own
+// workspace: the daemon only says where it is (after checking the job is theirs). A Slurm job's log lies
+// on the node that ran it: that node's ds01d reads it as the owner and hands it over (docs/cluster.md).
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { JobSubmitRequest, JobView } from '../../daemon/api/types/index.js';
 import { ApiError, DaemonUnreachableError } from '../lib/client.js';
+import { slurmJobLog } from '../lib/cluster.js';
 import type { Ctx } from '../lib/context.js';
 import { cancelJob, getJob, listJobs, submitJob, waitJob } from '../lib/jobs.js';
 import { jsonLine, lineSplitter } from '../lib/json-lines.js';
@@ -224,14 +226,42 @@ function readFrom(path: string, offset: number): { data: Buffer; size: number } 
   }
 }
 
+/** Where a job's output comes from: the file (a local job), or the node that ran a Slurm job. */
+type LogSource = (offset: number) => Promise<{ data: Buffer; size: number } | null>;
+
+const MAX_CHUNKS_PER_READ = 16;
+
+function logSource(ctx: Ctx, job: JobView, admin: boolean): LogSource {
+  if (!job.slurm) return async (offset) => readFrom(job.logPath, offset);
+  return async (offset) => {
+    const parts: Buffer[] = [];
+    let at = offset;
+    for (let i = 0; i < MAX_CHUNKS_PER_READ; i++) {
+      const c = await slurmJobLog(ctx.client, job.id, at, admin).catch((err) => {
+        // Not on a node yet (pending): nothing to read, like a log not written yet.
+        if (err instanceof ApiError && err.code === 'CONFLICT' && /has not run on a node/.test(err.message))
+          return null;
+        throw err;
+      });
+      if (!c) return null;
+      if (c.missing) return parts.length ? { data: Buffer.concat(parts), size: at } : null;
+      parts.push(Buffer.from(c.data, 'base64'));
+      at = c.next;
+      if (!c.more) break;
+    }
+    return { data: Buffer.concat(parts), size: at };
+  };
+}
+
 export async function runJobLogs(
   ctx: Ctx,
   id: string,
-  o: { follow?: boolean; json?: boolean },
+  o: { follow?: boolean; json?: boolean; admin?: boolean },
   signal?: AbortSignal,
 ): Promise<number> {
   let job = await getJob(ctx.client, id);
   let offset = 0;
+  const read = logSource(ctx, job, o.admin === true);
   // --json: one {"job","line"} object per line (the log holds stdout and stderr together).
   const lines = lineSplitter<'output'>();
   const print = (text: string) => {
@@ -241,24 +271,27 @@ export async function runJobLogs(
   const flush = () => {
     for (const l of lines.end()) ctx.io.out(jsonLine({ job: job.id, line: l.line }));
   };
-  const drain = () => {
-    const r = readFrom(job.logPath, offset);
+  const decoder = new TextDecoder('utf-8');
+  const drain = async () => {
+    const r = await read(offset);
     if (!r) return false;
-    if (r.data.length) print(r.data.toString('utf8'));
+    if (r.data.length) print(decoder.decode(r.data, { stream: true }));
     offset = r.size;
     return true;
   };
   const ended = (j: JobView) => !['pending', 'queued', 'starting', 'running'].includes(j.state);
-  const had = drain();
+  const had = await drain();
   if (!o.follow) {
     flush();
     if (!had) ctx.io.err(`job ${job.id} has no output yet (${stateText(job)}); log: ${job.logPath}\n`);
     return 0;
   }
   let lastCheck = Date.now();
+  // A Slurm job's log is a request to its node each time: once a second is enough.
+  const every = job.slurm ? 1000 : 250;
   while (!signal?.aborted) {
-    await sleep(250, signal);
-    drain();
+    await sleep(every, signal);
+    await drain();
     if (Date.now() - lastCheck >= 1000) {
       lastCheck = Date.now();
       job = await getJob(ctx.client, id).catch((err) => {
@@ -266,7 +299,7 @@ export async function runJobLogs(
         throw err;
       });
       if (ended(job)) {
-        drain();
+        await drain();
         flush();
         ctx.io.err(`job ${job.id} ${stateText(job)}${job.reason ? `: ${job.reason}` : ''}\n`);
         return 0;

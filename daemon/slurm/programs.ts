@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
-export type SlurmProgram = 'sbatch' | 'scontrol' | 'squeue' | 'sacct' | 'scancel' | 'sacctmgr';
+export type SlurmProgram = 'sbatch' | 'scontrol' | 'squeue' | 'sacct' | 'scancel' | 'sacctmgr' | 'sinfo';
 
 export interface RunAs {
   uid: number;
@@ -28,6 +28,17 @@ export interface SlurmPrograms {
   ): Promise<SlurmResult>;
   /** Run `mkdir -p DIR` as the user (a job's output directory in their own workspace). */
   mkdirAs(user: RunAs, dir: string): Promise<SlurmResult>;
+  /**
+   * Up to `max` bytes of FILE from `offset`, read AS the user (a job's log in their workspace: the kernel
+   * decides what they may read; ds01d opens nothing there itself). stdout is the bytes.
+   */
+  readAs(user: RunAs, file: string, offset: number, max: number): Promise<SlurmBytes>;
+}
+
+export interface SlurmBytes {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
 }
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -81,6 +92,29 @@ export function createSlurmPrograms(
     },
     mkdirAs(user, dir) {
       return exec('setpriv', [...asUser(user), 'mkdir', '-p', '--', dir], baseEnv(user), undefined, 10_000);
+    },
+    readAs(user, file, offset, max) {
+      const args = [
+        ...asUser(user),
+        'dd',
+        `if=${file}`,
+        'bs=65536',
+        'iflag=skip_bytes,count_bytes',
+        `skip=${Math.max(0, Math.floor(offset))}`,
+        `count=${Math.max(0, Math.floor(max))}`,
+        'status=none',
+      ];
+      return new Promise((resolve) => {
+        execFile(
+          'setpriv',
+          args,
+          { env: baseEnv(user), cwd: '/', timeout: 20_000, encoding: 'buffer', maxBuffer: max + 65536 },
+          (err, stdout, stderr) => {
+            const code = err ? (typeof err.code === 'number' ? err.code : 127) : 0;
+            resolve({ code, stdout, stderr: stderr.toString('utf8') });
+          },
+        ).stdin?.end();
+      });
     },
   };
 }

@@ -1,20 +1,38 @@
 // Wiring for a Slurm cluster (docs/cluster.md): the cluster admin routes, a node's prolog/epilog/wait,
-// and — with `backend: slurm` — Slurm as the job routes' backend. main.ts calls this once.
+// job logs from any node, the dashboard with every node's ds01d, the listener other nodes' ds01d ask
+// (`cluster_listen`), and — with `backend: slurm` — Slurm as the job routes' backend. main.ts calls this once.
 import { hostname } from 'node:os';
+import { PeerServer } from '../api/peer-server.js';
 import type { Route } from '../api/router.js';
-import { clusterRoutes } from '../api/routes/cluster.js';
+import { clusterRoutes, peerRoutes } from '../api/routes/cluster.js';
+import type { DashboardBackend } from '../api/routes/dashboard.js';
 import { type JobBackend, jobRoutes } from '../api/routes/jobs.js';
+import { callerResolver } from '../identity/caller.js';
 import { ClusterConfig } from '../services/cluster/config.js';
+import { ClusterDashboard } from '../services/cluster/dashboard.js';
+import { SlurmJobLogs } from '../services/cluster/logs.js';
 import { SlurmNode } from '../services/cluster/node.js';
+import { ClusterPeers } from '../services/cluster/peers.js';
 import { SlurmJobs } from '../services/cluster/submit.js';
 import type { ContainerService } from '../services/containers/index.js';
 import type { JobRunner, JobService, JobsDeps } from '../services/jobs/index.js';
 import type { PolicyService } from '../services/policy.js';
 import type { Settings } from '../settings.js';
+import { createMunge } from '../slurm/munge.js';
 import { createSlurmPrograms } from '../slurm/programs.js';
+import { auditLog } from '../store/audit.js';
 
 const SWEEP_FIRST_MS = 5_000;
 const SWEEP_EVERY_MS = 30_000;
+
+export interface ClusterWiring {
+  routes: Route[];
+  /** The dashboard: this node's, plus every node's with `backend: slurm`. */
+  dashboard: DashboardBackend;
+  /** Starts the listener for other nodes (with `cluster_listen`); call once the API socket serves. */
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** The job routes (on this server's jobs, or Slurm's with `backend: slurm`) and the cluster routes. */
 export function startCluster(
@@ -23,10 +41,13 @@ export function startCluster(
   deps: JobsDeps & { containers: JobsDeps['containers'] & Pick<ContainerService, 'stopAsDaemon'> },
   runner: JobRunner,
   local: JobService,
-): Route[] {
+  localDashboard: DashboardBackend,
+): ClusterWiring {
   const d = { ...deps, policy, runner, jobs: local };
   const nodeName = s.slurmNodeName ?? hostname().split('.')[0] ?? 'localhost';
   const slurm = createSlurmPrograms(s.slurmBinDir);
+  const munge = createMunge(s.mungeSocket);
+  const audit = auditLog(d.store.events, () => d.clock.now());
   const config = new ClusterConfig({
     store: d.store,
     policy: d.policy,
@@ -45,7 +66,7 @@ export function startCluster(
     log: d.log,
     nodeName,
   });
-  const jobs: JobBackend =
+  const slurmJobs =
     s.backend === 'slurm'
       ? new SlurmJobs({
           store: d.store,
@@ -59,7 +80,17 @@ export function startCluster(
             graceSec: s.slurmDaemonGraceSec,
           },
         })
-      : d.jobs;
+      : null;
+  const peers = new ClusterPeers({ configured: s.clusterNodes, slurm, munge, clock: d.clock });
+  const logs = new SlurmJobLogs({
+    store: d.store,
+    slurm,
+    accounts: d.accounts,
+    clock: d.clock,
+    nodeName,
+    cluster: slurmJobs ? { jobs: slurmJobs, peers } : null,
+  });
+  const jobs: JobBackend = slurmJobs ?? d.jobs;
   if (s.backend === 'slurm') {
     d.log.info('jobs go to Slurm', { node: nodeName });
     // A job's container whose Slurm job ended while ds01d was down is stopped soon after start, then
@@ -69,5 +100,33 @@ export function startCluster(
     setTimeout(sweep, SWEEP_FIRST_MS).unref();
     setInterval(sweep, SWEEP_EVERY_MS).unref();
   }
-  return [...jobRoutes(jobs), ...clusterRoutes(config, node)];
+  const peerServer = s.clusterListen
+    ? new PeerServer({
+        nodeName,
+        munge,
+        resolveCaller: callerResolver(d.accounts, () => policy.current()),
+        routes: peerRoutes(localDashboard, logs),
+        log: d.log,
+        onDenied: (caller, code, method, path, message) =>
+          audit.byUser(caller, 'access.denied', { subjectUid: caller.uid }, message, {
+            code,
+            method,
+            path,
+            via: 'cluster',
+          }),
+      })
+    : null;
+  return {
+    routes: [...jobRoutes(jobs), ...clusterRoutes(config, node, logs)],
+    dashboard:
+      s.backend === 'slurm'
+        ? new ClusterDashboard({ local: localDashboard, peers, nodeName })
+        : localDashboard,
+    async listen() {
+      if (!peerServer || !s.clusterListen) return;
+      await peerServer.listen(s.clusterListen);
+      d.log.info('answering other nodes', { listen: s.clusterListen, node: nodeName });
+    },
+    close: () => peerServer?.close() ?? Promise.resolve(),
+  };
 }

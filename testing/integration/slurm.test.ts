@@ -2,7 +2,10 @@
 // nodes on this machine, each node with its own ds01d and fake MIG GPUs. The Slurm configuration is what
 // `ds01 cluster render-slurm` made from the policy; a job submitted with `ds01 job submit --mig 1g.10gb`
 // runs on the node Slurm chose, as the user, on the MIG UUID Slurm assigned; a group's GrpTRES holds
-// across both nodes; killing a node's ds01d fails its job with the reason, and the node is drained.
+// across both nodes; killing a node's ds01d fails its job with the reason, and the node is drained. The
+// nodes' ds01d talk to each other with munge-signed requests: `ds01 job logs` on one node reads a job
+// that ran on the other (as the caller; another user is refused, an admin only with --admin, audited),
+// and the dashboard shows every node, a killed one as unreachable.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,7 +13,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLI_JS, FIXTURES, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
-import { type SlurmCluster, slurmDir, slurmMissing, startSlurm } from '../harness/slurm.js';
+import { freePort, type SlurmCluster, slurmDir, slurmMissing, startSlurm } from '../harness/slurm.js';
 import { cleanupTestUsers, createTestUser, isRoot, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 
@@ -23,6 +26,8 @@ let dir: string;
 let slurm: SlurmCluster;
 const nodes: Record<string, TestDaemon> = {};
 let alice: TestUser;
+/** Each node's ds01d answers other nodes here (cluster_listen). */
+let ports: { n1: number; n2: number };
 let bob: TestUser;
 /** `<node>:<index>` → slot UUID, from the rendered gres.conf (the order ds01d maps back with). */
 const gresUuid = new Map<string, string>();
@@ -123,6 +128,15 @@ async function at80(d: TestDaemon, args: string[], user?: TestUser): Promise<str
   }
 }
 
+async function dashboardNodes(
+  via: TestDaemon,
+  user: TestUser,
+): Promise<{ name: string; reachable: boolean; error: string | null }[]> {
+  const r = await sh(via, ['dashboard', '--json'], user);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout).nodes;
+}
+
 const tooWide = (text: string) => text.split('\n').filter((l) => [...l].length > 80);
 
 describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 slurmd + slurmdbd)', () => {
@@ -134,8 +148,11 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
     mkdirSync(sockDir);
     const policy = join(dir, 'resource-limits.yaml');
     writeFileSync(policy, policyText());
+    ports = { n1: await freePort(), n2: await freePort() };
     const env = {
       SLURM_CONF: join(dir, 'slurm.conf'),
+      DS01_MUNGE_SOCKET: join(dir, 'run', 'munge.sock'),
+      DS01_CLUSTER_NODES: `n1=127.0.0.1:${ports.n1},n2=127.0.0.1:${ports.n2}`,
       DS01_BACKEND: 'slurm',
       DS01_SLURM_DS01_COMMAND: `${process.execPath} ${CLI_JS}`,
       DS01_SLURM_NODE_SOCKET: `${sockDir}/{node}.sock`,
@@ -146,7 +163,11 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
         dockerHost: inject('dockerHost'),
         policy,
         scenario: scenarioFor(name),
-        env: { ...env, DS01_SLURM_NODE_NAME: name },
+        env: {
+          ...env,
+          DS01_SLURM_NODE_NAME: name,
+          DS01_CLUSTER_LISTEN: `127.0.0.1:${ports[name as 'n1' | 'n2']}`,
+        },
       });
       nodes[name] = d;
       symlinkSync(d.socket, join(sockDir, `${name}.sock`));
@@ -276,6 +297,64 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
     expect(done.slurm?.state, JSON.stringify(done)).toBe('COMPLETED');
     expect(done.exitCode).toBe(0);
     expect(done.slurm?.node).toBe(node);
+
+    // Its log, read from the OTHER node: that node's ds01d asks this one, as alice (munge).
+    const other = nodes[node === 'n1' ? 'n2' : 'n1'] as TestDaemon;
+    const log = await sh(other, ['job', 'logs', String(sid)], alice);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout.trim()).toBe(String(alice.uid));
+    // Not bob's to read, from either node.
+    for (const via of [other, nodes[node] as TestDaemon]) {
+      const refused = await sh(via, ['job', 'logs', String(sid)], bob);
+      expect(refused.code, refused.stdout).toBe(3);
+      expect(refused.stderr).toMatch(/not yours/);
+    }
+    // An admin reads it only by saying so, and the node that holds it records that.
+    const plain = await sh(other, ['job', 'logs', String(sid)]);
+    expect(plain.code).toBe(3);
+    expect(plain.stderr).toMatch(/--admin/);
+    const asAdmin = await sh(other, ['job', 'logs', String(sid), '--admin']);
+    expect(asAdmin.code, asAdmin.stderr).toBe(0);
+    expect(asAdmin.stdout.trim()).toBe(String(alice.uid));
+    const seen = await sh(nodes[node] as TestDaemon, ['events', '--kind', 'job.log_read', '--json']);
+    expect(seen.stdout).toMatch(new RegExp(`slurm job ${sid}`));
+  });
+
+  it("a node answers another's request only with a munge credential made for exactly it, once", async () => {
+    const path = '/v1/dashboard';
+    const cred = (payload: string) =>
+      execFileSync(
+        'setpriv',
+        [
+          `--reuid=${alice.uid}`,
+          `--regid=${alice.gid}`,
+          '--init-groups',
+          '--',
+          'munge',
+          `--socket=${join(dir, 'run', 'munge.sock')}`,
+          '--restrict-uid=0',
+          '-s',
+          payload,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    const ask = async (c: string | null, p = path) => {
+      const r = await fetch(`http://127.0.0.1:${ports.n2}${p}`, {
+        headers: c ? { 'x-ds01-munge': c } : {},
+      });
+      return { status: r.status, body: (await r.json()) as { viewer?: { name: string } } };
+    };
+    const good = cred(`ds01-peer/1 n2 GET ${path}`);
+    const first = await ask(good);
+    expect(first.status).toBe(200);
+    expect(first.body.viewer?.name).toBe(alice.name);
+    expect((await ask(good)).status).toBe(401); // replayed
+    expect((await ask(null)).status).toBe(401);
+    expect((await ask(cred(`ds01-peer/1 n1 GET ${path}`))).status).toBe(401); // made for n1
+    const forLog = cred('ds01-peer/1 n2 GET /v1/slurm/jobs/1/log?offset=0');
+    expect((await ask(forLog, '/v1/slurm/jobs/1/log?offset=0&admin=1')).status).toBe(401);
+    // Only the allow-list is served to other nodes.
+    expect((await ask(cred('ds01-peer/1 n2 GET /v1/containers'), '/v1/containers')).status).toBe(404);
   });
 
   it("a group's GrpTRES (group_max_gpus: 2) holds across both nodes", async () => {
@@ -309,7 +388,19 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
     // period and fails the job with the reason; Slurm's epilog cannot reach ds01d, so it drains the node.
     const node = (await squeue(a1)).node;
     const other = node === 'n1' ? 'n2' : 'n1';
+    // The dashboard on either node shows both nodes' ds01d, with alice's two jobs across them.
+    const before = await dashboardNodes(nodes[other] as TestDaemon, alice);
+    expect(before.map((n) => [n.name, n.reachable])).toEqual([
+      [other, true],
+      [node, true],
+    ]);
     await (nodes[node] as TestDaemon).kill9();
+    // Killed: it is 'unreachable' with why, and the page still comes.
+    const after = await dashboardNodes(nodes[other] as TestDaemon, alice);
+    expect(after.find((n) => n.name === node)).toMatchObject({ reachable: false, error: /unreachable/ });
+    expect(after.find((n) => n.name === other)?.reachable).toBe(true);
+    const screen = await sh(nodes[other] as TestDaemon, ['dashboard'], alice);
+    expect(screen.stdout).toMatch(new RegExp(`${node}\\s+unreachable`));
     const failed = await until(
       () => show(nodes[other] as TestDaemon, alice, a1),
       (j) => j.slurm?.state === 'FAILED',

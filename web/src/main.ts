@@ -17,10 +17,11 @@ import { events } from './panels/events.js';
 import { gpuMap } from './panels/gpu-map.js';
 import { jobs } from './panels/jobs.js';
 import { mine } from './panels/mine.js';
+import { nodes } from './panels/nodes.js';
 import { queue } from './panels/queue.js';
 import { usage } from './panels/usage.js';
 
-const PANELS: Panel[] = [gpuMap, mine, jobs, queue, bookings, usage, events];
+const PANELS: Panel[] = [gpuMap, mine, jobs, queue, bookings, usage, events, nodes];
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 let data: PageData | null = null;

@@ -1,15 +1,19 @@
 // /v1/cluster (admin: probe, render-slurm, check) and /v1/slurm/jobs (a node's prolog and epilog, as
-// root; the batch step's wait, as the job's owner). Parse, call one service method, return data.
+// root; the batch step's wait, as the job's owner; a job's log, from any node). Parse, call one service
+// method, return data. `peerRoutes` are what other nodes' ds01d may ask (api/peer-server.ts).
 
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
 import type { ClusterConfig } from '../../services/cluster/config.js';
+import type { SlurmJobLogs } from '../../services/cluster/logs.js';
 import type { SlurmNode } from '../../services/cluster/node.js';
 import { type Route, route } from '../router.js';
-import { renderSlurmRequest } from '../types/cluster.js';
+import { jobLogQuery, renderSlurmRequest } from '../types/cluster.js';
+import type { DashboardBackend } from './dashboard.js';
 
 export type ClusterBackend = Pick<ClusterConfig, 'probe' | 'render' | 'check'>;
 export type SlurmNodeBackend = Pick<SlurmNode, 'prolog' | 'epilog' | 'wait'>;
+export type JobLogBackend = Pick<SlurmJobLogs, 'read' | 'readHere'>;
 
 const waitQuery = z.strictObject({ timeout: z.coerce.number().int().min(0).max(300).optional() });
 
@@ -20,8 +24,40 @@ function slurmId(raw: string): number {
   return id;
 }
 
-export function clusterRoutes(cluster: ClusterBackend, node: SlurmNodeBackend): Route[] {
+const LOG_PATH = '/v1/slurm/jobs/:id/log';
+
+function logArgs(params: Record<string, string>, query: URLSearchParams) {
+  const q = jobLogQuery.parse(Object.fromEntries(query));
+  return [slurmId(params.id as string), q.offset ?? 0, q.admin === '1'] as const;
+}
+
+/** Served to other nodes' ds01d: this node's own dashboard and the logs of jobs that ran here. */
+export function peerRoutes(dashboard: DashboardBackend, logs: JobLogBackend): Route[] {
   return [
+    route({
+      method: 'GET',
+      path: '/v1/dashboard',
+      handler: async ({ caller }) => ({ json: await dashboard.snapshot(caller) }),
+    }),
+    route({
+      method: 'GET',
+      path: LOG_PATH,
+      handler: async ({ caller, params, query }) => ({
+        json: await logs.readHere(caller, ...logArgs(params, query)),
+      }),
+    }),
+  ];
+}
+
+export function clusterRoutes(cluster: ClusterBackend, node: SlurmNodeBackend, logs: JobLogBackend): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: LOG_PATH,
+      handler: async ({ caller, params, query }) => ({
+        json: await logs.read(caller, ...logArgs(params, query)),
+      }),
+    }),
     route({
       method: 'GET',
       path: '/v1/cluster/probe',

@@ -72,3 +72,24 @@ export interface SlurmJobInfo {
   /** Why it waits (QOSGrpGRES, Resources, …) or how it ended (ds01's reason in the job's Comment). */
   reason: string | null;
 }
+
+/** GET /v1/slurm/jobs/:id/log?offset=N[&admin=1]: the next piece of a Slurm job's log, from its node. */
+export const jobLogQuery = z.strictObject({
+  offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  admin: z.literal('1').optional(),
+});
+
+export interface JobLogChunk {
+  job: number;
+  node: string;
+  /** Where `data` starts in the log, and where the next read starts. */
+  offset: number;
+  next: number;
+  /** The bytes, base64 (a chunk may end inside a UTF-8 character). */
+  data: string;
+  /** More is there already (read again at `next` at once). */
+  more: boolean;
+  /** The log does not exist (yet): the job has not written anything. */
+  missing: boolean;
+  path: string;
+}

@@ -94,6 +94,24 @@ export interface DashboardData {
   events: AuditEvent[];
   /** Bookings active now or starting in the next 24 h; others' owner is null for non-admins ("someone"). */
   bookings?: DashboardBooking[];
+  /**
+   * On a Slurm cluster (docs/cluster.md): every node's ds01d as it answered this viewer (its GPUs and
+   * summary), or why it did not. Absent on a single server.
+   */
+  nodes?: ClusterNodeView[];
+}
+
+/** One node of a Slurm cluster on the dashboard; an unreachable one has `error` and no data. */
+export interface ClusterNodeView {
+  name: string;
+  /** The node this dashboard came from. */
+  self: boolean;
+  reachable: boolean;
+  error: string | null;
+  host: string | null;
+  version: string | null;
+  summary: DashboardSummary | null;
+  gpus: DashboardGpu[];
 }
 
 export interface DashboardBooking {

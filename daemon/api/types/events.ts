@@ -83,6 +83,7 @@ export const EVENT_KINDS = [
   'job.cancelled',
   'job.timed_out',
   'job.lost',
+  'job.log_read',
   // images
   'image.built',
   'image.build_failed',
