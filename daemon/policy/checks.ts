@@ -15,6 +15,8 @@ export function checkPolicy(r: PolicyReader, draft: Draft): void {
   for (const group of groupNames) {
     checkLimits(r, draft, groupLimits(draft, group), [`groups.${group}`, 'defaults'], `group "${group}"`);
     checkAggregate(r, draft, group);
+    const scopes = [`groups.${group}`, 'defaults'];
+    checkCpusUnderAggregate(r, draft, group, groupLimits(draft, group).maxCpus, scopes, `group "${group}"`);
   }
   if (groupNames.length === 0) checkLimits(r, draft, groupLimits(draft, undefined), ['defaults'], 'defaults');
   for (const [user, override] of Object.entries(draft.userOverrides)) {
@@ -22,7 +24,38 @@ export function checkPolicy(r: PolicyReader, draft: Draft): void {
     const limits = { ...groupLimits(draft, group), ...override };
     const scopes = [`user_overrides.${user}`, ...(group ? [`groups.${group}`] : []), 'defaults'];
     checkLimits(r, draft, limits, scopes, `user "${user}"`);
+    if (group && override.maxCpus !== undefined)
+      checkCpusUnderAggregate(r, draft, group, limits.maxCpus, scopes, `user "${user}"`);
   }
+}
+
+/**
+ * A container's max_cpus above its group's aggregate cpu_quota: the container runs under that capped parent
+ * cgroup, and cgroup v1 refuses a child CPU quota above its parent's, so every start would fail with EINVAL
+ * (on v2 the extra could never be used). Rejected, not clamped: the admin's numbers disagree and only the
+ * admin knows which one is meant, and a rejected edit never takes effect (the last good policy stays).
+ * Users the loader cannot place (Linux group membership) are clamped at deploy (resolve.ts containerCpus).
+ */
+function checkCpusUnderAggregate(
+  r: PolicyReader,
+  draft: Draft,
+  group: string,
+  maxCpus: number | null,
+  scopes: string[],
+  label: string,
+): void {
+  const cap = draft.groups[group]?.aggregate?.cpus ?? null;
+  if (cap === null || maxCpus === null || maxCpus <= cap) return;
+  const blamed = blame(draft, ['max_cpus'], scopes);
+  const inherited = blamed && blamed.scope !== scopes[0] ? ` (inherited by ${label})` : '';
+  r.error(
+    blamed?.node ?? draft.root,
+    blamed?.path ?? '',
+    `max_cpus ${maxCpus}${inherited} is more than group "${group}"'s aggregate cpu_quota of ${cap} CPUs (${Math.round(cap * 100)}%)`,
+    {
+      hint: `every container of ${label} runs under that cap, and cgroup v1 refuses a container CPU limit above it (EINVAL at start): lower max_cpus to at most ${cap}, or raise groups.${group}.aggregate.cpu_quota`,
+    },
+  );
 }
 
 function groupLimits(draft: Draft, group: string | undefined): Limits {

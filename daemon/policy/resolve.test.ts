@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explain } from './explain.js';
 import { parsePolicy } from './load.js';
-import { diffEffectiveLimits, isAdmin, resolveLimits } from './resolve.js';
+import { containerCpus, diffEffectiveLimits, isAdmin, resolveLimits } from './resolve.js';
 import type { Policy } from './types.js';
 
 const NOW = new Date('2026-08-01T12:00:00Z');
@@ -183,5 +183,17 @@ describe('explain', () => {
     expect(text).toMatch(/\nallow_full_gpu\s+yes\s+exemption/);
     expect(text).toMatch(/\nmax_mig_instances\s+unlimited\s+built-in default\n/);
     expect(text).toContain('exemption until 2026-08-01 (max_runtime, allow_full_gpu): deadline');
+  });
+});
+
+describe('containerCpus', () => {
+  it('never gives a container more CPUs than the aggregate cap it runs under (cgroup v1: EINVAL)', () => {
+    expect(containerCpus(8, { cpus: 4 }, true)).toBe(4);
+    expect(containerCpus(2, { cpus: 4 }, true)).toBe(2);
+    // Unlimited stays unlimited (the parent caps); no cap or caps not enforced: max_cpus as written.
+    expect(containerCpus(null, { cpus: 4 }, true)).toBeNull();
+    expect(containerCpus(8, { cpus: null }, true)).toBe(8);
+    expect(containerCpus(8, null, true)).toBe(8);
+    expect(containerCpus(8, { cpus: 4 }, false)).toBe(8);
   });
 });

@@ -66,6 +66,22 @@ export function resolveLimits(policy: Policy, user: PolicyUser, now: Date): Reso
   };
 }
 
+/**
+ * `max_cpus` as a container (or build) gets it: never above the group's aggregate `cpu_quota` while the caps
+ * are enforced, because the container sits under that capped parent and cgroup v1 refuses a child CPU quota
+ * above its parent's (EINVAL at start). The loader already rejects such a policy where it can see the
+ * group; this covers users whose group comes from their Linux groups. null = no CPU limit (the parent caps).
+ */
+export function containerCpus(
+  maxCpus: number | null,
+  aggregate: { cpus: number | null } | null,
+  enforced: boolean,
+): number | null {
+  const cap = enforced ? (aggregate?.cpus ?? null) : null;
+  if (cap === null) return maxCpus;
+  return maxCpus === null ? null : Math.min(maxCpus, cap);
+}
+
 export function activeExemptions(policy: Policy, user: string, now: Date): Exemption[] {
   return policy.exemptions.filter((e) => e.user === user && now.getTime() < exemptionEndsAt(e.expires));
 }

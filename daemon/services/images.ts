@@ -27,7 +27,7 @@ import {
 } from '../images/build.js';
 import { IMAGE_LABELS, imageRepo, parseOwnedRef, parseUserImageArg } from '../images/naming.js';
 import type { ImageResolver } from '../images/resolver.js';
-import { resolveLimits } from '../policy/resolve.js';
+import { containerCpus, resolveLimits } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import { denyNotOwner } from './visibility.js';
 
@@ -55,7 +55,7 @@ export function buildResourcesOf(
     return {
       memoryBytes: l.memoryBytes,
       memorySwapBytes: l.memorySwapBytes,
-      cpus: l.maxCpus,
+      cpus: containerCpus(l.maxCpus, resolved.aggregate, p.aggregateLimits),
       shmSizeBytes: l.shmSizeBytes,
       cgroupParent,
     };

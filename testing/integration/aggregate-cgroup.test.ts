@@ -6,12 +6,20 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CGROUP_ROOT, detectLayout } from '../../daemon/cgroups/aggregate.js';
 import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
-import { cleanupTestUsers, createTestUser, isRoot, type TestUser } from '../harness/users.js';
+import {
+  addToGroup,
+  cleanupTestUsers,
+  createTestGroup,
+  createTestUser,
+  isRoot,
+  type TestUser,
+} from '../harness/users.js';
 
 const docker = new Docker({ socketPath: inject('dockerSocket') });
 const image = inject('baseImage');
 let d: TestDaemon;
 let alice: TestUser;
+let bob: TestUser;
 
 const v1 = detectLayout() === 'v1';
 function cg(controller: string, file: string, uid: number): string {
@@ -23,6 +31,7 @@ const memFile = v1 ? 'memory.limit_in_bytes' : 'memory.max';
 describe.skipIf(!isRoot())('aggregate caps on the per-user cgroup (cgroupfs)', () => {
   beforeAll(async () => {
     alice = await createTestUser();
+    bob = await createTestUser();
     d = await startTestDaemon({ dockerHost: inject('dockerHost') });
     editPolicy(d.policyPath, {
       'enforcement.aggregate_limits': true,
@@ -38,10 +47,12 @@ describe.skipIf(!isRoot())('aggregate caps on the per-user cgroup (cgroupfs)', (
       ? ['memory', 'pids', 'cpu', 'cpuacct', 'cpuset', 'blkio', 'devices', 'freezer', 'systemd', 'unified']
       : ['']) {
       const base = c ? `${CGROUP_ROOT}/${c}` : CGROUP_ROOT;
-      try {
-        rmdirSync(`${base}/ds01/u${alice.uid}`);
-      } catch {
-        // not created in this hierarchy
+      for (const u of [alice, bob]) {
+        try {
+          rmdirSync(`${base}/ds01/u${u?.uid}`);
+        } catch {
+          // not created in this hierarchy
+        }
       }
     }
     await cleanupTestUsers();
@@ -103,5 +114,44 @@ describe.skipIf(!isRoot())('aggregate caps on the per-user cgroup (cgroupfs)', (
     ).find((x) => x.id === 'slices');
     expect(drifted?.status).toBe('fail');
     expect(drifted?.detail).toMatch(new RegExp(`uid ${alice.uid}: .*pids.max holds 7`));
+  });
+
+  it('max_cpus above the aggregate cpu_quota: a reload is refused naming the group; a user the loader cannot place is clamped at deploy (no EINVAL)', async () => {
+    // students (everyone's default group) gets a 2-CPU aggregate, and the edit raises max_cpus to 4.
+    editPolicy(d.policyPath, {
+      'groups.students.aggregate': { cpu_quota: '200%' },
+      'groups.students.max_cpus': 4,
+    });
+    const refused = await d.cli(['config', 'reload']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).toMatch(
+      /max_cpus 4 is more than group "students"'s aggregate cpu_quota of 2 CPUs \(200%\)/,
+    );
+    // The last good policy stays in force: max_cpus 1 from defaults.
+    const explain = await d.cli(['config', 'explain', alice.name]);
+    expect(explain.stdout).toMatch(/max_cpus\s+1\b/);
+
+    // bob is in policy group LAB through his Linux group only: the loader checks his override against the
+    // default group (no CPU cap), so it is accepted; at deploy he is in LAB and gets its 1 CPU, not 2.
+    const lab = await createTestGroup('ds01lab');
+    await addToGroup(bob.name, lab);
+    editPolicy(d.policyPath, {
+      'groups.students.max_cpus': null,
+      'groups.students.aggregate': { tasks_max: 128 },
+      [`groups.${lab}`]: { aggregate: { cpu_quota: '100%' } },
+      [`user_overrides.${bob.name}`]: { max_cpus: 2 },
+    });
+    const ok = await d.cli(['config', 'reload']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const r = await d.cli(
+      ['container-deploy', 'clamped', '--image', image, '--cpu-only', '--background', '--json'],
+      bob,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const c = await docker.getContainer(JSON.parse(r.stdout).container.id).inspect();
+    expect(c.State.Running).toBe(true);
+    expect(c.HostConfig.NanoCpus).toBe(1e9);
+    if (v1) expect(cg('cpu', 'cpu.cfs_quota_us', bob.uid)).toBe('100000');
+    expect((await d.cli(['container-retire', 'clamped', '--yes'], bob)).code).toBe(0);
   });
 });

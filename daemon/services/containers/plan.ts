@@ -6,7 +6,7 @@ import { dockerName } from '../../docker/labels.js';
 import { badRequest, Ds01Error } from '../../errors.js';
 import { parseImageRef } from '../../images/resolve.js';
 import { printable } from '../../images/resolver.js';
-import { resolveLimits } from '../../policy/resolve.js';
+import { containerCpus, resolveLimits } from '../../policy/resolve.js';
 import type { Limits, Policy } from '../../policy/types.js';
 import type { ContainerRow } from '../../store/containers.js';
 import type { GpuRequest } from '../gpu-leases.js';
@@ -57,11 +57,16 @@ export function planCreate(
   live: ContainerRow[],
   req: ContainerCreateRequest,
 ): Plan {
-  const limits = resolveLimits(
+  const resolved = resolveLimits(
     policy,
     { name: owner.name, groups: owner.groups, uid: owner.uid },
     new Date(now),
-  ).limits;
+  );
+  // max_cpus as the container gets it (clamped to the aggregate cpu_quota it runs under): the spec reads it.
+  const limits = {
+    ...resolved.limits,
+    maxCpus: containerCpus(resolved.limits.maxCpus, resolved.aggregate, policy.aggregateLimits),
+  };
   const gpu = gpuRequestOf(req);
   const dn = dockerName(req.name, owner.uid);
   const same = live.find((c) => c.name === dn);
