@@ -181,14 +181,14 @@ export async function startDaemon(settings: Settings) {
   const attachedSessions = (id: string) => containerService.sessionsOf(id) + access.sessionsOf(id);
   const limits = new LimitsService(store, policy, accounts, clock);
   // Dashboard, usage, admin reports and /metrics read what the services above keep.
-  const metrics = new MetricsService(store, clock);
+  const metrics = new MetricsService(store, clock, () => gpus.last?.gpus ?? []);
   policy.onChange(() => metrics.counters.reloaded(true));
   policy.onFailure(() => metrics.counters.reloaded(false));
   const host = new HostService(settings.stateDir, clock, log);
   const notify = startNotifications({ settings, store, policy, accounts, clock, log, metrics });
   const doctor = new DoctorService(
     store,
-    { version: () => docker.version(), info: () => docker.info() },
+    { version: () => docker.version(), info: () => docker.info(), statsOnce: (id) => docker.statsOnce(id) },
     gpus,
     policy,
     settings.nvidiaSmi,

@@ -121,6 +121,7 @@ function slotNote(s: DashboardSlot, timeZone?: string): string {
   if (s.state === 'held') return s.holdUntil ? `until ${clock(s.holdUntil, timeZone)}` : 'until removed';
   if (s.state === 'drained' || (s.drainReason && s.state !== 'missing'))
     return s.drainReason ? `drained: ${s.drainReason}` : 'drained';
+  if (s.health && s.state !== 'missing') return `${s.health.state}: ${s.health.reason}`;
   if (s.holder?.reserved) return 'deploying';
   return '';
 }

@@ -31,15 +31,17 @@ export async function runGpuList(ctx: Ctx, opts: { json?: boolean }): Promise<nu
       : `${h.label}${h.containerName ? `/${h.containerName}` : ''}${h.state === 'held' ? ` (held${h.holdUntil ? `, frees ${until(h.holdUntil)}` : ''})` : h.state === 'reserved' ? ' (starting)' : ''}`;
     const outside = s.unmanaged.map((u) => `${u.user}: ${u.command} (pid ${u.pid})`).join(', ');
     const state =
-      s.state === 'available' && s.unmanaged.length > 0 && !h
-        ? p.yellow('busy (unmanaged)')
-        : s.state === 'available'
-          ? h
-            ? 'in use'
-            : p.green('free')
-          : s.state === 'drained'
-            ? p.yellow('drained')
-            : p.red('missing');
+      s.state === 'available' && s.health?.state === 'unhealthy'
+        ? p.red('unhealthy')
+        : s.state === 'available' && s.unmanaged.length > 0 && !h
+          ? p.yellow('busy (unmanaged)')
+          : s.state === 'available'
+            ? h
+              ? 'in use'
+              : p.green('free')
+            : s.state === 'drained'
+              ? p.yellow('drained')
+              : p.red('missing');
     return [
       slotLabel(s),
       s.profile ?? 'full GPU',
@@ -49,6 +51,19 @@ export async function runGpuList(ctx: Ctx, opts: { json?: boolean }): Promise<nu
     ];
   });
   ctx.io.out(table(['SLOT', 'PROFILE', 'STATE', 'HOLDER', 'UUID'], rows, ctx.io));
+  // One line per GPU with a health problem (its slots share it): what it is and whether it is handed out.
+  const told = new Set<string>();
+  for (const s of list.slots) {
+    const hl = s.health;
+    if (!hl || told.has(s.gpuUuid)) continue;
+    told.add(s.gpuUuid);
+    const counting =
+      hl.problems.some((x) => x.severity === 'failing') && !s.drainReason
+        ? ` (bad probe ${Math.min(hl.badProbes, hl.drainAfter)} of ${hl.drainAfter} before it is drained)`
+        : '';
+    const label = hl.state === 'unhealthy' ? p.red('unhealthy') : p.yellow('warning');
+    ctx.io.err(prose(ctx.io, `GPU ${s.gpuIndex} ${label}: ${hl.reason}${counting}`));
+  }
   return 0;
 }
 

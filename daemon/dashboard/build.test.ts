@@ -33,6 +33,7 @@ const view = (uuid: string, gpuIndex: number, over: Partial<GpuSlotView> = {}): 
   holder: null,
   unmanaged: [],
   unmanagedBlocks: false,
+  health: null,
   ...over,
 });
 

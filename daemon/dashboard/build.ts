@@ -76,6 +76,7 @@ function slotOf(v: GpuSlotView, gi: number | null): DashboardSlot {
     holdUntil: h?.holdUntil ?? null,
     drainReason: v.drainReason,
     unmanaged: v.unmanaged,
+    health: v.health,
   };
 }
 

@@ -144,4 +144,53 @@ describe('doctor checks', () => {
     expect(c?.hint).toMatch(/gpu undrain/);
     expect(byId({ ...facts(), gpuHealth: { drained: [], unmanaged: [] } })['gpu-health']?.status).toBe('ok');
   });
+
+  it('GPU health conditions: a warning and an unhealthy GPU, with what to do for each', () => {
+    const gpuHealth = {
+      drained: [],
+      unmanaged: [],
+      conditions: [
+        {
+          gpuIndex: 3,
+          state: 'warning' as const,
+          reason: 'hot (91 C, threshold 89 C)',
+          todo: ['check the cooling'],
+        },
+        {
+          gpuIndex: 0,
+          state: 'unhealthy' as const,
+          reason: 'answers with errors (x: ERR!)',
+          todo: ['reset it'],
+        },
+      ],
+    };
+    const c = byId({ ...facts(), gpuHealth })['gpu-health'];
+    expect(c).toMatchObject({
+      status: 'warn',
+      detail: 'GPU 3: warning: hot (91 C, threshold 89 C); GPU 0: unhealthy: answers with errors (x: ERR!)',
+    });
+    expect(c?.hint).toMatch(/^check the cooling; reset it; /);
+  });
+
+  it('Docker stats: empty ones make idle detection blind (fail when all are, warn when some are)', () => {
+    const ok: { name: string; empty: boolean; error: string | null } = {
+      name: 'a._.1001',
+      empty: false,
+      error: null,
+    };
+    const blind = { name: 'b._.1002', empty: true, error: null };
+    const stats = (sampled: (typeof ok)[]) =>
+      byId({ ...facts(), dockerStats: { running: 5, sampled } })['docker-stats'];
+    expect(stats([])).toMatchObject({ status: 'ok', detail: expect.stringMatching(/no running container/) });
+    expect(stats([ok, ok])).toMatchObject({ status: 'ok', detail: expect.stringMatching(/2 of 5 running/) });
+    expect(stats([ok, blind])?.status).toBe('warn');
+    const all = stats([blind, { ...blind, name: 'c._.1003', error: 'cannot find cgroup mount destination' }]);
+    expect(all?.status).toBe('fail');
+    expect(all?.detail).toMatch(
+      /^Docker returns empty stats for 2 of 2 sampled container\(s\): b\._\.1002, c\._\.1003 \(cannot find cgroup mount destination\)\. Idle detection is blind/,
+    );
+    expect(all?.hint).toMatch(/docker stats --no-stream/);
+    // Not gathered (no Docker): no check.
+    expect(byId(facts())['docker-stats']).toBeUndefined();
+  });
 });

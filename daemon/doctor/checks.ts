@@ -44,7 +44,11 @@ export interface DoctorFacts {
   gpuHealth?: {
     drained: { gpuIndex: number; reason: string }[];
     unmanaged: { gpuIndex: number; who: string }[];
+    /** GPUs with a health condition now (gpu/health.ts): warnings, failing and fatal ones. */
+    conditions?: { gpuIndex: number; state: 'warning' | 'unhealthy'; reason: string; todo: string[] }[];
   };
+  /** Docker stats of a few running ds01 containers: empty ones blind idle detection (doctor/stats.ts). */
+  dockerStats?: { running: number; sampled: { name: string; empty: boolean; error: string | null }[] };
   /** The state directory's disk; null when it could not be read, absent when not looked at. */
   stateDisk?: DiskUsage | null;
 }
@@ -253,19 +257,55 @@ function gpuHealth(h: NonNullable<DoctorFacts['gpuHealth']>): DoctorCheck {
   // One line per GPU: a drained GPU's slots share the reason, a busy one's processes are listed once.
   const drained = [...new Set(h.drained.map((x) => `GPU ${x.gpuIndex}: drained (${x.reason})`))];
   const outside = [...new Set(h.unmanaged.map((x) => `GPU ${x.gpuIndex}: used outside ds01 by ${x.who}`))];
-  if (drained.length === 0 && outside.length === 0)
-    return { ...base, status: 'ok', detail: 'no GPU drained, no GPU process outside ds01' };
+  const conditions = (h.conditions ?? []).map((c) => `GPU ${c.gpuIndex}: ${c.state}: ${c.reason}`);
+  if (drained.length === 0 && outside.length === 0 && conditions.length === 0)
+    return { ...base, status: 'ok', detail: 'no GPU drained or unhealthy, no GPU process outside ds01' };
+  const todo = [...new Set((h.conditions ?? []).flatMap((c) => c.todo))];
   return {
     ...base,
     status: 'warn',
-    detail: [...drained, ...outside].join('; '),
-    hint: 'a GPU ds01 drained on an Xid error needs a look (nvidia-smi, a reset or reboot), then `ds01 gpu undrain N --reason …`; processes outside ds01: ask their owners, or set gpu_allocation.allow_unmanaged',
+    detail: [...drained, ...conditions, ...outside].join('; '),
+    hint: [
+      ...todo,
+      'a GPU ds01 drained for its health needs a look (nvidia-smi -q, a reset or reboot), then `ds01 gpu undrain N --reason …`',
+      ...(outside.length
+        ? ['processes outside ds01: ask their owners, or set gpu_allocation.allow_unmanaged']
+        : []),
+    ].join('; '),
+  };
+}
+
+function dockerStats(st: NonNullable<DoctorFacts['dockerStats']>): DoctorCheck {
+  const base = { id: 'docker-stats', title: 'Docker stats (idle detection)' };
+  if (st.sampled.length === 0)
+    return {
+      ...base,
+      status: 'ok',
+      detail: 'no running container to sample; checked again when one runs',
+    };
+  const blind = st.sampled.filter((x) => x.empty);
+  if (blind.length === 0)
+    return {
+      ...base,
+      status: 'ok',
+      detail: `stats of ${st.sampled.length} of ${st.running} running container(s) carry CPU and memory readings`,
+    };
+  const names = blind
+    .slice(0, 3)
+    .map((x) => (x.error ? `${x.name} (${x.error})` : x.name))
+    .join(', ');
+  return {
+    ...base,
+    status: blind.length === st.sampled.length ? 'fail' : 'warn',
+    detail: `Docker returns empty stats for ${blind.length} of ${st.sampled.length} sampled container(s): ${names}. Idle detection is blind: they read as 0% CPU and no traffic, so idle stops and usage are wrong`,
+    hint: 'run `docker stats --no-stream` and read dockerd/containerd logs: "cannot find cgroup mount destination" means a cgroup v1 hierarchy in /proc/self/cgroup is not mounted (mount it under /sys/fs/cgroup, or reboot); a cgroup driver mismatch needs "exec-opts" in /etc/docker/daemon.json to match the host; restart Docker after the fix. Until then raise the idle timeouts in the policy',
   };
 }
 
 export function runChecks(f: DoctorFacts): DoctorCheck[] {
   const checks = [docker(f), hook(f), nvidiaSmi(f), mig(f), slices(f), database(f), policy(f)];
   if (f.gpuHealth) checks.push(gpuHealth(f.gpuHealth));
+  if (f.dockerStats) checks.push(dockerStats(f.dockerStats));
   if (f.stateDisk !== undefined) checks.push(stateDisk(f.stateDisk));
   return checks;
 }

@@ -8,7 +8,7 @@ import { parseMigProfile } from './parse/profile.js';
 import type { QueryGpuRow } from './parse/query-gpu.js';
 import type { XmlGpu, XmlQuery } from './parse/query-xml.js';
 import type { SmiVersions } from './parse/version.js';
-import type { Gpu, GpuProcess, Inventory, Slot } from './types.js';
+import type { Gpu, GpuDeviceError, GpuProcess, Inventory, Slot } from './types.js';
 
 export interface InventoryParts {
   list: ListedGpu[];
@@ -17,6 +17,8 @@ export interface InventoryParts {
   xml?: XmlQuery;
   lgi?: GpuInstanceRow[];
   version?: SmiVersions;
+  /** GPUs `-L` could not reach; the other parts were asked about the rest only. */
+  gpuErrors?: GpuDeviceError[];
 }
 
 /** Compute slices of a whole GPU under MIG, by model (matched against the product name). */
@@ -66,6 +68,7 @@ export function buildInventory(parts: InventoryParts): Inventory {
       memoryUsedMiB: q?.memoryUsedMiB ?? x?.memoryUsedMiB ?? null,
       temperatureC: q?.temperatureC ?? x?.temperatureC ?? null,
       totalSlices,
+      health: x?.health ?? null,
     };
     gpus.push(gpu);
 
@@ -96,6 +99,7 @@ export function buildInventory(parts: InventoryParts): Inventory {
     gpus,
     slots,
     processes,
+    ...(parts.gpuErrors?.length ? { gpuErrors: parts.gpuErrors } : {}),
   };
 }
 

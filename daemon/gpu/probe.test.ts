@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileResult } from '../../testing/harness/exec.js';
 import { installFakeNvidiaSmi, loadGpuScenario } from '../../testing/harness/fake-gpu.js';
+import { assessReadings } from './health.js';
 import { type Exec, GpuProbeError, probeGpus } from './probe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ds01-probe-'));
@@ -103,6 +104,49 @@ describe('probeGpus against the fake nvidia-smi', () => {
     });
     await expect(probeGpus(fake.binPath, exec)).rejects.toMatchObject({ kind: 'exit', exitCode: 15 });
   });
+});
+
+describe('GPU health through the probe (fake nvidia-smi, testing/fixtures/gpu-scenarios/health-*)', () => {
+  it.each([
+    ['health-retired-pages-pending', 'retired-pages-pending', 'fatal'],
+    ['health-remap-failure', 'remap-failure', 'fatal'],
+    ['health-ecc-uncorrectable', 'ecc-uncorrectable-volatile', 'fatal'],
+    ['health-hot', 'temp-slowdown', 'warning'],
+  ])('%s: GPU 1 has %s (%s), GPU 0 nothing', async (scenario, condition, severity) => {
+    fake.setScenario(scenario);
+    const inv = await probeGpus(fake.binPath, exec);
+    const [g0, g1] = inv.gpus.map((g) => assessReadings(g.health!));
+    expect(g0).toEqual([]);
+    expect(g1?.find((f) => f.condition === condition)?.severity).toBe(severity);
+  });
+
+  it('a GPU the driver cannot reach is reported; the others are probed without it', async () => {
+    const s = loadGpuScenario('h100x8') as { gpus: Record<string, unknown>[] };
+    s.gpus[1]!.deviceError = 'Unknown Error';
+    fake.setScenario(s);
+    const inv = await probeGpus(fake.binPath, exec);
+    expect(inv.gpus.map((g) => g.index)).toEqual([0, 2, 3, 4, 5, 6, 7]);
+    expect(inv.gpuErrors).toEqual([{ busId: '0000:2A:00.0', error: 'Unknown Error' }]);
+    // Every GPU in error is the driver, not a GPU: a failed probe, as a hung nvidia-smi is.
+    for (const g of s.gpus) g.deviceError = 'Unknown Error';
+    fake.setScenario(s);
+    await expect(probeGpus(fake.binPath, exec)).rejects.toMatchObject({ kind: 'exit', exitCode: 15 });
+  });
+
+  it.each(['[GPU requires reset]', 'ERR!'])(
+    'readings of %s are reading errors, not a failed probe',
+    async (e) => {
+      const s = loadGpuScenario('h100x8') as { gpus: Record<string, unknown>[] };
+      s.gpus[2]!.readingError = e;
+      fake.setScenario(s);
+      const inv = await probeGpus(fake.binPath, exec);
+      expect(inv.gpus).toHaveLength(8);
+      expect(inv.gpus[2]!.temperatureC).toBeNull();
+      expect(inv.gpus[2]!.health!.readingErrors).toContain(`temperature/gpu_temp: ${e}`);
+      expect(assessReadings(inv.gpus[2]!.health!)).toMatchObject([{ condition: 'reading-error' }]);
+      expect(inv.gpus[3]!.health!.readingErrors).toEqual([]);
+    },
+  );
 });
 
 describe('probeGpus with a scripted exec', () => {

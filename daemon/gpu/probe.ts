@@ -4,7 +4,7 @@
 import { buildInventory } from './inventory.js';
 import { COMPUTE_APPS_FIELDS, parseComputeApps } from './parse/compute-apps.js';
 import { NvidiaSmiParseError } from './parse/errors.js';
-import { parseListGpus } from './parse/list-gpus.js';
+import { parseListGpus, splitDeviceErrors } from './parse/list-gpus.js';
 import { type GpuInstanceRow, parseMigLgi } from './parse/mig-lgi.js';
 import { parseQueryGpu, QUERY_GPU_FIELDS } from './parse/query-gpu.js';
 import { parseQueryXml } from './parse/query-xml.js';
@@ -77,16 +77,32 @@ export async function probeGpus(nvidiaSmi: string, exec: Exec): Promise<Inventor
   if (list.code !== 0 && NO_DEVICES.test(list.stdout + list.stderr)) {
     return { ...(await versionsOrNull(run)), gpus: [], slots: [], processes: [] };
   }
-  const listed = parse(LIST_ARGS, checked(LIST_ARGS, list), parseListGpus);
+  // One GPU the driver cannot reach makes `-L` exit non-zero while it still lists the others: those are
+  // probed alone (`-i`), and the one in error is reported, not taken for a failed probe. When NO GPU
+  // answers, it is the driver, not a GPU: a probe failure as before (nothing is marked unhealthy).
+  const split = splitDeviceErrors(`${list.stdout}\n${list.code === 0 ? '' : list.stderr}`);
+  const listed =
+    list.code !== 0 && split.errors.length > 0
+      ? parse(LIST_ARGS, split.rest, parseListGpus)
+      : parse(LIST_ARGS, checked(LIST_ARGS, list), parseListGpus);
+  if (split.errors.length > 0 && listed.length === 0) {
+    throw new GpuProbeError(
+      'exit',
+      commandLine(LIST_ARGS),
+      `exit ${list.code}: no GPU answers (${split.errors.map((e) => `${e.busId}: ${e.error}`).join('; ')})`,
+      list.code,
+    );
+  }
+  const only = split.errors.length > 0 ? ['-i', listed.map((g) => g.uuid).join(',')] : [];
 
   const [queryGpu, computeApps, xml] = await Promise.all([
-    queryGpus(run),
-    run(COMPUTE_APPS_ARGS).then((r) =>
+    queryGpus((args) => run([...args, ...only])),
+    run([...COMPUTE_APPS_ARGS, ...only]).then((r) =>
       parse(COMPUTE_APPS_ARGS, checked(COMPUTE_APPS_ARGS, r), (t) =>
         parseComputeApps(t, COMPUTE_APPS_FIELDS),
       ),
     ),
-    run(XML_ARGS).then((r) => parse(XML_ARGS, checked(XML_ARGS, r), parseQueryXml)),
+    run([...XML_ARGS, ...only]).then((r) => parse(XML_ARGS, checked(XML_ARGS, r), parseQueryXml)),
   ]);
 
   // Only the pre-release driver omits profiles in -L; `mig -lgi` then names them. Best effort.
@@ -95,7 +111,7 @@ export async function probeGpus(nvidiaSmi: string, exec: Exec): Promise<Inventor
     const r = await run(LGI_ARGS);
     if (r.code === 0) lgi = parse(LGI_ARGS, r.stdout, parseMigLgi);
   }
-  return buildInventory({ list: listed, queryGpu, computeApps, xml, lgi });
+  return buildInventory({ list: listed, queryGpu, computeApps, xml, lgi, gpuErrors: split.errors });
 }
 
 /** Drivers before R450 do not know mig.mode.current: ask again without it. */

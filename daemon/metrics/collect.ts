@@ -3,6 +3,7 @@
 // slots, as DCGM does) so `DCGM_FI_… * on(UUID, GPU_I_ID) group_left(user) ds01_slot_holder` joins.
 import type { DashboardSlotState } from '../api/types/dashboard.js';
 import { SLOT_STATES, slotDisplayState } from '../dashboard/slot-state.js';
+import { gpuHealthFamilies, type MetricsGpuHealth } from './gpu-health.js';
 
 export interface MetricSample {
   labels?: Readonly<Record<string, string | number>>;
@@ -62,6 +63,8 @@ export interface MetricsInput {
   notify?: { queued: number; sent: number; failed: number; retried: number; dropped: number };
   /** Advance bookings: live ones by phase, slots inside a window now, no-shows ever. */
   bookings?: { upcoming: number; active: number; bookedSlots: number; noShows: number };
+  /** Per-GPU health readings and conditions (metrics/gpu-health.ts). */
+  gpuHealth?: readonly MetricsGpuHealth[];
 }
 
 const JOB_STATES = [
@@ -300,6 +303,7 @@ export function collectMetrics(i: MetricsInput): MetricFamily[] {
     },
     ...(i.notify ? notifyFamilies(i.notify) : []),
     ...(i.bookings ? bookingFamilies(i.bookings) : []),
+    ...(i.gpuHealth ? gpuHealthFamilies(i.gpuHealth) : []),
   ];
 }
 

@@ -5,8 +5,11 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { DoctorReport } from '../api/types/doctor.js';
 import { VERSION } from '../common/version.js';
+import type { DockerStatsSample } from '../docker/stats.js';
 import { accessChecks } from '../doctor/access.js';
 import { type DoctorFacts, HOOK_PROGRAMS, runChecks, worstOf } from '../doctor/checks.js';
+import { isEmptyStats } from '../doctor/stats.js';
+import { healthView } from '../gpu/health-view.js';
 import type { Store } from '../store/index.js';
 import { LATEST_VERSION } from '../store/migrations/index.js';
 import { gatherAccess } from './doctor-access.js';
@@ -17,7 +20,12 @@ import type { PolicyService } from './policy.js';
 export interface DockerFacts {
   version(): Promise<string>;
   info(): Promise<{ Runtimes?: Record<string, unknown>; CgroupDriver?: string }>;
+  /** One-shot stats of a container (absent: the docker-stats check is skipped, unit tests). */
+  statsOnce?(id: string): Promise<DockerStatsSample>;
 }
+
+/** Running containers doctor samples for the docker-stats check. */
+const STATS_SAMPLE = 3;
 
 function executable(path: string): boolean {
   try {
@@ -126,6 +134,19 @@ export class DoctorService {
         runningOnLastGood: this.policy.source.kind === 'last-good' ? this.policy.source.path : null,
       },
       gpuHealth: {
+        conditions: this.store.gpuHealth.all().flatMap((row) => {
+          const v = healthView(row);
+          return v
+            ? [
+                {
+                  gpuIndex: row.gpuIndex,
+                  state: v.state,
+                  reason: v.reason,
+                  todo: v.problems.map((x) => x.todo),
+                },
+              ]
+            : [];
+        }),
         drained: this.store.slots
           .all()
           .filter((s) => s.drained && s.state !== 'missing')
@@ -140,7 +161,22 @@ export class DoctorService {
         ),
       },
       ...(host === undefined ? {} : { stateDisk: host?.stateDisk ?? null }),
+      ...(d.reachable && this.docker.statsOnce ? { dockerStats: await this.sampleStats() } : {}),
     };
+  }
+
+  private async sampleStats(): Promise<NonNullable<DoctorFacts['dockerStats']>> {
+    const running = this.store.containers.live().filter((c) => c.state === 'running');
+    const sampled = await Promise.all(
+      running.slice(0, STATS_SAMPLE).map(async (c) => {
+        try {
+          return { name: c.name, empty: isEmptyStats(await this.docker.statsOnce?.(c.id)), error: null };
+        } catch (err) {
+          return { name: c.name, empty: true, error: (err as Error).message.slice(0, 200) };
+        }
+      }),
+    );
+    return { running: running.length, sampled };
   }
 
   async report(): Promise<DoctorReport> {

@@ -14,6 +14,7 @@ import type {
 } from '../api/types/gpus.js';
 import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
+import { healthView } from '../gpu/health-view.js';
 import { slotServes } from '../gpu/queue-plan.js';
 import { MIN_PREFIX, resolveSlotRef } from '../gpu/slot-ref.js';
 import {
@@ -51,10 +52,14 @@ export class GpuAdmin {
 
   async list(caller: Caller): Promise<GpuList> {
     const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
+    const health = new Map(this.store.gpuHealth.all().map((h) => [h.gpuUuid, healthView(h)]));
     const slots: GpuSlotView[] = [];
     for (const s of this.store.slots.all()) {
       const a = live.get(s.uuid);
-      slots.push(this.view(s, a ? await this.holder(caller, a) : null));
+      slots.push({
+        ...this.view(s, a ? await this.holder(caller, a) : null),
+        health: health.get(s.parent_uuid) ?? null,
+      });
     }
     return {
       slots,
@@ -63,7 +68,7 @@ export class GpuAdmin {
     };
   }
 
-  private view(s: SlotRow, holder: GpuSlotHolder | null): GpuSlotView {
+  private view(s: SlotRow, holder: GpuSlotHolder | null): Omit<GpuSlotView, 'health'> {
     return {
       uuid: s.uuid,
       gpuIndex: s.gpu_index,

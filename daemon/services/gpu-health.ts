@@ -8,6 +8,7 @@ import type { Inventory } from '../gpu/types.js';
 import { busKey, parseXidLines, type XidEvent, xidMeaning } from '../gpu/xid.js';
 import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
+import { drainForHealth } from './gpu-health-drain.js';
 
 export class GpuHealthWatch {
   private readonly audit: Audit;
@@ -49,29 +50,18 @@ export class GpuHealthWatch {
         now,
       );
       if (!fatal || !gpu) continue;
-      const reason = `${what} (kernel log); drained by ds01d`;
-      const slots = this.store.slots.all().filter((s) => s.parent_uuid === gpu.uuid && !s.drained);
-      if (slots.length === 0) continue;
-      for (const s of slots) {
-        this.store.slots.setDrained(s.uuid, true, reason);
-        const a = this.store.allocations.liveForSlot(s.uuid);
-        if (!a) continue;
-        const c = a.container_id ? this.store.containers.get(a.container_id) : undefined;
-        this.audit.byDaemon(
-          'gpu.drained_in_use',
-          { subjectUid: a.owner_uid, containerId: a.container_id, containerName: c?.name ?? null },
-          `the GPU your container uses reported ${what}; it may have failed. Save your work and redeploy: ds01 will place it on a healthy GPU`,
-          { slot: s.uuid, xid: x.xid },
-          now,
-        );
-      }
-      this.audit.byDaemon(
-        'gpu.drained',
-        { subjectUid: null },
-        reason,
-        { ref: gpu.uuid, slots: slots.map((s) => s.uuid), xid: x.xid },
+      const drained = drainForHealth(
+        this.store,
+        this.audit,
+        {
+          gpuUuid: gpu.uuid,
+          reason: `${what} (kernel log); drained by ds01d`,
+          told: `reported ${what}`,
+          data: { xid: x.xid },
+        },
         now,
       );
+      if (!drained) continue;
       drainedAny = true;
     }
     return drainedAny;

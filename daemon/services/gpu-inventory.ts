@@ -11,6 +11,7 @@ import type { Settings } from '../settings.js';
 import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 import { GpuHealthWatch } from './gpu-health.js';
+import { GpuConditionWatch } from './gpu-health-probe.js';
 import { UnmanagedWatch } from './gpu-unmanaged.js';
 import type { PolicyService } from './policy.js';
 
@@ -39,6 +40,7 @@ export class GpuInventoryService {
   private readonly nvidiaSmi: string;
   private readonly unmanaged: UnmanagedWatch;
   private readonly health: GpuHealthWatch;
+  private readonly conditions: GpuConditionWatch;
 
   constructor(
     settings: Pick<Settings, 'nvidiaSmi' | 'procRoot' | 'kernelLog'>,
@@ -53,6 +55,7 @@ export class GpuInventoryService {
     this.audit = auditLog(store.events, () => clock.now());
     this.unmanaged = new UnmanagedWatch(store, settings.procRoot, policy, accounts);
     this.health = new GpuHealthWatch(store, settings.kernelLog);
+    this.conditions = new GpuConditionWatch(store, this.audit);
   }
 
   private readonly audit: Audit;
@@ -164,7 +167,8 @@ export class GpuInventoryService {
         );
       }
       this.health.record(xids, inv, now);
-      return { ...r, unblocked: this.unmanaged.record(found, now) };
+      const health = this.conditions.record(inv, r.missing, now);
+      return { ...r, unblocked: this.unmanaged.record(found, now) || health.unblocked };
     });
     if (result.returned.length || result.added.length || result.unblocked)
       for (const l of this.listeners) l();

@@ -3,6 +3,7 @@
 import { calendarNow } from '../booking/accounting.js';
 import type { Clock } from '../clock.js';
 import { VERSION } from '../common/version.js';
+import type { Gpu } from '../gpu/types.js';
 import { collectMetrics } from '../metrics/collect.js';
 import { isSweepAction, MetricsCounters } from '../metrics/counters.js';
 import { MetricsRegistry } from '../metrics/registry.js';
@@ -18,6 +19,8 @@ export class MetricsService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** The GPUs of the last probe (their health readings); none in unit tests. */
+    private readonly gpus: () => readonly Gpu[] = () => [],
   ) {
     this.q = store.reports;
   }
@@ -34,6 +37,17 @@ export class MetricsService {
 
   stop(): void {
     this.unsubscribe?.();
+  }
+
+  private gpuHealth() {
+    const conditions = new Map(this.store.gpuHealth.all().map((h) => [h.gpuUuid, h.findings]));
+    return this.gpus().map((g) => ({
+      index: g.index,
+      uuid: g.uuid,
+      name: g.name,
+      readings: g.health ?? null,
+      conditions: (conditions.get(g.uuid) ?? []).map((f) => f.severity),
+    }));
   }
 
   render(): Promise<string> {
@@ -87,6 +101,7 @@ export class MetricsService {
           ...calendarNow(this.store.bookings.windows(this.clock.now()), this.clock.now()),
           noShows: this.store.bookings.noShows(),
         },
+        gpuHealth: this.gpuHealth(),
       }),
     );
   }

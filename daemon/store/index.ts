@@ -9,6 +9,7 @@ import { ContainersRepo } from './containers.js';
 import { type Db, openDatabase, schemaVersion } from './db.js';
 import { EventsRepo } from './events.js';
 import { ExtensionsRepo } from './extensions.js';
+import { GpuHealthRepo } from './gpu-health.js';
 import { JobsRepo } from './jobs.js';
 import { MigChangesRepo } from './mig-changes.js';
 import { NoticesRepo } from './notices.js';
@@ -38,6 +39,8 @@ export class Store {
   readonly migChanges: MigChangesRepo;
   readonly bookings: BookingsRepo;
   readonly slurmJobs: SlurmJobsRepo;
+  /** GPUs with a health condition now (gpu/health.ts), and failing GPUs' bad probes in a row. */
+  readonly gpuHealth: GpuHealthRepo;
 
   private constructor(
     private readonly db: Db,
@@ -60,6 +63,7 @@ export class Store {
     this.migChanges = new MigChangesRepo(db);
     this.bookings = new BookingsRepo(db);
     this.slurmJobs = new SlurmJobsRepo(db);
+    this.gpuHealth = new GpuHealthRepo(db);
   }
 
   /** False once closed: timers that fire during shutdown check it and do nothing. */

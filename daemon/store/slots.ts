@@ -27,6 +27,8 @@ export interface SlotRow {
   unmanaged_json: string | null;
   /** 1 when those keep it from being handed out (the allocator then reads its state as 'busy'). */
   unmanaged_blocks: 0 | 1;
+  /** 1 while its GPU is failing or has a fatal health condition (gpu/health.ts): not handed out. */
+  health_blocks: 0 | 1;
   first_seen: number;
   last_seen: number;
 }
@@ -69,7 +71,8 @@ export class SlotsRepo {
       .prepare(
         `SELECT uuid, parent_uuid AS parentUuid, gpu_index AS gpuIndex, kind, profile,
            mig_device_index AS migDeviceIndex, gpu_equivalents AS gpuEquivalents,
-           CASE WHEN state = 'available' AND unmanaged_blocks = 1 THEN 'busy' ELSE state END AS state
+           CASE WHEN state = 'available' AND (unmanaged_blocks = 1 OR health_blocks = 1) THEN 'busy'
+             ELSE state END AS state
          FROM gpu_slots ORDER BY gpu_index, coalesce(mig_device_index, -1), uuid`,
       )
       .all() as AllocatableSlot[];
@@ -84,6 +87,15 @@ export class SlotsRepo {
            WHERE uuid = @uuid AND (unmanaged_json IS NOT @json OR unmanaged_blocks IS NOT @blocks)`,
         )
         .run({ uuid, json, blocks: blocks ? 1 : 0 }).changes > 0
+    );
+  }
+
+  /** Whether a GPU's slots are kept from being handed out for its health; true when that changed. */
+  setHealthBlocks(parentUuid: string, blocks: boolean): boolean {
+    return (
+      this.db
+        .prepare('UPDATE gpu_slots SET health_blocks = @b WHERE parent_uuid = @p AND health_blocks IS NOT @b')
+        .run({ p: parentUuid, b: blocks ? 1 : 0 }).changes > 0
     );
   }
 

@@ -15,6 +15,7 @@ const NO_DRIVER =
 const EXIT_INVALID_ARG = 2;
 const EXIT_NOT_FOUND = 6;
 const EXIT_DRIVER = 9;
+const EXIT_GPU_LOST = 15;
 
 function die(message, code = 1) {
   process.stderr.write(`fake-nvidia-smi: ${message}\n`);
@@ -80,6 +81,20 @@ function model(scenario) {
       // GPU instances without a compute instance (mig.mjs): in `mig -lgi`, not in `-L`.
       emptyGpuInstances: migEnabled ? (g.emptyGpuInstances ?? []) : [],
       processes,
+      // Health (see README): ECC counts, retired pages, remapped rows, temperature thresholds, and the
+      // two ways a GPU fails to answer (the whole device, or some readings).
+      ecc: g.ecc ?? { volatile: {}, aggregate: {} },
+      retiredPages: g.retiredPages ?? null,
+      remappedRows: g.remappedRows ?? {},
+      thresholds: {
+        shutdownC: 92,
+        slowdownC: 89,
+        maxOperatingC: 85,
+        targetC: null,
+        ...(g.temperatureThresholds ?? {}),
+      },
+      deviceError: g.deviceError ?? null,
+      readingError: g.readingError ?? null,
     };
   });
   gpus.sort((a, b) => a.index - b.index);
@@ -125,9 +140,17 @@ function selectGpus(m, idOption) {
 
 // ---- -L ---------------------------------------------------------------------------------------
 
+function deviceErrorLine(g) {
+  return `Unable to determine the device handle for GPU ${g.busId.replace(/^0000/, '')}: ${g.deviceError}`;
+}
+
 function listGpus(gpus) {
   const lines = [];
   for (const g of gpus) {
+    if (g.deviceError) {
+      lines.push(deviceErrorLine(g));
+      continue;
+    }
     lines.push(`GPU ${g.index}: ${g.name} (UUID: ${g.uuid})`);
     for (const d of g.migDevices) {
       // Profile padded to 12 columns (at least two spaces), index right-aligned in 2 columns.
@@ -146,7 +169,7 @@ function fmtFloat(n) {
 
 /** field → [header name, unit or null, value(gpu) → string|number]. */
 function gpuFields(m) {
-  const util = (key) => (g) => (g.migEnabled ? na : g[key]);
+  const util = (key) => (g) => (g.migEnabled ? na : (g.readingError ?? g[key]));
   const mig = (key) => (g) => (g.migCapable ? (g[key] ? 'Enabled' : 'Disabled') : na);
   const f = {
     timestamp: ['timestamp', null, () => timestamp()],
@@ -166,7 +189,7 @@ function gpuFields(m) {
     'memory.free': ['memory.free', 'MiB', (g) => g.memoryFreeMiB],
     'utilization.gpu': ['utilization.gpu', '%', util('utilizationGpu')],
     'utilization.memory': ['utilization.memory', '%', util('utilizationMemory')],
-    'temperature.gpu': ['temperature.gpu', null, (g) => g.temperatureC],
+    'temperature.gpu': ['temperature.gpu', null, (g) => g.readingError ?? g.temperatureC],
     'power.draw': ['power.draw', 'W', (g) => fmtFloat(g.powerDrawW)],
     'power.limit': ['power.limit', 'W', (g) => fmtFloat(g.powerLimitW)],
     'mig.mode.current': ['mig.mode.current', null, mig('migEnabled')],
@@ -364,11 +387,9 @@ function queryXml(m, gpus) {
     t(3, 'gpu_util', g.migEnabled ? 'N/A' : `${g.utilizationGpu} %`);
     t(3, 'memory_util', g.migEnabled ? 'N/A' : `${g.utilizationMemory} %`);
     close(2, 'utilization');
-    open(2, 'temperature');
-    t(3, 'gpu_temp', `${g.temperatureC} C`);
-    close(2, 'temperature');
+    healthXml(g, t, open, close);
     open(2, 'gpu_power_readings');
-    t(3, 'power_draw', `${fmtFloat(g.powerDrawW)} W`);
+    t(3, 'power_draw', g.readingError ?? `${fmtFloat(g.powerDrawW)} W`);
     t(3, 'current_power_limit', `${fmtFloat(g.powerLimitW)} W`);
     close(2, 'gpu_power_readings');
     open(2, 'processes');
@@ -387,6 +408,53 @@ function queryXml(m, gpus) {
   }
   x.push('</nvidia_smi_log>');
   return x.join('\n') + '\n';
+}
+
+/** ECC, retired pages, remapped rows and temperature, in the Ampere+ spelling of the recordings. */
+function healthXml(g, t, open, close) {
+  const count = (v) => (v === undefined || v === null ? 'N/A' : v);
+  open(2, 'ecc_errors');
+  for (const scope of ['volatile', 'aggregate']) {
+    const e = g.ecc[scope] ?? {};
+    open(3, scope);
+    t(4, 'sram_correctable', count(e.sramCorrectable ?? 0));
+    t(4, 'sram_uncorrectable', count(e.sramUncorrectable ?? 0));
+    t(4, 'dram_correctable', count(e.dramCorrectable ?? 0));
+    t(4, 'dram_uncorrectable', count(e.dramUncorrectable ?? 0));
+    if (scope === 'aggregate' && e.sramThresholdExceeded !== undefined)
+      t(4, 'sram_threshold_exceeded', e.sramThresholdExceeded ? 'Yes' : 'No');
+    close(3, scope);
+  }
+  close(2, 'ecc_errors');
+  const r = g.retiredPages;
+  open(2, 'retired_pages');
+  open(3, 'multiple_single_bit_retirement');
+  t(4, 'retired_count', r ? (r.sbe ?? 0) : 'N/A');
+  t(4, 'retired_pagelist', r ? '' : 'N/A');
+  close(3, 'multiple_single_bit_retirement');
+  open(3, 'double_bit_retirement');
+  t(4, 'retired_count', r ? (r.dbe ?? 0) : 'N/A');
+  t(4, 'retired_pagelist', r ? '' : 'N/A');
+  close(3, 'double_bit_retirement');
+  t(3, 'pending_blacklist', r ? (r.pending ? 'Yes' : 'No') : 'N/A');
+  t(3, 'pending_retirement', r ? (r.pending ? 'Yes' : 'No') : 'N/A');
+  close(2, 'retired_pages');
+  const m = g.remappedRows;
+  open(2, 'remapped_rows');
+  t(3, 'remapped_row_corr', m.correctable ?? 0);
+  t(3, 'remapped_row_unc', m.uncorrectable ?? 0);
+  t(3, 'remapped_row_pending', m.pending ? 'Yes' : 'No');
+  t(3, 'remapped_row_failure', m.failure ? 'Yes' : 'No');
+  close(2, 'remapped_rows');
+  const th = g.thresholds;
+  const deg = (v) => (v === null || v === undefined ? 'N/A' : `${v} C`);
+  open(2, 'temperature');
+  t(3, 'gpu_temp', g.readingError ?? `${g.temperatureC} C`);
+  t(3, 'gpu_temp_max_threshold', deg(th.shutdownC));
+  t(3, 'gpu_temp_slow_threshold', deg(th.slowdownC));
+  t(3, 'gpu_temp_max_gpu_threshold', deg(th.maxOperatingC));
+  t(3, 'gpu_target_temperature', deg(th.targetC));
+  close(2, 'temperature');
 }
 
 // ---- --version --------------------------------------------------------------------------------
@@ -431,7 +499,17 @@ function main() {
   }
   const gpus = selectGpus(m, opt('-i') ?? opt('--id'));
 
-  if (has('-L') || has('--list-gpus')) return print(listGpus(gpus));
+  if (has('-L') || has('--list-gpus')) {
+    print(listGpus(gpus));
+    if (gpus.some((g) => g.deviceError)) process.exit(EXIT_GPU_LOST);
+    return;
+  }
+  // Any other query that includes a GPU the driver cannot reach fails, like the real tool (exit 15).
+  const lost = gpus.filter((g) => g.deviceError);
+  if (lost.length && args[0]?.[0] !== 'mig') {
+    print(`${lost.map(deviceErrorLine).join('\n')}\n`);
+    process.exit(EXIT_GPU_LOST);
+  }
   if (has('--query-gpu')) return print(csv(opt('--query-gpu'), gpuFields(m), gpus, opt('--format')));
   if (has('--query-compute-apps')) {
     const rows = gpus.flatMap((gpu) => gpu.processes.map((p) => ({ ...p, gpu })));

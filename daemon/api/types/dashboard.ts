@@ -1,7 +1,7 @@
 // Wire types for GET /v1/dashboard: one consistent snapshot for `ds01-dashboard` (and its --json).
 
 import type { AuditEvent } from './events.js';
-import type { QueueEntryView, UnmanagedProcessView } from './gpus.js';
+import type { GpuHealthView, QueueEntryView, UnmanagedProcessView } from './gpus.js';
 import type { HostResources } from './system.js';
 
 /** What a slot is doing now. `held`: its container stopped and keeps it until `holdUntil`. */
@@ -22,6 +22,8 @@ export interface DashboardSlot {
   drainReason: string | null;
   /** Processes outside ds01 on it (a slot with any is `busy (unmanaged)`). */
   unmanaged?: UnmanagedProcessView[];
+  /** Its GPU's health problems; null/absent when fine. */
+  health?: GpuHealthView | null;
 }
 
 export interface DashboardGpu {

@@ -30,6 +30,30 @@ export interface UnmanagedProcessView {
   foreignContainer: string | null;
 }
 
+/** One health condition of a GPU (daemon/gpu/health.ts has the table of conditions and severities). */
+export interface GpuHealthProblem {
+  condition: string;
+  /** warning: still handed out; failing: not handed out, drained after `drainAfter` bad probes; fatal: drained. */
+  severity: 'warning' | 'failing' | 'fatal';
+  meaning: string;
+  detail: string;
+  /** What an admin should do. */
+  todo: string;
+}
+
+/** A GPU's health when something is wrong with it (null when it is fine). */
+export interface GpuHealthView {
+  /** warning: still handed out; unhealthy: not handed out now (failing or fatal). */
+  state: 'warning' | 'unhealthy';
+  /** The problems in one line. */
+  reason: string;
+  problems: GpuHealthProblem[];
+  /** Probes in a row it has been failing, and at how many ds01d drains it. */
+  badProbes: number;
+  drainAfter: number;
+  since: string;
+}
+
 export interface GpuSlotView {
   uuid: string;
   gpuIndex: number;
@@ -48,6 +72,8 @@ export interface GpuSlotView {
   unmanaged: UnmanagedProcessView[];
   /** True when those keep ds01 from handing it out (policy gpu_allocation.allow_unmanaged is false). */
   unmanagedBlocks: boolean;
+  /** Its GPU's health problems (ECC, retired pages, temperature, errors); null when fine. */
+  health: GpuHealthView | null;
 }
 
 export interface GpuList {

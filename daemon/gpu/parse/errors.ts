@@ -18,7 +18,10 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-/** Values nvidia-smi prints when a reading does not exist: `[N/A]`, `[Not Supported]`, `N/A`, … */
+/**
+ * Values nvidia-smi prints when a reading does not exist or could not be taken: `[N/A]`, `[Not Supported]`,
+ * `N/A`, `[GPU requires reset]`, `ERR!` (the health check reads those from `-q -x`, not here).
+ */
 export function isMissingValue(value: string): boolean {
-  return /^\[.*\]$/.test(value) || value === 'N/A' || value === '';
+  return /^\[.*\]$/.test(value) || value === 'N/A' || value === '' || value === 'ERR!';
 }

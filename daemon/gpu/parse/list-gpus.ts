@@ -24,6 +24,28 @@ const GPU_LINE = /^\s*GPU\s+(\d+):\s+(.*?)\s+\(UUID:\s*(GPU-[^\s)]+)\)\s*$/;
 const MIG_LINE = /^\s*MIG\s+(?:(\S+)\s+)?Device\s+(\d+):\s+\(UUID:\s*(MIG-[^\s)]+)\)\s*$/;
 const LEGACY_MIG_UUID = /^MIG-GPU-[0-9a-fA-F-]+\/(\d+)\/(\d+)$/;
 
+const DEVICE_ERROR =
+  /^\s*Unable to determine the device handle for (?:GPU|gpu)\s*((?:[0-9A-Fa-f]{4,8}:)?[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}(?:\.\d)?):\s*(.*?)\s*$/;
+
+/**
+ * The lines of `-L` output (stdout + stderr) that name a GPU the driver cannot reach, split from the rest:
+ * `Unable to determine the device handle for GPU 0000:3B:00.0: Unknown Error` (nvidia-smi then exits 15
+ * or 255 and still lists the GPUs that answer).
+ */
+export function splitDeviceErrors(text: string): {
+  rest: string;
+  errors: { busId: string; error: string }[];
+} {
+  const errors: { busId: string; error: string }[] = [];
+  const rest: string[] = [];
+  for (const line of splitLines(text)) {
+    const m = DEVICE_ERROR.exec(line);
+    if (m) errors.push({ busId: m[1] as string, error: (m[2] as string).replace(/\.$/, '') || 'error' });
+    else rest.push(line);
+  }
+  return { rest: rest.join('\n'), errors };
+}
+
 export function parseListGpus(text: string): ListedGpu[] {
   const gpus: ListedGpu[] = [];
   splitLines(text).forEach((line, i) => {

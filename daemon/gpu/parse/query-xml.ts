@@ -1,6 +1,8 @@
 // `nvidia-smi -q -x`: the only source of (GPU, MIG device index) → (GI, CI) and of per-process GI/CI.
 // It prints neither MIG UUIDs nor profile names; join with `-L` on (GPU, MIG device index). NOTES.md §1.3.
+import type { GpuHealthReadings } from '../types.js';
 import { NvidiaSmiParseError } from './errors.js';
+import { readHealth } from './query-xml-health.js';
 import { children, parseXml, textAt, type XmlElement } from './xml.js';
 
 export interface XmlMigDevice {
@@ -38,6 +40,8 @@ export interface XmlGpu {
   temperatureC: number | null;
   migDevices: XmlMigDevice[];
   processes: XmlProcess[];
+  /** ECC, retired pages, remapped rows, temperature thresholds, reading errors (query-xml-health.ts). */
+  health: GpuHealthReadings;
 }
 
 export interface XmlQuery {
@@ -56,11 +60,12 @@ function at(el: XmlElement, path: string[]): XmlElement | undefined {
   return cur;
 }
 
-/** `81920 MiB`, `31 C`, `0 %` → number; `N/A`, `[N/A]`, absent → null. */
+/** `81920 MiB`, `31 C`, `0 %` → number; `N/A`, `[N/A]`, `ERR!` (the health part reports it), absent → null. */
 function num(el: XmlElement, path: string[]): number | null {
   const node = at(el, path);
   const raw = node?.text.trim();
-  if (node === undefined || raw === undefined || raw === '' || /^\[?N\/A\]?$|^\[.*\]$/.test(raw)) return null;
+  if (node === undefined || raw === undefined || raw === '' || /^\[?N\/A\]?$|^\[.*\]$|^ERR!$/.test(raw))
+    return null;
   const m = /^(-?\d+(?:\.\d+)?)(?:\s*\S+)?$/.exec(raw);
   if (!m) throw new NvidiaSmiParseError(WHAT, node.line, sourceLines[node.line - 1] ?? raw, 'not a number');
   return Number(m[1]);
@@ -107,6 +112,7 @@ function toGpu(gpu: XmlElement, position: number): XmlGpu {
     temperatureC: num(gpu, ['temperature', 'gpu_temp']),
     migDevices: children(children(gpu, 'mig_devices')[0], 'mig_device').map(toMigDevice),
     processes: children(children(gpu, 'processes')[0], 'process_info').map(toProcess),
+    health: readHealth(gpu),
   };
 }
 

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { assessReadings } from '../health.js';
 import { parseComputeApps } from './compute-apps.js';
 import { parseListGpus } from './list-gpus.js';
 import { parseMigLgi } from './mig-lgi.js';
@@ -133,6 +134,52 @@ describe.skipIf(!present)('recorded nvidia-smi outputs (../shared/nvidia-smi)', 
       [...text.matchAll(/<uuid>(GPU-[^<]+)<\/uuid>/g)].map((m) => m[1]),
     );
     expect(q.driverVersion).toMatch(/^\d+\.\d+/);
+  });
+
+  // Health readings: every recorded GPU is a working one, so none has a condition ds01 acts on, and the
+  // spelling of each generation is read (counts where the GPU reports them, null where it says N/A).
+  it.each(xmlFiles)('health readings of %s', (file) => {
+    for (const g of parseQueryXml(read(file)).gpus) {
+      expect(g.health.readingErrors).toEqual([]);
+      expect(assessReadings(g.health).filter((f) => f.severity !== 'warning')).toEqual([]);
+      expect(g.health.temperatureC).toBe(g.temperatureC);
+    }
+  });
+
+  it('health spellings: Ampere sram/dram, pre-Ampere single/double bit, R555+ T.Limit', () => {
+    const a100 = parseQueryXml(read('a100-80gb-mig-q.xml')).gpus[0]!.health;
+    expect(a100).toMatchObject({
+      eccVolatileUncorrectable: 0,
+      eccAggregateUncorrectable: 0,
+      retiredPagesSbe: null,
+      retiredPagesPending: null,
+      remapFailure: null,
+      temperatureC: 27,
+      tempShutdownC: 92,
+      tempSlowdownC: 89,
+      tempMaxOperatingC: 85,
+      tempTargetC: null,
+    });
+    const p100 = parseQueryXml(read('p100-q.xml')).gpus[0]!.health;
+    expect(p100).toMatchObject({
+      eccAggregateCorrectable: 3,
+      eccAggregateUncorrectable: 0,
+      retiredPagesSbe: 0,
+      retiredPagesDbe: 0,
+      retiredPagesPending: false,
+      tempShutdownC: 85,
+    });
+    const a10g = parseQueryXml(read('a10g-q.xml')).gpus[0]!.health;
+    expect(a10g).toMatchObject({ remapPending: false, remapFailure: false, remappedRowsUncorrectable: 0 });
+    const rtx4090 = parseQueryXml(read('rtx4090-q.xml')).gpus[0]!.health;
+    expect(rtx4090).toMatchObject({
+      tlimitMarginC: 43,
+      tlimitShutdownC: -7,
+      tlimitSlowdownC: -2,
+      tlimitMaxOperatingC: 0,
+      tempTargetC: 84,
+      eccVolatileUncorrectable: null,
+    });
   });
 
   it('exact MIG devices from a100-80gb-mig-q.xml', () => {

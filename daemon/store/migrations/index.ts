@@ -9,6 +9,7 @@ import { m007MigChanges } from './007-mig-changes.js';
 import { m008Unmanaged } from './008-unmanaged.js';
 import { m009Bookings } from './009-bookings.js';
 import { m010SlurmJobs } from './010-slurm-jobs.js';
+import { m011GpuHealth } from './011-gpu-health.js';
 
 export interface Migration {
   version: number;
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m008Unmanaged,
   m009Bookings,
   m010SlurmJobs,
+  m011GpuHealth,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
