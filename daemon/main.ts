@@ -125,6 +125,7 @@ export async function startDaemon(settings: Settings) {
     // Batch jobs: the exit watch, and every active job checked after each full reconcile.
     containerEvent: (id, action) => jobRunner.onContainerEvent(id, action),
     reconciled: () => void jobRunner.recover(),
+    deployInterrupted: (id) => containerService.abandonInterruptedDeploy(id),
   });
   const gpuRefresh = new GpuRefreshSchedule(policy, gpus, log);
   const events = new EventsService(store.events, accounts, clock.now);

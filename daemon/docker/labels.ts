@@ -9,6 +9,11 @@ export const LABELS = {
   managed: 'ds01.managed',
   /** A batch job's container: the job id (issue 16). */
   job: 'ds01.job',
+  /**
+   * Made by a deploy, which starts it at once: still `created` when a new ds01d starts means the deploy
+   * died with the old one, so it is removed (a `container-create` one waits for its owner's start).
+   */
+  deploy: 'ds01.deploy',
 } as const;
 
 export const CONTAINER_NAME_SEPARATOR = '._.';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerRow } from '../store/containers.js';
 import type { DockerContainer } from './client.js';
-import { planReconcile } from './reconcile.js';
+import { interruptedDeploys, planReconcile } from './reconcile.js';
 
 const row = (id: string, state = 'running'): ContainerRow => ({
   id,
@@ -78,5 +78,32 @@ describe('planReconcile', () => {
     expect(planReconcile([row('a'), row('b')], [], { trusted, scope: new Set(['b']) })).toEqual([
       { kind: 'vanished', id: 'b', name: 'b._.1000', ownerUid: 1000 },
     ]);
+  });
+});
+
+describe('interruptedDeploys', () => {
+  const deployLabels = { 'ds01.owner.uid': '1000', 'ds01.deploy': 'true' };
+  it('names the deploys recorded before this process started and still created in Docker and the store', () => {
+    const got = interruptedDeploys(
+      [
+        row('cut', 'created'),
+        row('made', 'created'),
+        row('ran', 'running'),
+        row('gone', 'created'),
+        { ...row('mine', 'created'), created_at: 50 },
+      ],
+      [
+        dc('cut', 'created', deployLabels),
+        dc('made', 'created'),
+        dc('ran', 'running', deployLabels),
+        dc('mine', 'created', deployLabels),
+      ],
+      10,
+    );
+    expect(got.map((r) => r.id)).toEqual(['cut']);
+  });
+
+  it('leaves a deploy Docker already started (the store catches up through reconcile)', () => {
+    expect(interruptedDeploys([row('x', 'created')], [dc('x', 'running', deployLabels)], 10)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Pure: compare what the store believes with what Docker has, and say what must change.
 import type { ContainerRow } from '../store/containers.js';
 import type { DockerContainer } from './client.js';
-import { type Ownership, ownershipFromLabels } from './labels.js';
+import { LABELS, type Ownership, ownershipFromLabels } from './labels.js';
 
 export type ReconcileAction =
   | { kind: 'adopt'; container: DockerContainer; owner: Ownership }
@@ -47,3 +47,26 @@ export function planReconcile(
 }
 
 export const isRunningLike = (state: string) => RUNNING_LIKE.has(state);
+
+/**
+ * Deploys the previous ds01d died in the middle of: containers ds01 made for a deploy (ds01.deploy) that
+ * Docker and the store both still call `created`. Their deploy request died with that process, so the
+ * caller saw it fail; left alone they would hold a GPU until the never-started timeout. Only rows recorded
+ * before this process started (`processStart`): a deploy of this process may be between create and start.
+ */
+export function interruptedDeploys(
+  live: ContainerRow[],
+  docker: DockerContainer[],
+  processStart: number,
+): ContainerRow[] {
+  const byId = new Map(docker.map((d) => [d.id, d]));
+  return live.filter((row) => {
+    const d = byId.get(row.id);
+    return (
+      row.state === 'created' &&
+      row.created_at < processStart &&
+      d?.state === 'created' &&
+      d.labels[LABELS.deploy] === 'true'
+    );
+  });
+}

@@ -42,6 +42,8 @@ export interface SpecInput {
   createdBy: string;
   /** A batch job's container carries its id (ds01.job). */
   jobId?: number;
+  /** Created by a deploy, started right after (ds01.deploy). */
+  deploy?: boolean;
 }
 
 export function homeOf(userName: string): string {
@@ -135,6 +137,7 @@ export function buildContainerSpec(input: SpecInput): ContainerCreateOptions {
       [LABELS.createdBy]: input.createdBy,
       [LABELS.managed]: 'true',
       ...(input.jobId !== undefined ? { [LABELS.job]: String(input.jobId) } : {}),
+      ...(input.deploy ? { [LABELS.deploy]: 'true' } : {}),
     },
     Tty: false,
     OpenStdin: false,

@@ -7,7 +7,7 @@ import type { Store } from '../store/index.js';
 import type { DockerClient, DockerContainer } from './client.js';
 import type { LabelSigner } from './label-signature.js';
 import { LABELS } from './labels.js';
-import { isRunningLike, planReconcile, type ReconcileAction } from './reconcile.js';
+import { interruptedDeploys, isRunningLike, planReconcile, type ReconcileAction } from './reconcile.js';
 
 export interface SyncHooks {
   /** A container stopped (exited/dead): GPU holds start here. Runs inside the store transaction. */
@@ -29,6 +29,8 @@ export interface SyncHooks {
   containerEvent?(id: string, action: string): void;
   /** After each full reconcile (start-up, Docker reconnect): records that depend on Docker are checked. */
   reconciled?(): void;
+  /** A deploy the previous process died in the middle of (reconcile.ts interruptedDeploys): remove it. */
+  deployInterrupted?(containerId: string): void;
 }
 
 export class DockerSync {
@@ -36,6 +38,8 @@ export class DockerSync {
   private stream: NodeJS.ReadableStream | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly untrustedSeen = new Set<string>();
+  /** Containers recorded before this process started may be deploys it died in the middle of. */
+  private readonly startedAt: number;
   connected = false;
   lastError: string | null = null;
 
@@ -48,6 +52,7 @@ export class DockerSync {
     private readonly hooks: SyncHooks,
   ) {
     this.audit = auditLog(store.events, () => clock.now());
+    this.startedAt = clock.now();
   }
 
   private readonly audit: Audit;
@@ -77,6 +82,8 @@ export class DockerSync {
       this.releaseOrphanAllocations(reason);
       return plan;
     });
+    for (const row of interruptedDeploys(this.store.containers.live(), docker, this.startedAt))
+      if (!this.hooks.inFlight?.(row.id)) this.hooks.deployInterrupted?.(row.id);
     if (actions.length) this.hooks.capacityMayHaveFreed?.();
     return actions;
   }

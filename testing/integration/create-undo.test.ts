@@ -19,11 +19,16 @@ const image = inject('baseImage');
 let d: TestDaemon;
 let alice: TestUser;
 
-/** Forwards HTTP to dockerd's socket; requests matching `fail` get a 500 instead. */
+/** Forwards HTTP to dockerd's socket; requests matching `fail` get a 500, `holdStart` never get an answer. */
 function faultProxy(target: string, socketPath: string) {
-  const rules = { failPut: false, failDelete: false };
+  const rules = { failPut: false, failDelete: false, holdStart: false };
+  const held: http.ServerResponse[] = [];
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';
+    if (rules.holdStart && req.method === 'POST' && /\/containers\/[^/]+\/start/.test(url)) {
+      held.push(res);
+      return;
+    }
     if (
       (rules.failPut && req.method === 'PUT' && /\/containers\/[^/]+\/archive/.test(url)) ||
       (rules.failDelete && req.method === 'DELETE' && /\/containers\//.test(url))
@@ -35,6 +40,8 @@ function faultProxy(target: string, socketPath: string) {
       { socketPath: target, path: url, method: req.method, headers: req.headers },
       (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
+        // Docker's event stream sends nothing until an event: pass its headers on now, as dockerd does.
+        res.flushHeaders();
         r.pipe(res);
       },
     );
@@ -43,6 +50,10 @@ function faultProxy(target: string, socketPath: string) {
   });
   return {
     rules,
+    held,
+    dropHeld: () => {
+      for (const res of held.splice(0)) res.destroy();
+    },
     listen: () => new Promise<void>((r) => server.listen(socketPath, r)),
     close: () =>
       new Promise<void>((r) => {
@@ -58,7 +69,11 @@ const proxy = faultProxy(inject('dockerSocket'), sock);
 describe.skipIf(!isRoot())('undo of a half-made container', () => {
   beforeAll(async () => {
     await proxy.listen();
-    ({ d, alice } = await startDaemonWithCast({ dockerHost: `unix://${sock}` }));
+    ({ d, alice } = await startDaemonWithCast({
+      dockerHost: `unix://${sock}`,
+      // Only the restart may remove a never-started container here, not the timeout.
+      policyEdits: { 'policies.never_started_timeout': '10m' },
+    }));
   });
   afterAll(async () => {
     await d?.cleanup();
@@ -110,6 +125,63 @@ describe.skipIf(!isRoot())('undo of a half-made container', () => {
         db.prepare('SELECT kind FROM events WHERE container_id = ? ORDER BY id').all(id) as { kind: string }[]
       ).map((e) => e.kind);
       expect(kinds).toEqual(expect.arrayContaining(['container.created', 'container.removed']));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('removes a deploy the previous ds01d died in the middle of (created, never started), and keeps a created one', async () => {
+    // A `container-create` one: created on purpose, it waits for its owner's `container-start`.
+    const made = await d.cli(['container-create', 'later', '--image', image, '--json'], alice);
+    expect(made.code, made.stderr).toBe(0);
+    const keptId = (JSON.parse(made.stdout) as { container: { id: string } }).container.id;
+
+    // Docker never answers the deploy's start: the daemon dies between create and start.
+    proxy.rules.holdStart = true;
+    const dep = d.cli(
+      ['container-deploy', 'cut', '--image', image, '--mig', '1g.10gb', '--background'],
+      alice,
+    );
+    await until(
+      async () => proxy.held.length,
+      (n) => n > 0,
+      60_000,
+    );
+    const db = new Database(d.dbPath, { readonly: true });
+    try {
+      const row = db
+        .prepare('SELECT id FROM containers WHERE project = ? AND removed_at IS NULL')
+        .get('cut') as {
+        id: string;
+      };
+      expect(row, 'the deploy recorded its container before starting it').toBeDefined();
+      await d.kill9();
+      expect((await dep).code).not.toBe(0);
+      proxy.dropHeld();
+      proxy.rules.holdStart = false;
+      await d.restart();
+
+      const released = () =>
+        (
+          db
+            .prepare('SELECT COUNT(*) AS n FROM allocations WHERE container_id = ? AND released_at IS NULL')
+            .get(row.id) as { n: number }
+        ).n === 0;
+      await until(
+        async () => released(),
+        (ok) => ok,
+        30_000,
+      );
+      await expect(docker.getContainer(row.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      const removed = db
+        .prepare("SELECT reason FROM events WHERE container_id = ? AND kind = 'container.removed'")
+        .get(row.id) as { reason: string } | undefined;
+      expect(removed?.reason).toMatch(/deploy was cut short by a ds01d restart/);
+      // The container-create one is untouched.
+      expect((await docker.getContainer(keptId).inspect()).State.Status).toBe('created');
+      const list = await d.cli(['container-list', '--json'], alice);
+      expect(list.stdout).toContain('later');
+      expect(list.stdout).not.toContain('"cut"');
     } finally {
       db.close();
     }

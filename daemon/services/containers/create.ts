@@ -38,6 +38,16 @@ interface CreateState {
   /** The Docker name is marked busy (the event stream leaves it alone). */
   busy: boolean;
   job?: JobContainer;
+  deploy: boolean;
+}
+
+/** How a create is made beyond the request itself. */
+export interface CreateExtras {
+  job?: JobContainer;
+  /** Docker's image list when the caller just read it (deploy's checks); else read here. */
+  images?: LocalImage[];
+  /** A deploy starts it right after: labelled so a restarted ds01d removes it if the deploy died between. */
+  deploy?: boolean;
 }
 
 /** Background removes of a half-made container before leaving it to reconcile (1 s … 32 s apart). */
@@ -73,9 +83,7 @@ export class CreateSaga {
     req: ContainerCreateRequest,
     plan: Plan,
     actor: Actor,
-    job?: JobContainer,
-    /** Docker's image list when the caller just read it (deploy's checks); else read here. */
-    images?: LocalImage[],
+    { job, images, deploy = false }: CreateExtras = {},
   ): Promise<string> {
     const imageId = await this.resolveImage(owner, plan, images);
     // Checked (and created) now so a bad workspace is a plain refusal; checked again at every start.
@@ -94,6 +102,7 @@ export class CreateSaga {
       recorded: false,
       reserved: false,
       busy: false,
+      deploy,
       ...(job ? { job } : {}),
     };
     try {
@@ -205,6 +214,7 @@ export class CreateSaga {
         command: s.req.command,
         createdBy: this.d.createdBy,
         ...(s.job ? { jobId: s.job.id } : {}),
+        deploy: s.deploy,
       });
     } catch (err) {
       if (err instanceof SpecError) throw badRequest(err.message);

@@ -73,7 +73,7 @@ export class ContainerDeploys {
     const owner = await this.c.ownerOf(caller);
     const { plan, images } = await this.checkedPlan(owner, req);
     if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
-    const id = await this.saga.run(owner, req, plan, actorOf(caller), undefined, images);
+    const id = await this.saga.run(owner, req, plan, actorOf(caller), { images });
     return { status: 'created', plan: publicPlan(plan), container: this.c.summary(id), queue: null };
   }
 
@@ -102,7 +102,7 @@ export class ContainerDeploys {
     if (req.dryRun) return { status: 'dry-run', plan: publicPlan(plan), container: null, queue: null };
     let id: string;
     try {
-      id = await this.saga.run(owner, createReq, plan, actor, undefined, images);
+      id = await this.saga.run(owner, createReq, plan, actor, { images, deploy: true });
     } catch (err) {
       if (
         err instanceof Ds01Error &&

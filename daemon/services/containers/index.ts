@@ -72,7 +72,7 @@ export class ContainerService {
 
   /** A batch job's container, created (not started) through the same plan, quotas and saga as a create. */
   createForJob(owner: Owner, req: ContainerCreateRequest, actor: Actor, job: JobContainer): Promise<string> {
-    return this.saga.run(owner, req, this.deploys.plan(owner, req), actor, job);
+    return this.saga.run(owner, req, this.deploys.plan(owner, req), actor, { job });
   }
 
   /** Start a job's container with its workspace bound from the directory checked now (workspace-binder.ts). */
@@ -135,6 +135,13 @@ export class ContainerService {
 
   removeAsDaemon(id: string, reason: string): Promise<void> {
     return this.states.removeAsDaemon(id, reason);
+  }
+
+  /** A deploy the previous ds01d died in the middle of (never started): its container goes, its GPU too. */
+  abandonInterruptedDeploy(id: string): void {
+    this.states
+      .removeAsDaemon(id, 'its deploy was cut short by a ds01d restart before it started; deploy it again')
+      .catch((err) => this.c.d.log.error('cannot remove an interrupted deploy', { id, err: String(err) }));
   }
 
   logs(
