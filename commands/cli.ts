@@ -17,6 +17,7 @@ import { paint } from './lib/output.js';
 import { PromptCancelled, UsageError } from './lib/prompts.js';
 import { addLifecycleCommands, showsNoticesFirst } from './lifecycle-cli.js';
 import { addNotifyCommands } from './notify-cli.js';
+import { addQuotaCommands } from './quota-cli.js';
 import { runCheckLimits, runConfigExplain } from './user/check-limits.js';
 import { addContainerCommands, CONTAINER_ALIASES } from './user/container-commands.js';
 import { runContainerList } from './user/container-list.js';
@@ -124,6 +125,7 @@ export function buildProgram(ctx: Ctx, setExit: (code: number) => void, signal?:
   addAccessCommands(program, ctx, act);
   addGpuCommands(program, ctx, act);
   addNotifyCommands(program, ctx, act);
+  addQuotaCommands(program, ctx, act);
   addBookCommands(program, ctx, act);
   addJobCommands(program, ctx, act, signal);
   addClusterCommands(program, ctx, act, signal);

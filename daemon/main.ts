@@ -70,6 +70,7 @@ import { checkConfig } from './wiring/check-config.js';
 import { startCluster } from './wiring/cluster.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
+import { startQuota } from './wiring/quota.js';
 import { startWeb, webInfoRoutes } from './wiring/web.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
@@ -287,7 +288,9 @@ export async function startDaemon(settings: Settings) {
   const mig = startMig({ settings, store, gpus, leases, containerService, policy, clock, log });
   const dashboard = new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock, host);
   const cluster = startCluster(settings, policy, jobsDeps, jobRunner, jobs, dashboard);
+  const quota = startQuota({ settings, store, policy, accounts, clock, log, audit, docker });
   const router = new Router([
+    ...quota.routes,
     ...mig.routes,
     ...systemRoutes(system),
     ...eventRoutes(events),
@@ -321,6 +324,7 @@ export async function startDaemon(settings: Settings) {
       ),
     ),
   ]);
+  quota.gate(router.routes); // deploys, creates, builds and jobs refused over a hard storage quota
 
   const server = new ApiServer({
     router,
@@ -376,6 +380,7 @@ export async function startDaemon(settings: Settings) {
     sdNotify('STOPPING=1');
     log.info('ds01d stopping');
     gpuRefresh.stop();
+    quota.stop();
     lifecycleLoops.stop();
     lifecycle.stop();
     queue.stop();

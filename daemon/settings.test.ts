@@ -86,6 +86,7 @@ describe('loadSettings', () => {
     logLevel: ['debug', 'debug'],
     nvidiaHookPath: ['/opt/hook', '/opt/hook'],
     buildTimeoutSec: ['8', 8],
+    quotaScanIntervalSec: ['60', 60],
     buildMaxContextBytes: ['1024', 1024],
     buildsPerUser: ['3', 3],
     maxConnectionsPerUser: ['16', 16],

@@ -151,6 +151,17 @@ export const SETTINGS = {
     defaultText: "ds01d's PATH",
     help: "where doctor looks for the NVIDIA runtime hook (dockerd's PATH)",
   }),
+  quotaScanIntervalSec: setting({
+    flag: 'quota-scan-interval',
+    arg: '<seconds>',
+    env: 'DS01_QUOTA_SCAN_INTERVAL',
+    file: 'quota_scan_interval',
+    schema: z.number().min(1),
+    expected: 'a number of seconds, at least 1',
+    read: number,
+    default: 1800,
+    help: "how often every user's workspace and image storage is measured for the storage quotas",
+  }),
   buildTimeoutSec: setting({
     flag: 'build-timeout',
     arg: '<seconds>',

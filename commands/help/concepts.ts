@@ -25,8 +25,10 @@ slow it down or see its memory. Ask for one with \`--mig 1g.10gb\`; most courses
   {
     title: 'Quotas and limits',
     text: `Each user gets limits from the admins' policy: GPU slots, CPUs, memory, how many containers, how
-long one may run (max_runtime). \`check-limits\` shows yours, where each
-comes from, and your use against it. Over a limit, ds01 refuses at once and says what to free.`,
+long one may run (max_runtime), disk space for ~/workspace and your images. \`check-limits\` shows yours,
+where each comes from, and your use against it. Over a limit, ds01 refuses at once and says what to free.
+Disk is measured every half hour or so: \`ds01 quota\` shows it (\`--refresh\` measures now); you are
+warned at 80%, and over the quota new deploys and builds wait until you delete something.`,
   },
   {
     title: 'Holds',

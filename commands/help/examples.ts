@@ -184,6 +184,12 @@ export const EXAMPLES: Record<string, string[]> = {
     'ds01 usage --jobs --csv > jobs.csv',
   ],
   doctor: ['ds01 doctor', 'ds01 doctor --json'],
+  quota: [
+    'ds01 quota                 # your workspace and images against your quotas',
+    'ds01 quota --refresh       # measure again now, after deleting files',
+    'ds01 quota --all           # admins: every user',
+    'ds01 quota --user alice --json',
+  ],
   image: ['image-create my-project', 'image-list', 'image-update my-project --add einops'],
   'image create': [
     'image-create my-project                          # asks step by step',

@@ -1,6 +1,7 @@
 import type { Ctx } from '../lib/context.js';
 import { explainUser, myLimits, userLimits } from '../lib/limits.js';
 import { paint, printJson, table } from '../lib/output.js';
+import { size } from '../lib/units.js';
 
 /** A usage bar that reads without colour: [#####.....] 2/4 */
 export function bar(used: number, max: number | null, width = 10): string {
@@ -31,6 +32,14 @@ export async function runCheckLimits(
       ctx.io,
     ),
   );
+  for (const st of r.storage ?? []) {
+    if (st.hardBytes === null && st.usedBytes === null) continue;
+    const pct =
+      st.usedBytes !== null && st.hardBytes ? ` (${Math.floor((st.usedBytes / st.hardBytes) * 100)}%)` : '';
+    o(
+      `  ${st.key}: ${size(st.usedBytes)} of ${st.hardBytes === null ? 'unlimited' : size(st.hardBytes)}${pct}\n`,
+    );
+  }
   o(`\n${p.bold('Limits')}\n`);
   o(
     table(

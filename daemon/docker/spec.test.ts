@@ -20,6 +20,8 @@ const limits: Limits = {
   containerHoldAfterStopMs: null,
   maxExtensions: 0,
   extensionMs: null,
+  storageWorkspaceBytes: null,
+  storageImagesBytes: null,
 };
 
 const input = (over: Partial<SpecInput> = {}): SpecInput => ({

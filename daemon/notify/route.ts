@@ -26,6 +26,8 @@ export const USER_TOPIC_OF: Readonly<Record<string, UserTopic>> = {
   'booking.no_show': 'booking',
   // a forced MIG change destroyed a booked slot: the booking is cancelled
   'mig.booking_cancelled': 'booking',
+  // storage quotas: crossing the soft or hard limit (once per crossing)
+  'quota.warning': 'quota',
 };
 
 /** The admin topic an event kind belongs to, if any. */
@@ -106,6 +108,7 @@ const SUBJECTS: Readonly<Record<string, (c: string) => string>> = {
   'mig.failed': () => 'a MIG reconfiguration failed; its GPU stays drained',
   'booking.no_show': () => 'your GPU booking was released: it was not used',
   'mig.booking_cancelled': () => 'your GPU booking was cancelled: its GPU is being re-partitioned',
+  'quota.warning': () => 'your disk use is near or over its quota',
 };
 
 /** Subject and plain text: one line each of what happened, when, and where to look. No secrets are in events. */

@@ -25,6 +25,8 @@ export const BUILTIN_LIMITS: Readonly<Limits> = Object.freeze({
   containerHoldAfterStopMs: null,
   maxExtensions: 0,
   extensionMs: null,
+  storageWorkspaceBytes: null,
+  storageImagesBytes: null,
 });
 
 export const BUILTIN_LIFECYCLE: Readonly<LifecyclePolicy> = Object.freeze({
@@ -41,6 +43,8 @@ export const BUILTIN_LIFECYCLE: Readonly<LifecyclePolicy> = Object.freeze({
   highDemandThreshold: 0.8,
   highDemandIdleFactor: 0.5,
   usageRetentionMs: 365 * 24 * HOUR,
+  storageSoftThreshold: 0.8,
+  enforceStorageQuotas: true,
 });
 
 export const BUILTIN_GPU_ALLOCATION: Readonly<GpuAllocationPolicy> = Object.freeze({

@@ -45,6 +45,8 @@ describe.skipIf(!present)('resource-limits.2026-01.yaml (needs ../shared/ds01-co
     containerHoldAfterStopMs: 30 * M,
     maxExtensions: 0,
     extensionMs: null,
+    storageWorkspaceBytes: null,
+    storageImagesBytes: null,
   };
   const big = { allowFullGpu: true, maxGpusPerContainer: 4 };
 
@@ -139,6 +141,8 @@ describe.skipIf(!present)('resource-limits.2026-07.yaml (needs ../shared/ds01-co
     containerHoldAfterStopMs: 30 * M,
     maxExtensions: 0,
     extensionMs: null,
+    storageWorkspaceBytes: null,
+    storageImagesBytes: null,
   };
 
   it('loads, with the effective limits per group that system meant', () => {
@@ -227,6 +231,8 @@ describe.skipIf(!present)('resource-limits.2026-07.yaml (needs ../shared/ds01-co
       highDemandThreshold: 0.8,
       highDemandIdleFactor: 0.5,
       usageRetentionMs: 365 * 86_400_000,
+      storageSoftThreshold: 0.8,
+      enforceStorageQuotas: true,
     });
   });
 

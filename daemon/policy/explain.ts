@@ -27,11 +27,23 @@ export function explain(policy: Policy, user: PolicyUser, now: Date = new Date()
     '',
     ...table(['KEY', 'VALUE', 'FROM'], rows),
   ];
+  lines.push('', storageLine(resolved));
   for (const e of resolved.exemptions) {
     const keys = e.keys === 'lifecycle' ? 'lifecycle' : e.keys.map((k) => LIMIT_YAML_NAME[k]).join(', ');
     lines.push('', `exemption until ${e.expires} (${keys}): ${e.reason}`);
   }
   return lines.join('\n');
+}
+
+/** The soft limits the storage quotas warn at, and whether a hard limit refuses anything (two short lines). */
+export function storageLine(r: ResolvedLimits): string {
+  const pct = Math.round(r.lifecycle.storageSoftThreshold * 100);
+  const soft = (hard: number | null) =>
+    hard === null ? 'no quota' : `at ${formatSize(Math.floor(hard * r.lifecycle.storageSoftThreshold))}`;
+  const enforced = r.lifecycle.enforceStorageQuotas
+    ? 'over a hard limit, deploys and builds are refused'
+    : 'not enforced (enforce_storage_quotas: false): measured and warned only';
+  return `storage: warning at ${pct}% of a quota (workspace ${soft(r.limits.storageWorkspaceBytes)}, images ${soft(r.limits.storageImagesBytes)})\n  ${enforced}`;
 }
 
 export function formatLimit(key: LimitKey, value: unknown): string {

@@ -45,7 +45,7 @@ export interface NotifyPolicy {
 }
 
 export const BUILTIN_NOTIFY: NotifyPolicy = {
-  defaultOn: ['queue.served', 'job.finished', 'stop.warning', 'stopped', 'gpu.problem', 'booking'],
+  defaultOn: ['queue.served', 'job.finished', 'stop.warning', 'stopped', 'gpu.problem', 'booking', 'quota'],
   emails: {},
   emailFromGecos: true,
   emailDomains: [],

@@ -43,6 +43,8 @@ export const LIMIT_FIELDS: Readonly<Record<string, { key: LimitKey; kind: FieldK
   container_hold_after_stop: { key: 'containerHoldAfterStopMs', kind: hours() },
   max_extensions: { key: 'maxExtensions', kind: count(0, false) },
   extension_duration: { key: 'extensionMs', kind: hours() },
+  storage_workspace: { key: 'storageWorkspaceBytes', kind: { type: 'size', nullable: true } },
+  storage_images: { key: 'storageImagesBytes', kind: { type: 'size', nullable: true } },
 };
 
 /** YAML name of each Limits field, for messages and `explain`. */
@@ -89,9 +91,10 @@ export const UNIMPLEMENTED_LIMITS: Readonly<Record<string, string>> = {
   io_read_bps: 'I/O bandwidth limits',
   io_write_bps: 'I/O bandwidth limits',
   ulimit_nofile: 'open-file ulimits',
-  storage_workspace: 'storage quotas',
-  storage_data: 'storage quotas',
-  storage_tmp: 'storage quotas',
+  storage_data:
+    'ds01 mounts no per-user data directory (shared_mounts are read-only); use the file system\'s own quotas there (README: "Disk quotas")',
+  storage_tmp:
+    "a container's /tmp lives in its writable layer, which Docker caps only on overlay2 over XFS with project quotas; ds01 counts the workspace (storage_workspace) and images (storage_images)",
 };
 
 export interface LifecycleField {
@@ -150,6 +153,12 @@ export const LIFECYCLE_FIELDS: Readonly<Record<string, LifecycleField>> = {
     kind: { type: 'number', spec: { min: 0, exclusiveMin: true, max: 1 } },
     perGroup: false,
   },
+  soft_limit_threshold: {
+    key: 'storageSoftThreshold',
+    kind: { type: 'number', spec: { min: 0, exclusiveMin: true, max: 1 } },
+    perGroup: true,
+  },
+  enforce_storage_quotas: { key: 'enforceStorageQuotas', kind: { type: 'bool' }, perGroup: false },
 };
 
 export const LIFECYCLE_ALIASES: Readonly<Record<string, Alias>> = {
@@ -164,8 +173,6 @@ export const UNIMPLEMENTED_LIFECYCLE: Readonly<Record<string, string>> = {
   auto_stop_idle: 'an on/off switch; set idle_timeout to null instead',
   checkpoint_warning: 'a single warning; use warning_points',
   require_workspace_mount: 'ds01 always mounts the workspace',
-  enforce_storage_quotas: 'storage quotas',
-  soft_limit_threshold: 'soft limits',
   graceful_errors: 'ds01 always explains refusals',
   suggest_alternatives: 'ds01 always suggests the queue',
 };

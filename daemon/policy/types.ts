@@ -26,6 +26,10 @@ export interface Limits {
   /** How many times and by how much `container-extend` may push max runtime. */
   maxExtensions: number;
   extensionMs: number | null;
+  /** Hard limit on the size of ~/workspace (du-measured); null = no quota. */
+  storageWorkspaceBytes: number | null;
+  /** Hard limit on the bytes of the images the user owns, shared layers counted once; null = no quota. */
+  storageImagesBytes: number | null;
 }
 
 export type LimitKey = keyof Limits;
@@ -96,6 +100,10 @@ export interface LifecyclePolicy {
   highDemandIdleFactor: number; // multiply idle timeout by this under high demand
   /** How long hourly usage rollups are kept (raw samples are pruned after hours). */
   usageRetentionMs: number;
+  /** The storage soft limit as a fraction of the hard one: a warning once use crosses it (0.8 = 80%). */
+  storageSoftThreshold: number;
+  /** false: storage is measured and warned about, but nothing is refused over a hard limit. */
+  enforceStorageQuotas: boolean;
 }
 
 export interface Schedules {

@@ -104,6 +104,15 @@ export class LimitsService {
         reason: e.reason,
       })),
       queue: this.queuePositions(who.uid),
+      storage: (['workspace', 'images'] as const).map((kind) => {
+        const row = this.store.storageUsage.get(who.uid, kind);
+        return {
+          key: `storage_${kind}`,
+          usedBytes: row?.bytes ?? null,
+          hardBytes: kind === 'workspace' ? r.limits.storageWorkspaceBytes : r.limits.storageImagesBytes,
+          measuredAt: row ? new Date(row.measured_at).toISOString() : null,
+        };
+      }),
       aggregate: {
         enforced: policy.aggregateLimits,
         caps: [

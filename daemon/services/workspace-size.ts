@@ -1,28 +1,46 @@
 // The size of a user's ~/workspace, measured by `du` as ds01d (root): physical bytes, this file system
-// only, symbolic links not followed (du's default), so a link out of the workspace is not counted. One
-// scan at a time, each bounded; a failure or timeout is null ("not measured"), never an error.
-import { execFile } from 'node:child_process';
+// only (-x), symbolic links never followed (du's default -P, the workspace itself included), hard links
+// counted once. One scan at a time for the whole daemon (admin reports and the quota scans share the
+// chain), each bounded in time and run at idle CPU and I/O priority, so a scan never slows the machine
+// or a request. A failure or timeout is null ("not measured"), never an error.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuReader, type DuResult } from '../quota/du.js';
 
 const SCAN_TIMEOUT_MS = 120_000;
 let chain: Promise<unknown> = Promise.resolve();
 
-/** Bytes under `home`/workspace, or null when it is missing or could not be measured in time. */
-export function workspaceBytes(home: string): Promise<number | null> {
+/** nice 19 and the idle I/O class where ionice exists (util-linux; Debian has it). */
+function lowPriority(argv: string[]): [string, string[]] {
+  const ionice = ['/usr/bin/ionice', '/bin/ionice'].find((p) => existsSync(p));
+  return ionice ? ['nice', ['-n', '19', ionice, '-c', '3', ...argv]] : ['nice', ['-n', '19', ...argv]];
+}
+
+/** Total bytes of `home`/workspace and its largest top-level entries; null when it could not be measured. */
+export function scanWorkspace(home: string): Promise<DuResult | null> {
+  const dir = join(home, 'workspace');
   const run = () =>
-    new Promise<number | null>((resolve) => {
-      execFile(
-        'du',
-        ['-s', '-x', '--block-size=1', '--', join(home, 'workspace')],
-        { timeout: SCAN_TIMEOUT_MS, encoding: 'utf8' },
-        (err, stdout) => {
-          const n = Number.parseInt(String(stdout).split('\t')[0] ?? '', 10);
-          // du exits 1 when some entry was unreadable but still prints a total: keep it.
-          resolve(Number.isFinite(n) && (!err || (err as { code?: unknown }).code === 1) ? n : null);
-        },
-      );
+    new Promise<DuResult | null>((resolve) => {
+      const [cmd, args] = lowPriority(['du', '-0', '-a', '-x', '-d', '1', '--block-size=1', '--', dir]);
+      // Read as it streams, keeping only the largest entries: a workspace of a million top-level files
+      // must not make the scan fail (and so go unmeasured) by the size of du's output.
+      const reader = new DuReader(dir);
+      const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], timeout: SCAN_TIMEOUT_MS });
+      child.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
+      child.on('error', () => resolve(null));
+      child.on('close', (code) => {
+        // du exits 1 when some entry was unreadable but still prints a total: keep it.
+        const r = code === 0 || code === 1 ? reader.end() : null;
+        resolve(r && r.totalBytes !== null ? r : null);
+      });
     });
   const next = chain.then(run, run);
   chain = next.catch(() => undefined);
   return next;
+}
+
+/** Bytes under `home`/workspace, or null when it is missing or could not be measured in time. */
+export async function workspaceBytes(home: string): Promise<number | null> {
+  return (await scanWorkspace(home))?.totalBytes ?? null;
 }

@@ -19,6 +19,7 @@ import { ReportQueries } from './reports.js';
 import { SamplesRepo } from './samples.js';
 import { SlotsRepo } from './slots.js';
 import { SlurmJobsRepo } from './slurm-jobs.js';
+import { StorageUsageRepo } from './storage-usage.js';
 
 export class Store {
   readonly containers: ContainersRepo;
@@ -41,6 +42,7 @@ export class Store {
   readonly slurmJobs: SlurmJobsRepo;
   /** GPUs with a health condition now (gpu/health.ts), and failing GPUs' bad probes in a row. */
   readonly gpuHealth: GpuHealthRepo;
+  readonly storageUsage: StorageUsageRepo;
 
   private constructor(
     private readonly db: Db,
@@ -64,6 +66,7 @@ export class Store {
     this.bookings = new BookingsRepo(db);
     this.slurmJobs = new SlurmJobsRepo(db);
     this.gpuHealth = new GpuHealthRepo(db);
+    this.storageUsage = new StorageUsageRepo(db);
   }
 
   /** False once closed: timers that fire during shutdown check it and do nothing. */

@@ -36,6 +36,7 @@ const STUDENT = (project: string, jobId: string) => [
   ['job', 'show', jobId],
   ['book', 'list', '--all'],
   ['gpu-avail', '--at', 'tomorrow 10:00'],
+  ['quota'],
 ];
 const ADMIN = (user: string) => [
   ['dashboard'],
@@ -57,6 +58,8 @@ const ADMIN = (user: string) => [
   ['admin', 'report', '--month', new Date().toISOString().slice(0, 7)],
   ['check-limits', user],
   ['config', 'explain', user],
+  ['quota', '--all'],
+  ['quota', '--user', user],
   ['job', 'list'],
   ['book', 'list', '--all'],
 ];

@@ -104,6 +104,9 @@ export const EVENT_KINDS = [
   // notifications: a user's choices, and deliveries given up after their retries
   'notify.prefs_changed',
   'notify.failed',
+  // storage quotas: a user's workspace or images crossed up into the soft or hard limit, or fell back under
+  'quota.warning',
+  'quota.cleared',
   // the daemon itself
   'daemon.started',
   'host.disk_low',

@@ -18,6 +18,7 @@ export * from './lifecycle.js';
 export * from './limits.js';
 export * from './mig.js';
 export * from './notifications.js';
+export * from './quota.js';
 export * from './shell-frames.js';
 export * from './usage.js';
 export * from './web.js';

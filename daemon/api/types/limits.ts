@@ -27,4 +27,6 @@ export interface LimitsReport {
   queue: { position: number; id: number }[];
   /** Caps on the sum of all the user's containers (groups.<g>.aggregate); enforced only when the policy turns them on. */
   aggregate: { enforced: boolean; caps: { key: string; display: string }[] };
+  /** Storage quotas (storage_workspace, storage_images): the last measured use; `ds01 quota` has the detail. */
+  storage?: { key: string; usedBytes: number | null; hardBytes: number | null; measuredAt: string | null }[];
 }

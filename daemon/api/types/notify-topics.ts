@@ -8,6 +8,7 @@ export const USER_TOPICS = [
   'stopped',
   'gpu.problem',
   'booking',
+  'quota',
 ] as const;
 export type UserTopic = (typeof USER_TOPICS)[number];
 

@@ -10,6 +10,7 @@ import { m008Unmanaged } from './008-unmanaged.js';
 import { m009Bookings } from './009-bookings.js';
 import { m010SlurmJobs } from './010-slurm-jobs.js';
 import { m011GpuHealth } from './011-gpu-health.js';
+import { m012StorageUsage } from './012-storage-usage.js';
 
 export interface Migration {
   version: number;
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m009Bookings,
   m010SlurmJobs,
   m011GpuHealth,
+  m012StorageUsage,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
