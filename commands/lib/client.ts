@@ -1,8 +1,11 @@
 // The client SDK: HTTP/1.1 + JSON over the daemon's Unix socket. Errors come back typed, with the
-// code the daemon chose; "daemon not running" is its own error (exit code 5).
-import http from 'node:http';
+// code the daemon chose; "daemon not running" is its own error (exit code 5). One connection per request,
+// spoken over node:net with http-wire.ts (node:http's client costs every command start-up ≈5 ms).
+import { connect } from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
 // errors.js alone, not the whole wire contract (zod): `ds01 ssh-proxy` starts on every ssh connection.
 import { type ErrorBody, type ErrorCode, exitCodeFor, isErrorCode } from '../../daemon/api/types/errors.js';
+import { encodeRequest, ResponseReader } from './http-wire.js';
 
 export const DEFAULT_SOCKET = '/run/ds01/ds01.sock';
 
@@ -59,6 +62,16 @@ export class DaemonUnreachableError extends Error {
   }
 }
 
+/** An answer whose head has arrived: its status, and its body as it streams. */
+interface Answer {
+  status: number;
+  body: Readable;
+}
+
+/** What node:http rejects an aborted request with: callers tell it from a failure by its name. */
+const abortError = () =>
+  Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+
 export interface RequestOptions {
   method?: string;
   body?: unknown;
@@ -97,49 +110,70 @@ export class Client {
     return `/v1${path}${s ? `?${s}` : ''}`;
   }
 
-  private raw(path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+  /**
+   * Sends one request on a connection of its own; resolves with the answer's status once its head has
+   * arrived, the body streaming after. No idle timeout unless timeoutMs is given (follow streams and slow
+   * requests wait as long as the daemon takes).
+   */
+  private raw(path: string, opts: RequestOptions): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-      const req = http.request(
-        {
-          socketPath: this.socket,
-          path: this.url(path, opts.query),
-          method: opts.method ?? (body ? 'POST' : 'GET'),
-          headers: {
-            Host: 'ds01',
-            ...(body
-              ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
-              : {}),
-          },
-          signal: opts.signal,
-          // No shared agent: Node's global agent idles sockets out after 5 s, which cut every stream
-          // (follow, watch) and every slow request mid-flight. Only an explicit timeoutMs applies.
-          agent: false,
-          timeout: opts.timeoutMs,
-        },
-        resolve,
-      );
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
-      );
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.name === 'AbortError') return reject(err);
+      const request = encodeRequest(opts.method ?? (body ? 'POST' : 'GET'), this.url(path, opts.query), body);
+      if (opts.signal?.aborted) return reject(abortError());
+      const socket = connect(this.socket);
+      const reader = new ResponseReader();
+      const out = new PassThrough();
+      let answered = false;
+      const fail = (err: NodeJS.ErrnoException) => {
+        if (answered) out.destroy(err);
         // A reset or broken pipe on an ordinary request means the daemon went away mid-answer.
-        reject(connectError(this.socket, err, ['ECONNRESET', 'EPIPE']));
+        else reject(connectError(this.socket, err, ['ECONNRESET', 'EPIPE']));
+      };
+      // A reader that stops early (a stream's consumer breaking out) hangs up.
+      out.on('close', () => socket.destroy());
+      const onAbort = () => socket.destroy(abortError());
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (opts.timeoutMs)
+        socket.setTimeout(opts.timeoutMs, () =>
+          socket.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
+        );
+      socket.on('connect', () => socket.write(request));
+      socket.on('data', (chunk: Buffer) => {
+        let fed: ReturnType<ResponseReader['feed']>;
+        try {
+          fed = reader.feed(chunk);
+        } catch (err) {
+          return socket.destroy(err as Error);
+        }
+        if (fed.head) {
+          answered = true;
+          resolve({ status: fed.head.status, body: out });
+        }
+        for (const b of fed.body) out.write(b);
+        if (fed.done) {
+          out.end();
+          socket.destroy();
+        }
       });
-      req.end(body);
+      socket.on('error', fail);
+      socket.on('end', () => {
+        if (reader.closed()) out.end();
+        // Node's http client says 'aborted' here; isConnectionLost() and follow streams know it.
+        else fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      });
+      socket.on('close', () => opts.signal?.removeEventListener('abort', onAbort));
     });
   }
 
-  private async errorFrom(res: http.IncomingMessage): Promise<ApiError> {
-    const text = await readAll(res);
+  private async errorFrom(res: Answer): Promise<ApiError> {
+    const text = await readAll(res.body);
     try {
       const body = JSON.parse(text) as ErrorBody;
       if (isErrorCode(body.error?.code)) {
         return new ApiError(
           body.error.code,
           body.error.message,
-          res.statusCode ?? 500,
+          res.status,
           body.error.hint,
           body.error.details,
         );
@@ -147,18 +181,14 @@ export class Client {
     } catch {
       // fall through
     }
-    return new ApiError(
-      'INTERNAL',
-      `daemon answered ${res.statusCode}: ${text.slice(0, 200)}`,
-      res.statusCode ?? 500,
-    );
+    return new ApiError('INTERNAL', `daemon answered ${res.status}: ${text.slice(0, 200)}`, res.status);
   }
 
   async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw(path, opts);
     await this.passGate();
-    if ((res.statusCode ?? 500) >= 400) throw await this.errorFrom(res);
-    const text = await readAll(res);
+    if (res.status >= 400) throw await this.errorFrom(res);
+    const text = await readAll(res.body);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -171,12 +201,12 @@ export class Client {
   async openStream<T>(path: string, opts: RequestOptions = {}): Promise<AsyncGenerator<T>> {
     const res = await this.raw(path, opts);
     await this.passGate();
-    if ((res.statusCode ?? 500) >= 400) throw await this.errorFrom(res);
-    return ndjson<T>(res, opts.signal);
+    if (res.status >= 400) throw await this.errorFrom(res);
+    return ndjson<T>(res.body, opts.signal);
   }
 }
 
-async function* ndjson<T>(res: http.IncomingMessage, signal?: AbortSignal): AsyncGenerator<T> {
+async function* ndjson<T>(res: Readable, signal?: AbortSignal): AsyncGenerator<T> {
   let buf = '';
   try {
     for await (const chunk of res) {
@@ -201,7 +231,7 @@ export function isConnectionLost(err: unknown): boolean {
   return e?.code === 'ECONNRESET' || e?.code === 'EPIPE' || e?.message === 'aborted';
 }
 
-function readAll(res: http.IncomingMessage): Promise<string> {
+function readAll(res: Readable): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
