@@ -1,16 +1,84 @@
-// The CLI bundle (scripts/bundle-cli.ts) keeps commands/imports.test.ts's rule: what the commands ship
-// with is built from commands/, the wire contract (daemon/api/types), daemon/common and packages, never
-// daemon code. Built in memory with the same options `npm run build` uses.
-import { build } from 'esbuild';
-import { describe, expect, it } from 'vitest';
-import { CLI_EXTERNAL, cliBuildOptions } from '../scripts/bundle-cli.js';
+// The commands as they ship (scripts/bundle-cli.ts), built into a temporary directory the way `npm run
+// build` builds them and run with node: what they are built from keeps commands/imports.test.ts's rule
+// (commands/, the wire contract, daemon/common and packages, never daemon code), what a command's
+// start-up loads stays small, and the code cache is used when it fits and costs nothing when it does not.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Metafile, Plugin } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../scripts/bundle-cli.js';
 
 const ALLOWED = /^(commands\/|daemon\/api\/types\/|daemon\/common\/|node_modules\/)/;
+/** Packages that must not run at a command's start-up (only some commands use them). */
+const WATCHED = ['chrono-node', 'tar-stream', 'zod'];
 
-describe('CLI bundle', () => {
-  it('bundles only commands, the wire contract, daemon/common and packages', async () => {
-    const r = await build({ ...cliBuildOptions('/nonexistent-ds01-bundle'), write: false });
-    const inputs = Object.keys(r.metafile?.inputs ?? {});
+/** A line at the top of every file of a WATCHED package that records, when it runs, that it ran. */
+const markPackages: Plugin = {
+  name: 'mark-packages',
+  setup(b) {
+    const filter = new RegExp(`node_modules/(${WATCHED.join('|')})/.*\\.[cm]?js$`);
+    b.onLoad({ filter }, (args) => {
+      const pkg = WATCHED.find((p) => args.path.includes(`node_modules/${p}/`));
+      const mark = `globalThis.__ds01Ran?.add(${JSON.stringify(pkg)});\n`;
+      return {
+        contents: mark + readFileSync(args.path, 'utf8'),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
+let dir: string;
+let meta: Metafile;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ds01-bundle-'));
+  meta = await buildCli(join(dir, 'bin'), [markPackages]);
+  // Run before the entry: records which packages ran and which of Node's modules were loaded.
+  writeFileSync(
+    join(dir, 'probe.cjs'),
+    `globalThis.__ds01Ran = new Set();
+process.on('exit', () => require('node:fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify({
+  ran: [...globalThis.__ds01Ran],
+  builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)),
+  required: Object.keys(require.cache),
+})));
+`,
+  );
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Probe {
+  ran: string[];
+  builtins: string[];
+  required: string[];
+}
+
+/** The shipped entry run as `ds01 ARGS` against a socket nobody listens on. */
+function ds01(args: string[]): { code: number | null; stdout: string; stderr: string; probe: Probe } {
+  const out = join(dir, 'probe.json');
+  const r = spawnSync(
+    process.execPath,
+    ['--require', join(dir, 'probe.cjs'), join(dir, 'bin/ds01.js'), ...args],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, NO_COLOR: '1', DS01_SOCKET: join(dir, 'nobody.sock'), PROBE_OUT: out },
+      timeout: 60_000,
+    },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, probe: JSON.parse(readFileSync(out, 'utf8')) };
+}
+
+describe('CLI bundles', () => {
+  it('are built only from commands, the wire contract, daemon/common and packages', () => {
+    const inputs = Object.keys(meta.inputs);
+    // Found by following imports: a command added to the tree is in the bundle with no list to edit.
     expect(inputs.some((f) => f.startsWith('commands/user/container-list'))).toBe(true);
     expect(inputs.filter((f) => !ALLOWED.test(f))).toEqual([]);
     // Nothing daemon-only is reached through a package either (the daemon's own dependencies).
@@ -19,22 +87,69 @@ describe('CLI bundle', () => {
     ).toEqual([]);
   });
 
-  it('leaves zod, tar-stream and enquirer out of the start-up path', async () => {
-    const r = await build({ ...cliBuildOptions('/nonexistent-ds01-bundle'), write: false });
-    const outputs = r.metafile?.outputs ?? {};
-    // The entry and the chunks it imports statically, transitively: what every command loads.
-    const entry = Object.keys(outputs).find((k) => outputs[k]?.entryPoint === 'commands/bin/ds01.ts');
-    const cli = Object.entries(outputs).find(([, o]) => o.inputs['commands/cli.ts'])?.[0];
-    const eager = new Set<string>();
-    const visit = (file: string | undefined) => {
-      if (!file || eager.has(file)) return;
-      eager.add(file);
-      for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
-    };
-    visit(entry);
-    visit(cli);
-    const loaded = [...eager].flatMap((f) => Object.keys(outputs[f]?.inputs ?? {}));
-    expect(loaded.filter((f) => /node_modules\/(zod|tar-stream|enquirer)\//.test(f))).toEqual([]);
-    expect(CLI_EXTERNAL).toContain('enquirer');
+  it('start a command without loading what only other commands use', () => {
+    const r = ds01(['container', 'list']);
+    // The request was made (and failed: nobody listens), so everything a list needs up to the answer ran.
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('cannot reach the ds01 daemon');
+    expect(r.probe.ran).toEqual([]);
+    // node:net for the request, never node:http's client; no child_process (commander requires it at its
+    // top), terminal, prompt or crypto modules.
+    expect(r.probe.builtins).toContain('net');
+    const heavy = [
+      'child_process',
+      'http',
+      '_http_client',
+      'https',
+      'tty',
+      'readline',
+      'crypto',
+      'zlib',
+      'dns',
+    ];
+    expect(r.probe.builtins.filter((m) => heavy.includes(m))).toEqual([]);
+    expect(r.probe.required.filter((f) => f.includes('node_modules/enquirer'))).toEqual([]);
+  });
+
+  it('answer ds01 --version without loading the command tree', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as { version: string };
+    const r = ds01(['--version']);
+    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    expect(r.probe.builtins).not.toContain('vm');
+  });
+
+  it('load a package only import()ed from its own bundle, on first use', () => {
+    const chunks = readdirSync(join(dir, 'bin')).filter((f) => f.startsWith('pkg-chrono-node-'));
+    expect(chunks.some((f) => f.endsWith('.cjs'))).toBe(true);
+    // `ds01 book` reads --from with chrono-node before it asks the daemon anything.
+    const r = ds01(['book', '--from', 'not a time at all', '--for', '2h']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot read "not a time at all" as a time');
+    expect(r.probe.ran).toEqual(['chrono-node']);
+  });
+
+  it('use a code cache that fits, and run the same without one', () => {
+    const check = () =>
+      spawnSync(process.execPath, [join(dir, 'bin/code-cache.js'), '--check'], { encoding: 'utf8' });
+    expect(check()).toMatchObject({ status: 0, stdout: expect.stringMatching(/cli-.*\.cjs: code cache ok/) });
+    const bin = readdirSync(join(dir, 'bin'));
+    const cache = join(dir, 'bin', bin.find((n) => /^cli-.*\.cjs\.cache$/.test(n)) ?? 'missing');
+    const other = join(dir, 'bin', bin.find((n) => /^ssh-proxy-.*\.cjs\.cache$/.test(n)) ?? 'missing');
+    const good = readFileSync(cache);
+    try {
+      // Another bundle's cache in its place: V8 rejects it, and the command behaves exactly the same.
+      copyFileSync(other, cache);
+      expect(check()).toMatchObject({
+        status: 1,
+        stdout: expect.stringMatching(/cli-.*: code cache rejected/),
+      });
+      expect(ds01(['container', 'list'])).toMatchObject({ code: 5, stdout: '' });
+      // No cache at all.
+      rmSync(cache);
+      expect(check()).toMatchObject({ status: 1, stdout: expect.stringMatching(/cli-.*: no code cache/) });
+      expect(ds01(['container', 'list'])).toMatchObject({ code: 5, stdout: '' });
+    } finally {
+      writeFileSync(cache, good);
+    }
   });
 });

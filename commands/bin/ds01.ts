@@ -1,22 +1,18 @@
 #!/usr/bin/env node
 // The one entry program. Installed under every command name (ds01, container-list, …): the name it
 // was run as picks the sub-command. The only place in commands/ that calls process.exit.
-import * as nodeModule from 'node:module';
-import { homedir } from 'node:os';
+// Shipped as a small CommonJS file (scripts/bundle-cli.ts): it answers `ds01 --version` itself and loads
+// one bundle, the command tree or the ssh proxy, through V8's code cache (load-bundle.ts).
 import { basename, join } from 'node:path';
+import { VERSION } from '../../daemon/common/version.js';
+import type * as Cli from '../cli.js';
+import type * as SshProxy from '../user/ssh-proxy.js';
 
-// Node ≥ 22.1 keeps V8's compiled code between runs (here per user, in their cache dir; a failure to
-// write it is silent). Node 20 has no such API: there the bundle (scripts/bundle-cli.ts) is the saving.
-// Called before the command tree is imported, so the chunks it loads are cached.
-const { enableCompileCache } = nodeModule as { enableCompileCache?: (dir?: string) => unknown };
-enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ds01', 'v8'));
+/** The bundles' file names, content-hashed; set by scripts/bundle-cli.ts when it builds this file. */
+declare const DS01_BUNDLES: { cli: string; sshProxy: string };
 
 const invokedAs = basename(process.argv[1] ?? 'ds01').replace(/\.js$/, '');
 const argv = process.argv.slice(2);
-// `ds01 ssh-proxy NAME` starts every ssh, scp and VS Code connection: it skips loading the command tree
-// (about two thirds of the CLI's start-up).
-const sshProxy =
-  invokedAs === 'ds01' && argv[0] === 'ssh-proxy' && argv.length === 2 && !argv[1]?.startsWith('-');
 const controller = new AbortController();
 // A reader that went away (`ds01-dashboard --watch | head -3`) ends the command quietly, like `docker ps |
 // head`: no stack trace, no error.
@@ -31,12 +27,26 @@ process.on('SIGINT', () => {
   process.exitCode = 130;
   setTimeout(() => process.exit(130), 200).unref();
 });
-const run = sshProxy
-  ? import('../user/ssh-proxy.js').then((m) => m.sshProxyMain(argv[1] as string))
-  : import('../cli.js').then(({ ALIASES, runCli }) =>
-      runCli([...(ALIASES[invokedAs] ?? []), ...argv], undefined, controller.signal),
-    );
-run.then(
+
+async function main(): Promise<number> {
+  // What commander would print, without loading it.
+  if (invokedAs === 'ds01' && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  // Loaded here, not above: `--version` needs neither it nor node:vm.
+  const { loadBundle } = await import('./load-bundle.js');
+  // `ds01 ssh-proxy NAME` starts every ssh, scp and VS Code connection: its own bundle, no command tree.
+  if (invokedAs === 'ds01' && argv[0] === 'ssh-proxy' && argv.length === 2 && !argv[1]?.startsWith('-')) {
+    const m = loadBundle<typeof SshProxy>(join(__dirname, DS01_BUNDLES.sshProxy));
+    return m.sshProxyMain(argv[1] as string);
+  }
+  const { ALIASES, runCli } = loadBundle<typeof Cli>(join(__dirname, DS01_BUNDLES.cli));
+  return runCli([...(ALIASES[invokedAs] ?? []), ...argv], undefined, controller.signal);
+}
+
+// In a function, not top-level code: a bundle that fails to load is reported like any other error.
+main().then(
   (code) => process.exit(process.exitCode === 130 ? 130 : code),
   (err) => {
     process.stderr.write(`ds01: ${(err as Error)?.stack ?? err}\n`);

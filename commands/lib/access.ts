@@ -1,6 +1,6 @@
 // Client side of access into containers: the SSH stream for `ssh-proxy`, host keys, ports, JupyterLab.
 // Imports stay light (no zod): `ds01 ssh-proxy` runs at the start of every ssh connection.
-import http from 'node:http';
+import { request } from 'node:http';
 import {
   type JupyterResult,
   type PortsResult,
@@ -44,7 +44,7 @@ export function sshStream(
   output: NodeJS.WritableStream,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const req = http.request({
+    const req = request({
       socketPath: client.socket,
       method: 'POST',
       path: `/v1/containers/${enc(name)}/ssh`,

@@ -1,7 +1,7 @@
 // Client side of /v1/images: list, delete, the base catalogue, and builds (a tar upload answered by an
 // NDJSON progress stream), plus where a user's Dockerfiles live and how a build is shown.
 import { existsSync } from 'node:fs';
-import http from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { exitCodeFor, isErrorCode } from '../../daemon/api/types/errors.js';
@@ -54,8 +54,8 @@ export async function* buildImage(
     ...(q.noCache ? { nocache: '1' } : {}),
   });
   await c.passGate(); // unread notices before the build's output
-  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = http.request(
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(
       {
         socketPath: c.socket,
         method: 'POST',

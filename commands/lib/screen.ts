@@ -23,7 +23,14 @@ interface Tty {
   rows: () => number;
 }
 
-const processTty: Tty = { stdin: process.stdin, rows: () => process.stdout.rows || 24 };
+// A getter: reading process.stdin makes Node open it (a tty or socket stream, ≈10 ms), which a command
+// that never watches a screen should not pay for when this module loads.
+const processTty: Tty = {
+  get stdin() {
+    return process.stdin;
+  },
+  rows: () => process.stdout.rows || 24,
+};
 
 export function openScreen(io: Io, outer?: AbortSignal, tty: Tty = processTty): Screen {
   const ac = new AbortController();

@@ -1,7 +1,7 @@
 // The client end of the shell: an HTTP Upgrade on the daemon's socket, then frames both ways (see
 // SHELL_FRAME). On a terminal it goes raw, so Ctrl-C and Ctrl-D reach the shell as in ssh; window size
 // changes are sent as resize frames; the result is the remote exit code.
-import http from 'node:http';
+import { request } from 'node:http';
 import { type ErrorBody, isErrorCode } from '../../daemon/api/types/errors.js';
 import { encodeFrame, FrameDecoder, SHELL_FRAME } from '../../daemon/api/types/shell-frames.js';
 import { ApiError, type Client, connectError } from './client.js';
@@ -47,7 +47,7 @@ export async function openShell(
   for (const c of cmd) q.append('cmd', c);
   await client.passGate(); // unread notices before the session, not after it
   return new Promise<number>((resolve, reject) => {
-    const req = http.request({
+    const req = request({
       socketPath: client.socket,
       method: 'POST',
       path: `/v1/containers/${encodeURIComponent(ref)}/exec?${q}`,
