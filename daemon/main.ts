@@ -380,7 +380,6 @@ export async function startDaemon(settings: Settings) {
     sdNotify('STOPPING=1');
     log.info('ds01d stopping');
     gpuRefresh.stop();
-    quota.stop();
     lifecycleLoops.stop();
     lifecycle.stop();
     queue.stop();

@@ -278,14 +278,17 @@ export class QuotaService {
     return [...uids].sort((a, b) => a - b);
   }
 
-  /** Scan every known user every `intervalMs`, the least recently measured first, one at a time. */
+  /**
+   * Scan every known user every `intervalMs`, the least recently measured first, one at a time. Stops by
+   * itself once the store is closed (daemon shutdown), or on stop().
+   */
   start(intervalMs: number): void {
     const tick = async () => {
-      if (this.stopped) return;
+      if (this.stopped || !this.d.store.isOpen) return;
       const measured = new Map(this.d.store.storageUsage.all().map((r) => [r.uid, r.measured_at]));
       const order = this.knownUids().sort((a, b) => (measured.get(a) ?? 0) - (measured.get(b) ?? 0));
       for (const uid of order) {
-        if (this.stopped) return;
+        if (this.stopped || !this.d.store.isOpen) return;
         await this.refresh(uid);
       }
       if (!this.stopped) this.timer = setTimeout(() => void tick(), intervalMs).unref();

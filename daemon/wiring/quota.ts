@@ -60,6 +60,5 @@ export function startQuota(w: QuotaWiring) {
       const missing = Object.keys(GATED_ROUTES).filter((k) => !seen.has(k));
       if (missing.length) throw new Error(`storage quota gate: no route ${missing.join(', ')} (renamed?)`);
     },
-    stop: () => service.stop(),
   };
 }
