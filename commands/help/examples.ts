@@ -55,6 +55,7 @@ export const EXAMPLES: Record<string, string[]> = {
     'container-deploy my-project --mig 1g.10gb --background',
     'container-deploy my-project --gpus 2 --queue --yes   # wait in the queue if none is free',
     'container-deploy my-project --booking 7 --background   # on your booked slot, in its window',
+    'container-deploy my-project --slurm --mig 1g.10gb --time 4h   # a cluster: Slurm picks the node',
   ],
   'container start': ['container-start my-project', 'container-start my-project --json'],
   'container open': ['container-open my-project', 'container-open my-project -- nvidia-smi'],
@@ -63,7 +64,11 @@ export const EXAMPLES: Record<string, string[]> = {
   'container pause': ['container-pause my-project       # lunch break: GPU kept, not stopped as idle'],
   'container unpause': ['container-unpause my-project', 'container-unpause my-project --json'],
   'container remove': ['container-remove my-project', 'container-remove my-project --force --yes'],
-  'container retire': ['container-retire my-project', 'container-retire my-project --dry-run'],
+  'container retire': [
+    'container-retire my-project',
+    'container-retire my-project --dry-run',
+    'container-retire my-project --slurm   # end your Slurm allocation',
+  ],
   'container stats': ['container-stats my-project', 'container-stats my-project --watch'],
   'container logs': [
     'container-logs my-project --tail 50',

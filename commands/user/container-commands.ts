@@ -8,6 +8,7 @@ import { runContainerOpen, runContainerRun } from './container-open.js';
 import { runContainerPause } from './container-pause.js';
 import { runContainerRemove } from './container-remove.js';
 import { runContainerRetire } from './container-retire.js';
+import { runSlurmDeploy, runSlurmRetire } from './container-slurm.js';
 import { runContainerStart } from './container-start.js';
 import { runContainerStats } from './container-stats.js';
 import { runContainerStop } from './container-stop.js';
@@ -62,7 +63,13 @@ export function addContainerCommands(container: Command, ctx: Ctx, act: Act, sig
     .option('--no-queue', 'if no GPU is free, fail (default)')
     .option('-y, --yes', 'no questions: defaults for anything not given')
     .option('--guided', 'ask for what is not given (image, GPU, queue), explaining each choice')
-    .action(act((name: string | undefined, o) => runContainerDeploy(ctx, name, o)));
+    .option('--slurm', 'on a Slurm cluster: an allocation on whichever node Slurm picks')
+    .option('--time <duration>', 'with --slurm: how long to keep it (e.g. 4h; capped by max_runtime)')
+    .action(
+      act((name: string | undefined, o) =>
+        o.slurm ? runSlurmDeploy(ctx, name, o) : runContainerDeploy(ctx, name, o),
+      ),
+    );
   container
     .command('start [name]')
     .description('start a stopped container')
@@ -108,7 +115,12 @@ export function addContainerCommands(container: Command, ctx: Ctx, act: Act, sig
     .option('--dry-run', 'show what would be freed; change nothing')
     .option('-y, --yes', 'do not ask')
     .option('--json', 'machine-readable output')
-    .action(act((name: string | undefined, o) => runContainerRetire(ctx, name, o)));
+    .option('--slurm', 'end your Slurm allocation of this name (container-deploy --slurm)')
+    .action(
+      act((name: string | undefined, o) =>
+        o.slurm ? runSlurmRetire(ctx, name, o) : runContainerRetire(ctx, name, o),
+      ),
+    );
   container
     .command('stats [name]')
     .description('CPU, memory, network, block IO, pids and GPU of a container')

@@ -10,6 +10,7 @@ import { type JobBackend, jobRoutes } from '../api/routes/jobs.js';
 import { callerResolver } from '../identity/caller.js';
 import { ClusterConfig } from '../services/cluster/config.js';
 import { ClusterDashboard } from '../services/cluster/dashboard.js';
+import { SlurmDeploys } from '../services/cluster/deploy.js';
 import { SlurmJobLogs } from '../services/cluster/logs.js';
 import { SlurmNode } from '../services/cluster/node.js';
 import { ClusterPeers } from '../services/cluster/peers.js';
@@ -117,7 +118,15 @@ export function startCluster(
       })
     : null;
   return {
-    routes: [...jobRoutes(jobs), ...clusterRoutes(config, node, logs)],
+    routes: [
+      ...jobRoutes(jobs),
+      ...clusterRoutes(
+        config,
+        node,
+        logs,
+        slurmJobs ? new SlurmDeploys({ jobs: slurmJobs, clock: d.clock }) : null,
+      ),
+    ],
     dashboard:
       s.backend === 'slurm'
         ? new ClusterDashboard({ local: localDashboard, peers, nodeName })

@@ -320,6 +320,75 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
     expect(seen.stdout).toMatch(new RegExp(`slurm job ${sid}`));
   });
 
+  it('container-deploy --slurm: a container on the node Slurm picks, on the MIG UUID it assigned; retire ends the allocation', async () => {
+    const r = await sh(
+      nodes.n1 as TestDaemon,
+      ['container-deploy', 'box', '--slurm', '--mig', '1g.10gb', '--image', image, '--json'],
+      alice,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      job: { id: number };
+      node: string;
+      container: string;
+      reach: string[];
+    };
+    const sid = out.job.id;
+    expect(out.container).toBe(`slurm-${sid}`);
+    expect(['n1', 'n2']).toContain(out.node);
+    expect(out.reach[0]).toBe(`ssh -t ${out.node} ds01 container-open slurm-${sid}`);
+    expect((await squeue(sid)).node).toBe(out.node);
+    const [idx] = await assignedIdx(sid);
+    const info = await until(
+      () =>
+        docker
+          .getContainer(`slurm-${sid}._.${alice.uid}`)
+          .inspect()
+          .catch(() => null),
+      (c) => c?.State.Running === true,
+      60_000,
+      300,
+    );
+    expect(info?.HostConfig.DeviceRequests?.[0]?.DeviceIDs).toEqual([gresUuid.get(`${out.node}:${idx}`)]);
+    // On its node it is alice's container to work in.
+    const inside = await sh(
+      nodes[out.node] as TestDaemon,
+      ['container-open', out.container, '--', 'id', '-u'],
+      alice,
+    );
+    expect(inside.stdout.trim(), inside.stderr).toBe(String(alice.uid));
+    // One allocation per name; not bob's to retire.
+    const again = await sh(
+      nodes.n2 as TestDaemon,
+      ['container-deploy', 'box', '--slurm', '--mig', '1g.10gb'],
+      alice,
+    );
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already have an interactive allocation "box"/);
+    expect((await sh(nodes.n1 as TestDaemon, ['container-retire', 'box', '--slurm'], bob)).code).toBe(4);
+    // Retired: Slurm's allocation is released and the node's epilog stops the container.
+    const retired = await sh(nodes.n2 as TestDaemon, ['container-retire', 'box', '--slurm'], alice);
+    expect(retired.code, retired.stderr).toBe(0);
+    const left = await until(
+      () => squeue(sid),
+      (q) => q.state === '',
+      60_000,
+      500,
+    );
+    expect(left.state).toBe('');
+    const stopped = await until(
+      () =>
+        docker
+          .getContainer(`slurm-${sid}._.${alice.uid}`)
+          .inspect()
+          .catch(() => null),
+      (c) => c === null || c.State.Running === false,
+      60_000,
+      500,
+    );
+    expect(stopped?.State.Running ?? false).toBe(false);
+  });
+
   it("a node answers another's request only with a munge credential made for exactly it, once", async () => {
     const path = '/v1/dashboard';
     const cred = (payload: string) =>

@@ -3,17 +3,29 @@
 // method, return data. `peerRoutes` are what other nodes' ds01d may ask (api/peer-server.ts).
 
 import { z } from 'zod';
-import { badRequest } from '../../errors.js';
+import { badRequest, Ds01Error } from '../../errors.js';
 import type { ClusterConfig } from '../../services/cluster/config.js';
+import type { SlurmDeploys } from '../../services/cluster/deploy.js';
 import type { SlurmJobLogs } from '../../services/cluster/logs.js';
 import type { SlurmNode } from '../../services/cluster/node.js';
 import { type Route, route } from '../router.js';
-import { jobLogQuery, renderSlurmRequest } from '../types/cluster.js';
+import { jobLogQuery, renderSlurmRequest, slurmDeployRequest, slurmRetireRequest } from '../types/cluster.js';
 import type { DashboardBackend } from './dashboard.js';
 
 export type ClusterBackend = Pick<ClusterConfig, 'probe' | 'render' | 'check'>;
 export type SlurmNodeBackend = Pick<SlurmNode, 'prolog' | 'epilog' | 'wait'>;
 export type JobLogBackend = Pick<SlurmJobLogs, 'read' | 'readHere'>;
+export type SlurmDeployBackend = Pick<SlurmDeploys, 'deploy' | 'retire'>;
+
+function needSlurm(deploys: SlurmDeployBackend | null): SlurmDeployBackend {
+  if (!deploys)
+    throw new Ds01Error(
+      'CONFLICT',
+      'this server does not hand allocations to Slurm (backend: local)',
+      'deploy here without --slurm',
+    );
+  return deploys;
+}
 
 const waitQuery = z.strictObject({ timeout: z.coerce.number().int().min(0).max(300).optional() });
 
@@ -49,8 +61,28 @@ export function peerRoutes(dashboard: DashboardBackend, logs: JobLogBackend): Ro
   ];
 }
 
-export function clusterRoutes(cluster: ClusterBackend, node: SlurmNodeBackend, logs: JobLogBackend): Route[] {
+export function clusterRoutes(
+  cluster: ClusterBackend,
+  node: SlurmNodeBackend,
+  logs: JobLogBackend,
+  deploys: SlurmDeployBackend | null,
+): Route[] {
   return [
+    route({
+      method: 'POST',
+      path: '/v1/slurm/deploy',
+      body: slurmDeployRequest,
+      handler: async ({ caller, body, signal }) => ({
+        status: 201,
+        json: await needSlurm(deploys).deploy(caller, body, signal),
+      }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/slurm/deploy/retire',
+      body: slurmRetireRequest,
+      handler: async ({ caller, body }) => ({ json: await needSlurm(deploys).retire(caller, body.name) }),
+    }),
     route({
       method: 'GET',
       path: LOG_PATH,

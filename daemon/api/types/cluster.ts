@@ -1,5 +1,6 @@
 // Wire types for /v1/cluster (a Slurm cluster, issue 24, docs/cluster.md).
 import { z } from 'zod';
+import type { JobView } from './jobs.js';
 
 const SLURM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
 const ABS_PATH = /^\/[A-Za-z0-9_./-]{0,1023}$/;
@@ -92,4 +93,42 @@ export interface JobLogChunk {
   /** The log does not exist (yet): the job has not written anything. */
   missing: boolean;
   path: string;
+}
+
+/**
+ * POST /v1/slurm/deploy: an interactive allocation (`container-deploy NAME --slurm`): Slurm picks the
+ * node, that node's ds01d makes the container on the GPUs Slurm assigned; it lives until retired or the
+ * allocation ends (its time limit: `time`, capped by max_runtime).
+ */
+const deployName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,50}$/, 'a name: lower case letters, digits, "_", "." and "-"');
+
+export const slurmDeployRequest = z
+  .strictObject({
+    name: deployName,
+    image: z.string().max(512).optional(),
+    gpus: z.number().int().min(0).max(16).optional(),
+    mig: z.string().max(32).optional(),
+    time: z.string().max(32).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.gpus !== undefined && v.mig !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'give --gpus or --mig, not both', path: ['gpus'] });
+  });
+export type SlurmDeployRequest = z.infer<typeof slurmDeployRequest>;
+
+/** POST /v1/slurm/deploy/retire: end the caller's interactive allocation of that name (scancel). */
+export const slurmRetireRequest = z.strictObject({ name: deployName });
+
+export interface SlurmDeployResult {
+  /** The Slurm job holding the allocation (Slurm's id), as `ds01 job list` shows it. */
+  job: JobView;
+  /** Where it runs; null while it waits in Slurm's queue (job.reason says why). */
+  node: string | null;
+  /** The container's name on that node. */
+  container: string;
+  /** How to get in, one command a line. */
+  reach: string[];
+  notes: string[];
 }
