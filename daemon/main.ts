@@ -351,7 +351,6 @@ export async function startDaemon(settings: Settings) {
     socketGroup = { gid: Number(line.split(':')[2]) };
   }
   await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
-  await cluster.listen();
   const web = await startWeb({ settings, router, events, accounts, policy, audit, metrics, clock, log });
   leases.start(); // before sync: reconcile's stop hooks arm hold timers
   sync.start();

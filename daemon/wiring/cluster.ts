@@ -30,8 +30,6 @@ export interface ClusterWiring {
   routes: Route[];
   /** The dashboard: this node's, plus every node's with `backend: slurm`. */
   dashboard: DashboardBackend;
-  /** Starts the listener for other nodes (with `cluster_listen`); call once the API socket serves. */
-  listen(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,6 +115,13 @@ export function startCluster(
           }),
       })
     : null;
+  // Not fatal: a node whose listener cannot start still serves its own users; other nodes show it
+  // unreachable, and the log says why.
+  if (peerServer && s.clusterListen)
+    peerServer.listen(s.clusterListen).then(
+      () => d.log.info('answering other nodes', { listen: s.clusterListen, node: nodeName }),
+      (err: Error) => d.log.error('cannot answer other nodes', { listen: s.clusterListen, err: err.message }),
+    );
   return {
     routes: [
       ...jobRoutes(jobs),
@@ -131,11 +136,6 @@ export function startCluster(
       s.backend === 'slurm'
         ? new ClusterDashboard({ local: localDashboard, peers, nodeName })
         : localDashboard,
-    async listen() {
-      if (!peerServer || !s.clusterListen) return;
-      await peerServer.listen(s.clusterListen);
-      d.log.info('answering other nodes', { listen: s.clusterListen, node: nodeName });
-    },
     close: () => peerServer?.close() ?? Promise.resolve(),
   };
 }
