@@ -5,7 +5,6 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { HostKeys } from './access/host-keys.js';
 import { Router } from './api/router.js';
 import { accessRoutes, accessUpgradeRoutes } from './api/routes/access.js';
 import { adminRoutes } from './api/routes/admin.js';
@@ -175,7 +174,7 @@ export async function startDaemon(settings: Settings) {
     store,
     queries: containers,
     docker: dockerOps,
-    hostKeys: new HostKeys(join(settings.stateDir, 'ssh-host-keys')),
+    hostKeysDir: join(settings.stateDir, 'ssh-host-keys'),
     runDir: join(settings.stateDir, 'run'),
     clock,
     log,

@@ -4,12 +4,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Ds01Error } from '../errors.js';
+import { daemonFile } from '../paths.js';
 import type { AccessTarget } from './target.js';
 
-const RELAY_JS = join(dirname(fileURLToPath(import.meta.url)), 'netns-relay.js');
+const RELAY_JS = daemonFile('access/netns-relay.js');
 const START_TIMEOUT_MS = 10_000;
 
 export class ContainerForwarder {

@@ -3,12 +3,11 @@
 // itself never opens a path the user names.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ssh2, { type Attributes, type SFTPWrapper } from 'ssh2';
+import { daemonFile } from '../paths.js';
 import type { AccessTarget } from './target.js';
 
-const HELPER_JS = join(dirname(fileURLToPath(import.meta.url)), 'sftp-helper.js');
+const HELPER_JS = daemonFile('access/sftp-helper.js');
 const { STATUS_CODE } = ssh2.utils.sftp;
 const READDIR_BATCH = 100;
 

@@ -5,8 +5,8 @@
 // hands it to these two; every other caller (DockerSync, the lifecycle probe, doctor, the image service,
 // builds, the image resolver, SSH/Jupyter access) uses their methods, each declaring the narrow slice it
 // needs so that it can be unit-tested against a fake.
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
+import modemHttp from 'docker-modem/lib/http.js';
 import Docker from 'dockerode';
 import { Ds01Error } from '../errors.js';
 import { LABELS } from './labels.js';
@@ -19,8 +19,8 @@ import type { DockerStatsSample } from './stats.js';
  * none is followed: a 3xx answer is an error on the original, handled request.
  */
 export function refuseDockerRedirects(): void {
-  const fromDockerode = createRequire(createRequire(import.meta.url).resolve('dockerode'));
-  const modemHttp = fromDockerode('docker-modem/lib/http.js') as { maxRedirects?: number };
+  // A static import, so that in ds01d's bundle this is the very module dockerode's modem uses (one copy
+  // of docker-modem is installed, beside dockerode; a require resolved at run time would load a second).
   if (typeof modemHttp.maxRedirects !== 'number')
     throw new Error('docker-modem changed: cannot turn off its redirect following (see docker/client.ts)');
   modemHttp.maxRedirects = 0;

@@ -1,7 +1,6 @@
 // The I/O of a delivery: read a root-only secret file, POST a webhook, hand an e-mail to SMTP. Errors are
 // rewritten so they never carry a secret (a webhook URL holds its token; the SMTP password is never in one).
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import nodemailer from 'nodemailer';
 import type { SmtpPolicy } from '../policy/notifications.js';
 
 export class DeliveryError extends Error {}
@@ -67,6 +66,8 @@ export interface Mail {
 
 export async function sendMail(smtp: SmtpPolicy, mail: Mail, timeoutMs: number): Promise<void> {
   const pass = smtp.passwordFile ? readSecret(smtp.passwordFile) : null;
+  // Loaded on the first mail: many sites configure no SMTP, and it is a large package.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,

@@ -11,8 +11,8 @@ import { type ExecDocker, runCaptured, startExec } from '../access/exec.js';
 import { ContainerForwarder } from '../access/forward.js';
 import type { HostKeys } from '../access/host-keys.js';
 import { listeningPorts } from '../access/ports.js';
-import { serveSftp } from '../access/sftp.js';
-import { type ChannelKind, serveSsh } from '../access/ssh-server.js';
+import type { serveSftp } from '../access/sftp.js';
+import type { ChannelKind, serveSsh } from '../access/ssh-server.js';
 import type { AccessTarget } from '../access/target.js';
 import type { JupyterResult, PortsResult, SshHostKey } from '../api/types/access.js';
 import type { EventKind } from '../api/types/events.js';
@@ -30,7 +30,8 @@ export interface AccessDeps {
   store: Pick<Store, 'events'>;
   queries: Pick<ContainerQueries, 'resolve'>;
   docker: ExecDocker;
-  hostKeys: HostKeys;
+  /** Where the per-container SSH host keys live (access/host-keys.ts). */
+  hostKeysDir: string;
   /** Root-only directory for the relays' Unix sockets. */
   runDir: string;
   clock: Clock;
@@ -42,8 +43,16 @@ const JUPYTER_WAIT_MS = 60_000;
 /** What runs on the upgraded stream once the HTTP layer has answered 101. */
 export type StreamRun = (socket: Duplex, head: Buffer) => void;
 
+/** The SSH side, loaded on the first request that needs it. */
+interface SshParts {
+  keys: HostKeys;
+  serveSsh: typeof serveSsh;
+  serveSftp: typeof serveSftp;
+}
+
 export class AccessService {
   private readonly attached = new Map<string, number>();
+  private ssh: Promise<SshParts> | undefined;
   /** Tokens of the JupyterLabs this daemon started, by container id and port. */
   private readonly jupyterTokens = new Map<string, string>();
 
@@ -51,6 +60,29 @@ export class AccessService {
 
   constructor(private readonly d: AccessDeps) {
     this.log = auditLog(d.store.events, () => d.clock.now());
+  }
+
+  /**
+   * ssh2 and the SSH server load on first use: most of a daemon's life has no SSH session, and loading
+   * them costs start-up time (a restart after a crash serves sooner) and idle memory.
+   */
+  private sshParts(): Promise<SshParts> {
+    this.ssh ??= Promise.all([
+      import('../access/host-keys.js'),
+      import('../access/ssh-server.js'),
+      import('../access/sftp.js'),
+    ]).then(
+      ([k, s, f]) => ({
+        keys: new k.HostKeys(this.d.hostKeysDir),
+        serveSsh: s.serveSsh,
+        serveSftp: f.serveSftp,
+      }),
+      (err: unknown) => {
+        this.ssh = undefined;
+        throw err;
+      },
+    );
+    return this.ssh;
   }
 
   /** SSH channels and forwarded connections open now (the lifecycle counts the container in use). */
@@ -121,9 +153,9 @@ export class AccessService {
     else this.attached.delete(id);
   }
 
-  hostKey(caller: Caller, ref: string): SshHostKey {
+  async hostKey(caller: Caller, ref: string): Promise<SshHostKey> {
     const row = this.own(caller, ref);
-    const k = this.d.hostKeys.get(row.owner_uid, row.project);
+    const k = (await this.sshParts()).keys.get(row.owner_uid, row.project);
     return {
       container: row.project,
       alias: `${row.project}.ds01`,
@@ -136,7 +168,8 @@ export class AccessService {
   /** Authorise, then hand back what speaks SSH on the upgraded stream. */
   async openSsh(caller: Caller, ref: string): Promise<StreamRun> {
     const { row, t } = await this.target(caller, ref);
-    const key = this.d.hostKeys.get(row.owner_uid, row.project);
+    const { keys, serveSsh, serveSftp } = await this.sshParts();
+    const key = keys.get(row.owner_uid, row.project);
     const started = this.d.clock.now();
     const forwarder = new ContainerForwarder(t, this.d.runDir);
     const counts: Partial<Record<ChannelKind, number>> = {};

@@ -2,7 +2,6 @@
 // `ds01 status` and doctor. One reading serves every caller for a few seconds: several dashboards in
 // --watch mode must not each run df. A failed reading is null, never an error for the caller.
 import { realpathSync } from 'node:fs';
-import si from 'systeminformation';
 import type { HostResources } from '../api/types/system.js';
 import type { Clock } from '../clock.js';
 import { hostResources } from '../host/resources.js';
@@ -32,6 +31,8 @@ export class HostService {
   }
 
   private async read(): Promise<HostResources> {
+    // Loaded on first use: only the dashboard, `ds01 status` and doctor ask, and it is a large package.
+    const { default: si } = await import('systeminformation');
     const [load, mem, fs] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize()]);
     let dir = this.stateDir;
     try {

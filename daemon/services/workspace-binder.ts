@@ -10,10 +10,10 @@ import { execFile } from 'node:child_process';
 import { readlinkSync, rmdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ds01Error } from '../errors.js';
 import type { Logger } from '../log.js';
 import { peerCred } from '../native/libc.js';
+import { daemonFile } from '../paths.js';
 import {
   type BindInput,
   type BindOutput,
@@ -23,7 +23,7 @@ import {
   unbindUnder,
 } from '../workspace/bind-helper.js';
 
-const HELPER = fileURLToPath(new URL('../workspace/bind-helper.js', import.meta.url));
+const HELPER = daemonFile('workspace/bind-helper.js');
 
 export interface WorkspaceOwner {
   uid: number;

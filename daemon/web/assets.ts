@@ -2,8 +2,8 @@
 // time; nothing is fetched from elsewhere). Requests pick an asset by name from this map, so no request
 // path ever reaches the file system.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { daemonFile } from '../paths.js';
 
 export interface WebAsset {
   body: Buffer;
@@ -16,8 +16,8 @@ export interface WebAssets {
   asset(name: string): WebAsset | undefined;
 }
 
-/** dist/web beside dist/daemon (this file is dist/daemon/web/assets.js once built). */
-export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../web');
+/** dist/web beside dist/daemon. */
+export const WEB_DIST = daemonFile('../web');
 
 const TYPES: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',

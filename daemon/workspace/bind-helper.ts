@@ -200,7 +200,9 @@ function main(argv: string[]): number {
   }
 }
 
-// Run when executed, not when imported (unit tests).
-if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Run when executed, not when imported (unit tests, ds01d). The name check matters in the bundle: there
+// this code is part of dist/daemon/main.js, so import.meta.url is ds01d's own file, which argv[1] names.
+const self = fileURLToPath(import.meta.url);
+if (process.argv[1] && /[/]bind-helper\.[jt]s$/.test(self) && realpathSync(process.argv[1]) === self) {
   process.exitCode = main(process.argv.slice(2));
 }

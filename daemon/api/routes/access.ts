@@ -12,7 +12,7 @@ export function accessRoutes(svc: AccessService): Route[] {
     route({
       method: 'GET',
       path: '/v1/containers/:ref/ssh-host-key',
-      handler: ({ caller, params }) => ({ json: svc.hostKey(caller, params.ref as string) }),
+      handler: async ({ caller, params }) => ({ json: await svc.hostKey(caller, params.ref as string) }),
     }),
     route({
       method: 'GET',
