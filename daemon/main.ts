@@ -133,7 +133,7 @@ export async function startDaemon(settings: Settings) {
   const dockerOps = new DockerOps(dockerHandle, signer);
   const imageResolver = new ImageResolver(docker);
   const workspaces = new WorkspaceBinder(settings.stateDir, settings.dockerHost, log);
-  await workspaces.unbindLeftovers();
+  void workspaces.unbindLeftovers(); // binds wait for it; the socket need not
   const containerService = new ContainerService({
     store,
     ops: dockerOps,
@@ -341,7 +341,9 @@ export async function startDaemon(settings: Settings) {
       audit.byUser(caller, 'access.denied', { subjectUid: caller.uid }, message, { code, method, path }),
   });
 
-  await gpus.refreshForStart(1500);
+  // Serve on the stored GPUs while the first probe runs (nvidia-smi can take seconds); a new state dir has none.
+  const firstProbe = gpus.refreshForStart(1500);
+  if (store.slots.counts().total === 0) await firstProbe;
   const fd = activationFd();
   let socketGroup: { gid: number } | null = null;
   if (settings.socketGroup) {
@@ -351,6 +353,7 @@ export async function startDaemon(settings: Settings) {
   }
   await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
   const web = await startWeb({ settings, router, events, accounts, policy, audit, metrics, clock, log });
+  await firstProbe;
   leases.start(); // before sync: reconcile's stop hooks arm hold timers
   sync.start();
   metrics.start();

@@ -54,6 +54,8 @@ function dockerdPid(socketPath: string): Promise<number | null> {
 
 export class WorkspaceBinder {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** The start-up sweep of leftover mounts; binds wait for it (it would take a fresh bind off). */
+  private leftovers: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly stateDir: string,
@@ -133,6 +135,7 @@ export class WorkspaceBinder {
   ): Promise<T> {
     const target = this.target(dockerName);
     return this.serial(dockerName, async () => {
+      await this.leftovers;
       const r = await this.helper([
         JSON.stringify({ home: owner.home, project, uid: owner.uid, gid: owner.gid, target }),
       ]);
@@ -156,9 +159,15 @@ export class WorkspaceBinder {
   }
 
   /** At start: a crash mid-start may have left a workspace mounted; take every such mount off. */
-  async unbindLeftovers(): Promise<void> {
-    const r = await this.helper(['--unbind-under', join(this.stateDir, 'workspaces')]);
-    if (!r.ok) this.log.error('cannot take off leftover workspace mounts', { err: r.message });
+  // Not awaited by start-up: through nsenter it is a Node process, and the socket need not wait for it.
+  unbindLeftovers(): Promise<void> {
+    this.leftovers = this.helper(['--unbind-under', join(this.stateDir, 'workspaces')]).then(
+      (r) => {
+        if (!r.ok) this.log.error('cannot take off leftover workspace mounts', { err: r.message });
+      },
+      (err: unknown) => this.log.error('cannot take off leftover workspace mounts', { err: String(err) }),
+    );
+    return this.leftovers;
   }
 
   /**
