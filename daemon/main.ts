@@ -353,7 +353,6 @@ export async function startDaemon(settings: Settings) {
   }
   await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
   const web = await startWeb({ settings, router, events, accounts, policy, audit, metrics, clock, log });
-  await firstProbe;
   leases.start(); // before sync: reconcile's stop hooks arm hold timers
   sync.start();
   metrics.start();
@@ -361,6 +360,7 @@ export async function startDaemon(settings: Settings) {
     ? await startMetricsListener(settings.metrics, () => metrics.render(), log)
     : null;
   policy.watch();
+  await firstProbe; // the queue is served on the probed GPUs where they came in time
   gpuRefresh.start();
   queue.kick();
   lifecycleLoops.schedule(policy.current().schedules);
