@@ -70,6 +70,7 @@ import { startCluster } from './wiring/cluster.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
 import { startQuota } from './wiring/quota.js';
+import { socketGroupOf } from './wiring/socket-group.js';
 import { startWeb, webInfoRoutes } from './wiring/web.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
@@ -341,16 +342,10 @@ export async function startDaemon(settings: Settings) {
       audit.byUser(caller, 'access.denied', { subjectUid: caller.uid }, message, { code, method, path }),
   });
 
-  // Serve on the stored GPUs while the first probe runs (nvidia-smi can take seconds); a new state dir has none.
-  const firstProbe = gpus.refreshForStart(1500);
-  if (store.slots.counts().total === 0) await firstProbe;
+  const firstProbe = gpus.refreshForStart(1500); // serve on the stored GPUs meanwhile (nvidia-smi can be slow)
+  if (store.slots.counts().total === 0) await firstProbe; // a new state dir has none
   const fd = activationFd();
-  let socketGroup: { gid: number } | null = null;
-  if (settings.socketGroup) {
-    const { execFileSync } = await import('node:child_process');
-    const line = execFileSync('getent', ['group', settings.socketGroup], { encoding: 'utf8' });
-    socketGroup = { gid: Number(line.split(':')[2]) };
-  }
+  const socketGroup = socketGroupOf(settings.socketGroup);
   await server.listen(fd !== undefined ? { fd } : { path: settings.socket, group: socketGroup });
   const web = await startWeb({ settings, router, events, accounts, policy, audit, metrics, clock, log });
   leases.start(); // before sync: reconcile's stop hooks arm hold timers
@@ -360,7 +355,6 @@ export async function startDaemon(settings: Settings) {
     ? await startMetricsListener(settings.metrics, () => metrics.render(), log)
     : null;
   policy.watch();
-  await firstProbe; // the queue is served on the probed GPUs where they came in time
   gpuRefresh.start();
   queue.kick();
   lifecycleLoops.schedule(policy.current().schedules);
