@@ -4,6 +4,7 @@ import { runGpuDrain, runGpuRefresh, runGpuRelease } from './admin/gpu.js';
 import type { Ctx } from './lib/context.js';
 import { runAvailAt } from './user/book.js';
 import { runGpuAvail, runGpuList } from './user/gpu-list.js';
+import { runGpuTest } from './user/gpu-test.js';
 import { runQueueLeave, runQueueList } from './user/queue.js';
 
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
@@ -53,6 +54,19 @@ export function addGpuCommands(program: Command, ctx: Ctx, act: Act): void {
     .description('admins: re-probe nvidia-smi now (missing slots are marked, returned ones come back)')
     .option('--json', 'machine-readable output')
     .action(act((o: Json) => runGpuRefresh(ctx, o)));
+
+  gpu
+    .command('test <slot>')
+    .description(
+      'a short check in a container on a slot you hold (admins: any): device visible, memory, a small kernel',
+    )
+    .option(
+      '--image <ref>',
+      'image to run it in (default: the first of the catalogue); CUDA checks need torch',
+    )
+    .option('--timeout <seconds>', 'stop the check after this long (default 120)')
+    .option('--json', 'machine-readable output')
+    .action(act((slot: string, o: Json & { image?: string; timeout?: string }) => runGpuTest(ctx, slot, o)));
 
   const queue = program.command('queue').description('the GPU queue: deploys waiting for a free slot');
   queue

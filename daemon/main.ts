@@ -12,7 +12,6 @@ import { adminOpsRoutes } from './api/routes/admin-ops.js';
 import { containerReadRoutes, containerRoutes, containerUpgradeRoutes } from './api/routes/containers.js';
 import { dashboardRoutes } from './api/routes/dashboard.js';
 import { eventRoutes } from './api/routes/events.js';
-import { gpuRoutes } from './api/routes/gpus.js';
 import { imageRoutes } from './api/routes/images.js';
 import { lifecycleRoutes } from './api/routes/lifecycle.js';
 import { limitsRoutes } from './api/routes/limits.js';
@@ -67,6 +66,7 @@ import { Store } from './store/index.js';
 import { startBookings } from './wiring/bookings.js';
 import { checkConfig } from './wiring/check-config.js';
 import { startCluster } from './wiring/cluster.js';
+import { startGpuTest } from './wiring/gpu-test.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
 import { startQuota } from './wiring/quota.js';
@@ -309,7 +309,7 @@ export async function startDaemon(settings: Settings) {
       doctor,
     }),
     ...imageRoutes(images, buildLimits.maxContextBytes),
-    ...gpuRoutes(gpuAdmin),
+    ...startGpuTest({ store, dockerHandle, dockerOps, imageResolver, policy, gpuAdmin, clock, log }),
     ...queueRoutes(queue),
     ...cluster.routes,
     ...notify.routes,

@@ -112,6 +112,7 @@ export const EXAMPLES: Record<string, string[]> = {
   'gpu undrain': ['ds01 gpu undrain 0 --reason "fan replaced"'],
   'gpu release': ['ds01 gpu release 0:1 --reason "held for 3 days unused"'],
   'gpu refresh': ['ds01 gpu refresh', 'ds01 gpu refresh --json'],
+  'gpu test': ['ds01 gpu test 1.2', 'ds01 gpu test 3 --image pytorch --timeout 60 --json'],
   queue: ['gpu-queue', 'ds01 queue leave 12'],
   'queue list': ['gpu-queue', 'ds01 queue list --json'],
   'queue leave': ['ds01 queue leave 12'],

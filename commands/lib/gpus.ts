@@ -5,6 +5,8 @@ import type {
   GpuDrainResult,
   GpuList,
   GpuReleaseResult,
+  GpuTestRequest,
+  GpuTestResult,
   QueueEntryView,
 } from '../../daemon/api/types/index.js';
 import type { Client } from './client.js';
@@ -20,6 +22,13 @@ export const drainGpu = (c: Client, ref: string, reason: string, drain: boolean)
   });
 export const releaseSlot = (c: Client, slot: string, reason: string) =>
   c.request<GpuReleaseResult>(`/gpus/${seg(slot)}/release`, { body: { reason } satisfies GpuDrainRequest });
+
+/** A test runs up to its own timeout (default 120 s) plus the container's start and removal. */
+export const testGpu = (c: Client, slot: string, body: GpuTestRequest) =>
+  c.request<GpuTestResult>(`/gpus/${seg(slot)}/test`, {
+    body,
+    timeoutMs: ((body.timeoutSec ?? 120) + 60) * 1000,
+  });
 
 export const listQueue = (c: Client) => c.request<QueueEntryView[]>('/queue');
 export const leaveQueue = (c: Client, id: string, reason?: string) =>

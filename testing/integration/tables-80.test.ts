@@ -53,6 +53,7 @@ const ADMIN = (user: string) => [
   ['gpu', 'list'],
   ['gpu-avail'],
   ['gpu-queue'],
+  ['gpu', 'test', '3', '--image', image],
   ['usage', '--by', 'group'],
   ['usage', '--jobs'],
   ['admin', 'report', '--month', new Date().toISOString().slice(0, 7)],

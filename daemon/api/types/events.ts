@@ -54,6 +54,8 @@ export const EVENT_KINDS = [
   'gpu.unmanaged_gone',
   // a GPU error from the kernel log (Xid); fatal ones also drain the GPU (gpu.drained by ds01d)
   'gpu.health',
+  // `ds01 gpu test SLOT`: a check in a container on the slot (its parts and whether it passed)
+  'gpu.tested',
   // the GPU queue
   'queue.joined',
   'queue.left',

@@ -192,3 +192,32 @@ export interface QueueEntryView {
   containerId: string | null;
   note: string | null;
 }
+
+/** POST /v1/gpus/:slot/test: a short check in a container on the slot (admins: any; users: a slot they hold). */
+export const gpuTestRequest = z.strictObject({
+  /** The image to run it in (resolved and authorized like a deploy's); default: the catalogue's first. */
+  image: z.string().trim().min(1).max(512).optional(),
+  /** Seconds before the check is stopped (default 120). */
+  timeoutSec: z.number().int().min(5).max(600).optional(),
+});
+export type GpuTestRequest = z.infer<typeof gpuTestRequest>;
+
+export interface GpuTestPart {
+  name: 'device' | 'memory' | 'kernel';
+  status: 'ok' | 'fail' | 'skipped';
+  detail: string;
+}
+
+export interface GpuTestResult {
+  slot: string;
+  gpuIndex: number;
+  /** The slot label `gpu list` shows (`1.2`, `3`). */
+  label: string;
+  image: string;
+  /** No part failed and the device is visible. */
+  passed: boolean;
+  parts: GpuTestPart[];
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+}
