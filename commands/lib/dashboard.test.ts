@@ -397,6 +397,36 @@ describe('renderDashboard', () => {
     for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(80);
   });
 
+  it('shows storage quota lines (admins: who is near or over), fitting 80 columns', () => {
+    const d = scenarios['full with queue'] as DashboardData;
+    const storage = [
+      {
+        user: 'alice',
+        kind: 'workspace' as const,
+        usedBytes: 105 * 2 ** 30,
+        hardBytes: 100 * 2 ** 30,
+        level: 'hard' as const,
+      },
+      {
+        user: 'bob',
+        kind: 'images' as const,
+        usedBytes: 45 * 2 ** 30,
+        hardBytes: 50 * 2 ** 30,
+        level: 'soft' as const,
+      },
+    ];
+    const lines = renderDashboard(
+      { ...d, viewer: { name: 'root', admin: true }, storage },
+      { width: 80, color: false },
+    );
+    const text = lines.join('\n');
+    expect(text).toContain('DISK (users near or over a storage quota)');
+    expect(text).toMatch(/alice +~\/workspace +105\.0 GiB \/ 100\.0 GiB +105% +over/);
+    expect(text).toMatch(/bob +images +45\.0 GiB \/ 50\.0 GiB +90% +warning/);
+    for (const l of lines) expect(visibleLength(l), l).toBeLessThanOrEqual(80);
+    expect(renderDashboard(d, { width: 80, color: false }).join('\n')).not.toContain('DISK');
+  });
+
   it("lists a Slurm cluster's nodes, an unreachable one with why", () => {
     const d = scenarios['full with queue'] as DashboardData;
     const lines = renderDashboard(

@@ -9,7 +9,7 @@ import type {
   QueueEntryView,
 } from '../../daemon/api/types/index.js';
 import { cpuText, diskNearlyFull, diskText, memoryText } from './host.js';
-import { duration, sizeMiB, clock as zonedClock } from './units.js';
+import { duration, size, sizeMiB, clock as zonedClock } from './units.js';
 import { describeWait } from './wait.js';
 
 export interface RenderOptions {
@@ -362,6 +362,33 @@ export function renderDashboard(d: DashboardData, o: RenderOptions): string[] {
       ).map((l, i) => (i === 0 ? p.dim(l) : l)),
     );
   } else out.push(p.dim('  nothing in use'));
+
+  // Storage quotas: the viewer's own; for admins, the users at or over a warning level.
+  if (d.storage?.length) {
+    out.push('');
+    heading(d.viewer.admin ? 'DISK (users near or over a storage quota)' : 'YOUR DISK');
+    const rows = d.storage.map((s) => [
+      s.user,
+      s.kind === 'workspace' ? '~/workspace' : 'images',
+      `${size(s.usedBytes)} / ${size(s.hardBytes)}`,
+      `${s.hardBytes ? Math.floor((s.usedBytes / s.hardBytes) * 100) : 100}%`,
+      s.level === 'hard' ? p.red('over') : s.level === 'soft' ? p.yellow('warning') : 'ok',
+    ]);
+    out.push(
+      ...layout(
+        2,
+        [
+          { header: 'USER', min: 8 },
+          { header: 'WHAT' },
+          { header: 'USED / QUOTA' },
+          { header: 'USE', align: 'right' },
+          { header: 'STATE' },
+        ],
+        rows,
+        width,
+      ).map((l, i) => (i === 0 ? p.dim(l) : l)),
+    );
+  }
 
   // Recent events, newest last.
   const recent = d.events.slice(-(o.events ?? 6));

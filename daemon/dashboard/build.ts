@@ -5,6 +5,7 @@ import type {
   DashboardData,
   DashboardGpu,
   DashboardSlot,
+  DashboardStorage,
   DashboardUsage,
 } from '../api/types/dashboard.js';
 import type { AuditEvent } from '../api/types/events.js';
@@ -37,6 +38,8 @@ export interface DashboardInput {
   events: readonly AuditEvent[];
   /** Bookings the dashboard shows (already filtered and anonymised for the viewer). */
   bookings?: readonly DashboardBooking[];
+  /** Storage quota lines the viewer may see (already chosen by the service). */
+  storage?: readonly DashboardStorage[];
 }
 
 export interface DashboardJob {
@@ -150,5 +153,6 @@ export function buildDashboard(i: DashboardInput): DashboardData {
     }),
     events: [...i.events],
     bookings: [...(i.bookings ?? [])],
+    ...(i.storage ? { storage: [...i.storage] } : {}),
   };
 }

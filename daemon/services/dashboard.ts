@@ -1,13 +1,14 @@
 // One snapshot for `ds01-dashboard`: GpuAdmin's slot views (with its holder visibility rule), the live
 // inventory, the queue, usage against quota and recent events. Reuses those services; decides nothing.
 import { hostname } from 'node:os';
-import type { DashboardBooking, DashboardData } from '../api/types/dashboard.js';
+import type { DashboardBooking, DashboardData, DashboardStorage } from '../api/types/dashboard.js';
 import type { Clock } from '../clock.js';
 import { VERSION } from '../common/version.js';
 import { buildDashboard, type DashboardInput, type DashboardJob } from '../dashboard/build.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
 import { resolveLimits } from '../policy/resolve.js';
+import { levelOf, quotaOf } from '../quota/levels.js';
 import type { Store } from '../store/index.js';
 import type { EventsService } from './events.js';
 import type { GpuAdmin } from './gpu-admin.js';
@@ -65,7 +66,40 @@ export class DashboardService {
       jobs: this.visibleJobs(caller),
       events,
       bookings: this.upcomingBookings(caller, now),
+      storage: await this.storage(caller, now),
     });
+  }
+
+  /** The viewer's storage against each quota they have; admins: every user at or over a warning level. */
+  private async storage(caller: Caller, now: number): Promise<DashboardStorage[]> {
+    const policy = this.policy.current();
+    const rows = this.store.storageUsage.all().filter((r) => caller.admin || r.uid === caller.uid);
+    const out: DashboardStorage[] = [];
+    for (const row of rows) {
+      if (row.bytes === null) continue;
+      const acct =
+        row.uid === caller.uid
+          ? { name: caller.name, groups: caller.groups }
+          : await this.accounts.byUid(row.uid).catch(() => null);
+      const r = resolveLimits(
+        policy,
+        { name: acct?.name ?? String(row.uid), groups: acct?.groups ?? [] },
+        new Date(now),
+      );
+      const hard = row.kind === 'workspace' ? r.limits.storageWorkspaceBytes : r.limits.storageImagesBytes;
+      const level = levelOf(row.bytes, quotaOf(hard, r.lifecycle.storageSoftThreshold));
+      if (hard === null || level === null || (row.uid !== caller.uid && level === 'ok')) continue;
+      out.push({
+        user: acct?.name ?? String(row.uid),
+        kind: row.kind,
+        usedBytes: row.bytes,
+        hardBytes: hard,
+        level,
+      });
+    }
+    return out.sort(
+      (a, b) => b.usedBytes / b.hardBytes - a.usedBytes / a.hardBytes || a.user.localeCompare(b.user),
+    );
   }
 
   /** Bookings in their window now or starting within a day; others anonymous for non-admins. */

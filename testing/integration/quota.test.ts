@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { DashboardData } from '../../daemon/api/types/dashboard.js';
 import type { QuotaReport } from '../../daemon/api/types/quota.js';
 import { editPolicy, startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
 import { cleanupTestUsers, isRoot, type TestUser } from '../harness/users.js';
@@ -119,6 +120,18 @@ describe.runIf(isRoot())('storage quotas', () => {
     );
     const other = await d.cli(['quota', '--user', alice.name], bob);
     expect(other.code).toBe(3);
+    // The dashboard: alice sees her own line, the admin sees her among those near or over.
+    const dash = async (u: TestUser) =>
+      JSON.parse((await d.cli(['dashboard', '--json'], u)).stdout) as DashboardData;
+    // Her own lines are shown whatever their level (images: 0 B of 1 GiB, ok); others only near or over.
+    expect((await dash(alice)).storage?.map((x) => `${x.kind} ${x.level} ${x.hardBytes}`)).toEqual([
+      `workspace hard ${4 * MiB}`,
+      `images ok ${1024 * MiB}`,
+    ]);
+    expect((await dash(carol)).storage?.map((x) => `${x.user} ${x.kind} ${x.level}`)).toContain(
+      `${alice.name} workspace hard`,
+    );
+    expect((await dash(bob)).storage?.map((x) => x.user)).not.toContain(alice.name);
   }, 120_000);
 
   it('after deleting files and a refresh the deploy is allowed again', async () => {

@@ -97,10 +97,23 @@ export interface DashboardData {
   /** Bookings active now or starting in the next 24 h; others' owner is null for non-admins ("someone"). */
   bookings?: DashboardBooking[];
   /**
+   * Storage quotas (ds01 quota): the viewer's own measured use against each quota they have; for admins,
+   * every user at or over a warning level. Absent from older daemons.
+   */
+  storage?: DashboardStorage[];
+  /**
    * On a Slurm cluster (docs/cluster.md): every node's ds01d as it answered this viewer (its GPUs and
    * summary), or why it did not. Absent on a single server.
    */
   nodes?: ClusterNodeView[];
+}
+
+export interface DashboardStorage {
+  user: string;
+  kind: 'workspace' | 'images';
+  usedBytes: number;
+  hardBytes: number;
+  level: 'ok' | 'soft' | 'hard';
 }
 
 /** One node of a Slurm cluster on the dashboard; an unreachable one has `error` and no data. */
