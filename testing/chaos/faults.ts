@@ -74,8 +74,9 @@ export function mountStateTmpfs(stateDir: string, sizeMiB: number): void {
 export function fillFileSystem(dir: string): { release(): void } {
   const filler = join(dir, 'chaos-filler');
   const st = statfsSync(dir);
-  run('fallocate', ['-l', String(Number(st.bavail) * Number(st.bsize)), filler]);
-  // fallocate leaves a block or two (metadata); take them with a plain write that stops at ENOSPC.
+  // Fast, but racing the daemon's own writes it may find less room than statfs said (ENOSPC): the
+  // plain write below, which stops at ENOSPC, fills whatever is left either way.
+  spawnSync('fallocate', ['-l', String(Number(st.bavail) * Number(st.bsize)), filler]);
   spawnSync('sh', ['-c', `cat /dev/zero >> '${filler}.tail' 2>/dev/null`]);
   return {
     release() {
