@@ -75,6 +75,16 @@ describe('ResponseReader', () => {
     });
   });
 
+  it('reads a status without a reason, HTTP/1.0, and upper-case chunk sizes', () => {
+    expect(read('HTTP/1.0 404\r\nContent-Length: 0\r\n\r\n')).toMatchObject({
+      head: { status: 404 },
+      done: true,
+    });
+    const big = 'x'.repeat(0xab);
+    const r = read(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nAB\r\n${big}\r\n0\r\n\r\n`);
+    expect(r).toMatchObject({ body: big, done: true });
+  });
+
   it('skips a 100 Continue before the answer', () => {
     expect(read(`HTTP/1.1 100 Continue\r\n\r\n${json}`)).toMatchObject({ head: { status: 200 }, done: true });
   });
@@ -85,10 +95,19 @@ describe('ResponseReader', () => {
 
   it.each([
     ['a status line that is not HTTP', 'SSH-2.0-OpenSSH\r\n\r\n', /bad status line/],
+    ['a status that is not three digits', 'HTTP/1.1 20x OK\r\n\r\n', /bad status line/],
+    ['a status run into its reason', 'HTTP/1.1 2000K\r\n\r\n', /bad status line/],
+    ['an HTTP version other than 1.x', 'HTTP/2.0 200 OK\r\n\r\n', /bad status line/],
+    ['a Content-Length with a sign', 'HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n', /bad content-length/],
     ['a header without a colon', 'HTTP/1.1 200 OK\r\nbroken\r\n\r\n', /bad header line/],
     ['a bad Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', /bad content-length/],
     ['an unknown transfer coding', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n', /unsupported/],
     ['a bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /bad chunk size/],
+    [
+      'a chunk size too long',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n123456789\r\n',
+      /bad chunk size/,
+    ],
     [
       'a chunk longer than it said',
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n',

@@ -5,9 +5,10 @@
 
 /** The request line and headers (and the body) ds01d gets; `path` is already encoded by the caller. */
 export function encodeRequest(method: string, path: string, body?: string): string {
-  if (!/^[A-Z]+$/.test(method)) throw new Error(`bad HTTP method: ${method}`);
+  if (!method || !allIn(method, 0, 0x41, 0x5a)) throw new Error(`bad HTTP method: ${method}`);
   // A path with a space or control character would end the request line early: never sent.
-  if (!/^\/[\x21-\x7e]*$/.test(path)) throw new Error(`bad request path: ${JSON.stringify(path)}`);
+  if (path[0] !== '/' || !allIn(path, 1, 0x21, 0x7e))
+    throw new Error(`bad request path: ${JSON.stringify(path)}`);
   const head = [`${method} ${path} HTTP/1.1`, 'Host: ds01', 'Connection: close'];
   if (body !== undefined)
     head.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`);
@@ -28,6 +29,29 @@ export interface Fed {
   body: Buffer[];
   /** The body is complete (the connection's later bytes, if any, are ignored). */
   done: boolean;
+}
+
+// Character checks instead of regular expressions here: V8 compiles each expression on its first use,
+// which every command would pay for at start-up (≈1 ms for the handful a request needs).
+
+/** Whether every character of `s` from `from` on has a code in [lo, hi]. */
+function allIn(s: string, from: number, lo: number, hi: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < lo || c > hi) return false;
+  }
+  return true;
+}
+
+/** `s` as a number in `base` (10 or 16) when it is 1..maxDigits digits and nothing else; else NaN. */
+function digits(s: string, base: 10 | 16, maxDigits: number): number {
+  if (s.length < 1 || s.length > maxDigits) return Number.NaN;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20; // lower case for a-f; digits keep their codes
+    const ok = (c >= 0x30 && c <= 0x39) || (base === 16 && c >= 0x61 && c <= 0x66);
+    if (!ok) return Number.NaN;
+  }
+  return Number.parseInt(s, base);
 }
 
 /** Larger heads are refused rather than buffered without end (ds01d's are a few hundred bytes). */
@@ -108,10 +132,8 @@ export class ResponseReader {
         if (line !== '') throw new MalformedResponse('chunk not followed by CRLF');
         this.state = { at: 'chunk-size' };
       } else if (s.at === 'chunk-size') {
-        const size = line.split(';')[0]?.trim() ?? '';
-        if (!/^[0-9a-fA-F]{1,8}$/.test(size))
-          throw new MalformedResponse(`bad chunk size: ${line.slice(0, 40)}`);
-        const n = Number.parseInt(size, 16);
+        const n = digits(line.split(';')[0]?.trim() ?? '', 16, 8);
+        if (Number.isNaN(n)) throw new MalformedResponse(`bad chunk size: ${line.slice(0, 40)}`);
         this.state = n === 0 ? { at: 'trailers' } : { at: 'chunk', left: n };
       } else if (line === '') {
         this.state = { at: 'done' };
@@ -131,15 +153,22 @@ export class ResponseReader {
 
 function parseHead(text: string): ResponseHead {
   const [statusLine = '', ...lines] = text.split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine);
-  if (!m) throw new MalformedResponse(`bad status line: ${statusLine.slice(0, 60)}`);
+  // "HTTP/1.1 200 OK": the version, a space, three digits, then the end or a space and a reason.
+  const status = digits(statusLine.slice(9, 12), 10, 3);
+  const version = statusLine.slice(0, 9);
+  if (
+    (version !== 'HTTP/1.1 ' && version !== 'HTTP/1.0 ') ||
+    Number.isNaN(status) ||
+    (statusLine.length > 12 && statusLine[12] !== ' ')
+  )
+    throw new MalformedResponse(`bad status line: ${statusLine.slice(0, 60)}`);
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
     if (colon <= 0) throw new MalformedResponse(`bad header line: ${line.slice(0, 60)}`);
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  return { status: Number(m[1]), headers };
+  return { status, headers };
 }
 
 function bodyState(head: ResponseHead): State {
@@ -151,8 +180,8 @@ function bodyState(head: ResponseHead): State {
   }
   const cl = head.headers['content-length'];
   if (cl !== undefined) {
-    if (!/^\d{1,15}$/.test(cl)) throw new MalformedResponse(`bad content-length: ${cl}`);
-    const n = Number(cl);
+    const n = digits(cl, 10, 15);
+    if (Number.isNaN(n)) throw new MalformedResponse(`bad content-length: ${cl}`);
     return n === 0 ? { at: 'done' } : { at: 'length', left: n };
   }
   return { at: 'until-close' };
