@@ -2,6 +2,7 @@
 // the docker CLI, side by side in one run: each round runs every command once, in the same order, so load
 // from other work on the machine hits them alike; medians over the rounds. Run as root against a private
 // dockerd and a test daemon; one running container for container-stats.
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import Docker from 'dockerode';
 import { CLI_JS, startTestDaemon } from '../harness/daemon.js';
@@ -20,6 +21,17 @@ const BARE_REQUEST = `const s = require('node:net').connect(process.env.DS01_SOC
 s.on('connect', () => s.write('GET /v1/containers HTTP/1.1\\r\\nHost: ds01\\r\\nConnection: close\\r\\n\\r\\n'));
 s.on('data', () => {});
 s.on('error', (e) => { console.error(e); process.exit(1); });`;
+
+/**
+ * CPU time (user + system, ms) of this process's children that have exited and been waited for, from
+ * /proc/self/stat (cutime, cstime; clock ticks of 10 ms, so only a mean over many runs means much). On a
+ * machine shared with other work, a command's CPU time moves far less with the load than its wall time.
+ */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10; // fields 16 and 17; USER_HZ is 100 on Linux
+}
 
 async function wall(run: () => Promise<{ code: number; stderr: string }>): Promise<number> {
   const t0 = performance.now();
@@ -58,11 +70,19 @@ export default async function startupBench(): Promise<BenchResult[]> {
       ],
     ];
     const times = new Map<string, number[]>(commands.map(([n]) => [n, []]));
+    const cpu = new Map<string, number>(commands.map(([n]) => [n, 0]));
     const loads: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       loads.push(loadavg()[0] ?? 0);
-      for (const [name, run] of commands) times.get(name)?.push(await wall(run));
+      for (const [name, run] of commands) {
+        const c0 = childrenCpuMs();
+        times.get(name)?.push(await wall(run));
+        cpu.set(name, (cpu.get(name) ?? 0) + childrenCpuMs() - c0);
+      }
     }
+    const cpuMean = (name: string) => round((cpu.get(name) ?? 0) / ROUNDS, 1);
+    const cpuNote = (name: string) =>
+      `; CPU ${cpuMean(name)} ms a run (${round(cpuMean(name) / cpuMean('node -e 0'), 2)}× node -e 0's)`;
     const med = (name: string) => round(percentile(times.get(name) ?? [], 50), 1);
     const floor = med('node -e 0');
     const load = `load average ${round(Math.min(...loads), 1)}–${round(Math.max(...loads), 1)} during the run (machine shared)`;
@@ -71,7 +91,7 @@ export default async function startupBench(): Promise<BenchResult[]> {
         name: 'node -e 0 (median)',
         value: floor,
         unit: 'ms',
-        notes: `${ROUNDS} interleaved rounds; ${load}`,
+        notes: `${ROUNDS} interleaved rounds; ${load}; CPU ${cpuMean('node -e 0')} ms a run (mean)`,
       },
     ];
     for (const [name] of commands.slice(1)) {
@@ -82,10 +102,10 @@ export default async function startupBench(): Promise<BenchResult[]> {
         value: med(name),
         unit: 'ms',
         notes: docker
-          ? ''
+          ? cpuNote(name).slice(2)
           : floorRow
-            ? `${round(med(name) / floor, 2)}× node -e 0: what one request adds to Node's start-up`
-            : `${round(med(name) / floor, 2)}× node -e 0 (target ${name === 'ds01 --version' ? `≤ +25 ms: +${round(med(name) - floor, 1)} ms` : '≤ 1.3×'})`,
+            ? `${round(med(name) / floor, 2)}× node -e 0: what one request adds to Node's start-up${cpuNote(name)}`
+            : `${round(med(name) / floor, 2)}× node -e 0 (target ${name === 'ds01 --version' ? `≤ +25 ms: +${round(med(name) - floor, 1)} ms` : '≤ 1.3×'})${cpuNote(name)}`,
       });
     }
     out.push({
