@@ -21,6 +21,14 @@ groups:
     allow_full_gpu: true
     max_runtime: 1.5d
     members: [carol]
+user_overrides:
+  bob:
+    max_mig_instances: 3
+    max_runtime: 4h
+  dave:
+    priority: 50
+  erin:
+    max_cpus: 8
 `;
 
 function policy(text = POLICY): Policy {
@@ -79,37 +87,73 @@ describe('renderSlurm', () => {
     epilog: '/usr/lib/ds01/slurm-epilog',
   });
 
-  it('one QOS per group: GrpTRES from group_max_gpus, per-user slots, no whole GPU unless allowed', () => {
-    const students = out.qos.find((q) => q.group === 'students');
+  it('one QOS per group: per-user slots, no whole GPU unless allowed; group_max_gpus on the account', () => {
+    expect(out.accounts).toEqual([
+      { name: 'ds01-students', group: 'students', grpTres: 'gres/gpu=3' },
+      { name: 'ds01-researchers', group: 'researchers', grpTres: '' },
+    ]);
+    const students = out.qos.find((q) => q.name === 'ds01-students');
     expect(students).toEqual({
       name: 'ds01-students',
       group: 'students',
-      grpTres: 'gres/gpu=3',
+      grpTres: '',
       maxTresPerUser: 'gres/gpu:full=0,gres/gpu=2',
       maxWallMinutes: 120,
       priority: 10,
     });
-    const researchers = out.qos.find((q) => q.group === 'researchers');
+    const researchers = out.qos.find((q) => q.name === 'ds01-researchers');
     expect(researchers).toMatchObject({ grpTres: '', maxTresPerUser: 'gres/gpu=4', maxWallMinutes: 2160 });
   });
 
   it('sacctmgr commands: QOS, account with only that QOS, and each member', () => {
     expect(out.sacctmgr).toContain(
-      'sacctmgr -i modify qos where name=ds01-students set GrpTRES=gres/gpu=3 MaxTRESPerUser=gres/gpu=2,gres/gpu:full=0 MaxWall=02:00:00 Priority=10 Flags=DenyOnLimit',
+      'sacctmgr -i modify qos where name=ds01-students set GrpTRES=gres/gpu=-1 MaxTRESPerUser=gres/gpu=2,gres/gpu:full=0 MaxWall=02:00:00 Priority=10 Flags=DenyOnLimit',
     );
     expect(out.sacctmgr).toContain(
       'sacctmgr -i modify qos where name=ds01-researchers set GrpTRES=gres/gpu=-1 MaxTRESPerUser=gres/gpu=4,gres/gpu:full=-1 MaxWall=1-12:00:00 Priority=20 Flags=DenyOnLimit',
     );
     expect(out.sacctmgr).toContain(
-      'sacctmgr -i modify account where name=ds01-students cluster=lab set QOS=ds01-students DefaultQOS=ds01-students',
+      'sacctmgr -i modify account where name=ds01-students cluster=lab set QOS=ds01-students DefaultQOS=ds01-students GrpTRES=gres/gpu=3',
+    );
+    expect(out.sacctmgr).toContain(
+      'sacctmgr -i modify account where name=ds01-researchers cluster=lab set QOS=ds01-researchers DefaultQOS=ds01-researchers GrpTRES=gres/gpu=-1',
     );
     const users = out.sacctmgr.filter((c) => c.includes('add user'));
     expect(users).toEqual([
       'sacctmgr -i add user alice Account=ds01-students DefaultAccount=ds01-students Cluster=lab',
       'sacctmgr -i add user bob Account=ds01-students DefaultAccount=ds01-students Cluster=lab',
       'sacctmgr -i add user carol Account=ds01-researchers DefaultAccount=ds01-researchers Cluster=lab',
+      // dave is in no listed group: the default group's account
+      'sacctmgr -i add user dave Account=ds01-students DefaultAccount=ds01-students Cluster=lab',
     ]);
     expect(out.notes.some((n) => n.includes('"Bad Name"'))).toBe(true);
+  });
+
+  it("user_overrides: a QOS of their own (group limits + override) as their association's only one", () => {
+    expect(out.users).toEqual([
+      { user: 'bob', account: 'ds01-students', qos: 'ds01-u-bob' },
+      { user: 'dave', account: 'ds01-students', qos: 'ds01-u-dave' },
+    ]);
+    expect(out.qos.find((q) => q.name === 'ds01-u-bob')).toEqual({
+      name: 'ds01-u-bob',
+      group: 'students',
+      grpTres: '',
+      maxTresPerUser: 'gres/gpu:full=0,gres/gpu=3',
+      maxWallMinutes: 240,
+      priority: 10,
+    });
+    expect(out.qos.find((q) => q.name === 'ds01-u-dave')).toMatchObject({
+      priority: 50,
+      maxWallMinutes: 120,
+    });
+    // erin's override (CPUs) is ds01d's on each node: no QOS.
+    expect(out.qos.some((q) => q.name === 'ds01-u-erin')).toBe(false);
+    const bob = out.sacctmgr.filter((c) => c.includes('bob'));
+    expect(bob.slice(-3)).toEqual([
+      'sacctmgr -i add qos ds01-u-bob',
+      'sacctmgr -i modify qos where name=ds01-u-bob set GrpTRES=gres/gpu=-1 MaxTRESPerUser=gres/gpu=3,gres/gpu:full=0 MaxWall=04:00:00 Priority=10 Flags=DenyOnLimit',
+      'sacctmgr -i modify user where name=bob account=ds01-students cluster=lab set QOS=ds01-u-bob DefaultQOS=ds01-u-bob',
+    ]);
   });
 
   it('gres.conf lists every slot in the mapping order; slurm.conf names the nodes, TRES and scripts', () => {

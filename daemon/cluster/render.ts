@@ -1,8 +1,10 @@
 // Pure: resource-limits.yaml → the Slurm configuration that enforces the same policy across a cluster
-// (docs/cluster.md). One QOS and one account per ds01 group: GrpTRES from `group_max_gpus` (all members
-// together, on every node), MaxTRESPerUser from `max_mig_instances` (and no whole GPUs without
-// `allow_full_gpu`), MaxWall from `max_runtime`, Priority from `priority`. gres.conf lists each node's
-// slots in the order of gres.ts, which the node's ds01d uses to map Slurm's indices back to MIG UUIDs.
+// (docs/cluster.md). One QOS and one account per ds01 group: the account's GrpTRES from `group_max_gpus`
+// (all members together, on every node, whatever QOS their jobs run under), the QOS's MaxTRESPerUser from
+// `max_mig_instances` (and no whole GPUs without `allow_full_gpu`), MaxWall from `max_runtime`, Priority
+// from `priority`. A user with `user_overrides` of those gets a QOS of their own (`ds01-u-<user>`), set as
+// their association's only QOS. gres.conf lists each node's slots in the order of gres.ts, which the
+// node's ds01d uses to map Slurm's indices back to MIG UUIDs.
 import type { Limits, Policy } from '../policy/types.js';
 import { FULL_GPU_TYPE, type GresSlot, gresDevices, nodeGres } from './gres.js';
 
@@ -35,11 +37,27 @@ export interface QosSpec {
   priority: number;
 }
 
+/** A group's account: its GrpTRES holds for all its users' jobs together. */
+export interface AccountSpec {
+  name: string;
+  group: string;
+  grpTres: string;
+}
+
+/** A user whose association runs under a QOS of their own (user_overrides). */
+export interface UserQosSpec {
+  user: string;
+  account: string;
+  qos: string;
+}
+
 export interface SlurmRendering {
   slurmConf: string;
   gresConf: string;
   sacctmgr: string[];
   qos: QosSpec[];
+  accounts: AccountSpec[];
+  users: UserQosSpec[];
   /** What could not be expressed in Slurm, and what the admin must do by hand. */
   notes: string[];
 }
@@ -95,21 +113,33 @@ function groupLimits(policy: Policy, group: string): Limits {
   return { ...policy.defaults, ...(policy.groups[group]?.limits ?? {}) } as Limits;
 }
 
-export function qosFor(policy: Policy, group: string): QosSpec {
-  const l = groupLimits(policy, group);
+/** The QOS a group's limits (and a user's overrides on top) come to; the group's GPU cap is the account's. */
+function qosFromLimits(name: string, group: string, l: Limits): QosSpec {
   const perUser: string[] = [];
   if (l.maxMigInstances !== null) perUser.push(`gres/gpu=${l.maxMigInstances}`);
   if (!l.allowFullGpu) perUser.push(`gres/gpu:${FULL_GPU_TYPE}=0`);
-  const grp = policy.groups[group]?.groupMaxGpus ?? null;
   return {
-    name: qosName(group),
+    name,
     group,
-    grpTres: grp === null ? '' : `gres/gpu=${grp}`,
+    grpTres: '',
     maxTresPerUser: normalizeTres(perUser.join(',')),
     maxWallMinutes: l.maxRuntimeMs === null ? null : Math.max(1, Math.ceil(l.maxRuntimeMs / 60_000)),
     priority: l.priority,
   };
 }
+
+export function qosFor(policy: Policy, group: string): QosSpec {
+  return qosFromLimits(qosName(group), group, groupLimits(policy, group));
+}
+
+export function accountFor(policy: Policy, group: string): AccountSpec {
+  const grp = policy.groups[group]?.groupMaxGpus ?? null;
+  return { name: qosName(group), group, grpTres: grp === null ? '' : `gres/gpu=${grp}` };
+}
+
+/** The override keys a QOS expresses; others (memory, CPUs, …) are ds01d's on each node. */
+const SLURM_KEYS = ['maxMigInstances', 'allowFullGpu', 'maxRuntimeMs', 'priority'] as const;
+export const userQosName = (user: string) => `ds01-u-${user}`;
 
 /** The groups ds01 knows: the default group and every `groups:` entry, each once. */
 export function policyGroups(policy: Policy): string[] {
@@ -131,6 +161,25 @@ export function renderSlurm(input: RenderInput): SlurmRendering {
     return false;
   });
   const qos = groups.map((g) => qosFor(policy, g));
+  const accounts = groups.map((g) => accountFor(policy, g));
+  // Each user's account: the first group listing them, else the default group.
+  const groupOf = (user: string) =>
+    groups.find((g) => (input.members[g] ?? []).includes(user)) ??
+    (groups.includes(policy.defaultGroup) ? policy.defaultGroup : null);
+  const users: UserQosSpec[] = [];
+  const userQos: QosSpec[] = [];
+  for (const [user, over] of Object.entries(policy.userOverrides).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!SLURM_KEYS.some((k) => over[k] !== undefined)) continue;
+    const group = groupOf(user);
+    if (!USER_NAME.test(user) || !SLURM_NAME.test(userQosName(user)) || group === null) {
+      notes.push(`user_overrides.${user}: not a Slurm user name (or no group); left out`);
+      continue;
+    }
+    userQos.push(
+      qosFromLimits(userQosName(user), group, { ...groupLimits(policy, group), ...over } as Limits),
+    );
+    users.push({ user, account: qosName(group), qos: userQosName(user) });
+  }
 
   // Every node's devices, types in the cluster's first-seen order for AccountingStorageTRES.
   const types = new Set<string>();
@@ -186,7 +235,7 @@ export function renderSlurm(input: RenderInput): SlurmRendering {
   ].join('\n');
 
   const sacctmgr: string[] = [];
-  for (const q of qos) {
+  const qosLines = (q: QosSpec) => {
     const set = [
       `GrpTRES=${withCleared(q.grpTres, ['gres/gpu'])}`,
       `MaxTRESPerUser=${withCleared(q.maxTresPerUser, ['gres/gpu', `gres/gpu:${FULL_GPU_TYPE}`])}`,
@@ -196,11 +245,16 @@ export function renderSlurm(input: RenderInput): SlurmRendering {
     ];
     sacctmgr.push(`sacctmgr -i add qos ${q.name}`);
     sacctmgr.push(`sacctmgr -i modify qos where name=${q.name} set ${set.join(' ')}`);
+  };
+  const added = new Set<string>();
+  for (const q of qos) {
+    qosLines(q);
     sacctmgr.push(
       `sacctmgr -i add account ${q.name} Cluster=${input.cluster} Description="ds01 group ${q.group}"`,
     );
+    const account = accounts.find((a) => a.name === q.name) as AccountSpec;
     sacctmgr.push(
-      `sacctmgr -i modify account where name=${q.name} cluster=${input.cluster} set QOS=${q.name} DefaultQOS=${q.name}`,
+      `sacctmgr -i modify account where name=${q.name} cluster=${input.cluster} set QOS=${q.name} DefaultQOS=${q.name} GrpTRES=${withCleared(account.grpTres, ['gres/gpu'])}`,
     );
     for (const user of [...(input.members[q.group] ?? [])].sort()) {
       if (!USER_NAME.test(user)) {
@@ -210,6 +264,7 @@ export function renderSlurm(input: RenderInput): SlurmRendering {
       sacctmgr.push(
         `sacctmgr -i add user ${user} Account=${q.name} DefaultAccount=${q.name} Cluster=${input.cluster}`,
       );
+      added.add(`${user}:${q.name}`);
     }
     const l = groupLimits(policy, q.group);
     if (l.maxGpuEquivalents !== null)
@@ -222,9 +277,29 @@ export function renderSlurm(input: RenderInput): SlurmRendering {
   notes.push(
     `users in no listed group belong to ${policy.defaultGroup}: sacctmgr -i add user NAME Account=${qosName(policy.defaultGroup)} DefaultAccount=${qosName(policy.defaultGroup)}`,
   );
-  for (const user of Object.keys(policy.userOverrides))
-    notes.push(
-      `user_overrides.${user}: not rendered (a QOS limit overrides an association's); give them their own QOS by hand`,
+  // Users with overrides: their own QOS, their association's only one (the account's GrpTRES still counts
+  // their jobs with the group's).
+  for (const [i, u] of users.entries()) {
+    qosLines(userQos[i] as QosSpec);
+    if (!added.has(`${u.user}:${u.account}`))
+      sacctmgr.push(
+        `sacctmgr -i add user ${u.user} Account=${u.account} DefaultAccount=${u.account} Cluster=${input.cluster}`,
+      );
+    sacctmgr.push(
+      `sacctmgr -i modify user where name=${u.user} account=${u.account} cluster=${input.cluster} set QOS=${u.qos} DefaultQOS=${u.qos}`,
     );
-  return { slurmConf, gresConf: `${gresLines.join('\n')}\n`, sacctmgr, qos, notes };
+  }
+  if (users.length)
+    notes.push(
+      `a user whose override is removed keeps ${userQosName('USER')} until: sacctmgr -i modify user where name=USER set QOS=<group QOS> DefaultQOS=<group QOS> (cluster check shows it)`,
+    );
+  return {
+    slurmConf,
+    gresConf: `${gresLines.join('\n')}\n`,
+    sacctmgr,
+    qos: [...qos, ...userQos],
+    accounts,
+    users,
+    notes,
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchScript, gresOption, sbatchArgs } from './batch.js';
-import { compareCluster, parseNodeGres, parseQosRows } from './check.js';
+import { compareAssociations, compareCluster, parseAssocRows, parseNodeGres, parseQosRows } from './check.js';
 import { ds01State, slurmJobView } from './job-view.js';
 import {
   expandHostlist,
@@ -160,6 +160,43 @@ describe('cluster check', () => {
     expect(bad).toEqual([
       'qos ds01-students GrpTRES: gres/gpu=3 / gres/gpu=2',
       'qos ds01-x: exists / missing',
+    ]);
+  });
+
+  it("accounts' GrpTRES, overridden users' QOS, and a user left on an override QOS that is gone", () => {
+    const rows = parseAssocRows(
+      [
+        'ds01-students||gres/gpu=3|ds01-students|ds01-students',
+        'ds01-students|alice||ds01-students|ds01-students',
+        'ds01-students|bob||ds01-u-bob|ds01-u-bob',
+        'ds01-students|dave||ds01-students|ds01-students',
+        'ds01-students|erin||ds01-u-erin|ds01-u-erin',
+        'ds01-x||||',
+        'root||||normal',
+      ].join('\n'),
+    );
+    const items = compareAssociations(
+      {
+        accounts: [
+          { name: 'ds01-students', group: 'students', grpTres: 'gres/gpu=3' },
+          { name: 'ds01-x', group: 'x', grpTres: 'gres/gpu=1' },
+        ],
+        users: [
+          { user: 'bob', account: 'ds01-students', qos: 'ds01-u-bob' },
+          { user: 'dave', account: 'ds01-students', qos: 'ds01-u-dave' },
+        ],
+      },
+      rows,
+    );
+    const bad = items.filter((i) => !i.ok).map((i) => `${i.what}: ${i.expected} / ${i.actual}`);
+    expect(bad).toEqual([
+      'account ds01-x GrpTRES: gres/gpu=1 / none',
+      'user dave QOS: ds01-u-dave (default ds01-u-dave) / ds01-students (default ds01-students)',
+      'user erin QOS: ds01-students / ds01-u-erin',
+    ]);
+    expect(items.filter((i) => i.ok).map((i) => i.what)).toEqual([
+      'account ds01-students GrpTRES',
+      'user bob QOS',
     ]);
   });
 });

@@ -55,7 +55,7 @@ function policyText(): string {
     .replace('max_runtime: 2m', 'max_runtime: 10m')
     .replace(
       'groups:\n  students: {}',
-      `groups:\n  students:\n    group_max_gpus: 2\n    members: [${alice.name}, ${bob.name}]`,
+      `groups:\n  students:\n    group_max_gpus: 2\n    members: [${alice.name}, ${bob.name}]\nuser_overrides:\n  ${bob.name}:\n    max_runtime: 20m`,
     );
 }
 
@@ -235,7 +235,45 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
   it('`cluster check` finds the running Slurm as the policy says, and names a drift', async () => {
     const ok = await sh(nodes.n1 as TestDaemon, ['cluster', 'check', '--json']);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout).items.length).toBeGreaterThan(4);
+    const items = JSON.parse(ok.stdout).items as { what: string; ok: boolean }[];
+    // bob's user_overrides: a QOS of his own (his MaxWall), his association's only one; the group's cap
+    // is the account's.
+    for (const what of [
+      `qos ds01-u-${bob.name} MaxWall`,
+      `user ${bob.name} QOS`,
+      'account ds01-students GrpTRES',
+    ])
+      expect(items.find((i) => i.what === what)?.ok, what).toBe(true);
+    const bobQos = await slurm.run('sacctmgr', [
+      '-nP',
+      'show',
+      'qos',
+      `ds01-u-${bob.name}`,
+      'format=MaxWall',
+    ]);
+    expect(bobQos.stdout.trim()).toBe('00:20:00');
+    // His association moved back to the group's QOS by hand: drift, named.
+    const assoc = (qos: string) =>
+      slurm.run('sacctmgr', [
+        '-i',
+        'modify',
+        'user',
+        'where',
+        `name=${bob.name}`,
+        'account=ds01-students',
+        'set',
+        `QOS=${qos}`,
+        `DefaultQOS=${qos}`,
+      ]);
+    await assoc('ds01-students');
+    try {
+      const drift = await sh(nodes.n1 as TestDaemon, ['cluster', 'check', '--json']);
+      expect(drift.code).toBe(1);
+      const bad = (JSON.parse(drift.stdout).items as { what: string; ok: boolean }[]).filter((i) => !i.ok);
+      expect(bad.map((i) => i.what)).toEqual([`user ${bob.name} QOS`]);
+    } finally {
+      await assoc(`ds01-u-${bob.name}`);
+    }
     await slurm.run('sacctmgr', ['-i', 'modify', 'qos', 'where', 'name=ds01-students', 'set', 'MaxWall=5']);
     try {
       const drift = await sh(nodes.n1 as TestDaemon, ['cluster', 'check']);
@@ -441,16 +479,19 @@ describe.skipIf(!isRoot() || missing.length > 0)('Slurm backend (slurmctld + 2 s
         ).state,
       ).toBe('RUNNING');
     const b1 = await submit(bob, ['--mig', '1g.10gb', '--', 'sleep', '5']);
-    // Four slots in the cluster, two in use: bob's job waits for the group, not for a GPU.
+    // Four slots in the cluster, two in use: bob's job waits for the group (the account's GrpTRES counts
+    // his jobs under his own QOS too), not for a GPU.
     const waiting = await until(
       () => squeue(b1),
-      (q) => q.reason === 'QOSGrpGRES',
+      (q) => q.reason === 'AssocGrpGRES',
       30_000,
       300,
     );
-    expect(waiting).toMatchObject({ state: 'PENDING', reason: 'QOSGrpGRES' });
+    expect(waiting).toMatchObject({ state: 'PENDING', reason: 'AssocGrpGRES' });
+    const qos = await slurm.run('squeue', ['-h', '-j', String(b1), '-o', '%q']);
+    expect(qos.stdout.trim()).toBe(`ds01-u-${bob.name}`);
     const list = await sh(nodes.n1 as TestDaemon, ['job', 'list'], bob);
-    expect(list.stdout).toMatch(new RegExp(`${b1}\\s.*PENDING.*QOSGrpGRES`));
+    expect(list.stdout).toMatch(new RegExp(`${b1}\\s.*PENDING.*AssocGrpGRES`));
     expect(tooWide(await at80(nodes.n1 as TestDaemon, ['job', 'list'], bob))).toEqual([]);
 
     // Kill the ds01d of the node running alice's first job: her batch step gives up after the grace

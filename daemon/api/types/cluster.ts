@@ -48,6 +48,10 @@ export interface RenderSlurmResult {
   gresConf: string;
   sacctmgr: string[];
   qos: QosView[];
+  /** Each group's account and its GrpTRES (the group's GPU cap across the cluster). */
+  accounts: { name: string; group: string; grpTres: string }[];
+  /** Users with user_overrides: their association's own QOS. */
+  users: { user: string; account: string; qos: string }[];
   notes: string[];
 }
 

@@ -6,7 +6,15 @@ import type {
   RenderSlurmRequest,
   RenderSlurmResult,
 } from '../../api/types/cluster.js';
-import { compareCluster, parseNodeGres, parseQosRows, QOS_FORMAT } from '../../cluster/check.js';
+import {
+  ASSOC_FORMAT,
+  compareAssociations,
+  compareCluster,
+  parseAssocRows,
+  parseNodeGres,
+  parseQosRows,
+  QOS_FORMAT,
+} from '../../cluster/check.js';
 import { gresDevices, nodeGres } from '../../cluster/gres.js';
 import { policyGroups, renderSlurm } from '../../cluster/render.js';
 import { Ds01Error } from '../../errors.js';
@@ -82,12 +90,21 @@ export class ClusterConfig {
         `sacctmgr could not list the QOS: ${qos.stderr.trim() || `exit ${qos.code}`}`,
         'is slurmdbd running, and SLURM_CONF set for ds01d? (`sacctmgr show qos` as root)',
       );
+    const assoc = await this.d.slurm.run('sacctmgr', ['-nP', 'show', 'assoc', `format=${ASSOC_FORMAT}`]);
+    if (assoc.code !== 0)
+      throw new Ds01Error(
+        'UNAVAILABLE',
+        `sacctmgr could not list the associations: ${assoc.stderr.trim() || `exit ${assoc.code}`}`,
+      );
     const node = await this.d.slurm.run('scontrol', ['-o', 'show', 'node', this.d.nodeName]);
     const devices = gresDevices(this.probe().slots);
-    const items = compareCluster(
-      { qos: rendered.qos, node: { name: this.d.nodeName, gres: nodeGres(devices) } },
-      { qos: parseQosRows(qos.stdout), nodeGres: node.code === 0 ? parseNodeGres(node.stdout) : null },
-    );
+    const items = [
+      ...compareCluster(
+        { qos: rendered.qos, node: { name: this.d.nodeName, gres: nodeGres(devices) } },
+        { qos: parseQosRows(qos.stdout), nodeGres: node.code === 0 ? parseNodeGres(node.stdout) : null },
+      ),
+      ...compareAssociations(rendered, parseAssocRows(assoc.stdout)),
+    ];
     return { ok: items.every((i) => i.ok), items };
   }
 }
