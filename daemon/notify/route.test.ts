@@ -41,6 +41,24 @@ describe('routeEvent', () => {
     expect(out[0]?.body).toContain('2026-11-27 18:00:00 UTC');
   });
 
+  it('a storage quota warning reaches its user on the quota topic, with the sentence that says what to delete', () => {
+    const reason =
+      'your ~/workspace uses 85.0 GiB, 85% of its 100.0 GiB quota … Largest in ~/workspace: data (60.0 GiB)';
+    const out = routeEvent({
+      event: ev('quota.warning', { containerId: null, reason }),
+      container: null,
+      subjectTopics: ['quota'],
+      channels: [],
+    });
+    expect(out.map((x) => [x.topic, x.subject])).toEqual([
+      ['quota', 'ds01: your disk use is near or over its quota'],
+    ]);
+    expect(out[0]?.body).toContain('Largest in ~/workspace: data (60.0 GiB)');
+    expect(
+      routeEvent({ event: ev('quota.cleared'), container: null, subjectTopics: ['quota'], channels: [] }),
+    ).toEqual([]);
+  });
+
   it('not on topics the user left out, nor when e-mail is off (null), nor without a subject', () => {
     expect(
       routeEvent({ event: ev('queue.served'), container: 'x', subjectTopics: ['stopped'], channels: [] }),
