@@ -5,6 +5,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { JupyterTokens } from './access/jupyter-tokens.js';
 import { Router } from './api/router.js';
 import { accessRoutes, accessUpgradeRoutes } from './api/routes/access.js';
 import { adminRoutes } from './api/routes/admin.js';
@@ -177,6 +178,7 @@ export async function startDaemon(settings: Settings) {
     docker: dockerOps,
     hostKeysDir: join(settings.stateDir, 'ssh-host-keys'),
     runDir: join(settings.stateDir, 'run'),
+    jupyterTokens: new JupyterTokens(join(settings.stateDir, 'jupyter-tokens')),
     clock,
     log,
   });

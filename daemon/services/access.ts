@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { type ExecDocker, runCaptured, startExec } from '../access/exec.js';
 import { ContainerForwarder } from '../access/forward.js';
 import type { HostKeys } from '../access/host-keys.js';
+import type { JupyterTokens } from '../access/jupyter-tokens.js';
 import { listeningPorts } from '../access/ports.js';
 import type { serveSftp } from '../access/sftp.js';
 import type { ChannelKind, serveSsh } from '../access/ssh-server.js';
@@ -34,6 +35,8 @@ export interface AccessDeps {
   hostKeysDir: string;
   /** Root-only directory for the relays' Unix sockets. */
   runDir: string;
+  /** Tokens of the JupyterLabs started, root-only in the state dir (they outlive a daemon restart). */
+  jupyterTokens: JupyterTokens;
   clock: Clock;
   log: Logger;
 }
@@ -53,8 +56,6 @@ interface SshParts {
 export class AccessService {
   private readonly attached = new Map<string, number>();
   private ssh: Promise<SshParts> | undefined;
-  /** Tokens of the JupyterLabs this daemon started, by container id and port. */
-  private readonly jupyterTokens = new Map<string, string>();
 
   private readonly log: Audit;
 
@@ -233,11 +234,10 @@ export class AccessService {
     if (!Number.isInteger(port) || port < 1024 || port > 65535)
       throw badRequest(`port ${port} is not usable`, 'pick a port between 1024 and 65535, e.g. --port 8888');
     const { row, t } = await this.target(caller, ref);
-    const key = `${row.id}:${port}`;
     const url = (token: string) => `http://localhost:${port}/lab?token=${token}`;
     const busy = readPorts(t.pid).some((p) => p.port === port);
     if (busy) {
-      const token = this.jupyterTokens.get(key);
+      const token = this.d.jupyterTokens.get(row.id, port, t.pid);
       if (token) return { container: row.project, port, token, url: url(token), started: false };
       throw new Ds01Error(
         'CONFLICT',
@@ -286,7 +286,7 @@ export class AccessService {
         throw new Ds01Error('UNAVAILABLE', `JupyterLab did not listen on port ${port} within a minute`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    this.jupyterTokens.set(key, token);
+    this.d.jupyterTokens.set(row.id, port, t.pid, token);
     return { container: row.project, port, token, url: url(token), started: true };
   }
 }

@@ -8,6 +8,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -280,6 +281,21 @@ describe.skipIf(!isRoot())('working in a container from a laptop', () => {
     // Asked again, it says the same URL (it is already running).
     const again = await d.cli(['jupyter', 'lab', '--port', '8899'], alice);
     expect(again.stdout).toContain(url);
+    // ...also after ds01d restarts: the token is kept root-only in the state dir, not in memory.
+    await d.restart();
+    const afterRestart = await d.cli(['jupyter', 'lab', '--port', '8899'], alice);
+    expect(afterRestart.code, afterRestart.stderr).toBe(0);
+    expect(afterRestart.stdout).toContain(url);
+    const tokens = join(d.stateDir, 'jupyter-tokens');
+    expect(statSync(tokens).mode & 0o777).toBe(0o700);
+    for (const f of readdirSync(tokens)) {
+      const st = statSync(join(tokens, f));
+      expect([st.uid, st.mode & 0o777]).toEqual([0, 0o600]);
+    }
+    // Nobody else gets it: bob asking for "lab" reaches only his own containers.
+    const other = await d.cli(['jupyter', 'lab', '--port', '8899'], cast.bob);
+    expect(other.code).not.toBe(0);
+    expect(other.stdout).not.toContain(token as string);
   });
 
   it('an open SSH session counts as attached, and container-why says so', async () => {
