@@ -78,7 +78,7 @@ export function addJobCommands(program: Command, ctx: Ctx, act: Act, signal?: Ab
     .description("print a job's output (stdout and stderr)")
     .option('-f, --follow', 'keep printing until the job ends')
     .option('--json', 'one {"job","line"} JSON object per line of output')
-    .option('--admin', "admins: read another user's Slurm job log (audited)")
+    .option('--admin', "admins: read another user's job log, read by ds01d as its owner (audited)")
     .action(
       act((id: string, o: { follow?: boolean; json?: boolean; admin?: boolean }) =>
         runJobLogs(ctx, id, o, signal),

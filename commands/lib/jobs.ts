@@ -1,5 +1,6 @@
 // Client calls for /v1/jobs.
 import type {
+  JobLogChunk,
   JobSubmitRequest,
   JobSubmitResult,
   JobView,
@@ -19,4 +20,10 @@ export const waitJob = (c: Client, id: string, timeoutSec: number, signal?: Abor
   c.request<JobWaitResult>(`/jobs/${seg(id)}/wait`, {
     query: { timeout: timeoutSec },
     ...(signal ? { signal } : {}),
+  });
+/** The next piece of a local job's log, read by ds01d as the job's owner (`admin`: another's, audited). */
+export const localJobLog = (c: Client, id: number, offset: number, admin: boolean) =>
+  c.request<JobLogChunk>(`/jobs/${id}/log`, {
+    query: { offset, ...(admin ? { admin: '1' } : {}) },
+    timeoutMs: 30_000,
   });

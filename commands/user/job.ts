@@ -7,7 +7,7 @@ import type { JobSubmitRequest, JobView } from '../../daemon/api/types/index.js'
 import { ApiError, DaemonUnreachableError } from '../lib/client.js';
 import { slurmJobLog } from '../lib/cluster.js';
 import type { Ctx } from '../lib/context.js';
-import { cancelJob, getJob, listJobs, submitJob, waitJob } from '../lib/jobs.js';
+import { cancelJob, getJob, listJobs, localJobLog, submitJob, waitJob } from '../lib/jobs.js';
 import { jsonLine, lineSplitter } from '../lib/json-lines.js';
 import { printJson, table } from '../lib/output.js';
 import { UsageError } from '../lib/prompts.js';
@@ -232,12 +232,16 @@ type LogSource = (offset: number) => Promise<{ data: Buffer; size: number } | nu
 const MAX_CHUNKS_PER_READ = 16;
 
 function logSource(ctx: Ctx, job: JobView, admin: boolean): LogSource {
-  if (!job.slurm) return async (offset) => readFrom(job.logPath, offset);
+  // One's own local job: the file, read as oneself. Another user's: only through ds01d, which reads it as
+  // its owner for an admin who asked with --admin (audited) and refuses anyone else with what to do.
+  const mine = job.ownerUid === process.getuid?.();
+  if (!job.slurm && mine && !admin) return async (offset) => readFrom(job.logPath, offset);
+  const chunk = job.slurm ? slurmJobLog : localJobLog;
   return async (offset) => {
     const parts: Buffer[] = [];
     let at = offset;
     for (let i = 0; i < MAX_CHUNKS_PER_READ; i++) {
-      const c = await slurmJobLog(ctx.client, job.id, at, admin).catch((err) => {
+      const c = await chunk(ctx.client, job.id, at, admin).catch((err) => {
         // Not on a node yet (pending): nothing to read, like a log not written yet.
         if (err instanceof ApiError && err.code === 'CONFLICT' && /has not run on a node/.test(err.message))
           return null;

@@ -6,7 +6,7 @@ import { PeerServer } from '../api/peer-server.js';
 import type { Route } from '../api/router.js';
 import { clusterRoutes, peerRoutes } from '../api/routes/cluster.js';
 import type { DashboardBackend } from '../api/routes/dashboard.js';
-import { type JobBackend, jobRoutes } from '../api/routes/jobs.js';
+import { type JobBackend, jobLogRoutes, jobRoutes } from '../api/routes/jobs.js';
 import { callerResolver } from '../identity/caller.js';
 import { ClusterConfig } from '../services/cluster/config.js';
 import { ClusterDashboard } from '../services/cluster/dashboard.js';
@@ -17,6 +17,7 @@ import { ClusterPeers } from '../services/cluster/peers.js';
 import { SlurmJobs } from '../services/cluster/submit.js';
 import type { ContainerService } from '../services/containers/index.js';
 import type { JobRunner, JobService, JobsDeps } from '../services/jobs/index.js';
+import { LocalJobLogs } from '../services/jobs/log-read.js';
 import type { PolicyService } from '../services/policy.js';
 import type { Settings } from '../settings.js';
 import { createMunge } from '../slurm/munge.js';
@@ -125,6 +126,10 @@ export function startCluster(
   return {
     routes: [
       ...jobRoutes(jobs),
+      // Local jobs' logs through ds01d (admins: another user's, audited); Slurm jobs' are the cluster route.
+      ...jobLogRoutes(
+        new LocalJobLogs({ store: d.store, programs: slurm, accounts: d.accounts, clock: d.clock, nodeName }),
+      ),
       ...clusterRoutes(
         config,
         node,

@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
-import { cleanupTestUsers, createTestUser, isRoot, type TestUser } from '../harness/users.js';
+import { cleanupTestUsers, createTestUser, isRoot, runAs, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 
 const image = inject('baseImage');
@@ -216,6 +216,45 @@ describe.skipIf(!isRoot())('batch jobs', () => {
     expect(done.state).toBe('cancelled');
     expect(done.reason).toContain(`cancelled by ${alice.name}`);
     expect(liveAllocations(done.containerId)).toBe(0);
+  });
+
+  it("an admin reads another user's job log only with --admin, through ds01d as the owner, audited; users never", async () => {
+    const j = await submit(alice, ['--cpu-only', '--', 'sh', '-c', 'echo admin-may-see; echo line-two']);
+    expect((await waitEnded(alice, j.id)).state).toBe('completed');
+    // root is an admin: without --admin the CLI does not read the file as the caller, and ds01d says how.
+    const plain = await d.cli(['job', 'logs', String(j.id)]);
+    expect(plain.code).toBe(3);
+    expect(plain.stderr).toMatch(new RegExp(`job ${j.id} is ${alice.name}'s`));
+    expect(plain.stderr).toContain(`ds01 job logs ${j.id} --admin`);
+    expect(plain.stdout).not.toContain('admin-may-see');
+    const read = await d.cli(['job', 'logs', String(j.id), '--admin']);
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stdout).toBe('admin-may-see\nline-two\n');
+    const events = (await d.request('GET', '/v1/admin/events?kind=job.log_read')).body as {
+      subjectUid: number;
+      data: { jobId: number };
+    }[];
+    expect(events.filter((e) => e.data?.jobId === j.id && e.subjectUid === alice.uid)).toHaveLength(1);
+    // Alice sees the audit event about her log; bob cannot read it, with --admin or straight at the route.
+    const mine = await d.cli(['events', '--kind', 'job.log_read', '--json'], alice);
+    expect(mine.stdout).toContain(`read the log of ${alice.name}'s job ${j.id}`);
+    expect((await d.cli(['job', 'logs', String(j.id), '--admin'], bob)).code).toBe(3);
+    const raw = await runAs(bob, 'curl', [
+      '-s',
+      '--unix-socket',
+      d.socket,
+      `http://ds01/v1/jobs/${j.id}/log?admin=1`,
+    ]);
+    expect(raw.stdout).toMatch(/"FORBIDDEN"/);
+    expect(raw.stdout).not.toContain(Buffer.from('admin-may-see').toString('base64').slice(0, 12));
+    // The owner may use the same route for her own log.
+    const own = await runAs(alice, 'curl', [
+      '-s',
+      '--unix-socket',
+      d.socket,
+      `http://ds01/v1/jobs/${j.id}/log`,
+    ]);
+    expect(Buffer.from(JSON.parse(own.stdout).data, 'base64').toString()).toBe('admin-may-see\nline-two\n');
   });
 
   it('cancel while queued leaves the queue; --time stops a job with a warning first', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { badRequest } from '../../errors.js';
 import type { Caller } from '../../identity/caller.js';
 import { type Route, route } from '../router.js';
+import { type JobLogChunk, jobLogQuery } from '../types/cluster.js';
 import type { JobSubmitResult, JobView, JobWaitResult } from '../types/jobs.js';
 import { jobSubmitRequest } from '../types/jobs.js';
 
@@ -70,6 +71,24 @@ export function jobRoutes(jobs: JobBackend): Route[] {
       handler: async ({ caller, params, body }) => ({
         json: await jobs.cancel(caller, jobId(params.id as string), body.reason),
       }),
+    }),
+  ];
+}
+
+/** A job's log read through ds01d (as its owner): admins, with `admin=1`, for another user's job. */
+export interface LocalJobLogBackend {
+  read(caller: Caller, id: number, offset: number, admin: boolean): Promise<JobLogChunk>;
+}
+
+export function jobLogRoutes(logs: LocalJobLogBackend): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/jobs/:id/log',
+      handler: async ({ caller, params, query }) => {
+        const q = jobLogQuery.parse(Object.fromEntries(query));
+        return { json: await logs.read(caller, jobId(params.id as string), q.offset ?? 0, q.admin === '1') };
+      },
     }),
   ];
 }
