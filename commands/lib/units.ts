@@ -1,6 +1,8 @@
 // The one unit style of every command (docker/kubectl-like): sizes in binary units with one decimal,
 // durations as at most two units ("2d 12h", never "60.5h"), absolute times in the local zone with the
-// zone named, GPU-hours with two decimals, rates per second. Pure: time comes in as a parameter.
+// zone named (daemon/common/when.ts: the daemon's sentences use the same form), GPU-hours with two decimals,
+// rates per second. Pure: time comes in as a parameter.
+import { localWhen } from '../../daemon/common/when.js';
 
 const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
@@ -74,31 +76,13 @@ export function fromNow(iso: string | null | undefined, now: number): string {
 }
 
 /**
- * An absolute time in the local zone, the zone named: "2026-11-27 16:04:05 CET". `zone` is for tests (and
- * follows TZ otherwise); `seconds: false` drops the seconds.
+ * An absolute time in the local zone, the zone named: "2026-11-27 16:04:05 CET" (localWhen, the one form of
+ * the daemon's sentences too). `zone` is for tests (and follows TZ otherwise); `seconds: false` drops them.
  */
 export function clock(iso: string | null | undefined, o: { zone?: string; seconds?: boolean } = {}): string {
   if (!iso) return '-';
-  const t = new Date(iso);
-  if (Number.isNaN(t.getTime())) return '-';
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: o.zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'short',
-    })
-      .formatToParts(t)
-      .map((p) => [p.type, p.value]),
-  );
-  const hms =
-    o.seconds === false ? `${parts.hour}:${parts.minute}` : `${parts.hour}:${parts.minute}:${parts.second}`;
-  return `${parts.year}-${parts.month}-${parts.day} ${hms} ${parts.timeZoneName}`;
+  if (Number.isNaN(new Date(iso).getTime())) return '-';
+  return localWhen(iso, { seconds: o.seconds !== false, ...(o.zone ? { zone: o.zone } : {}) });
 }
 
 /** GPU-hours, always two decimals: 1.5 → "1.50". */

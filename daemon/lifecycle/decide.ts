@@ -3,7 +3,7 @@
 // and never come sooner than the smallest warning point after the first warning. GPU release after a stop
 // is normally done by the GPU leases' own timer; decide() only reports an overdue one so a sweep can
 // catch up after a daemon restart.
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 import type { LimitKey } from '../policy/types.js';
 import { allowedIdleMs, assessIdle } from './idle.js';
 import type {
@@ -162,8 +162,8 @@ function bookingPlan(input: DecideInput, now: number): Planned | null {
       outcome: 'stop',
       warn: true,
       why: b.maintenance
-        ? `its GPU slot is booked for maintenance from ${utcWhen(b.at)}`
-        : `its GPU slot is booked by someone from ${utcWhen(b.at)}`,
+        ? `its GPU slot is booked for maintenance from ${localWhen(b.at)}`
+        : `its GPU slot is booked by someone from ${localWhen(b.at)}`,
     },
     input.limits.lifecycle.warningPointsMs,
     input.warningsSent,

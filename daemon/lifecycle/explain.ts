@@ -1,6 +1,6 @@
 // container-why: a decision and its inputs in plain words, pure.
 import type { ContainerWhy, DeadlineInfo } from '../api/types/lifecycle.js';
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 import { formatRate } from './idle.js';
 import type { Deadline, DecideInput, Decision } from './types.js';
 import { humanDuration, limitText } from './words.js';
@@ -24,7 +24,7 @@ export function explainDecision(input: DecideInput, d: Decision, now: number): C
   const l = input.limits.limits;
   const latest = input.samples[input.samples.length - 1];
   const text: string[] = [];
-  const at = (t: number) => utcWhen(t);
+  const at = (t: number) => localWhen(t);
 
   text.push(`${c.project} is ${c.state}.`);
   if (c.state === 'paused')

@@ -1,5 +1,5 @@
 // Small, pure wording helpers for lifecycle messages.
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 
 /** 95_000 → "1m 35s"; rounded to whole seconds, at most two units ("2d 3h", "1h 5m", "25s"), as the CLI writes them. */
 export function humanDuration(ms: number): string {
@@ -38,6 +38,6 @@ export function renderNotice(message: string, deadlineAt: number | null, now: nu
   if (deadlineAt === null) return message.replace(DEADLINE_TOKEN, 'soon');
   const left = deadlineAt - now;
   const when =
-    left > 0 ? `in ${humanDuration(left)}` : `at ${utcWhen(deadlineAt)} (${humanDuration(-left)} ago)`;
+    left > 0 ? `in ${humanDuration(left)}` : `at ${localWhen(deadlineAt)} (${humanDuration(-left)} ago)`;
   return message.replace(DEADLINE_TOKEN, when);
 }

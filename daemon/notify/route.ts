@@ -4,6 +4,7 @@
 // the `notify` topic when that channel is not the one that failed (no delivery loop feeds itself).
 import type { AuditEvent } from '../api/types/events.js';
 import type { AdminTopic, UserTopic } from '../api/types/notifications.js';
+import { localWhen } from '../common/when.js';
 import type { NotifyChannel } from '../policy/notifications.js';
 
 /** The user topic an event kind belongs to, if any. */
@@ -120,7 +121,7 @@ export function render(e: AuditEvent, container: string | null): { subject: stri
   const lines = [
     e.reason ? oneLine(e.reason) : what,
     ...(container ? [`container: ${container}`] : []),
-    `when: ${e.ts.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`,
+    `when: ${localWhen(e.ts, { seconds: true })}`,
     `event: ${e.kind} #${e.id} (ds01 events --kind ${e.kind})`,
   ];
   return { subject: subject.slice(0, 200), body: lines.join('\n') };

@@ -6,7 +6,7 @@
 //   - an unused booking is released after its grace (no_show), and the queue is served;
 //   - at an end, the slots are anyone's again: the queue is served.
 import type { Clock } from '../clock.js';
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 import type { Logger } from '../log.js';
 import { type Audit, auditLog, DAEMON } from '../store/audit.js';
 import type { Booking } from '../store/bookings.js';
@@ -85,7 +85,7 @@ export class BookingTimer {
             continue;
           }
           if (b.state === 'booked' && !b.maintenance && now >= b.from_ms + b.grace_ms) {
-            const why = `not used within ${Math.round(b.grace_ms / 60_000)} min of its start (${utcWhen(b.from_ms)}); released for others`;
+            const why = `not used within ${Math.round(b.grace_ms / 60_000)} min of its start (${localWhen(b.from_ms)}); released for others`;
             if (!this.d.store.bookings.end(b.id, 'no_show', now, why)) continue;
             this.audit.byDaemon(
               'booking.no_show',
@@ -127,7 +127,7 @@ export class BookingTimer {
       this.d.leases.releaseAllocation(
         a,
         'allocation.released',
-        `held after its container stopped; released at ${utcWhen(now)} because the slot is booked from ${utcWhen(b.from_ms)}`,
+        `held after its container stopped; released at ${localWhen(now)} because the slot is booked from ${localWhen(b.from_ms)}`,
         DAEMON,
       );
     }

@@ -11,7 +11,7 @@ import type {
 import { checkBooking } from '../booking/rules.js';
 import { bookingPolicyFor } from '../booking/types.js';
 import type { Clock } from '../clock.js';
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 import { Ds01Error, notFound } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import { resolveLimits } from '../policy/resolve.js';
@@ -81,7 +81,7 @@ export class BookingService {
         limits,
         slots: slots.map(toAllocatable),
         bookings: this.d.store.bookings.windows(now),
-        when: utcWhen,
+        when: localWhen,
       });
       if (!check.ok) throw new Ds01Error(check.code, check.message, check.hint);
       const profiles = new Set(check.slots.map((u) => slotProfile(slots.find((s) => s.uuid === u))));
@@ -102,7 +102,7 @@ export class BookingService {
         caller,
         'booking.created',
         { subjectUid: caller.uid },
-        `${req.maintenance ? 'maintenance booking' : 'booked'} ${check.slots.length} GPU slot(s) from ${utcWhen(from)} to ${utcWhen(to)}`,
+        `${req.maintenance ? 'maintenance booking' : 'booked'} ${check.slots.length} GPU slot(s) from ${localWhen(from)} to ${localWhen(to)}`,
         { booking: bookingId, slots: check.slots, from, to, maintenance: req.maintenance ?? false },
         now,
       );

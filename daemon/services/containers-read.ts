@@ -2,7 +2,7 @@
 // lifecycle service.
 
 import type { ContainerState, ContainerSummary } from '../api/types/containers.js';
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 import { Ds01Error, notFound } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import type { ContainerRow } from '../store/containers.js';
@@ -90,7 +90,7 @@ export class ContainerQueries {
     if (!last || (last.kind !== 'container.retired' && last.kind !== 'container.removed')) return null;
     const project = last.containerName?.split('._.')[0] ?? ref;
     const by = last.actorUid === caller.uid ? 'you' : last.actor;
-    const when = utcWhen(last.ts);
+    const when = localWhen(last.ts);
     return new Ds01Error(
       'NOT_FOUND',
       last.kind === 'container.retired'

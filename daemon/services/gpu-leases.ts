@@ -7,7 +7,7 @@
 import type { EventKind } from '../api/types/events.js';
 import { slotView } from '../booking/windows.js';
 import type { Clock } from '../clock.js';
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 import { Ds01Error } from '../errors.js';
 import {
   type AllocatableSlot,
@@ -214,7 +214,7 @@ export class GpuLeases {
         },
         limits,
         strategy,
-        bookings: { windows: this.store.bookings.windows(now), now, when: utcWhen },
+        bookings: { windows: this.store.bookings.windows(now), now, when: localWhen },
         ...(groups ? { groups } : {}),
       });
       if (!result.ok) throw allocationError(result);
@@ -241,7 +241,7 @@ export class GpuLeases {
         { uid: null, name: actor },
         'allocation.reserved',
         { subjectUid: owner.uid },
-        `${result.slots.length} GPU slot(s) reserved for ${owner.name}${result.deadline ? `; booked by someone from ${utcWhen(result.deadline.at)}, so it must stop by then` : ''}`,
+        `${result.slots.length} GPU slot(s) reserved for ${owner.name}${result.deadline ? `; booked by someone from ${localWhen(result.deadline.at)}, so it must stop by then` : ''}`,
         { slots: result.slots, request: req, strategy, deadline: result.deadline },
         now,
       );
@@ -514,7 +514,7 @@ export class GpuLeases {
         ? released
         : holdMs === null
           ? 'container stopped; its GPU is held until the container is removed'
-          : `container stopped; its GPU is held until ${utcWhen(until as number)}, then released`,
+          : `container stopped; its GPU is held until ${localWhen(until as number)}, then released`,
       {
         slots: rows.map((a) => a.slot_uuid),
         holdUntil: until === null ? null : new Date(until).toISOString(),
@@ -647,7 +647,7 @@ export class GpuLeases {
             this.releaseAllocation(
               a,
               'allocation.hold_expired',
-              `GPU hold after stop ended at ${utcWhen(a.hold_until as number)}; slot released${late > 5000 ? ` (${Math.round(late / 1000)} s late: the daemon was down)` : ''}`,
+              `GPU hold after stop ended at ${localWhen(a.hold_until as number)}; slot released${late > 5000 ? ` (${Math.round(late / 1000)} s late: the daemon was down)` : ''}`,
               DAEMON,
             )
           )

@@ -6,7 +6,7 @@
 
 import type { GpuQueueRequest, QueueEntryView } from '../api/types/gpus.js';
 import type { Clock } from '../clock.js';
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 import { Ds01Error, notFound } from '../errors.js';
 import { type AllocationLimits, allocate, type GroupCaps } from '../gpu/allocator.js';
 import { groupBlock } from '../gpu/group-caps.js';
@@ -107,7 +107,7 @@ export class GpuQueue {
           },
           limits,
           strategy: this.policy.current().gpuAllocation.strategy,
-          bookings: { windows: this.store.bookings.windows(now), now, when: utcWhen },
+          bookings: { windows: this.store.bookings.windows(now), now, when: localWhen },
           ...withGroups(this.leases.groupCaps()),
         });
         // NO_CAPACITY waits, also when the group is at its group_max_gpus (a member's release serves it).
@@ -370,7 +370,7 @@ export class GpuQueue {
       const allocations = live.map(toLive);
       const lim = limitsByUser as ReadonlyMap<number, AllocationLimits>;
       const bound = { now: this.clock.now(), maxWaitMs };
-      const ctx = { windows: this.store.bookings.windows(bound.now), now: bound.now, when: utcWhen };
+      const ctx = { windows: this.store.bookings.windows(bound.now), now: bound.now, when: localWhen };
       const groups = this.leases.groupCaps();
       const first = serveQueue(slots, allocations, entries, lim, strategy, bound, ctx, groups)[0];
       if (first) return { id: first.entryId, row: this.store.queue.get(Number(first.entryId)) as QueueRow };
@@ -385,7 +385,7 @@ export class GpuQueue {
         this.leases.releaseAllocation(
           row,
           'allocation.released_for_queue',
-          `held since ${utcWhen(row.held_since ?? 0)} after its container stopped; released early because ${entry.owner_name} is waiting for a GPU (release_held_when_queued)`,
+          `held since ${localWhen(row.held_since ?? 0)} after its container stopped; released early because ${entry.owner_name} is waiting for a GPU (release_held_when_queued)`,
           { uid: null, name: 'ds01d' },
         );
       }

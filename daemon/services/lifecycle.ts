@@ -3,7 +3,7 @@
 
 import type { ContainerWhy, ExtendResult, Notice, SweepReport } from '../api/types/lifecycle.js';
 import type { Clock } from '../clock.js';
-import { utcWhen } from '../common/when.js';
+import { localWhen } from '../common/when.js';
 import { badRequest, Ds01Error } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import { decide } from '../lifecycle/decide.js';
@@ -39,7 +39,7 @@ export class LifecycleService {
     if (row.state !== 'running') {
       const last = this.store.events.query({ container: row.id, kind: 'container.stopped', limit: 1 })[0];
       if (last && last.actorUid !== row.owner_uid) {
-        why.text.splice(1, 0, `Stopped ${utcWhen(last.ts)} by ${last.actor}: ${last.reason}.`);
+        why.text.splice(1, 0, `Stopped ${localWhen(last.ts)} by ${last.actor}: ${last.reason}.`);
       }
     }
     return why;

@@ -12,6 +12,7 @@ import type {
 } from '../api/types/notifications.js';
 import { USER_TOPICS } from '../api/types/notifications.js';
 import type { Clock } from '../clock.js';
+import { localWhen } from '../common/when.js';
 import { Ds01Error } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import type { AccountLookup } from '../identity/nss.js';
@@ -254,7 +255,7 @@ export class Notifier {
       target,
       topic: 'test',
       subject: 'ds01: test notification',
-      body: `A test sent by ${caller.name} at ${new Date(now).toISOString().replace('T', ' ').slice(0, 19)} UTC.`,
+      body: `A test sent by ${caller.name} at ${localWhen(now, { seconds: true })}.`,
       event_json: JSON.stringify({ kind: 'notify.test', actor: caller.name }),
     };
     if (!this.d.store.outbox.add(row, now, this.d.options.queueMax))

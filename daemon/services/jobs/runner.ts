@@ -8,7 +8,7 @@ import { gpuRequestOf } from '../../api/types/containers.js';
 import type { EventKind } from '../../api/types/events.js';
 import { type JobSubmitRequest, jobGpuFields } from '../../api/types/jobs.js';
 import type { Clock } from '../../clock.js';
-import { utcWhen } from '../../common/when.js';
+import { localWhen } from '../../common/when.js';
 import type { DockerOps } from '../../docker/ops.js';
 import { isRunningLike } from '../../docker/reconcile.js';
 import { Ds01Error } from '../../errors.js';
@@ -368,7 +368,7 @@ export class JobRunner {
       ? outcomeOf({ exitCode: info.exitCode, oomKilled: info.oomKilled }, intent)
       : {
           state: 'lost' as const,
-          reason: `its container ${cid.slice(0, 12)} was gone when ds01d checked at ${utcWhen(now, { seconds: true })} (it ended while ds01d was not watching); exit code unknown`,
+          reason: `its container ${cid.slice(0, 12)} was gone when ds01d checked at ${localWhen(now, { seconds: true })} (it ended while ds01d was not watching); exit code unknown`,
         };
     const endedAt = info?.finishedAt ?? now;
     const ok = this.d.store.tx(() => {

@@ -9,7 +9,7 @@ import type {
   MigStatusView,
 } from '../../api/types/mig.js';
 import type { Clock } from '../../clock.js';
-import { utcWhen } from '../../common/when.js';
+import { localWhen } from '../../common/when.js';
 import { Ds01Error } from '../../errors.js';
 import {
   type BookingInTheWay,
@@ -147,7 +147,7 @@ export class MigService {
         inTheWay
           .map(
             (p) =>
-              `GPU ${p.gpuIndex}: the new layout destroys booked slots: ${bookingsText(p.bookings, utcWhen)}`,
+              `GPU ${p.gpuIndex}: the new layout destroys booked slots: ${bookingsText(p.bookings, localWhen)}`,
           )
           .join('; '),
         'nothing was changed; cancel or move those bookings (`ds01 book list --all`, `ds01 book cancel ID`), change gpu_allocation.layout to keep those slices, or pass --force to cancel the bookings (their owners are told)',
@@ -228,7 +228,7 @@ export class MigService {
         caller,
         'mig.requested',
         { subjectUid: null },
-        `MIG change #${id}: GPU ${p.gpuIndex} (${p.model}) from ${p.current.join(' + ') || 'no instances'} to ${p.desiredProfiles.join(' + ')}; holders stopped at ${utcWhen(deadline)}${p.bookings.length ? `; forced over ${p.bookings.length} booking(s)` : ''}`,
+        `MIG change #${id}: GPU ${p.gpuIndex} (${p.model}) from ${p.current.join(' + ') || 'no instances'} to ${p.desiredProfiles.join(' + ')}; holders stopped at ${localWhen(deadline)}${p.bookings.length ? `; forced over ${p.bookings.length} booking(s)` : ''}`,
         {
           change: id,
           gpu: p.gpuUuid,
@@ -250,7 +250,7 @@ export class MigService {
       caller,
       'mig.booking_cancelled',
       { subjectUid: b.ownerUid },
-      `your booking ${b.id} (${utcWhen(b.from)} to ${utcWhen(b.to)}) was ${why}; book again with \`ds01 book\``,
+      `your booking ${b.id} (${localWhen(b.from)} to ${localWhen(b.to)}) was ${why}; book again with \`ds01 book\``,
       { booking: b.id, change, gpu, slots: b.slots },
       now,
     );
@@ -286,7 +286,7 @@ export class MigService {
     const now = this.d.clock.now();
     return this.d.store.tx(() => {
       this.d.store.migChanges.setDeadline(c.id, deadline, now);
-      const text = `deadline moved to ${utcWhen(deadline)} by ${caller.name}`;
+      const text = `deadline moved to ${localWhen(deadline)} by ${caller.name}`;
       this.d.store.migChanges.log(c.id, c.state, 'note', text, now);
       const affected = new Set((JSON.parse(c.plan_json) as StoredPlan).affectedSlots);
       const holders = this.d.store.allocations.live().filter((a) => affected.has(a.slot_uuid));
@@ -295,7 +295,7 @@ export class MigService {
           caller,
           'mig.holder_warned',
           { subjectUid: a.owner_uid, containerId: a.container_id },
-          `GPU ${c.gpu_index} is being re-partitioned (MIG change #${c.id}): your container is now stopped at ${utcWhen(deadline)} unless you stop it first. Your workspace is kept.`,
+          `GPU ${c.gpu_index} is being re-partitioned (MIG change #${c.id}): your container is now stopped at ${localWhen(deadline)} unless you stop it first. Your workspace is kept.`,
           { change: c.id, slot: a.slot_uuid, deadline: new Date(deadline).toISOString() },
           now,
         );

@@ -6,7 +6,7 @@
 // mig apply` resumes it, `ds01 admin mig cancel` gives the GPU back as it is.
 
 import type { Clock } from '../../clock.js';
-import { utcWhen } from '../../common/when.js';
+import { localWhen } from '../../common/when.js';
 import { isRunningLike } from '../../docker/reconcile.js';
 import { migDrainReason } from '../../gpu/mig/drain.js';
 import { modelFromDriver } from '../../gpu/mig/from-driver.js';
@@ -233,7 +233,7 @@ export class MigRunner {
       return n;
     });
     this.toTerminals(told);
-    return `${drained} slot(s) drained; ${told.length} holder(s) told the deadline ${utcWhen(c.deadline)}`;
+    return `${drained} slot(s) drained; ${told.length} holder(s) told the deadline ${localWhen(c.deadline)}`;
   }
 
   /** Wait until nothing runs on an affected slot; at the deadline stop what still does. */
@@ -247,7 +247,7 @@ export class MigRunner {
       return BLOCKED;
     }
     if (decision.kind === 'stop-holders') {
-      const reason = `GPU ${c.gpu_index} is being re-partitioned (MIG change #${c.id}) and the deadline ${utcWhen(c.deadline)} has passed`;
+      const reason = `GPU ${c.gpu_index} is being re-partitioned (MIG change #${c.id}) and the deadline ${localWhen(c.deadline)} has passed`;
       if (!c.holders_stopped) {
         this.d.store.tx(() => {
           this.d.store.migChanges.markHoldersStopped(c.id, this.d.clock.now());

@@ -1,7 +1,7 @@
 // Telling the holder of a slice that a MIG change removes: a notice (shown at their next ds01 command and
 // login), a `mig.holder_warned` event (which the notifier routes to their `stop.warning` topic), and, after
 // the transaction, their open terminals. A reminder at a warning point is sent once (the notice's key).
-import { utcWhen } from '../../common/when.js';
+import { localWhen } from '../../common/when.js';
 import type { AllocationRow } from '../../store/allocations.js';
 import type { Audit } from '../../store/audit.js';
 import type { Store } from '../../store/index.js';
@@ -26,7 +26,7 @@ export function warnHolder(
   const text =
     `ds01: GPU ${c.gpu_index} is being re-partitioned (MIG layout change #${c.id}, by ${c.requested_by}). ` +
     `The ${slot?.profile ?? 'GPU'} slice your container ${row?.project ?? '(being deployed)'} holds will be removed: ` +
-    `stop it before ${utcWhen(c.deadline)}, or ds01 stops it then (your workspace is kept). ` +
+    `stop it before ${localWhen(c.deadline)}, or ds01 stops it then (your workspace is kept). ` +
     'Deploy again afterwards to get a slice of the new layout.';
   return tell(store, audit, c, a, text, null, now);
 }
@@ -44,7 +44,7 @@ export function remindHolder(
   if (!row) return null;
   const text =
     `ds01: reminder: GPU ${c.gpu_index} is being re-partitioned (MIG change #${c.id}); your container ` +
-    `${row.project} is stopped at ${utcWhen(c.deadline)} unless you stop it first. Your workspace is kept.`;
+    `${row.project} is stopped at ${localWhen(c.deadline)} unless you stop it first. Your workspace is kept.`;
   return tell(store, audit, c, a, text, pointMs, now);
 }
 
