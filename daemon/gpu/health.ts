@@ -110,7 +110,8 @@ export const HEALTH_CONDITIONS: Readonly<Record<HealthCondition, ConditionRule>>
 /**
  * Bad probes in a row before a failing GPU is drained. 3: one NVML hiccup (a busy driver, a probe racing a
  * reset) clears on the next probe without an admin, and meanwhile the GPU is not handed out anyway, so
- * waiting costs no safety; at the default 30 s probe interval a dead GPU is drained within ~1.5 min.
+ * waiting costs no safety; with the default one-minute gpu_refresh (the idle sweep probes too) a dead GPU
+ * is drained within about three minutes.
  */
 export const UNHEALTHY_PROBES = 3;
 

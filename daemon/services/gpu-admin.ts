@@ -162,8 +162,10 @@ export class GpuAdmin {
       const a = byUuid.get(s.uuid);
       if (s.state === 'missing') g.missing++;
       else if (s.state === 'drained') g.drained++;
-      else if (!a) g.free++;
-      else if (a.state === 'held') g.held++;
+      // 'busy' (unmanaged use, an unhealthy GPU) is not free, though nobody in ds01 holds it.
+      else if (!a) {
+        if (s.state === 'available') g.free++;
+      } else if (a.state === 'held') g.held++;
     }
     for (const [key, g] of groups) {
       const shape = shapeOf.get(key) as { profile: string | null; wholeGpu: boolean };

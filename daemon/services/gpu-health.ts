@@ -4,7 +4,7 @@
 // undrains it, and tells the holders (their `gpu.problem` topic).
 
 import { KernelLog } from '../gpu/kernel-log.js';
-import type { Inventory } from '../gpu/types.js';
+import type { Gpu, Inventory } from '../gpu/types.js';
 import { busKey, parseXidLines, type XidEvent, xidMeaning } from '../gpu/xid.js';
 import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
@@ -27,10 +27,10 @@ export class GpuHealthWatch {
   }
 
   /** Inside the probe's transaction. True when it drained something. */
-  record(xids: readonly XidEvent[], inv: Inventory, now: number): boolean {
+  record(xids: readonly XidEvent[], inv: Inventory, now: number, earlier: readonly Gpu[] = []): boolean {
     let drainedAny = false;
     for (const x of xids) {
-      const gpu = inv.gpus.find((g) => busKey(g.busId) === x.bus);
+      const gpu = [...inv.gpus, ...earlier].find((g) => busKey(g.busId) === x.bus);
       const { meaning, fatal } = xidMeaning(x.xid);
       const what = `Xid ${x.xid}: ${meaning}`;
       const where = gpu ? `GPU ${gpu.index} (${gpu.uuid})` : `the GPU at PCI ${x.bus}`;

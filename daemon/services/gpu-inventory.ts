@@ -121,6 +121,7 @@ export class GpuInventoryService {
       return null;
     }
     this.lastError = null;
+    const before = this.last;
     this.last = inv;
     const now = this.clock.now();
     this.lastProbeAt = now;
@@ -166,7 +167,8 @@ export class GpuInventoryService {
           now,
         );
       }
-      this.health.record(xids, inv, now);
+      // A GPU that fell off the bus (Xid 79) is gone from this probe: name it from the one before.
+      this.health.record(xids, inv, now, before?.gpus ?? []);
       const health = this.conditions.record(inv, r.missing, now);
       return { ...r, unblocked: this.unmanaged.record(found, now) || health.unblocked };
     });

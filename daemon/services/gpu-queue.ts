@@ -276,10 +276,13 @@ export class GpuQueue {
     const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
     return this.store.slots.all().map((s) => {
       const a = live.get(s.uuid);
-      if (!a) return { slot: toAllocatable(s), freeAt: 0, basis: 'free' as const };
+      // As the allocator reads it: a slot kept out by use outside ds01 or its GPU's health is 'busy'.
+      const blocked = s.state === 'available' && (s.unmanaged_blocks === 1 || s.health_blocks === 1);
+      const slot = blocked ? { ...toAllocatable(s), state: 'busy' as const } : toAllocatable(s);
+      if (!a) return { slot, freeAt: 0, basis: 'free' as const };
       const freeAt = a.state === 'held' ? a.hold_until : this.runtimeEnd(a.container_id, a.owner_uid, now);
       const basis: FreeBasis = freeAt === null ? 'none' : a.state === 'held' ? 'hold' : 'max_runtime';
-      return { slot: toAllocatable(s), freeAt, basis };
+      return { slot, freeAt, basis };
     });
   }
 

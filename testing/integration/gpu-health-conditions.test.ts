@@ -4,14 +4,20 @@
 // webhook; a hot GPU is a warning only; a GPU that vanishes is drained after 3 bad probes and comes back
 // drained; one answering with errors is not handed out; a failing nvidia-smi as a whole drains nothing.
 // The periodic probes are off (daily) so each `gpu refresh` is exactly one probe.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AuditEvent, DeployResult, GpuList, GpuSlotView } from '../../daemon/api/types/index.js';
-import { startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
+import type {
+  AuditEvent,
+  DeployResult,
+  GpuAvailabilityReport,
+  GpuList,
+  GpuSlotView,
+} from '../../daemon/api/types/index.js';
+import { FIXTURES, startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
 import { startHttpSink } from '../harness/notify-sinks.js';
 import { cleanupTestUsers, isRoot, type TestUser } from '../harness/users.js';
@@ -233,6 +239,24 @@ describe.skipIf(!isRoot())('GPU health from -q -x and probe presence', () => {
     expect(gpu2[0]).toMatchObject({ state: 'drained', health: null });
     expect((await d.cli(['gpu', 'undrain', '2', '--reason', 'reseated, checked'], carol)).code).toBe(0);
     expect(ofGpu(await gpuList(), 2)[0]?.state).toBe('available');
+
+    // GPU 1 falls off the bus: gone from nvidia-smi AND Xid 79 in the kernel log. The Xid names it (from
+    // the probe before) and drains it at once, without waiting for 3 probes.
+    const off = base();
+    off.gpus.splice(1, 1);
+    d.gpu.setScenario(off);
+    appendFileSync(join(d.dir, 'kern.log'), readFileSync(join(FIXTURES, 'kernel-log/xid-79.log')));
+    await refresh();
+    const gpu1 = ofGpu(await gpuList(), 1);
+    expect(
+      gpu1.every(
+        (x) => x.state === 'missing' && /^Xid 79: GPU has fallen off the bus/.test(x.drainReason ?? ''),
+      ),
+    ).toBe(true);
+    d.gpu.setScenario(base());
+    await refresh();
+    expect((await d.cli(['gpu', 'undrain', '1', '--reason', 'reset'], carol)).code).toBe(0);
+    expect(ofGpu(await gpuList(), 1).every((x) => x.state === 'available' && x.health === null)).toBe(true);
   }, 240_000);
 
   it('a GPU answering with errors is not handed out and drained after 3 probes; a failing nvidia-smi drains nothing', async () => {
@@ -262,6 +286,9 @@ describe.skipIf(!isRoot())('GPU health from -q -x and probe presence', () => {
       /the driver cannot reach it \(Unknown Error \(PCI 07:00\)\)/,
     );
     expect(ofGpu(l, 1).every((x) => x.health === null && x.state === 'available')).toBe(true);
+    // gpu-avail does not count GPU 3 as free (it is `busy` for the allocator): GPU 2 at most.
+    const avail = JSON.parse((await d.cli(['gpu-avail', '--json'], carol)).stdout) as GpuAvailabilityReport;
+    expect(avail.profiles.find((p) => p.profile === 'full')?.free).toBeLessThanOrEqual(1);
     await refresh();
     await refresh();
     l = await gpuList();
