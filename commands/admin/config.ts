@@ -9,8 +9,8 @@ import { checkPolicy, type PolicyCheck, reloadPolicy, systemInfo } from '../lib/
 
 /**
  * ds01d from the same install as this CLI: the nearest `daemon/main.js` above this module. Searched,
- * not a fixed `../..`, because this code runs from the commands bundle's chunks (dist/commands/bin/
- * chunks/) as well as from tsc's per-file output (dist/commands/admin/).
+ * not a fixed `../..`, because this code runs from the commands bundle (dist/commands/bin/cli-HASH.cjs)
+ * as well as from tsc's per-file output (dist/commands/admin/).
  */
 function installedDaemon(): string {
   const here = dirname(fileURLToPath(import.meta.url));
