@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerRow } from '../store/containers.js';
 import type { DockerContainer } from './client.js';
-import { interruptedDeploys, planReconcile } from './reconcile.js';
+import { interruptedDeploys, planReconcile, runChange } from './reconcile.js';
 
 const row = (id: string, state = 'running'): ContainerRow => ({
   id,
@@ -105,5 +105,19 @@ describe('interruptedDeploys', () => {
 
   it('leaves a deploy Docker already started (the store catches up through reconcile)', () => {
     expect(interruptedDeploys([row('x', 'created')], [dc('x', 'running', deployLabels)], 10)).toEqual([]);
+  });
+});
+
+describe('runChange', () => {
+  it('starts and stops as Docker reports, a never-started container going dead counting as stopped', () => {
+    expect(runChange('created', 'running')).toBe('started');
+    expect(runChange('exited', 'running')).toBe('started');
+    expect(runChange('running', 'exited')).toBe('stopped');
+    expect(runChange('paused', 'dead')).toBe('stopped');
+    expect(runChange('created', 'exited')).toBe('stopped');
+    expect(runChange('created', 'dead')).toBe('stopped');
+    expect(runChange('running', 'paused')).toBeNull();
+    expect(runChange('exited', 'dead')).toBeNull();
+    expect(runChange('exited', 'created')).toBeNull();
   });
 });

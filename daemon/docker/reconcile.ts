@@ -49,6 +49,17 @@ export function planReconcile(
 export const isRunningLike = (state: string) => RUNNING_LIKE.has(state);
 
 /**
+ * What a state change means for the GPUs. `created` → `exited`/`dead` counts as stopped: a half-made
+ * container whose remove was cut short (dockerd restarting) is `removing`/`dead` without ever running, and
+ * its allocation must move on to hold/release like any stopped one's (the chaos run found it left active).
+ */
+export function runChange(from: string, to: string): 'started' | 'stopped' | null {
+  if (isRunningLike(to) && !isRunningLike(from)) return 'started';
+  if (!isRunningLike(to) && to !== 'created' && (isRunningLike(from) || from === 'created')) return 'stopped';
+  return null;
+}
+
+/**
  * Deploys the previous ds01d died in the middle of: containers ds01 made for a deploy (ds01.deploy) that
  * Docker and the store both still call `created`. Their deploy request died with that process, so the
  * caller saw it fail; left alone they would hold a GPU until the never-started timeout. Only rows recorded

@@ -7,7 +7,13 @@ import type { Store } from '../store/index.js';
 import type { DockerClient, DockerContainer } from './client.js';
 import type { LabelSigner } from './label-signature.js';
 import { LABELS } from './labels.js';
-import { interruptedDeploys, isRunningLike, planReconcile, type ReconcileAction } from './reconcile.js';
+import {
+  interruptedDeploys,
+  isRunningLike,
+  planReconcile,
+  type ReconcileAction,
+  runChange,
+} from './reconcile.js';
 
 export interface SyncHooks {
   /** A container stopped (exited/dead): GPU holds start here. Runs inside the store transaction. */
@@ -149,8 +155,9 @@ export class DockerSync {
         if (this.hooks.inFlight?.(a.id)) break;
         const row = this.store.containers.markState(a.id, a.to, now);
         if (!row) break;
-        const started = isRunningLike(a.to) && !isRunningLike(a.from);
-        const stopped = !isRunningLike(a.to) && isRunningLike(a.from);
+        const change = runChange(a.from, a.to);
+        const started = change === 'started';
+        const stopped = change === 'stopped';
         if (started || stopped) {
           this.audit.byDaemon(
             started ? 'container.started' : 'container.stopped',
