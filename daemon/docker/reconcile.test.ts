@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerRow } from '../store/containers.js';
 import type { DockerContainer } from './client.js';
-import { interruptedDeploys, planReconcile, runChange } from './reconcile.js';
+import { interruptedDeploys, planReconcile, runChange, stoppedInDocker } from './reconcile.js';
 
 const row = (id: string, state = 'running'): ContainerRow => ({
   id,
@@ -119,5 +119,15 @@ describe('runChange', () => {
     expect(runChange('running', 'paused')).toBeNull();
     expect(runChange('exited', 'dead')).toBeNull();
     expect(runChange('exited', 'created')).toBeNull();
+  });
+});
+
+describe('stoppedInDocker', () => {
+  it('names the rows whose container Docker reports exited, dead or being removed', () => {
+    const got = stoppedInDocker(
+      [row('a'), row('b', 'exited'), row('c', 'created'), row('d'), row('e', 'created'), row('gone')],
+      [dc('a', 'exited'), dc('b', 'dead'), dc('c', 'created'), dc('d', 'running'), dc('e', 'removing')],
+    );
+    expect(got.map((r) => r.id)).toEqual(['a', 'b', 'e']);
   });
 });

@@ -81,3 +81,18 @@ export function interruptedDeploys(
     );
   });
 }
+
+/**
+ * Live rows whose container Docker reports stopped (exited/dead). Their GPUs must be held or released, not
+ * active: a ds01d killed between a start's GPU reclaim and Docker's answer, or a stop Docker did while no
+ * ds01d listened, leaves them active (the second full chaos run found one after dockerd-restart + kill 62).
+ */
+export function stoppedInDocker(live: ContainerRow[], docker: DockerContainer[]): ContainerRow[] {
+  const byId = new Map(docker.map((d) => [d.id, d]));
+  return live.filter((row) => {
+    const d = byId.get(row.id);
+    if (!d) return false;
+    const state = normaliseState(d.state);
+    return !isRunningLike(state) && state !== 'created';
+  });
+}

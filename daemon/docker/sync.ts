@@ -13,6 +13,7 @@ import {
   planReconcile,
   type ReconcileAction,
   runChange,
+  stoppedInDocker,
 } from './reconcile.js';
 
 export interface SyncHooks {
@@ -86,6 +87,9 @@ export class DockerSync {
       const plan = planReconcile(this.store.containers.live(), docker, { trusted: this.trusted });
       for (const a of plan) this.apply(a, reason);
       this.releaseOrphanAllocations(reason);
+      const now = this.clock.now();
+      for (const row of stoppedInDocker(this.store.containers.live(), docker))
+        if (!this.hooks.inFlight?.(row.id)) this.hooks.containerStopped?.(row.id, now);
       return plan;
     });
     for (const row of interruptedDeploys(this.store.containers.live(), docker, this.startedAt))

@@ -72,7 +72,12 @@ describe.skipIf(!isRoot())('undo of a half-made container', () => {
     ({ d, alice } = await startDaemonWithCast({
       dockerHost: `unix://${sock}`,
       // Only the restart may remove a never-started container here, not the timeout.
-      policyEdits: { 'policies.never_started_timeout': '10m' },
+      policyEdits: {
+        'policies.never_started_timeout': '10m',
+        // A stopped container keeps its row and its GPU on hold for the whole test.
+        'defaults.container_hold_after_stop': '10m',
+        'defaults.gpu_hold_after_stop': '10m',
+      },
     }));
   });
   afterAll(async () => {
@@ -182,6 +187,64 @@ describe.skipIf(!isRoot())('undo of a half-made container', () => {
       const list = await d.cli(['container-list', '--json'], alice);
       expect(list.stdout).toContain('later');
       expect(list.stdout).not.toContain('"cut"');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('puts the GPU of a start cut short by a ds01d crash back on hold (its container never ran)', async () => {
+    const dep = await d.cli(
+      ['container-deploy', 'back', '--image', image, '--mig', '1g.10gb', '--background'],
+      alice,
+    );
+    expect(dep.code, dep.stderr).toBe(0);
+    const stop = await d.cli(['container-stop', 'back'], alice);
+    expect(stop.code, stop.stderr).toBe(0);
+    const db = new Database(d.dbPath, { readonly: true });
+    try {
+      const id = (
+        db.prepare('SELECT id FROM containers WHERE project = ? AND removed_at IS NULL').get('back') as {
+          id: string;
+        }
+      ).id;
+      const state = () =>
+        (
+          db
+            .prepare('SELECT state FROM allocations WHERE container_id = ? AND released_at IS NULL')
+            .get(id) as { state: string } | undefined
+        )?.state;
+      expect(
+        await until(
+          async () => state(),
+          (s) => s === 'held',
+          20_000,
+        ),
+      ).toBe('held');
+
+      // The start takes the held slot back (active), then ds01d dies before Docker answers.
+      proxy.rules.holdStart = true;
+      const start = d.cli(['container-start', 'back'], alice);
+      await until(
+        async () => proxy.held.length,
+        (n) => n > 0,
+        60_000,
+      );
+      expect(state()).toBe('active');
+      await d.kill9();
+      expect((await start).code).not.toBe(0);
+      proxy.dropHeld();
+      proxy.rules.holdStart = false;
+      await d.restart();
+
+      // Docker never started it: the restarted ds01d must not leave its slot active.
+      expect(
+        await until(
+          async () => state(),
+          (s) => s !== 'active',
+          30_000,
+        ),
+      ).toBe('held');
+      expect((await docker.getContainer(id).inspect()).State.Running).toBe(false);
     } finally {
       db.close();
     }
