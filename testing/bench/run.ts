@@ -8,7 +8,7 @@ import type { BenchResult } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../..');
-const skip = new Set(['run.ts', 'types.ts']);
+const skip = new Set(['run.ts', 'types.ts', 'heap-summary.ts']);
 const only = process.argv.slice(2);
 const modules = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !skip.has(f))
