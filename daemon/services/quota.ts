@@ -122,8 +122,10 @@ export class QuotaService {
     for (const img of list) {
       let layers = this.layers.get(img.id);
       if (!layers) {
-        layers = (await this.d.docker.inspectImage(img.id).catch(() => null))?.layers ?? [];
-        this.layers.set(img.id, layers);
+        // Not cached when inspect fails (gone meanwhile, Docker busy): asked again at the next scan.
+        const read = (await this.d.docker.inspectImage(img.id).catch(() => null))?.layers;
+        layers = read ?? [];
+        if (read) this.layers.set(img.id, read);
       }
       const { uids, named } = imageOwners(img);
       facts.push({

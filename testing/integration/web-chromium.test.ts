@@ -126,6 +126,7 @@ describe.skipIf(!isRoot())('issue 19: the web dashboard in Chromium', () => {
     const booked = (await page.textContent('#panel-bookings')) ?? '';
     expect(booked).toContain('booked');
     expect(booked).not.toContain(bob.name);
+    expect(await page.textContent('#panel-disk')).toContain('No storage quota applies to you.');
     await shot(page, 'student-1280x800');
 
     // Another terminal: Alice deploys again. The open page shows it without reloading.

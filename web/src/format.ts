@@ -25,3 +25,15 @@ export function gib(mib: number | null): string {
 }
 
 export const hours = (x: number) => `${x.toFixed(x >= 10 ? 0 : 1)} GPU-h`;
+
+/** Bytes in binary units with one decimal, as the commands print them: 1887437 → "1.8 MiB". */
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let i = 0;
+  while (i < units.length - 1 && Math.round(v * 10) / 10 >= 1024) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${units[i]}`;
+}

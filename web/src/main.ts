@@ -13,6 +13,7 @@ import { type ApiError, get, seg } from './api.js';
 import { h } from './dom.js';
 import type { Actions, DayUsage, PageData, Panel } from './panel.js';
 import { bookings } from './panels/bookings.js';
+import { disk } from './panels/disk.js';
 import { events } from './panels/events.js';
 import { gpuMap } from './panels/gpu-map.js';
 import { jobs } from './panels/jobs.js';
@@ -21,7 +22,7 @@ import { nodes } from './panels/nodes.js';
 import { queue } from './panels/queue.js';
 import { usage } from './panels/usage.js';
 
-const PANELS: Panel[] = [gpuMap, mine, jobs, queue, bookings, usage, events, nodes];
+const PANELS: Panel[] = [gpuMap, mine, jobs, queue, bookings, usage, disk, events, nodes];
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 let data: PageData | null = null;
