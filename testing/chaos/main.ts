@@ -26,6 +26,13 @@ if (![kills, soakMin, users].every((n) => Number.isFinite(n) && n >= 0) || users
 const r = await runChaos({ kills, users, soakMs: soakMin * 60_000, log: (l) => console.log(`chaos: ${l}`) });
 const section = render(r, kills === 100 && soakMin === 30);
 console.log(section);
+// The first few of each rule, so a run that found something says what (the block holds only counts).
+const seen = new Map<string, number>();
+for (const v of r.violations) {
+  const n = (seen.get(v.rule) ?? 0) + 1;
+  seen.set(v.rule, n);
+  if (n <= 5) console.log(`chaos: ${v.rule} after ${v.after}: ${v.detail}`);
+}
 const file = join(dirname(fileURLToPath(import.meta.url)), '../../BENCHMARKS.md');
 const text = readFileSync(file, 'utf8');
 const re = /<!-- chaos:begin -->[\s\S]*<!-- chaos:end -->/;
