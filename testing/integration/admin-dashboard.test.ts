@@ -98,6 +98,7 @@ describe.skipIf(!isRoot())('issue 9: dashboard, admin tools, usage, metrics (rea
       'database',
       'policy',
       'gpu-health',
+      'docker-stats',
       'state-disk',
       'docker-access',
       'state-dir',
