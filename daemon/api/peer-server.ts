@@ -22,9 +22,13 @@ export interface PeerServerOptions {
   onDenied?: (caller: Caller, code: ErrorCode, method: string, path: string, message: string) => void;
 }
 
+/** Requests in flight at once (each runs unmunge before anything else): more are told to come back. */
+export const MAX_PEER_IN_FLIGHT = 32;
+
 export class PeerServer {
   readonly http: http.Server;
   private readonly router: Router;
+  private inFlight = 0;
 
   constructor(private readonly o: PeerServerOptions) {
     for (const r of o.routes)
@@ -36,11 +40,17 @@ export class PeerServer {
       requestTimeout: 20_000,
       headersTimeout: 10_000,
     });
+    this.http.maxConnections = MAX_PEER_IN_FLIGHT * 2;
     this.http.on('request', (req, res) => {
-      this.handle(req, res).catch((err) => {
-        o.log.error('peer request crashed', { err: String((err as Error)?.stack ?? err) });
-        send(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
-      });
+      if (this.inFlight >= MAX_PEER_IN_FLIGHT)
+        return send(res, 503, { error: { code: 'UNAVAILABLE', message: 'busy; try again' } });
+      this.inFlight++;
+      this.handle(req, res)
+        .catch((err) => {
+          o.log.error('peer request crashed', { err: String((err as Error)?.stack ?? err) });
+          send(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+        })
+        .finally(() => this.inFlight--);
     });
   }
 
