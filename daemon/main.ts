@@ -128,6 +128,8 @@ export async function startDaemon(settings: Settings) {
     containerEvent: (id, action) => jobRunner.onContainerEvent(id, action),
     reconciled: () => void jobRunner.recover(),
     deployInterrupted: (id) => containerService.abandonInterruptedDeploy(id),
+    removeLeftover: (id) =>
+      void dockerOps.remove(id).catch((err) => log.warn('leftover kept', { id, err: String(err) })),
   });
   const gpuRefresh = new GpuRefreshSchedule(policy, gpus, log);
   const events = new EventsService(store.events, accounts, clock.now);

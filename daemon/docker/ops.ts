@@ -131,10 +131,31 @@ export class DockerOps {
     } catch (err) {
       const code = statusCode(err);
       if (code === 404) return;
-      // A removal already in progress finishes by itself.
-      if (code === 409 && /already in progress/i.test(dockerMessage(err))) return;
+      // Another removal is in progress: done only once Docker no longer has it. Calling it done at once
+      // let a retire record a container removed that Docker then kept (its removal failed: chaos run 3).
+      if (code === 409 && /already in progress/i.test(dockerMessage(err))) return this.awaitGone(id);
       throw dockerError('cannot remove the container', err);
     }
+  }
+
+  private async awaitGone(id: string, ms = 30_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 250));
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: true });
+        return;
+      } catch (err) {
+        if (statusCode(err) === 404) return;
+        if (!(statusCode(err) === 409 && /already in progress/i.test(dockerMessage(err))))
+          throw dockerError('cannot remove the container', err);
+      }
+    }
+    throw new Ds01Error(
+      'CONFLICT',
+      `Docker is still removing container ${id.slice(0, 12)}`,
+      'try again in a minute',
+    );
   }
 
   async state(id: string): Promise<{ status: string; exitCode: number | null; startedAt: string } | null> {

@@ -131,3 +131,15 @@ describe('stoppedInDocker', () => {
     expect(got.map((r) => r.id)).toEqual(['a', 'b', 'e']);
   });
 });
+
+describe('planReconcile: leftovers', () => {
+  it('a container Docker has whose row says removed is finished off, never adopted again', () => {
+    const signed = { 'ds01.owner.uid': '1000', 'ds01.signature': 'ok' };
+    const plan = planReconcile([], [dc('old', 'dead', signed), dc('new', 'created', signed)], {
+      trusted,
+      removed: (id) => id === 'old',
+    });
+    expect(plan.map((a) => a.kind)).toEqual(['leftover', 'adopt']);
+    expect(plan[0]).toMatchObject({ kind: 'leftover', id: 'old' });
+  });
+});

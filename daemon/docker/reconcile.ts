@@ -6,6 +6,8 @@ import { LABELS, type Ownership, ownershipFromLabels } from './labels.js';
 export type ReconcileAction =
   | { kind: 'adopt'; container: DockerContainer; owner: Ownership }
   | { kind: 'vanished'; id: string; name: string; ownerUid: number }
+  /** Recorded as removed, yet Docker still has it (its removal never finished): finish it. */
+  | { kind: 'leftover'; id: string; name: string }
   | { kind: 'state'; id: string; from: string; to: string };
 
 const RUNNING_LIKE = new Set(['running', 'restarting', 'paused']);
@@ -22,7 +24,12 @@ export function normaliseState(s: string): string {
 export function planReconcile(
   live: ContainerRow[],
   docker: DockerContainer[],
-  opts: { trusted: (d: DockerContainer) => boolean; scope?: Set<string> },
+  opts: {
+    trusted: (d: DockerContainer) => boolean;
+    scope?: Set<string>;
+    /** The store recorded this id as removed (never adopt it again: its row exists). */
+    removed?: (id: string) => boolean;
+  },
 ): ReconcileAction[] {
   const { scope } = opts;
   const actions: ReconcileAction[] = [];
@@ -40,6 +47,10 @@ export function planReconcile(
   const known = new Set(live.map((r) => r.id));
   for (const d of docker) {
     if (known.has(d.id) || (scope && !scope.has(d.id))) continue;
+    if (opts.removed?.(d.id)) {
+      actions.push({ kind: 'leftover', id: d.id, name: d.name });
+      continue;
+    }
     const owner = ownershipFromLabels(d.labels, d.name);
     if (owner && opts.trusted(d)) actions.push({ kind: 'adopt', container: d, owner });
   }

@@ -38,6 +38,8 @@ export interface SyncHooks {
   reconciled?(): void;
   /** A deploy the previous process died in the middle of (reconcile.ts interruptedDeploys): remove it. */
   deployInterrupted?(containerId: string): void;
+  /** Docker still has a container the store recorded as removed: remove it from Docker (no store change). */
+  removeLeftover?(containerId: string): void;
 }
 
 export class DockerSync {
@@ -84,7 +86,10 @@ export class DockerSync {
     const docker = await this.docker.listManaged();
     // listContainers has no start/finish times; inspect the few we must adopt or move.
     const actions = this.store.tx(() => {
-      const plan = planReconcile(this.store.containers.live(), docker, { trusted: this.trusted });
+      const plan = planReconcile(this.store.containers.live(), docker, {
+        trusted: this.trusted,
+        removed: this.removed,
+      });
       for (const a of plan) this.apply(a, reason);
       this.releaseOrphanAllocations(reason);
       const now = this.clock.now();
@@ -104,6 +109,7 @@ export class DockerSync {
     const changed = this.store.tx(() => {
       const plan = planReconcile(this.store.containers.live(), d ? [d] : [], {
         trusted: this.trusted,
+        removed: this.removed,
         scope: new Set([id]),
       });
       for (const a of plan) this.apply(a, reason);
@@ -112,9 +118,27 @@ export class DockerSync {
     if (changed) this.hooks.capacityMayHaveFreed?.();
   }
 
+  private readonly removed = (id: string): boolean => {
+    const row = this.store.containers.get(id);
+    return row !== undefined && row.removed_at !== null;
+  };
+
+  /** One action; a failure is logged and the rest of the pass goes on (one bad row must not stall all). */
   private apply(a: ReconcileAction, reason: string) {
+    try {
+      this.applyOne(a, reason);
+    } catch (err) {
+      this.log.error('reconcile action failed', { kind: a.kind, err: String(err) });
+    }
+  }
+
+  private applyOne(a: ReconcileAction, reason: string) {
     const now = this.clock.now();
     switch (a.kind) {
+      case 'leftover': {
+        if (!this.hooks.inFlight?.(a.id)) this.hooks.removeLeftover?.(a.id);
+        break;
+      }
       case 'adopt': {
         const c = a.container;
         if (this.hooks.inFlight?.(c.name)) break;

@@ -18,6 +18,7 @@ const docker = new Docker({ socketPath: inject('dockerSocket') });
 const image = inject('baseImage');
 let d: TestDaemon;
 let alice: TestUser;
+let bob: TestUser;
 
 /** Forwards HTTP to dockerd's socket; requests matching `fail` get a 500, `holdStart` never get an answer. */
 function faultProxy(target: string, socketPath: string) {
@@ -69,7 +70,7 @@ const proxy = faultProxy(inject('dockerSocket'), sock);
 describe.skipIf(!isRoot())('undo of a half-made container', () => {
   beforeAll(async () => {
     await proxy.listen();
-    ({ d, alice } = await startDaemonWithCast({
+    ({ d, alice, bob } = await startDaemonWithCast({
       dockerHost: `unix://${sock}`,
       // Only the restart may remove a never-started container here, not the timeout.
       policyEdits: {
@@ -245,6 +246,58 @@ describe.skipIf(!isRoot())('undo of a half-made container', () => {
         ),
       ).toBe('held');
       expect((await docker.getContainer(id).inspect()).State.Running).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('finishes the removal of a container recorded removed that Docker kept, and still adopts the rest', async () => {
+    const dep = await d.cli(['container-deploy', 'stuck', '--image', image, '--cpu-only', '--background'], bob);
+    expect(dep.code, dep.stderr).toBe(0);
+    const other = await d.cli(['container-deploy', 'lost', '--image', image, '--cpu-only', '--background'], bob);
+    expect(other.code, other.stderr).toBe(0);
+    await d.stop();
+    // What a removal Docker reported "in progress" and then failed left: the row says removed, Docker
+    // still has the container. And a second container whose row was lost (adopted from its signature).
+    const rw = new Database(d.dbPath);
+    const ids = (name: string) =>
+      (rw.prepare('SELECT id FROM containers WHERE project = ?').get(name) as { id: string }).id;
+    const stuck = ids('stuck');
+    const lost = ids('lost');
+    rw.prepare('UPDATE containers SET removed_at = ? WHERE id = ?').run(Date.now(), stuck);
+    rw.prepare("UPDATE allocations SET state = 'released', released_at = ? WHERE container_id = ?").run(
+      Date.now(),
+      stuck,
+    );
+    rw.prepare('DELETE FROM allocations WHERE container_id = ?').run(lost);
+    rw.prepare('DELETE FROM containers WHERE id = ?').run(lost);
+    rw.close();
+    await d.restart();
+
+    await until(
+      () =>
+        docker
+          .getContainer(stuck)
+          .inspect()
+          .then(
+            () => 'there',
+            () => 'gone',
+          ),
+      (s) => s === 'gone',
+      30_000,
+    );
+    await expect(docker.getContainer(stuck).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    const db = new Database(d.dbPath, { readonly: true });
+    try {
+      const adopted = await until(
+        async () =>
+          db.prepare('SELECT origin FROM containers WHERE id = ? AND removed_at IS NULL').get(lost) as
+            | { origin: string }
+            | undefined,
+        (r) => r !== undefined,
+        30_000,
+      );
+      expect(adopted?.origin).toBe('adopted');
     } finally {
       db.close();
     }
