@@ -252,9 +252,15 @@ describe.skipIf(!isRoot())('undo of a half-made container', () => {
   });
 
   it('finishes the removal of a container recorded removed that Docker kept, and still adopts the rest', async () => {
-    const dep = await d.cli(['container-deploy', 'stuck', '--image', image, '--cpu-only', '--background'], bob);
+    const dep = await d.cli(
+      ['container-deploy', 'stuck', '--image', image, '--cpu-only', '--background'],
+      bob,
+    );
     expect(dep.code, dep.stderr).toBe(0);
-    const other = await d.cli(['container-deploy', 'lost', '--image', image, '--cpu-only', '--background'], bob);
+    const other = await d.cli(
+      ['container-deploy', 'lost', '--image', image, '--cpu-only', '--background'],
+      bob,
+    );
     expect(other.code, other.stderr).toBe(0);
     await d.stop();
     // What a removal Docker reported "in progress" and then failed left: the row says removed, Docker
