@@ -12,11 +12,9 @@ import type { AccountLookup } from '../../identity/nss.js';
 import type { SlurmPrograms } from '../../slurm/programs.js';
 import { type Audit, auditLog } from '../../store/audit.js';
 import type { Store } from '../../store/index.js';
+import { readLogChunk } from '../jobs/log-chunk.js';
 import type { ClusterPeers } from './peers.js';
 import type { SlurmJobs } from './submit.js';
-
-/** One read: enough for a screenful of history at once, small enough for a JSON reply. */
-export const LOG_CHUNK_BYTES = 256 * 1024;
 
 export interface JobLogsDeps {
   store: Pick<Store, 'slurmJobs' | 'jobs' | 'events'>;
@@ -62,23 +60,7 @@ export class SlurmJobLogs {
     this.authorize(caller, job.owner_uid, job.owner_name, sid, admin);
     const owner = await this.d.accounts.byUid(job.owner_uid);
     if (!owner) throw new Ds01Error('CONFLICT', `uid ${job.owner_uid} has no account on ${this.d.nodeName}`);
-    const r = await this.d.slurm.readAs(owner, job.log_path, offset, LOG_CHUNK_BYTES);
-    const base = { job: sid, node: this.d.nodeName, offset, path: job.log_path };
-    if (r.code !== 0) {
-      if (/No such file/i.test(r.stderr))
-        return { ...base, next: offset, data: '', more: false, missing: true };
-      throw new Ds01Error(
-        'CONFLICT',
-        `cannot read ${job.log_path} as ${owner.name}: ${r.stderr.trim() || `exit ${r.code}`}`,
-      );
-    }
-    return {
-      ...base,
-      next: offset + r.stdout.length,
-      data: r.stdout.toString('base64'),
-      more: r.stdout.length === LOG_CHUNK_BYTES,
-      missing: false,
-    };
+    return readLogChunk(this.d.slurm, owner, { job: sid, node: this.d.nodeName, path: job.log_path, offset });
   }
 
   /** From any node: here if it ran here, else through the node Slurm says ran it, as the caller. */

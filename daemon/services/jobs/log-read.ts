@@ -10,9 +10,7 @@ import type { AccountLookup } from '../../identity/nss.js';
 import type { SlurmPrograms } from '../../slurm/programs.js';
 import { type Audit, auditLog } from '../../store/audit.js';
 import type { Store } from '../../store/index.js';
-
-/** One read: a screenful of history at once, small enough for a JSON reply. */
-export const JOB_LOG_CHUNK_BYTES = 256 * 1024;
+import { readLogChunk } from './log-chunk.js';
 
 /** One audit event per admin and job in this long (a --follow polls every second). */
 const AUDIT_EVERY_MS = 10 * 60_000;
@@ -70,22 +68,11 @@ export class LocalJobLogs {
     const owner = await this.d.accounts.byUid(job.owner_uid);
     if (!owner)
       throw new Ds01Error('CONFLICT', `uid ${job.owner_uid} (job ${id}'s owner) has no account any more`);
-    const r = await this.d.programs.readAs(owner, job.log_path, offset, JOB_LOG_CHUNK_BYTES);
-    const base = { job: id, node: this.d.nodeName, offset, path: job.log_path };
-    if (r.code !== 0) {
-      if (/No such file/i.test(r.stderr))
-        return { ...base, next: offset, data: '', more: false, missing: true };
-      throw new Ds01Error(
-        'CONFLICT',
-        `cannot read ${job.log_path} as ${owner.name}: ${r.stderr.trim() || `exit ${r.code}`}`,
-      );
-    }
-    return {
-      ...base,
-      next: offset + r.stdout.length,
-      data: r.stdout.toString('base64'),
-      more: r.stdout.length === JOB_LOG_CHUNK_BYTES,
-      missing: false,
-    };
+    return readLogChunk(this.d.programs, owner, {
+      job: id,
+      node: this.d.nodeName,
+      path: job.log_path,
+      offset,
+    });
   }
 }
