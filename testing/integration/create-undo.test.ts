@@ -116,6 +116,14 @@ describe.skipIf(!isRoot())('undo of a half-made container', () => {
       expect((await docker.getContainer(id).inspect()).Id).toBe(id);
       expect(row()?.removed_at).toBeNull();
       expect(live()).toBe(1);
+      // Held, not active: that container will never run.
+      expect(
+        (
+          db
+            .prepare('SELECT state FROM allocations WHERE container_id = ? AND released_at IS NULL')
+            .get(id) as { state: string }
+        ).state,
+      ).toBe('held');
 
       // Docker answers again: the background retry removes it, then the row and the slot go, audited.
       proxy.rules.failDelete = false;

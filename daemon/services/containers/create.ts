@@ -280,6 +280,17 @@ export class CreateSaga {
   private async removeHalfMade(s: CreateState, why: string, attempt = 0): Promise<void> {
     const id = s.id;
     if (!id) return;
+    // In flight until recorded: Docker's destroy event must not make it `vanished` first (then no
+    // container.removed event is written: a race the create-undo test caught once).
+    this.c.busy.add(id);
+    try {
+      await this.removeHalfMadeOnce(s, id, why, attempt);
+    } finally {
+      this.c.busy.delete(id);
+    }
+  }
+
+  private async removeHalfMadeOnce(s: CreateState, id: string, why: string, attempt: number): Promise<void> {
     const removed = await this.d.ops.remove(id).then(
       () => true,
       (e) => {
@@ -292,6 +303,10 @@ export class CreateSaga {
       },
     );
     if (!removed) {
+      // Meanwhile its GPU is held, not active: the container will never run (a start would have to take
+      // the slot back through prepareStart), and the slot is not free while Docker still names it.
+      if (attempt === 0 && s.recorded)
+        this.d.store.tx(() => this.d.leases.containerStopped(id, this.d.clock.now()));
       if (attempt < REMOVE_RETRIES)
         setTimeout(() => void this.removeHalfMade(s, why, attempt + 1), 1000 * 2 ** attempt).unref();
       return;
