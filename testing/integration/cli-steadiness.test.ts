@@ -90,7 +90,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  // Every tmux session of this file (the server is already gone when each session was killed).
+  // Every tmux session of this file, the keeper too.
   try {
     execFileSync('tmux', ['-L', server, 'kill-server'], { stdio: 'ignore' });
   } catch {
@@ -241,6 +241,12 @@ async function waitScreen(session: string, re: RegExp, ms = 30_000): Promise<str
 }
 
 describe('on a terminal', () => {
+  // One idle session keeps this file's tmux server up: killing a test's last session would make the server
+  // exit, and the next test's new-session could reach it while it exits ("server exited unexpectedly").
+  beforeAll(() => {
+    tmux('new-session', '-d', '-s', 'keep', 'sleep 3600');
+  });
+
   it('container-stats --watch redraws in place, shows how to quit, and q / Ctrl-C restore the terminal', async () => {
     for (const [key, code] of [
       ['q', 0],
