@@ -85,7 +85,7 @@ export class DockerSync {
   async reconcileAll(reason = 'reconcile'): Promise<ReconcileAction[]> {
     const docker = await this.docker.listManaged();
     // listContainers has no start/finish times; inspect the few we must adopt or move.
-    const actions = this.store.tx(() => {
+    const { plan: actions, cut } = this.store.tx(() => {
       const plan = planReconcile(this.store.containers.live(), docker, {
         trusted: this.trusted,
         removed: this.removed,
@@ -95,10 +95,14 @@ export class DockerSync {
       const now = this.clock.now();
       for (const row of stoppedInDocker(this.store.containers.live(), docker))
         if (!this.hooks.inFlight?.(row.id)) this.hooks.containerStopped?.(row.id, now);
-      return plan;
+      const cut = interruptedDeploys(this.store.containers.live(), docker, this.startedAt).filter(
+        (row) => !this.hooks.inFlight?.(row.id),
+      );
+      // Held at once: they will never run, whether or not Docker removes them now (it may be restarting).
+      for (const row of cut) this.hooks.containerStopped?.(row.id, now);
+      return { plan, cut };
     });
-    for (const row of interruptedDeploys(this.store.containers.live(), docker, this.startedAt))
-      if (!this.hooks.inFlight?.(row.id)) this.hooks.deployInterrupted?.(row.id);
+    for (const row of cut) this.hooks.deployInterrupted?.(row.id);
     if (actions.length) this.hooks.capacityMayHaveFreed?.();
     return actions;
   }
