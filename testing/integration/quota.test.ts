@@ -57,7 +57,7 @@ describe.runIf(isRoot())('storage quotas', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await d?.stop();
+    await d?.cleanup();
     await cleanupTestUsers();
   });
 
