@@ -15,6 +15,7 @@ let d: TestDaemon;
 let alice: TestUser;
 let carol: TestUser; // admin
 const server = `ds01told${process.pid}`;
+const exitFiles = new Set<string>(); // removed in afterAll: every run left three files in /tmp
 
 const tmux = (...args: string[]) => execFileText('tmux', ['-L', server, ...args]);
 
@@ -22,6 +23,7 @@ const tmux = (...args: string[]) => execFileText('tmux', ['-L', server, ...args]
 async function openShell(name: string): Promise<{ screen: () => Promise<string>; exitFile: string }> {
   const exitFile = `/tmp/${server}-${name}.exit`;
   rmSync(exitFile, { force: true });
+  exitFiles.add(exitFile);
   const cli = [
     'setpriv',
     `--reuid=${alice.uid}`,
@@ -69,6 +71,7 @@ describe.skipIf(!isRoot())('stops are never silent for the student (tmux)', () =
   });
   afterAll(async () => {
     await execFileResult('tmux', ['-L', server, 'kill-server']);
+    for (const name of exitFiles) rmSync(name, { force: true });
     await d?.cleanup();
     await cleanupTestUsers();
   });
