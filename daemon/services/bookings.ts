@@ -13,11 +13,13 @@ import { bookingPolicyFor } from '../booking/types.js';
 import type { Clock } from '../clock.js';
 import { localWhen } from '../common/when.js';
 import { Ds01Error, notFound } from '../errors.js';
+import type { AllocatableSlot } from '../gpu/allocator.js';
 import type { Caller } from '../identity/caller.js';
 import { resolveLimits } from '../policy/resolve.js';
 import { type Audit, auditLog } from '../store/audit.js';
 import type { Booking } from '../store/bookings.js';
 import type { Store } from '../store/index.js';
+import type { MigChangeRow } from '../store/mig-changes.js';
 import type { SlotRow } from '../store/slots.js';
 import { toAllocatable } from './gpu-leases.js';
 import type { PolicyService } from './policy.js';
@@ -64,6 +66,8 @@ export class BookingService {
     const to = req.from + req.lengthMs;
     const id = this.d.store.tx(() => {
       const slots = this.d.store.slots.all();
+      const changing = new Map(this.d.store.migChanges.open().map((c) => [c.gpu_uuid, c]));
+      refuseSlotsUnderMigChange(named, slots, changing);
       const check = checkBooking({
         now,
         ownerUid: caller.uid,
@@ -79,7 +83,7 @@ export class BookingService {
         maintenance: req.maintenance ?? false,
         policy: booking,
         limits,
-        slots: slots.map(toAllocatable),
+        slots: slots.filter((s) => !changing.has(gpuOf(s))).map(asBookable),
         bookings: this.d.store.bookings.windows(now),
         when: localWhen,
       });
@@ -222,4 +226,37 @@ export class BookingService {
 export function slotProfile(s: Pick<SlotRow, 'kind' | 'profile'> | undefined): string {
   if (!s) return 'unknown';
   return s.kind === 'full' ? 'full' : (s.profile ?? 'mig');
+}
+
+/** The GPU a slot lives on: a MIG slot's parent, or the whole GPU itself. */
+const gpuOf = (s: SlotRow): string => s.parent_uuid ?? s.uuid;
+
+/**
+ * A slot as booking reads it. A GPU drained for its health is not bookable by users (a failing GPU rarely
+ * mends itself by the booked hour); use outside ds01 is, since it is usually gone by then.
+ */
+function asBookable(s: SlotRow): AllocatableSlot {
+  const slot = toAllocatable(s);
+  return s.state === 'available' && s.health_blocks === 1 ? { ...slot, state: 'drained' } : slot;
+}
+
+/**
+ * Named slots on a GPU whose MIG layout is being changed are refused: their UUIDs will not exist after the
+ * change, so the booking would hold nothing. (Shape bookings simply skip those GPUs.)
+ */
+function refuseSlotsUnderMigChange(
+  named: readonly string[] | null,
+  slots: readonly SlotRow[],
+  changing: ReadonlyMap<string, MigChangeRow>,
+): void {
+  for (const uuid of named ?? []) {
+    const slot = slots.find((s) => s.uuid === uuid);
+    const change = slot && changing.get(gpuOf(slot));
+    if (change)
+      throw new Ds01Error(
+        'CONFLICT',
+        `Slot ${uuid} is on GPU ${change.gpu_index}, whose MIG layout is being changed (change ${change.id}, ${change.state}); its slots will be replaced.`,
+        'Book after the change is done (`ds01 admin mig status`), or book by shape: --gpus N or --mig PROFILE.',
+      );
+  }
 }
