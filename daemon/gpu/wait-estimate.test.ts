@@ -138,6 +138,23 @@ describe('canGetOfKind: what a user can take now, and the binding limit', () => 
       binding: null,
     });
   });
+  it("the group's group_max_gpus binds a member who holds nothing, once the group is near its cap", () => {
+    const group = { name: 'students', held: 3, max: 4 };
+    expect(canGetOfKind({ kind: 'mig', gpuEquivalents: 1 / 7, free: 5 }, limits, none, group)).toEqual({
+      canGet: 1,
+      atOnce: 1,
+      binding: 'group_max_gpus 4 (your group students holds 3)',
+    });
+    const full = { ...group, held: 4 };
+    expect(canGetOfKind({ kind: 'mig', gpuEquivalents: 1 / 7, free: 5 }, limits, none, full)).toMatchObject({
+      canGet: 0,
+      binding: 'group_max_gpus 4 (your group students holds 4)',
+    });
+    // A cap with room to spare changes nothing.
+    expect(
+      canGetOfKind({ kind: 'mig', gpuEquivalents: 1 / 7, free: 1 }, limits, none, { ...group, held: 0 }),
+    ).toEqual({ canGet: 1, atOnce: 2, binding: null });
+  });
 });
 
 describe('canGetNow: slots the user could take now in all', () => {

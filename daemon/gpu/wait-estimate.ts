@@ -101,6 +101,7 @@ export function canGetOfKind(
   kind: { kind: 'full' | 'mig'; gpuEquivalents: number; free: number },
   limits: Pick<AllocationLimits, 'allowFullGpu' | 'maxMigInstances' | 'maxGpuEquivalents'>,
   holding: Holding,
+  group: GroupHolding | null = null,
 ): { canGet: number; atOnce: number | null; binding: string | null } {
   if (kind.kind === 'full' && !limits.allowFullGpu) {
     return { canGet: 0, atOnce: 0, binding: 'allow_full_gpu: no (whole GPUs are not for you)' };
@@ -116,16 +117,32 @@ export function canGetOfKind(
           0,
           Math.floor((limits.maxGpuEquivalents - holding.gpuEquivalents + EPS) / kind.gpuEquivalents),
         );
-  const quota = Math.min(bySlots, byEq);
+  const byGroup = group ? groupLeft(group) : Number.POSITIVE_INFINITY;
+  const quota = Math.min(bySlots, byEq, byGroup);
   const canGet = Math.min(kind.free, quota);
   const atOnce = Number.isFinite(quota) ? quota : null;
   if (quota >= Math.max(kind.free, 1)) return { canGet, atOnce, binding: null };
   const binding =
-    byEq <= bySlots
-      ? `max_gpu_equivalents ${limits.maxGpuEquivalents} (you hold ${round3(holding.gpuEquivalents)}; one is ${round3(kind.gpuEquivalents)})`
-      : `max_mig_instances ${limits.maxMigInstances} (you hold ${holding.slots})`;
+    group && byGroup <= Math.min(bySlots, byEq)
+      ? groupBinding(group)
+      : byEq <= bySlots
+        ? `max_gpu_equivalents ${limits.maxGpuEquivalents} (you hold ${round3(holding.gpuEquivalents)}; one is ${round3(kind.gpuEquivalents)})`
+        : `max_mig_instances ${limits.maxMigInstances} (you hold ${holding.slots})`;
   return { canGet, atOnce, binding };
 }
+
+/** The asker's policy group under `group_max_gpus`: slots all its members hold now, and the cap. */
+export interface GroupHolding {
+  name: string;
+  held: number;
+  max: number;
+}
+
+/** Slots the asker's group may still take together. */
+export const groupLeft = (g: GroupHolding): number => Math.max(0, g.max - g.held);
+
+export const groupBinding = (g: GroupHolding): string =>
+  `group_max_gpus ${g.max} (your group ${g.name} holds ${g.held})`;
 
 /**
  * How many more slots the asker could take now in all: free slots they may use, cheapest first (which

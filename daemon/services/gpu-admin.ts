@@ -14,6 +14,7 @@ import type {
 } from '../api/types/gpus.js';
 import type { Clock } from '../clock.js';
 import { Ds01Error, notFound } from '../errors.js';
+import { groupHeld } from '../gpu/group-caps.js';
 import { healthView } from '../gpu/health-view.js';
 import { slotServes } from '../gpu/queue-plan.js';
 import { MIN_PREFIX, resolveSlotRef } from '../gpu/slot-ref.js';
@@ -21,6 +22,9 @@ import {
   canGetNow,
   canGetOfKind,
   estimateWait,
+  type GroupHolding,
+  groupBinding,
+  groupLeft,
   ownQuotaBlock,
   toView as toWaitView,
 } from '../gpu/wait-estimate.js';
@@ -110,6 +114,15 @@ export class GpuAdmin {
     };
   }
 
+  /** The caller's group when it has a `group_max_gpus`: what its members hold now (held slots too). */
+  private groupHolding(uid: number, live: readonly AllocationRow[]): GroupHolding | null {
+    const caps = this.leases.groupCaps();
+    if (!caps) return null;
+    const name = caps.groupOf(uid);
+    const max = caps.maxOf(name);
+    return max === null ? null : { name, held: groupHeld(caps, name, live.map(toLive)), max };
+  }
+
   /**
    * What is free now per kind of slot, what the CALLER could get of it (their quota and whole-GPU
    * permission applied, with the binding limit), and when they would get one: the queue's own estimator.
@@ -128,6 +141,7 @@ export class GpuAdmin {
       slots: mine.length,
       gpuEquivalents: mine.reduce((n, a) => n + (weight.get(a.slot_uuid) ?? 0), 0),
     };
+    const group = this.groupHolding(caller.uid, live);
     const mineWaiting = this.queue
       .list(caller)
       .filter((e) => e.state === 'waiting' && e.ownerUid === caller.uid);
@@ -170,7 +184,7 @@ export class GpuAdmin {
     for (const [key, g] of groups) {
       const shape = shapeOf.get(key) as { profile: string | null; wholeGpu: boolean };
       const request = { ownerUid: caller.uid, count: 1, ...shape };
-      g.forYou = canGetOfKind(g, limits, holding);
+      g.forYou = canGetOfKind(g, limits, holding, group);
       // Already queued for this kind? Then the answer is that entry's own estimate (the same object
       // gpu-queue shows); else a newcomer's, behind every waiting request this kind of slot could serve.
       const own = mineWaiting.find(
@@ -199,8 +213,12 @@ export class GpuAdmin {
         (a.kind === b.kind ? a.gpuEquivalents - b.gpuEquivalents : a.kind === 'mig' ? -1 : 1) ||
         a.profile.localeCompare(b.profile),
     );
-    const slotsLeft =
+    const ownSlotsLeft =
       limits.maxMigInstances === null ? null : Math.max(0, limits.maxMigInstances - holding.slots);
+    // group_max_gpus binds the member too: what the group may still take together.
+    const slotsLeft = group
+      ? Math.min(ownSlotsLeft ?? Number.POSITIVE_INFINITY, groupLeft(group))
+      : ownSlotsLeft;
     const eqLeft =
       limits.maxGpuEquivalents === null
         ? null
@@ -209,11 +227,13 @@ export class GpuAdmin {
       ...profiles.filter((p) => p.kind === 'mig' || limits.allowFullGpu).map((p) => p.gpuEquivalents),
     );
     const binding =
-      slotsLeft === 0
+      ownSlotsLeft === 0
         ? `max_mig_instances ${limits.maxMigInstances}: you hold ${holding.slots}`
-        : eqLeft !== null && eqLeft + 1e-9 < smallest
-          ? `max_gpu_equivalents ${limits.maxGpuEquivalents}: you hold ${Math.round(holding.gpuEquivalents * 1000) / 1000}`
-          : null;
+        : group && groupLeft(group) === 0
+          ? groupBinding(group)
+          : eqLeft !== null && eqLeft + 1e-9 < smallest
+            ? `max_gpu_equivalents ${limits.maxGpuEquivalents}: you hold ${Math.round(holding.gpuEquivalents * 1000) / 1000}`
+            : null;
     return {
       profiles,
       queued: waiting.length,

@@ -3,7 +3,7 @@
 // queued one waits with that reason in gpu-queue, check-limits shows the group's use, and a member's
 // release serves the queue. Another group is not held back by it.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LimitsReport, QueueEntryView } from '../../daemon/api/types/index.js';
+import type { GpuAvailabilityReport, LimitsReport, QueueEntryView } from '../../daemon/api/types/index.js';
 import { editPolicy, startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
 import { cleanupTestUsers, isRoot, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
@@ -48,7 +48,17 @@ describe.skipIf(!isRoot())('group_max_gpus (real ds01d)', () => {
     expect(over.code).toBe(3);
     expect(over.stderr).toMatch(/Your group students holds 2 of its 2 GPU slot\(s\) \(group_max_gpus/);
     expect(over.stderr).toMatch(/--queue/);
+    // gpu-avail tells alice the same before she tries: free slots, but none for her while the group is full.
+    const avail = await json<GpuAvailabilityReport>(['gpu-avail'], alice);
+    expect(avail.you).toMatchObject({
+      canGetNow: 0,
+      binding: 'group_max_gpus 2 (your group students holds 2)',
+    });
+    expect(avail.profiles.find((p) => p.profile === '1g.10gb')).toMatchObject({
+      forYou: { canGet: 0, binding: 'group_max_gpus 2 (your group students holds 2)' },
+    });
     // Free slots are plenty: carol (another group) is not held back.
+    expect((await json<GpuAvailabilityReport>(['gpu-avail'], carol)).you.canGetNow).toBeGreaterThan(0);
     expect((await deploy('c1', carol)).code).toBe(0);
 
     const limits = await json<LimitsReport>(['check-limits'], alice);
