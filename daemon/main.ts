@@ -71,7 +71,7 @@ import { startGpuTest } from './wiring/gpu-test.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
 import { startQuota } from './wiring/quota.js';
-import { socketGroupOf } from './wiring/socket-group.js';
+import { activationFd, socketGroupOf } from './wiring/socket-group.js';
 import { startWeb, webInfoRoutes } from './wiring/web.js';
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
@@ -88,12 +88,6 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
     .option('--json', 'with --check-config: print the result as JSON');
   program.parse(argv);
   return program.opts();
-}
-
-/** systemd socket activation: our listening socket is fd 3 when LISTEN_PID is us. */
-function activationFd(): number | undefined {
-  if (Number(process.env.LISTEN_PID) !== process.pid) return undefined;
-  return Number(process.env.LISTEN_FDS) >= 1 ? 3 : undefined;
 }
 
 export async function startDaemon(settings: Settings) {
@@ -124,9 +118,12 @@ export async function startDaemon(settings: Settings) {
     releaseGpus: (id, why) => leases.releaseForContainer(id, why, 'ds01d'),
     // Defined below; only called once events flow, after start-up.
     inFlight: (nameOrId) => containerService.inFlight(nameOrId),
-    // Batch jobs: the exit watch, and every active job checked after each full reconcile.
+    // Batch jobs: the exit watch; after each full reconcile every active job checked, gone tokens dropped.
     containerEvent: (id, action) => jobRunner.onContainerEvent(id, action),
-    reconciled: () => void jobRunner.recover(),
+    reconciled: () => {
+      void jobRunner.recover();
+      access.pruneJupyterTokens();
+    },
     deployInterrupted: (id) => containerService.abandonInterruptedDeploy(id),
     removeLeftover: (id) =>
       void dockerOps.remove(id).catch((err) => log.warn('leftover kept', { id, err: String(err) })),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,6 +22,20 @@ describe('JupyterTokens', () => {
     // The container restarted (another init pid): the token is stale and forgotten.
     expect(again.get(ID, 8888, 43)).toBeNull();
     expect(readdirSync(store)).toEqual([]);
+  });
+
+  it('prune removes the tokens of gone containers and half-written files, and keeps the live ones', () => {
+    dir = mkdtempSync(join(tmpdir(), 'ds01-jt-'));
+    const t = new JupyterTokens(dir);
+    const gone = 'c'.repeat(64);
+    t.set(ID, 8888, 1, TOKEN);
+    t.set(gone, 8888, 1, TOKEN);
+    t.set(gone, 8890, 1, TOKEN);
+    writeFileSync(join(dir, `${ID}-8889.json.tmp`), '{');
+    expect(t.prune((id) => id === ID)).toBe(3);
+    expect(readdirSync(dir)).toEqual([`${ID}-8888.json`]);
+    expect(t.get(ID, 8888, 1)).toBe(TOKEN);
+    expect(new JupyterTokens(join(dir, 'never-made')).prune(() => false)).toBe(0);
   });
 
   it('refuses keys that are not a Docker id and a port', () => {

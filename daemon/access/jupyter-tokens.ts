@@ -2,7 +2,7 @@
 // still hand the owner the URL of a JupyterLab that kept running (it used to say "port in use"). A token is
 // bound to the container's init process: after the container restarts, its JupyterLab is gone and a
 // stored token means nothing, so it is not handed out for whatever listens on that port now.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Stored {
@@ -45,5 +45,26 @@ export class JupyterTokens {
 
   drop(containerId: string, port: number): void {
     rmSync(this.file(containerId, port), { force: true });
+  }
+
+  /**
+   * Removes the tokens of containers that are gone (retired, removed outside ds01) and half-written files;
+   * run after each full reconcile. Returns how many were removed.
+   */
+  prune(isLive: (containerId: string) => boolean): number {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return 0; // no JupyterLab was ever started
+    }
+    let removed = 0;
+    for (const name of names) {
+      const m = /^([0-9a-f]{12,64})-\d+\.json$/.exec(name);
+      if (m?.[1] && isLive(m[1])) continue;
+      rmSync(join(this.dir, name), { force: true, recursive: true });
+      removed++;
+    }
+    return removed;
   }
 }

@@ -28,7 +28,7 @@ import type { Store } from '../store/index.js';
 import type { ContainerQueries } from './containers-read.js';
 
 export interface AccessDeps {
-  store: Pick<Store, 'events'>;
+  store: Pick<Store, 'events' | 'containers'>;
   queries: Pick<ContainerQueries, 'resolve'>;
   docker: ExecDocker;
   /** Where the per-container SSH host keys live (access/host-keys.ts). */
@@ -87,6 +87,13 @@ export class AccessService {
   }
 
   /** SSH channels and forwarded connections open now (the lifecycle counts the container in use). */
+  /** Forget the JupyterLab tokens of containers that are gone (after each full reconcile). */
+  pruneJupyterTokens(): void {
+    const live = new Set(this.d.store.containers.live().map((c) => c.id));
+    const removed = this.d.jupyterTokens.prune((id) => live.has(id));
+    if (removed) this.d.log.info('jupyter tokens of gone containers removed', { removed });
+  }
+
   sessionsOf(containerId: string): number {
     return this.attached.get(containerId) ?? 0;
   }

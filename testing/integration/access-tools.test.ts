@@ -296,6 +296,13 @@ describe.skipIf(!isRoot())('working in a container from a laptop', () => {
     const other = await d.cli(['jupyter', 'lab', '--port', '8899'], cast.bob);
     expect(other.code).not.toBe(0);
     expect(other.stdout).not.toContain(token as string);
+    // Retired, its token is forgotten at the next full reconcile (here a restart): none is left behind.
+    expect((await d.cli(['container-retire', 'lab', '--yes'], alice)).code).toBe(0);
+    await d.restart();
+    await until(
+      async () => readdirSync(tokens),
+      (left) => left.length === 0,
+    );
   });
 
   it('an open SSH session counts as attached, and container-why says so', async () => {
