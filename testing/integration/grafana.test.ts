@@ -206,7 +206,13 @@ describe('issue 19: Grafana dashboards and Prometheus alert rules', () => {
       );
       const all = rules.groups.flatMap((g) => g.rules);
       expect(all.map((r) => r.alert).sort()).toEqual(
-        expect.arrayContaining(['Ds01DaemonDown', 'Ds01GpuUnhealthy', 'Ds01IdleWaste', 'Ds01QueueWaitLong']),
+        expect.arrayContaining([
+          'Ds01DaemonDown',
+          'Ds01GpuHealthFailing',
+          'Ds01GpuUnhealthy',
+          'Ds01IdleWaste',
+          'Ds01QueueWaitLong',
+        ]),
       );
       for (const r of all) {
         const names = metricNames(r.expr);
