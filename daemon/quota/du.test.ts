@@ -43,4 +43,16 @@ describe('DuReader', () => {
       ],
     });
   });
+  it('cut short: the finished top-level entries as a lower bound, the record being written dropped', () => {
+    const r = new DuReader('/w', 2);
+    r.push(Buffer.from('100\t/w/a\x00200\t/w/b\x00300\t/w/c\x00400\t/w/d\x0012'));
+    expect(r.endCutShort()).toEqual({
+      totalBytes: 1000,
+      partial: true,
+      largest: [
+        { name: 'd', bytes: 400 },
+        { name: 'c', bytes: 300 },
+      ],
+    });
+  });
 });

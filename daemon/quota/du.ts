@@ -8,6 +8,11 @@ export interface DuResult {
   totalBytes: number | null;
   /** Top-level entries of DIR, largest first, at most `keep`. */
   largest: Largest[];
+  /**
+   * The scan was cut short (its time ran out): totalBytes is then the sum of the top-level entries du
+   * finished, a lower bound of the real size.
+   */
+  partial?: boolean;
 }
 
 export function parseDu(out: string, dir: string, keep = 10): DuResult {
@@ -21,6 +26,8 @@ export class DuReader {
   private rest = Buffer.alloc(0);
   private total: number | null = null;
   private entries: Largest[] = [];
+  /** Every finished top-level entry's bytes, the ones not kept too. */
+  private entriesSum = 0;
 
   constructor(
     private readonly dir: string,
@@ -43,6 +50,15 @@ export class DuReader {
     return { totalBytes: this.total, largest: this.sorted() };
   }
 
+  /**
+   * What a scan cut short has shown: du prints each top-level entry when it has finished it, so their sum
+   * is a lower bound (the record being written when du was stopped is dropped, not half-read).
+   */
+  endCutShort(): DuResult {
+    this.rest = Buffer.alloc(0);
+    return { totalBytes: this.entriesSum, largest: this.sorted(), partial: true };
+  }
+
   private record(record: string): void {
     const tab = record.indexOf('\t');
     if (tab <= 0) return;
@@ -51,6 +67,7 @@ export class DuReader {
     const path = record.slice(tab + 1);
     if (path === this.dir) this.total = bytes;
     else if (path.startsWith(`${this.dir}/`)) {
+      this.entriesSum += bytes;
       this.entries.push({ name: printable(basename(path)), bytes });
       if (this.entries.length > this.keep * 4) this.entries = this.sorted();
     }

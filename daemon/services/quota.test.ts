@@ -140,4 +140,20 @@ describe('QuotaService', () => {
     await Promise.all([svc.refresh(ALICE.uid), svc.refresh(ALICE.uid), svc.refresh(ALICE.uid)]);
     expect(scans).toBe(1);
   });
+
+  it('a scan cut short counts only as a lower bound: it raises what the gate sees, never lowers it', async () => {
+    const partial = (mib: number): DuResult => ({ ...du(mib), partial: true });
+    next = [partial(4)];
+    await svc.refresh(ALICE.uid); // nothing stored yet: at least 4 MiB is the best known
+    expect(store.storageUsage.get(ALICE.uid, 'workspace')?.bytes).toBe(4 * MiB);
+    next = [partial(15)];
+    await svc.refresh(ALICE.uid); // too big to finish, but already over: refused
+    expect(gate).toThrow(/uses 15\.0 MiB of its 10\.0 MiB quota/);
+    next = [partial(2)];
+    await svc.refresh(ALICE.uid); // a cut-short scan that saw less says nothing about the rest
+    expect(store.storageUsage.get(ALICE.uid, 'workspace')?.bytes).toBe(15 * MiB);
+    next = [du(3)];
+    await svc.refresh(ALICE.uid); // a full scan is the truth again
+    expect(gate).not.toThrow();
+  });
 });

@@ -107,12 +107,32 @@ export class QuotaService {
         return null;
       }),
     ]);
-    this.record(acct, 'workspace', ws ? { bytes: ws.totalBytes ?? 0, largest: ws.largest } : null);
+    this.record(acct, 'workspace', this.workspaceMeasurement(uid, ws));
     this.record(
       acct,
       'images',
       images ? { bytes: images.totalBytes, largest: images.largest.slice(0, 10) } : null,
     );
+  }
+
+  /**
+   * A full scan as it is. A scan cut short (a workspace too big to scan in time) counts only when what it
+   * finished already exceeds the last measurement: a lower bound may raise what the gate sees, never lower it.
+   */
+  private workspaceMeasurement(
+    uid: number,
+    ws: DuResult | null,
+  ): { bytes: number; largest: Largest[] } | null {
+    if (!ws) return null;
+    const bytes = ws.totalBytes ?? 0;
+    if (!ws.partial) return { bytes, largest: ws.largest };
+    const before = this.d.store.storageUsage.get(uid, 'workspace')?.bytes ?? -1;
+    this.d.log.warn('quota: workspace scan ran out of time; what it finished is a lower bound', {
+      uid,
+      atLeastBytes: bytes,
+      used: bytes > before,
+    });
+    return bytes > before ? { bytes, largest: ws.largest } : null;
   }
 
   /** The user's image storage: one image list, layers read once per image id. */

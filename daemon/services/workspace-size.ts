@@ -2,7 +2,8 @@
 // only (-x), symbolic links never followed (du's default -P, the workspace itself included), hard links
 // counted once. One scan at a time for the whole daemon (admin reports and the quota scans share the
 // chain), each bounded in time and run at idle CPU and I/O priority, so a scan never slows the machine
-// or a request. A failure or timeout is null ("not measured"), never an error.
+// or a request. A failure is null ("not measured"), never an error; a scan that runs out of time gives
+// what it finished as a lower bound (`partial`), so a workspace too big to scan still meets its quota.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,10 +30,12 @@ export function scanWorkspace(home: string): Promise<DuResult | null> {
       const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], timeout: SCAN_TIMEOUT_MS });
       child.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
       child.on('error', () => resolve(null));
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         // du exits 1 when some entry was unreadable but still prints a total: keep it.
-        const r = code === 0 || code === 1 ? reader.end() : null;
-        resolve(r && r.totalBytes !== null ? r : null);
+        if (code === 0 || code === 1) {
+          const r = reader.end();
+          resolve(r.totalBytes !== null ? r : null);
+        } else resolve(signal === 'SIGTERM' ? reader.endCutShort() : null); // spawn's timeout sends SIGTERM
       });
     });
   const next = chain.then(run, run);
@@ -42,5 +45,6 @@ export function scanWorkspace(home: string): Promise<DuResult | null> {
 
 /** Bytes under `home`/workspace, or null when it is missing or could not be measured in time. */
 export async function workspaceBytes(home: string): Promise<number | null> {
-  return (await scanWorkspace(home))?.totalBytes ?? null;
+  const r = await scanWorkspace(home);
+  return r && !r.partial ? r.totalBytes : null;
 }
