@@ -6,23 +6,13 @@ import { loadavg } from 'node:os';
 import Docker from 'dockerode';
 import { startTestDaemon } from '../harness/daemon.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
-import { loadGpuScenario } from '../harness/fake-gpu.js';
+import { oneSlotScenario } from '../harness/fake-gpu.js';
 import { ensureBaseImage } from '../harness/images.js';
 import { cleanupTestUsers, createTestUser } from '../harness/users.js';
 import { dockerEventTimes } from './containers.js';
 import { type BenchResult, percentile, round } from './types.js';
 
 const ROUNDS = 7;
-
-function oneSlotScenario() {
-  const s = loadGpuScenario('a100-mig-mixed') as { gpus: { migDevices?: { profile: string }[] }[] };
-  const gpu0 = {
-    ...(s.gpus[0] as object),
-    migDevices: s.gpus[0]?.migDevices?.filter((m) => m.profile === '1g.10gb').slice(0, 1),
-    processes: [],
-  };
-  return { ...s, description: 'one 1g.10gb slot', gpus: [gpu0] };
-}
 
 export default async function handoverBench(): Promise<BenchResult[]> {
   const dockerd = await startPrivateDockerd();

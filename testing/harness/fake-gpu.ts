@@ -37,6 +37,20 @@ export function loadGpuScenario(name: string): Record<string, unknown> {
   }
 }
 
+/**
+ * The a100 scenario cut down to ONE 1g.10gb slot: every deploy, queue entry and booking meets on it (a second
+ * deploy must wait for the first to go).
+ */
+export function oneSlotScenario(): Record<string, unknown> {
+  const s = loadGpuScenario('a100-mig-mixed') as { gpus: { migDevices?: { profile: string }[] }[] };
+  const gpu0 = {
+    ...(s.gpus[0] as object),
+    migDevices: s.gpus[0]?.migDevices?.filter((m) => m.profile === '1g.10gb').slice(0, 1),
+    processes: [],
+  };
+  return { ...s, description: 'one 1g.10gb slot', gpus: [gpu0] };
+}
+
 function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   writeFileSync(tmp, text);

@@ -4,23 +4,12 @@
 // the queue is served. Limits, privacy and ownership of bookings through the real CLI as real users.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Cast, startDaemonWithCast } from '../harness/daemon.js';
-import { loadGpuScenario } from '../harness/fake-gpu.js';
+import { oneSlotScenario } from '../harness/fake-gpu.js';
 import { cleanupTestUsers, isRoot } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 
 const image = inject('baseImage');
 let c: Cast;
-
-/** The a100 scenario cut down to ONE 1g.10gb slot: every booking and deploy meets on it. */
-function oneSlotScenario() {
-  const s = loadGpuScenario('a100-mig-mixed') as { gpus: { migDevices?: { profile: string }[] }[] };
-  const gpu0 = {
-    ...(s.gpus[0] as object),
-    migDevices: s.gpus[0]?.migDevices?.filter((m) => m.profile === '1g.10gb').slice(0, 1),
-    processes: [],
-  };
-  return { ...s, description: 'one 1g.10gb slot', gpus: [gpu0] };
-}
 
 const json = (s: string) => JSON.parse(s);
 const iso = (ms: number) => new Date(ms).toISOString();

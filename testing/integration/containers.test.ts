@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
-import { loadGpuScenario } from '../harness/fake-gpu.js';
+import { oneSlotScenario } from '../harness/fake-gpu.js';
 import { cleanupTestUsers, createTestUser, isRoot, runAs, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 
@@ -14,17 +14,6 @@ const image = inject('baseImage');
 let d: TestDaemon;
 let alice: TestUser;
 let bob: TestUser;
-
-/** The a100 scenario cut down to ONE 1g.10gb slot, so a second deploy must wait for the first to go. */
-function oneSlotScenario() {
-  const s = loadGpuScenario('a100-mig-mixed') as { gpus: { migDevices?: { profile: string }[] }[] };
-  const gpu0 = {
-    ...(s.gpus[0] as object),
-    migDevices: s.gpus[0]?.migDevices?.filter((m) => m.profile === '1g.10gb').slice(0, 1),
-    processes: [],
-  };
-  return { ...s, description: 'one 1g.10gb slot', gpus: [gpu0] };
-}
 
 const json = (s: string) => JSON.parse(s);
 
