@@ -1,6 +1,7 @@
 // GPU allocations. At most one live (active|held) row per slot — enforced by a partial unique index.
 import type { LiveAllocation } from '../gpu/allocator.js';
 import type { Db } from './db.js';
+import { LiveAllocationsCache } from './live-allocations.js';
 
 export interface AllocationRow {
   id: number;
@@ -16,7 +17,16 @@ export interface AllocationRow {
 }
 
 export class AllocationsRepo {
-  constructor(private readonly db: Db) {}
+  private readonly liveCache: LiveAllocationsCache;
+
+  constructor(private readonly db: Db) {
+    this.liveCache = new LiveAllocationsCache(db);
+  }
+
+  /** Store.tx: a new outermost transaction (see LiveAllocationsCache). */
+  transactionStarts(): void {
+    this.liveCache.transactionStarts();
+  }
 
   // `ORDER BY +id` (not `id`): ordering by the rowid made SQLite scan every allocation ever made; this
   // way it reads the live ones through the partial index allocations_one_live_per_slot and sorts those.
@@ -26,16 +36,12 @@ export class AllocationsRepo {
       .all() as AllocationRow[];
   }
 
-  /** The live allocations as the allocator reads them (a reservation is `reservation:<id>`). */
-  liveForAllocator(): LiveAllocation[] {
-    return this.db
-      .prepare(
-        `SELECT slot_uuid AS slotUuid, owner_uid AS ownerUid,
-           coalesce(container_id, 'reservation:' || id) AS containerId,
-           CASE state WHEN 'held' THEN 'held' ELSE 'active' END AS state, held_since AS heldSince
-         FROM allocations WHERE state IN ('active', 'held') ORDER BY +id`,
-      )
-      .all() as LiveAllocation[];
+  /**
+   * The live allocations as the allocator reads them (a reservation is `reservation:<id>`), oldest first:
+   * frozen, from memory while nothing changed them (live-allocations.ts).
+   */
+  liveForAllocator(): readonly LiveAllocation[] {
+    return this.liveCache.get();
   }
 
   liveForContainer(containerId: string): AllocationRow[] {

@@ -82,7 +82,10 @@ export class Store {
   private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
 
   tx<T>(fn: () => T): T {
-    if (!this.db.inTransaction) this.slots.transactionStarts();
+    if (!this.db.inTransaction) {
+      this.slots.transactionStarts();
+      this.allocations.transactionStarts();
+    }
     return this.runTx.immediate(fn) as T;
   }
 
