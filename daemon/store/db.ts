@@ -2,6 +2,7 @@
 // A database newer than this code is refused rather than guessed at.
 import Database from 'better-sqlite3';
 import { Ds01Error } from '../errors.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from './checkpoints.js';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -45,6 +46,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
       db.pragma('journal_mode = WAL');
       // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit).
       db.pragma('synchronous = NORMAL');
+      // Store checkpoints on a timer (checkpoints.ts); SQLite's own is the backstop.
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     }
     migrate(db, opts.migrations ?? MIGRATIONS);
     return db;

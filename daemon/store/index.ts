@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { AllocationsRepo } from './allocations.js';
 import { BookingsRepo } from './bookings.js';
+import { startCheckpoints } from './checkpoints.js';
 import { ClaimsRepo } from './claims.js';
 import { ContainersRepo } from './containers.js';
 import { type Db, openDatabase, schemaVersion } from './db.js';
@@ -67,7 +68,10 @@ export class Store {
     this.slurmJobs = new SlurmJobsRepo(db);
     this.gpuHealth = new GpuHealthRepo(db);
     this.storageUsage = new StorageUsageRepo(db);
+    this.stopCheckpoints = startCheckpoints(db);
   }
+
+  private readonly stopCheckpoints: () => void;
 
   /** False once closed: timers that fire during shutdown check it and do nothing. */
   get isOpen(): boolean {
@@ -94,6 +98,7 @@ export class Store {
   }
 
   close(): void {
+    this.stopCheckpoints();
     if (this.db.open) this.db.close();
   }
 }
