@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {
   AuditEvent,
-  DeployResult,
   GpuAvailabilityReport,
   GpuList,
   GpuSlotView,
 } from '../../daemon/api/types/index.js';
 import { FIXTURES, startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
+import { deployOnGpu } from '../harness/gpu-placement.js';
 import { startHttpSink } from '../harness/notify-sinks.js';
 import { cleanupTestUsers, isRoot, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
@@ -106,18 +106,8 @@ describe.skipIf(!isRoot())('GPU health from -q -x and probe presence', () => {
   });
 
   it('remapping failure: that GPU drained with the reason, holder and admins told; a hot GPU only warned', async () => {
-    // alice holds a slot of GPU 1 (the others drained for her deploy, then back).
-    for (const g of ['0', '2', '3'])
-      expect((await d.cli(['gpu', 'drain', g, '--reason', 'test placement'], carol)).code).toBe(0);
-    const dep = await d.cli(
-      ['container', 'deploy', 'mine', '--gpus', '1', '--yes', '--background', '--json'],
-      alice,
-    );
-    expect(dep.code, dep.stderr).toBe(0);
-    const slot = (JSON.parse(dep.stdout) as DeployResult).container?.gpuSlots[0]?.uuid;
-    for (const g of ['0', '2', '3'])
-      expect((await d.cli(['gpu', 'undrain', g, '--reason', 'done'], carol)).code).toBe(0);
-    expect((await gpuList()).slots.find((s) => s.uuid === slot)?.gpuIndex).toBe(1);
+    // alice holds a slot of GPU 1.
+    await deployOnGpu(d, { user: alice, admin: carol, gpu: 1, name: 'mine' });
 
     const s = base();
     Object.assign(s.gpus[1]!, fault('health-remap-failure'));

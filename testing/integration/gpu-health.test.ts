@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AuditEvent, DeployResult, GpuList } from '../../daemon/api/types/index.js';
 import { FIXTURES, startDaemonWithCast, type TestDaemon } from '../harness/daemon.js';
+import { deployOnGpu } from '../harness/gpu-placement.js';
 import { cleanupTestUsers, isRoot, type TestUser } from '../harness/users.js';
 
 let d: TestDaemon;
@@ -31,18 +32,8 @@ describe.skipIf(!isRoot())('Xid errors from the kernel log', () => {
   });
 
   it('Xid 79 drains that GPU with the reason and tells its holder; Xid 13 is only recorded', async () => {
-    // alice holds a slot of GPU 1 (the others drained for her deploy, then back).
-    for (const g of ['0', '2', '3'])
-      expect((await d.cli(['gpu', 'drain', g, '--reason', 'test placement'], carol)).code).toBe(0);
-    const dep = await d.cli(
-      ['container', 'deploy', 'mine', '--gpus', '1', '--yes', '--background', '--json'],
-      alice,
-    );
-    expect(dep.code, dep.stderr).toBe(0);
-    const slot = (JSON.parse(dep.stdout) as DeployResult).container?.gpuSlots[0]?.uuid;
-    for (const g of ['0', '2', '3'])
-      expect((await d.cli(['gpu', 'undrain', g, '--reason', 'done'], carol)).code).toBe(0);
-    expect((await gpuList()).slots.find((s) => s.uuid === slot)?.gpuIndex).toBe(1);
+    // alice holds a slot of GPU 1.
+    await deployOnGpu(d, { user: alice, admin: carol, gpu: 1, name: 'mine' });
 
     appendFileSync(join(d.dir, 'kern.log'), readFileSync(join(FIXTURES, 'kernel-log/xid-79.log')));
     expect((await d.cli(['gpu', 'refresh'])).code).toBe(0);
