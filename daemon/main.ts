@@ -14,7 +14,7 @@ import { containerReadRoutes, containerRoutes, containerUpgradeRoutes } from './
 import { dashboardRoutes } from './api/routes/dashboard.js';
 import { eventRoutes } from './api/routes/events.js';
 import { imageRoutes } from './api/routes/images.js';
-import { lifecycleRoutes } from './api/routes/lifecycle.js';
+import { lifecycleRoutes, noticesOnAnswer } from './api/routes/lifecycle.js';
 import { limitsRoutes } from './api/routes/limits.js';
 import { queueRoutes } from './api/routes/queue.js';
 import { systemRoutes } from './api/routes/system.js';
@@ -263,7 +263,6 @@ export async function startDaemon(settings: Settings) {
     host: () => host.resources(),
     clock,
   });
-
   // Who can see what changed: the effective limits per group, before and after.
   policy.onChange((next, prev) =>
     audit.byDaemon('policy.reloaded', { subjectUid: null }, `${policy.file} reloaded; new decisions use it`, {
@@ -290,6 +289,7 @@ export async function startDaemon(settings: Settings) {
   const dashboard = new DashboardService(store, gpus, gpuAdmin, queue, events, policy, accounts, clock, host);
   const cluster = startCluster(settings, policy, jobsDeps, jobRunner, jobs, dashboard);
   const quota = startQuota({ settings, store, policy, accounts, clock, log, audit, docker });
+  const lifecycleApi = new LifecycleService(store, lifecycle, containers, clock);
   const router = new Router([
     ...quota.routes,
     ...mig.routes,
@@ -299,7 +299,7 @@ export async function startDaemon(settings: Settings) {
     ...containerRoutes(containerService),
     ...accessRoutes(access),
     ...limitsRoutes(limits),
-    ...lifecycleRoutes(new LifecycleService(store, lifecycle, containers, clock)),
+    ...lifecycleRoutes(lifecycleApi),
     ...dashboardRoutes(cluster.dashboard),
     ...usageRoutes(new UsageService(store, policy, accounts, clock)),
     ...adminOpsRoutes({
@@ -338,6 +338,7 @@ export async function startDaemon(settings: Settings) {
     onRequest: (method, route, status) =>
       metrics.counters.request(method, route.replace(/^\S+ /, ''), status),
     log,
+    answerHeaders: noticesOnAnswer(lifecycleApi),
     resolveCaller: callerResolver(accounts, () => policy.current()),
     onDenied: (caller, code, method, path, message) =>
       audit.byUser(caller, 'access.denied', { subjectUid: caller.uid }, message, { code, method, path }),

@@ -144,17 +144,4 @@ describe('Client over the Unix socket', () => {
       name: 'AbortError',
     });
   });
-
-  it('holds the first answer until the gate has run', async () => {
-    const order: string[] = [];
-    const c = new Client(join(dir, 'd.sock'));
-    c.holdFirstAnswer(async () => {
-      await new Promise((r) => setTimeout(r, 30));
-      order.push('gate');
-    });
-    await c.request('/echo');
-    order.push('answer');
-    await c.request('/echo');
-    expect(order).toEqual(['gate', 'answer']);
-  });
 });

@@ -5,6 +5,13 @@ import { connect } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 // errors.js alone, not the whole wire contract (zod): `ds01 ssh-proxy` starts on every ssh connection.
 import { type ErrorBody, type ErrorCode, exitCodeFor, isErrorCode } from '../../daemon/api/types/errors.js';
+import type { Notice } from '../../daemon/api/types/lifecycle.js';
+import {
+  NOTICES_HEADER,
+  NOTICES_REQUEST_HEADER,
+  NOTICES_WANTED,
+  readNoticesHeader,
+} from '../../daemon/api/types/notice-header.js';
 import { encodeRequest, ResponseReader } from './http-wire.js';
 
 export const DEFAULT_SOCKET = '/run/ds01/ds01.sock';
@@ -80,26 +87,59 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** The unread notices a command takes with its first request (see Client.takeNotices). */
+interface NoticeAsk {
+  show: (notices: Notice[]) => void;
+  /** Set once a request carried the ask; resolved once its answer's head was read (or it failed). */
+  shown: Promise<void> | null;
+}
+
 export class Client {
-  /** Awaited once, after the first answer arrives and before it is handed over (see holdFirstAnswer). */
-  private gate: (() => Promise<void>) | null = null;
+  private ask: NoticeAsk | null = null;
 
   constructor(readonly socket: string = socketPath()) {}
 
   /**
-   * Run `before` once the first answer has arrived, before the command sees it (and so before it prints
-   * anything from it). cli.ts uses this to show unread notices first while their request runs beside the
-   * command's own: one round trip instead of two in a row.
+   * Ask, on this client's next request, for the caller's unread notices (ds01d marks them shown and sends
+   * them in that answer's head: no request of their own), and hand them to `show` before that answer, or
+   * any answer after it, reaches the command, so they are printed before anything the command shows.
    */
-  holdFirstAnswer(before: () => Promise<void>): void {
-    this.gate = before;
+  takeNotices(show: (notices: Notice[]) => void): void {
+    this.ask = { show, shown: null };
   }
 
-  /** For a connection made outside request()/openStream() (shell, build): call before showing anything. */
+  /**
+   * Before showing anything from a connection made outside request()/openStream() (shell, build), and at
+   * the end of a command: the notices, shown once; asked on a request of their own if no request carried
+   * the ask. Never fails (a notice must not get in the way of the command).
+   */
   async passGate(): Promise<void> {
-    const g = this.gate;
-    this.gate = null;
-    if (g) await g();
+    if (!this.ask) return;
+    if (!this.ask.shown) await this.request('/notices', { timeoutMs: 1500 }).catch(() => undefined);
+    await this.ask.shown;
+  }
+
+  /** The headers that ask for notices, once per command; the ask is then awaited by every answer. */
+  private askFor(): { headers: Record<string, string>; took: (value: string | undefined) => void } | null {
+    const ask = this.ask;
+    if (!ask || ask.shown) return null;
+    let settle = () => {};
+    ask.shown = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    let done = false;
+    return {
+      headers: { [NOTICES_REQUEST_HEADER]: NOTICES_WANTED },
+      took: (value) => {
+        if (done) return;
+        done = true;
+        try {
+          ask.show(readNoticesHeader(value));
+        } finally {
+          settle();
+        }
+      },
+    };
   }
 
   private url(path: string, query?: RequestOptions['query']): string {
@@ -118,13 +158,26 @@ export class Client {
   private raw(path: string, opts: RequestOptions): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-      const request = encodeRequest(opts.method ?? (body ? 'POST' : 'GET'), this.url(path, opts.query), body);
       if (opts.signal?.aborted) return reject(abortError());
+      const ask = this.askFor();
+      let request: string;
+      try {
+        request = encodeRequest(
+          opts.method ?? (body ? 'POST' : 'GET'),
+          this.url(path, opts.query),
+          body,
+          ask?.headers,
+        );
+      } catch (err) {
+        ask?.took(undefined);
+        return reject(err);
+      }
       const socket = connect(this.socket);
       const reader = new ResponseReader();
       const out = new PassThrough();
       let answered = false;
       const fail = (err: NodeJS.ErrnoException) => {
+        ask?.took(undefined);
         if (answered) out.destroy(err);
         // A reset or broken pipe on an ordinary request means the daemon went away mid-answer.
         else reject(connectError(this.socket, err, ['ECONNRESET', 'EPIPE']));
@@ -146,6 +199,7 @@ export class Client {
           return socket.destroy(err as Error);
         }
         if (fed.head) {
+          ask?.took(fed.head.headers[NOTICES_HEADER]);
           answered = true;
           resolve({ status: fed.head.status, body: out });
         }
@@ -186,7 +240,7 @@ export class Client {
 
   async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw(path, opts);
-    await this.passGate();
+    await this.ask?.shown;
     if (res.status >= 400) throw await this.errorFrom(res);
     const text = await readAll(res.body);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -200,7 +254,7 @@ export class Client {
   /** Like stream(), but resolves once the daemon has answered (errors are thrown here, not later). */
   async openStream<T>(path: string, opts: RequestOptions = {}): Promise<AsyncGenerator<T>> {
     const res = await this.raw(path, opts);
-    await this.passGate();
+    await this.ask?.shown;
     if (res.status >= 400) throw await this.errorFrom(res);
     return ndjson<T>(res.body, opts.signal);
   }

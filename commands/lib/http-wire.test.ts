@@ -33,6 +33,17 @@ describe('encodeRequest', () => {
     expect(() => encodeRequest('GET', 'v1/a')).toThrow(/bad request path/);
     expect(() => encodeRequest('GET /x HTTP/1.1\r\n', '/v1/a')).toThrow(/bad HTTP method/);
   });
+
+  it('adds headers, and refuses one that would start a line of its own', () => {
+    expect(encodeRequest('GET', '/v1/a', undefined, { 'x-ds01-want-notices': 'unread' })).toBe(
+      'GET /v1/a HTTP/1.1\r\nHost: ds01\r\nConnection: close\r\nx-ds01-want-notices: unread\r\n\r\n',
+    );
+    expect(() => encodeRequest('GET', '/v1/a', undefined, { x: 'a\r\nX-Evil: 1' })).toThrow(
+      /bad request header/,
+    );
+    expect(() => encodeRequest('GET', '/v1/a', undefined, { 'x: y': 'a' })).toThrow(/bad request header/);
+    expect(() => encodeRequest('GET', '/v1/a', undefined, { '': 'a' })).toThrow(/bad request header/);
+  });
 });
 
 describe('ResponseReader', () => {

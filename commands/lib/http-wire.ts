@@ -4,12 +4,23 @@
 // client, parser and agent cost every command ≈5 ms of CPU at start-up for one request.
 
 /** The request line and headers (and the body) ds01d gets; `path` is already encoded by the caller. */
-export function encodeRequest(method: string, path: string, body?: string): string {
+export function encodeRequest(
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): string {
   if (!method || !allIn(method, 0, 0x41, 0x5a)) throw new Error(`bad HTTP method: ${method}`);
   // A path with a space or control character would end the request line early: never sent.
   if (path[0] !== '/' || !allIn(path, 1, 0x21, 0x7e))
     throw new Error(`bad request path: ${JSON.stringify(path)}`);
   const head = [`${method} ${path} HTTP/1.1`, 'Host: ds01', 'Connection: close'];
+  for (const [name, value] of Object.entries(headers)) {
+    // A line break in either would start a header (or the body) of its own.
+    if (!name || !allIn(name, 0, 0x21, 0x7e) || name.includes(':') || !allIn(value, 0, 0x20, 0x7e))
+      throw new Error(`bad request header: ${JSON.stringify(name)}`);
+    head.push(`${name}: ${value}`);
+  }
   if (body !== undefined)
     head.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`);
   return `${head.join('\r\n')}\r\n\r\n${body ?? ''}`;

@@ -1,5 +1,4 @@
 import type { Notice } from '../../daemon/api/types/index.js';
-import { Client } from '../lib/client.js';
 import type { Ctx } from '../lib/context.js';
 import { listNotices } from '../lib/lifecycle.js';
 import { paint, printJson } from '../lib/output.js';
@@ -44,21 +43,14 @@ export async function runNotices(
 }
 
 /**
- * Before another command: unread notices on stderr, once (any failure is silent). The request starts now,
- * on its own connection, beside the command's; they are printed when the command's first answer arrives
- * (before the command shows it), or by the returned function if the command never asked anything.
+ * Before another command: unread notices on stderr, once (any failure is silent). They ride on the
+ * command's first request (ds01d adds them to its answer's head) and are printed before the command sees
+ * that answer; the returned function, called after the command, asks for them on a request of their own
+ * if the command asked the daemon nothing.
  */
 export function showPendingNotices(ctx: Ctx): () => Promise<void> {
-  const fetched = listNotices(new Client(ctx.client.socket), { mark: true }, 1500).catch(
-    () => [] as Notice[], // never let a notice get in the way of the command itself
-  );
-  let shown: Promise<void> | null = null;
-  const show = () => {
-    shown ??= fetched.then((notices) => {
-      for (const n of notices) ctx.io.err(`${paint(ctx.io).yellow('notice:')} ${n.message}\n`);
-    });
-    return shown;
-  };
-  ctx.client.holdFirstAnswer(show);
-  return show;
+  ctx.client.takeNotices((notices) => {
+    for (const n of notices) ctx.io.err(`${paint(ctx.io).yellow('notice:')} ${n.message}\n`);
+  });
+  return () => ctx.client.passGate();
 }

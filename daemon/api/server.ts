@@ -33,6 +33,8 @@ export interface ApiServerOptions {
   guard?: (req: IncomingMessage, caller: Caller) => [ErrorCode, string, string?] | null;
   /** Headers added to every response (the web socket's security headers). */
   headers?: Record<string, string>;
+  /** Headers for one answer once its caller is known (unread notices); a failure only loses them. */
+  answerHeaders?: (req: IncomingMessage, caller: Caller) => Record<string, string> | undefined;
   /** Test hook: read credentials differently (never used in production). */
   readCred?: (socket: Socket) => PeerCred | null;
 }
@@ -176,6 +178,11 @@ export class ApiServer {
     if (refused) {
       this.opts.onDenied?.(caller, refused[0], method, url.pathname, refused[1]);
       return this.sendError(res, ...refused);
+    }
+    try {
+      for (const [k, v] of Object.entries(this.opts.answerHeaders?.(req, caller) ?? {})) res.setHeader(k, v);
+    } catch (err) {
+      this.opts.log.warn('answer headers failed; answering without them', { err: String(err) });
     }
     const found = this.opts.router.match(method, url.pathname);
     if (found === null) {

@@ -2,6 +2,7 @@
 // sweep (dry run or real). The engine (daemon/lifecycle/engine.ts) does the deciding and acting.
 
 import type { ContainerWhy, ExtendResult, Notice, SweepReport } from '../api/types/lifecycle.js';
+import { fitNotices } from '../api/types/notice-header.js';
 import type { Clock } from '../clock.js';
 import { localWhen } from '../common/when.js';
 import { badRequest, Ds01Error } from '../errors.js';
@@ -130,14 +131,24 @@ export class LifecycleService {
   /** The caller's notices: unread (or all recent), optionally marking the unread ones shown. */
   notices(caller: Caller, opts: { all: boolean; mark: boolean }): Notice[] {
     const now = this.clock.now();
-    const rows = this.engine.notices.forUser(caller.uid, {
-      unreadOnly: !opts.all,
-      since: now - NOTICE_MAX_AGE_MS,
-    });
-    if (opts.mark) {
-      const unread = rows.filter((r) => r.shown_at === null).map((r) => r.id);
-      if (unread.length) this.store.tx(() => this.engine.notices.markShown(unread, now));
-    }
+    const notices = this.read(caller, !opts.all, now);
+    if (opts.mark) this.markShown(notices, now);
+    return notices;
+  }
+
+  /**
+   * The caller's unread notices for a command's answer header (api/types/notice-header.ts): those that
+   * fit, marked shown; the rest stay unread for the next command.
+   */
+  unreadForAnswer(caller: Caller): string | null {
+    const now = this.clock.now();
+    const { fitted, value } = fitNotices(this.read(caller, true, now));
+    this.markShown(fitted, now);
+    return value;
+  }
+
+  private read(caller: Caller, unreadOnly: boolean, now: number): Notice[] {
+    const rows = this.engine.notices.forUser(caller.uid, { unreadOnly, since: now - NOTICE_MAX_AGE_MS });
     return rows.map((r) => ({
       id: r.id,
       ts: new Date(r.created_at).toISOString(),
@@ -147,6 +158,11 @@ export class LifecycleService {
       deadline: r.deadline_at === null ? null : new Date(r.deadline_at).toISOString(),
       shown: r.shown_at !== null,
     }));
+  }
+
+  private markShown(notices: readonly Notice[], now: number): void {
+    const unread = notices.filter((n) => !n.shown).map((n) => n.id);
+    if (unread.length) this.store.tx(() => this.engine.notices.markShown(unread, now));
   }
 
   async sweep(opts: { dryRun: boolean }): Promise<SweepReport> {

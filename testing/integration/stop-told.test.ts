@@ -120,6 +120,24 @@ describe.skipIf(!isRoot())('stops are never silent for the student (tmux)', () =
     expect(why.stderr).toContain('container-deploy paper');
   });
 
+  it('the notice rides on the next command’s own answer: printed once, first, on stderr, then marked shown', async () => {
+    await deploy('notes');
+    const r = await d.cli(['admin', 'stop', 'notes', '--reason', 'disk check'], carol);
+    expect(r.code, r.stderr).toBe(0);
+    // Each caller gets their own notices only: the admin who stopped it is not told alice's.
+    const admin = await d.cli(['gpu', 'list'], carol);
+    expect(admin.stderr).not.toContain('disk check');
+    const list = await d.cli(['container-list', '--json'], alice);
+    expect(list.code, list.stderr).toBe(0);
+    const told = list.stderr.split('\n').filter((l) => l.startsWith('notice:'));
+    expect(told).toEqual([expect.stringContaining(`notes was stopped by admin ${carol.name}: disk check`)]);
+    expect(JSON.parse(list.stdout).some((c: { name: string }) => c.name === 'notes')).toBe(true);
+    const again = await d.cli(['gpu', 'list'], alice);
+    expect(again.stderr).not.toContain('notice:');
+    const mine = (await notices()).find((n) => n.message.includes('disk check'));
+    expect(mine?.shown).toBe(true);
+  });
+
   it('max_runtime while a shell is attached: the last line advises container-extend', async () => {
     editPolicy(d.policyPath, { 'defaults.max_runtime': '25s', 'policies.warning_points': ['5s'] });
     expect((await d.cli(['config', 'reload'])).code).toBe(0);

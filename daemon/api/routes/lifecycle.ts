@@ -1,13 +1,18 @@
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { LifecycleService } from '../../services/lifecycle.js';
-import { type Route, route } from '../router.js';
+import { type Caller, type Route, route } from '../router.js';
 import { extendRequest, sweepRequest } from '../types/lifecycle.js';
+import { NOTICES_HEADER, NOTICES_REQUEST_HEADER, NOTICES_WANTED } from '../types/notice-header.js';
 
 const flag = z.enum(['0', '1', 'true', 'false']).optional();
 const on = (v: string | undefined) => v === '1' || v === 'true';
 
 /** What the lifecycle routes need. */
-export type LifecycleBackend = Pick<LifecycleService, 'why' | 'extend' | 'notices' | 'sweep'>;
+export type LifecycleBackend = Pick<
+  LifecycleService,
+  'why' | 'extend' | 'notices' | 'unreadForAnswer' | 'sweep'
+>;
 
 export function lifecycleRoutes(svc: LifecycleBackend): Route[] {
   return [
@@ -40,4 +45,18 @@ export function lifecycleRoutes(svc: LifecycleBackend): Route[] {
       handler: async ({ body }) => ({ json: await svc.sweep({ dryRun: body.dryRun }) }),
     }),
   ];
+}
+
+/**
+ * ApiServer's answerHeaders: a request that asks for them (the CLI's first request of a command) gets
+ * the caller's unread notices on its answer, so the command needs no request of its own for them.
+ */
+export function noticesOnAnswer(
+  svc: Pick<LifecycleBackend, 'unreadForAnswer'>,
+): (req: IncomingMessage, caller: Caller) => Record<string, string> | undefined {
+  return (req, caller) => {
+    if (req.headers[NOTICES_REQUEST_HEADER] !== NOTICES_WANTED) return undefined;
+    const value = svc.unreadForAnswer(caller);
+    return value === null ? undefined : { [NOTICES_HEADER]: value };
+  };
 }
