@@ -8,9 +8,6 @@ import { runSshProxy } from './user/ssh-proxy.js';
 
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
-/** Commands that must not print lifecycle notices first (their stdout/stderr belong to ssh). */
-export const QUIET_COMMANDS = ['ssh-proxy'];
-
 export function addAccessCommands(program: Command, ctx: Ctx, act: Act): void {
   program
     .command('ssh-proxy <name>')

@@ -41,8 +41,16 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'probe.cjs'),
     `globalThis.__ds01Ran = new Set();
-process.on('exit', () => require('node:fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify({
+const fs = require('node:fs');
+const readFileSync = fs.readFileSync;
+const read = [];
+fs.readFileSync = function (file, ...rest) {
+  if (typeof file === 'string') read.push(require('node:path').basename(file));
+  return readFileSync.call(this, file, ...rest);
+};
+process.on('exit', () => fs.writeFileSync(process.env.PROBE_OUT, JSON.stringify({
   ran: [...globalThis.__ds01Ran],
+  read: read.filter((f) => f.endsWith('.cjs')),
   builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)),
   required: Object.keys(require.cache),
 })));
@@ -56,6 +64,8 @@ afterAll(() => {
 
 interface Probe {
   ran: string[];
+  /** The bundles read (loaded), by file name. */
+  read: string[];
   builtins: string[];
   required: string[];
 }
@@ -111,6 +121,24 @@ describe('CLI bundles', () => {
     expect(r.probe.required.filter((f) => f.includes('node_modules/enquirer'))).toEqual([]);
   });
 
+  it('load only the part of the tree a command is in; the whole tree for help and mistyped commands', () => {
+    const bundle = (f: string) => f.replace(/-[A-Z0-9]+\.cjs$/, '');
+    expect(ds01(['container', 'list']).probe.read.map(bundle)).toEqual(['part-container']);
+    expect(ds01(['gpu', 'list', '--wide']).probe.read.map(bundle)).toEqual(['part-gpu']);
+    expect(ds01(['container-stats', 'x']).probe.read.map(bundle)).toEqual(['part-container']);
+    for (const line of [['--help'], ['help', 'gpu'], ['contaner', 'list'], ['image', 'list']])
+      expect(ds01(line).probe.read.map(bundle), line.join(' ')).toEqual(['cli']);
+    // A part's bundle holds its own commands and what they share, not another part's.
+    const inputsOf = (name: string) => {
+      const out = Object.keys(meta.outputs).find((o) => bundle(o.split('/').pop() ?? '') === name);
+      return Object.keys(meta.outputs[out ?? '']?.inputs ?? {});
+    };
+    const limits = inputsOf('part-limits');
+    expect(limits).toContain('commands/user/check-limits.ts');
+    expect(limits.filter((f) => /container-deploy|gpu-list|admin-cli|image-create/.test(f))).toEqual([]);
+    expect(inputsOf('part-container').filter((f) => /gpu-list|admin-cli|image-create/.test(f))).toEqual([]);
+  });
+
   it('answer ds01 --version without loading the command tree', () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as { version: string };
     const r = ds01(['--version']);
@@ -131,9 +159,12 @@ describe('CLI bundles', () => {
   it('use a code cache that fits, and run the same without one', () => {
     const check = () =>
       spawnSync(process.execPath, [join(dir, 'bin/code-cache.js'), '--check'], { encoding: 'utf8' });
-    expect(check()).toMatchObject({ status: 0, stdout: expect.stringMatching(/cli-.*\.cjs: code cache ok/) });
+    const ok = check();
+    expect(ok.status).toBe(0);
+    for (const b of ['cli', 'part-container', 'part-gpu', 'part-limits'])
+      expect(ok.stdout).toMatch(new RegExp(`${b}-[A-Z0-9]+\\.cjs: code cache ok`));
     const bin = readdirSync(join(dir, 'bin'));
-    const cache = join(dir, 'bin', bin.find((n) => /^cli-.*\.cjs\.cache$/.test(n)) ?? 'missing');
+    const cache = join(dir, 'bin', bin.find((n) => /^part-container-.*\.cjs\.cache$/.test(n)) ?? 'missing');
     const other = join(dir, 'bin', bin.find((n) => /^ssh-proxy-.*\.cjs\.cache$/.test(n)) ?? 'missing');
     const good = readFileSync(cache);
     try {
@@ -141,12 +172,15 @@ describe('CLI bundles', () => {
       copyFileSync(other, cache);
       expect(check()).toMatchObject({
         status: 1,
-        stdout: expect.stringMatching(/cli-.*: code cache rejected/),
+        stdout: expect.stringMatching(/part-container-.*: code cache rejected/),
       });
       expect(ds01(['container', 'list'])).toMatchObject({ code: 5, stdout: '' });
       // No cache at all.
       rmSync(cache);
-      expect(check()).toMatchObject({ status: 1, stdout: expect.stringMatching(/cli-.*: no code cache/) });
+      expect(check()).toMatchObject({
+        status: 1,
+        stdout: expect.stringMatching(/part-container-.*: no code cache/),
+      });
       expect(ds01(['container', 'list'])).toMatchObject({ code: 5, stdout: '' });
     } finally {
       writeFileSync(cache, good);

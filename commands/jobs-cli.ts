@@ -14,15 +14,6 @@ import {
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 type Json = { json?: boolean };
 
-export const JOB_ALIASES: Record<string, string[]> = {
-  'job-submit': ['job', 'submit'],
-  'job-list': ['job', 'list'],
-  'job-show': ['job', 'show'],
-  'job-cancel': ['job', 'cancel'],
-  'job-wait': ['job', 'wait'],
-  'job-logs': ['job', 'logs'],
-};
-
 const collect = (v: string, acc: string[]) => [...acc, v];
 
 export function addJobCommands(program: Command, ctx: Ctx, act: Act, signal?: AbortSignal): void {

@@ -47,10 +47,3 @@ export function addLifecycleCommands(program: Command, ctx: Ctx, act: Act): void
     .option('--json', 'machine-readable output')
     .action(act((o: { dryRun?: boolean; all?: boolean; json?: boolean }) => runAdminSweep(ctx, o)));
 }
-
-/** Commands before which unread notices are not shown (they show them, or must stay quiet). */
-export function showsNoticesFirst(argv: readonly string[]): boolean {
-  const first = argv[0];
-  if (first === undefined || first.startsWith('-')) return false;
-  return first !== 'notices' && first !== 'help' && !argv.includes('--help') && !argv.includes('-h');
-}

@@ -1,20 +1,26 @@
 // The commands ship bundled (esbuild), so a command's start-up reads three files instead of ~150
 // modules, and compiles almost nothing:
 //   dist/commands/bin/ds01.js          the entry (commands/bin/ds01.ts): answers `--version`, loads a bundle
-//   dist/commands/bin/cli-HASH.cjs     the command tree (commands/cli.ts and all it imports)
+//   dist/commands/bin/part-KEY-HASH.cjs one part of the command tree (commands/parts/KEY.ts, names.ts): a
+//                                      command with a part of its own loads only that part's code
+//   dist/commands/bin/cli-HASH.cjs     the whole command tree (commands/cli.ts and all it imports): help,
+//                                      mistyped commands, the image commands
 //   dist/commands/bin/ssh-proxy-HASH.cjs   `ds01 ssh-proxy`, which every ssh connection starts
 //   dist/commands/bin/pkg-NAME-HASH.cjs    a package the commands only import() (chrono-node), on first use
 //   *.cjs.cache                        V8's code cache for each bundle (commands/bin/code-cache.ts)
 // All CommonJS (a package.json there says so): Node 20's ES module loader costs ≈5 ms before the first
-// line runs, and only a classic script can use a code cache. Everything reachable from commands/cli.ts is
-// bundled, so a command added later is picked up with no list to keep. `npm run build` runs this after
-// tsc (which type-checks and emits the daemon); commands/bundle.test.ts checks the bundle keeps the
-// CLI/daemon boundary and what start-up loads.
+// line runs, and only a classic script can use a code cache. Each bundle holds everything reachable from
+// its entry, so a verb added to a part is picked up with no list to keep (a new top-level command goes in
+// one part of commands/names.ts PART_NOUNS; commands/help.test.ts fails until it does). Why parts: a
+// command then reads, deserialises and runs only its part's code (≈100 kB, not 350). `npm run build`
+// runs this after tsc (which type-checks and emits the daemon); commands/bundle.test.ts checks the
+// bundles keep the CLI/daemon boundary, and what start-up loads.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { OWN_BUNDLE, type PartKey } from '../commands/names.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_OUT = join(REPO, 'dist/commands/bin');
@@ -28,6 +34,17 @@ export const CLI_EXTERNAL = ['enquirer'];
 
 /** The bundles' entry points, by the key the entry program knows them by. */
 export const BUNDLES = { cli: 'commands/cli.ts', sshProxy: 'commands/user/ssh-proxy.ts' } as const;
+/** Each part with a bundle of its own: its entry point. */
+export const PART_ENTRIES = Object.fromEntries(
+  OWN_BUNDLE.map((k) => [k, `commands/parts/${k}.ts`]),
+) as Record<PartKey, string>;
+
+/** The bundles' file names, as the entry program gets them. */
+export interface BundleNames {
+  cli: string;
+  sshProxy: string;
+  parts: Partial<Record<PartKey, string>>;
+}
 
 const common: BuildOptions = {
   absWorkingDir: REPO,
@@ -86,7 +103,11 @@ function packageChunks(chunks: Map<string, string>, found?: Set<string>): Plugin
 export function bundleBuildOptions(outdir = CLI_OUT, chunks = new Map<string, string>()): BuildOptions {
   return {
     ...cjsFiles,
-    entryPoints: { cli: BUNDLES.cli, 'ssh-proxy': BUNDLES.sshProxy },
+    entryPoints: {
+      cli: BUNDLES.cli,
+      'ssh-proxy': BUNDLES.sshProxy,
+      ...Object.fromEntries(OWN_BUNDLE.map((k) => [`part-${k}`, PART_ENTRIES[k]])),
+    },
     outdir,
     plugins: [packageChunks(chunks)],
   };
@@ -113,17 +134,21 @@ async function buildPackageChunks(outdir: string, plugins: Plugin[]): Promise<Ma
 }
 
 /** The bundles' file names by key, from the bundle build's metafile. */
-export function bundleNames(meta: Metafile): Record<keyof typeof BUNDLES, string> {
+export function bundleNames(meta: Metafile): BundleNames {
   const out = (entry: string) => {
     const file = Object.keys(meta.outputs).find((k) => meta.outputs[k]?.entryPoint === entry);
     if (!file) throw new Error(`bundle for ${entry} missing from the build`);
     return basename(file);
   };
-  return { cli: out(BUNDLES.cli), sshProxy: out(BUNDLES.sshProxy) };
+  return {
+    cli: out(BUNDLES.cli),
+    sshProxy: out(BUNDLES.sshProxy),
+    parts: Object.fromEntries(OWN_BUNDLE.map((k) => [k, out(PART_ENTRIES[k])])),
+  };
 }
 
 /** The entry program and the code-cache writer, which know the bundles by their hashed names. */
-export function programBuildOptions(names: Record<string, string>, outdir = CLI_OUT): BuildOptions {
+export function programBuildOptions(names: BundleNames, outdir = CLI_OUT): BuildOptions {
   return {
     ...common,
     entryPoints: { ds01: 'commands/bin/ds01.ts', 'code-cache': 'commands/bin/code-cache.ts' },

@@ -8,17 +8,30 @@
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Cli from '../cli.js';
+import type { Ctx } from '../lib/context.js';
 import type { Io } from '../lib/output.js';
+import type { PartKey } from '../names.js';
+import type * as Part from '../parts/container.js';
 import { cacheFileFor, compileBundle, runBundle } from './load-bundle.js';
 
-declare const DS01_BUNDLES: { cli: string; sshProxy: string };
+declare const DS01_BUNDLES: { cli: string; sshProxy: string; parts: Partial<Record<PartKey, string>> };
 
 const sink: Io = { out: () => {}, err: () => {}, isTTY: false, color: false, columns: 80, wide: false };
+const ctx: Ctx = { client: null as never, io: sink };
+
 /** How each bundle is warmed before its cache is taken; the others (packages' bundles) only load. */
 const warmers: Record<string, (exports: unknown) => Promise<unknown>> = {
   // Help for one command parses the command line and renders, and asks the daemon nothing.
-  [DS01_BUNDLES.cli]: (m) =>
-    (m as typeof Cli).runCli(['container', 'list', '--help'], { client: null as never, io: sink }),
+  [DS01_BUNDLES.cli]: (m) => (m as typeof Cli).runCli(['container', 'list', '--help'], ctx),
+  ...Object.fromEntries(
+    Object.values(DS01_BUNDLES.parts).map((file) => [
+      file,
+      (m: unknown) => {
+        const p = m as typeof Part;
+        return p.runPart(p.part, p.warmLine(p.part, ctx), ctx);
+      },
+    ]),
+  ),
 };
 
 async function save(file: string, warm: (exports: unknown) => Promise<unknown>): Promise<void> {

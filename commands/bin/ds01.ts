@@ -2,14 +2,17 @@
 // The one entry program. Installed under every command name (ds01, container-list, …): the name it
 // was run as picks the sub-command. The only place in commands/ that calls process.exit.
 // Shipped as a small CommonJS file (scripts/bundle-cli.ts): it answers `ds01 --version` itself and loads
-// one bundle, the command tree or the ssh proxy, through V8's code cache (load-bundle.ts).
+// one bundle through V8's code cache (load-bundle.ts): the command's part of the tree (names.ts), the
+// whole tree, or the ssh proxy.
 import { basename, join } from 'node:path';
 import { VERSION } from '../../daemon/common/version.js';
 import type * as Cli from '../cli.js';
+import { ALIASES, type PartKey, partFor } from '../names.js';
+import type * as Part from '../parts/container.js';
 import type * as SshProxy from '../user/ssh-proxy.js';
 
 /** The bundles' file names, content-hashed; set by scripts/bundle-cli.ts when it builds this file. */
-declare const DS01_BUNDLES: { cli: string; sshProxy: string };
+declare const DS01_BUNDLES: { cli: string; sshProxy: string; parts: Partial<Record<PartKey, string>> };
 
 const invokedAs = basename(process.argv[1] ?? 'ds01').replace(/\.js$/, '');
 const argv = process.argv.slice(2);
@@ -41,8 +44,14 @@ async function main(): Promise<number> {
     const m = loadBundle<typeof SshProxy>(join(__dirname, DS01_BUNDLES.sshProxy));
     return m.sshProxyMain(argv[1] as string);
   }
-  const { ALIASES, runCli } = loadBundle<typeof Cli>(join(__dirname, DS01_BUNDLES.cli));
-  return runCli([...(ALIASES[invokedAs] ?? []), ...argv], undefined, controller.signal);
+  const line = [...(ALIASES[invokedAs] ?? []), ...argv];
+  // A command with a part of its own loads only that part: its code, its cache, its commands.
+  const part = DS01_BUNDLES.parts[partFor(line) ?? ('' as PartKey)];
+  if (part) {
+    const m = loadBundle<typeof Part>(join(__dirname, part));
+    return m.runPart(m.part, line, undefined, controller.signal);
+  }
+  return loadBundle<typeof Cli>(join(__dirname, DS01_BUNDLES.cli)).runCli(line, undefined, controller.signal);
 }
 
 // In a function, not top-level code: a bundle that fails to load is reported like any other error.

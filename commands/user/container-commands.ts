@@ -1,4 +1,4 @@
-// The `ds01 container <verb>` commands (and their container-<verb> program names, see ALIASES in cli.ts).
+// The `ds01 container <verb>` commands (and their container-<verb> program names, see ALIASES in names.ts).
 import type { Command } from 'commander';
 import type { Ctx } from '../lib/context.js';
 import { runContainerCreate } from './container-create.js';
@@ -14,23 +14,6 @@ import { runContainerStats } from './container-stats.js';
 import { runContainerStop } from './container-stop.js';
 
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
-
-export const CONTAINER_ALIASES: Record<string, string[]> = Object.fromEntries(
-  [
-    'create',
-    'start',
-    'run',
-    'open',
-    'stop',
-    'pause',
-    'unpause',
-    'remove',
-    'stats',
-    'logs',
-    'deploy',
-    'retire',
-  ].map((v) => [`container-${v}`, ['container', v]]),
-);
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 

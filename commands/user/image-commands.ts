@@ -10,16 +10,6 @@ import { PROJECT_TYPES, runProjectInit } from './project-init.js';
 import { runProjectLaunch } from './project-launch.js';
 import { type RunCommand, runUserSetup } from './user-setup.js';
 
-export const IMAGE_ALIASES: Record<string, string[]> = {
-  'image-create': ['image', 'create'],
-  'image-list': ['image', 'list'],
-  'image-update': ['image', 'update'],
-  'image-delete': ['image', 'delete'],
-  'project-init': ['project', 'init'],
-  'project-launch': ['project', 'launch'],
-  'user-setup': ['user', 'setup'],
-};
-
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 const list = (v: string, prev: string[] = []) => [...prev, v];
 

@@ -1,0 +1,15 @@
+// Part of the command tree (tree.ts; names.ts PART_NOUNS): `quota`.
+// Also the entry of the part's own bundle: bin/ds01.ts runs `runPart(part, …)` from it.
+
+import { PART_NOUNS } from '../names.js';
+import { addQuotaCommands } from '../quota-cli.js';
+import type { Part } from '../tree.js';
+
+export { runPart, warmLine } from '../tree.js';
+
+export const part: Part = {
+  nouns: PART_NOUNS.quota,
+  register(program, ctx, act) {
+    addQuotaCommands(program, ctx, act);
+  },
+};
