@@ -6,7 +6,7 @@
 // into the container, and the host mount is taken off again once Docker has started it. So every start,
 // restart and queued deploy gets the directory checked just then, and a container started by anything
 // else (Docker itself) finds only an empty root-owned directory.
-import { execFile } from 'node:child_process';
+// Through nsenter the helper is one long-lived process (workspace/helper-process.ts), not one per call.
 import { readlinkSync, rmdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -14,14 +14,9 @@ import { Ds01Error } from '../errors.js';
 import type { Logger } from '../log.js';
 import { peerCred } from '../native/libc.js';
 import { daemonFile } from '../paths.js';
-import {
-  type BindInput,
-  type BindOutput,
-  bind,
-  check,
-  unbind,
-  unbindUnder,
-} from '../workspace/bind-helper.js';
+import { check, type HelperRequest, handle } from '../workspace/bind-helper.js';
+import { type HelperAnswer, HelperProcess } from '../workspace/helper-process.js';
+import type { UpperLayerInput } from '../workspace/upper-layer.js';
 
 const HELPER = daemonFile('workspace/bind-helper.js');
 
@@ -29,14 +24,6 @@ export interface WorkspaceOwner {
   uid: number;
   gid: number;
   home: string;
-}
-
-function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(argv[0] as string, argv.slice(1), { timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 /** dockerd's pid, from the kernel's credentials on a connection to its socket (null: not a local socket). */
@@ -56,59 +43,53 @@ export class WorkspaceBinder {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** The start-up sweep of leftover mounts; binds wait for it (it would take a fresh bind off). */
   private leftovers: Promise<void> = Promise.resolve();
+  /** The helper in dockerd's namespace when ours differs; started on first use. */
+  readonly process: HelperProcess;
 
   constructor(
     private readonly stateDir: string,
     private readonly dockerHost: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.process = new HelperProcess([process.execPath, HELPER, '--serve'], log);
+  }
 
   /** The bind source Docker is given for a container (stable for its life). */
   target(dockerName: string): string {
     return join(this.stateDir, 'workspaces', dockerName);
   }
 
-  /** nsenter into dockerd's mount namespace when ours differs (systemd's sandbox gives us our own). */
-  private async prefix(): Promise<string[]> {
+  /**
+   * Where dockerd resolves paths: null when that is our own mount namespace (no sandbox, as in most
+   * tests), else nsenter into it and the namespace's name. Asked again for every request: dockerd may
+   * have restarted.
+   */
+  private async namespace(): Promise<{ prefix: string[]; key: string } | null> {
     const m = /^unix:\/\/(.+)$/.exec(this.dockerHost);
     const pid = m?.[1] ? await dockerdPid(m[1]) : null;
-    if (!pid) return [];
+    if (!pid) return null;
     try {
-      if (readlinkSync(`/proc/${pid}/ns/mnt`) === readlinkSync('/proc/self/ns/mnt')) return [];
+      const theirs = readlinkSync(`/proc/${pid}/ns/mnt`);
+      if (theirs === readlinkSync('/proc/self/ns/mnt')) return null;
+      return { prefix: ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'], key: theirs };
     } catch {
-      return [];
+      return null;
     }
-    return ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'];
+  }
+
+  /** In dockerd's namespace already: the helper's own code, in process; else the long-lived helper. */
+  private async helper(req: HelperRequest): Promise<HelperAnswer> {
+    const ns = await this.namespace();
+    if (!ns) return handle(req);
+    return this.process.request(ns.prefix, ns.key, req);
   }
 
   /**
-   * In dockerd's namespace already (no sandbox, as in tests): the helper's own functions, in process;
-   * else the helper program through nsenter.
+   * Write a never-started container's passwd/group/home into its upper layer (workspace/upper-layer.ts);
+   * `refused` when that layer is not one to write (the caller falls back to Docker's archive put).
    */
-  private async helper(args: string[]): Promise<BindOutput> {
-    const prefix = await this.prefix();
-    if (!prefix.length) {
-      try {
-        const done: BindOutput = { ok: true, dev: 0, ino: 0 };
-        if (args[0] === '--unbind') {
-          unbind(args[1] as string);
-          return done;
-        }
-        if (args[0] === '--unbind-under') {
-          unbindUnder(args[1] as string);
-          return done;
-        }
-        return bind(JSON.parse(args[0] as string) as BindInput);
-      } catch (err) {
-        return { ok: false, refused: false, message: (err as Error).message };
-      }
-    }
-    const r = await run([...prefix, process.execPath, HELPER, ...args]);
-    try {
-      return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as BindOutput;
-    } catch {
-      return { ok: false, refused: false, message: `workspace helper failed: ${r.stderr.trim() || r.code}` };
-    }
+  writeUserFiles(input: UpperLayerInput): Promise<HelperAnswer> {
+    return this.helper({ op: 'user-files', input });
   }
 
   /** One bind at a time per container: a second start waits for the first to finish. */
@@ -136,9 +117,10 @@ export class WorkspaceBinder {
     const target = this.target(dockerName);
     return this.serial(dockerName, async () => {
       await this.leftovers;
-      const r = await this.helper([
-        JSON.stringify({ home: owner.home, project, uid: owner.uid, gid: owner.gid, target }),
-      ]);
+      const r = await this.helper({
+        op: 'bind',
+        input: { home: owner.home, project, uid: owner.uid, gid: owner.gid, target },
+      });
       if (!r.ok) {
         if (r.refused)
           throw new Ds01Error(
@@ -152,16 +134,16 @@ export class WorkspaceBinder {
         return await fn();
       } finally {
         // Left mounted, it still shows only the checked directory; the next bind takes it off first.
-        const u = await this.helper(['--unbind', target]);
+        const u = await this.helper({ op: 'unbind', target });
         if (!u.ok) this.log.error('cannot take off a workspace mount', { target, err: u.message });
       }
     });
   }
 
   /** At start: a crash mid-start may have left a workspace mounted; take every such mount off. */
-  // Not awaited by start-up: through nsenter it is a Node process, and the socket need not wait for it.
+  // Not awaited by start-up: through nsenter it starts the helper (a Node process); the socket need not wait.
   unbindLeftovers(): Promise<void> {
-    this.leftovers = this.helper(['--unbind-under', join(this.stateDir, 'workspaces')]).then(
+    this.leftovers = this.helper({ op: 'unbind-under', dir: join(this.stateDir, 'workspaces') }).then(
       (r) => {
         if (!r.ok) this.log.error('cannot take off leftover workspace mounts', { err: r.message });
       },

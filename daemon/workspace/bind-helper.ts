@@ -1,6 +1,6 @@
-// ds01d's workspace binder, run as a short child program in dockerd's mount namespace (ds01d starts it
-// there with nsenter when its own namespace differs). It makes <target> (a root-only path under the
-// state dir, the bind source Docker was given) show exactly the user's checked workspace directory:
+// ds01d's workspace binder, run in dockerd's mount namespace (ds01d starts it there with nsenter when its
+// own namespace differs). It makes <target> (a root-only path under the state dir, the bind source Docker
+// was given) show exactly the user's checked workspace directory:
 //   1. open <home>, then `workspace`, then <project>, one component at a time, each relative to the
 //      directory already open (through /proc/self/fd/N/<name>) with O_NOFOLLOW|O_DIRECTORY: no symlink
 //      is followed anywhere below the home, and no name is looked up twice;
@@ -8,7 +8,12 @@
 //   3. bind-mount the OPENED directory (mount --bind /proc/self/fd/3, fd 3 = it) on <target>;
 //   4. verify <target> now has the opened directory's device and inode, else undo and fail.
 // Whatever the user renames or replaces meanwhile, what is mounted is the directory that was checked.
-// Input: one JSON argument; output: one JSON line. Also `--unbind <target>`.
+// It also writes a new container's passwd/group/home into its upper layer (upper-layer.ts), which only
+// dockerd's namespace is sure to see writable.
+// `--serve`: one long-lived process (workspace/helper-process.ts) answering one JSON request per line on
+// stdin with one JSON line on stdout, `{id, ...answer}`, in order. Nothing is kept between requests: each
+// one opens and checks its paths afresh. It exits when ds01d closes its stdin (ds01d ended).
+// Without --serve (ds01d before issue 17, by hand): one JSON bind argument, or `--unbind <target>`.
 import { spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -23,7 +28,9 @@ import {
   type Stats,
   statSync,
 } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type UpperLayerInput, writeUpperLayer } from './upper-layer.js';
 
 export interface BindInput {
   home: string;
@@ -179,24 +186,71 @@ export function unbindUnder(dir: string): void {
     unbind(p.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8))));
 }
 
-function main(argv: string[]): number {
+/** One request to the helper, in process or over its pipe. */
+export type HelperRequest =
+  | { op: 'bind'; input: BindInput }
+  | { op: 'unbind'; target: string }
+  | { op: 'unbind-under'; dir: string }
+  | { op: 'user-files'; input: UpperLayerInput };
+
+export type HelperOutput = { ok: true } | { ok: false; refused: boolean; message: string };
+
+/** Answer one request; never throws (a failure is an answer). */
+export function handle(req: HelperRequest): BindOutput | HelperOutput {
   try {
-    if (argv[0] === '--unbind-under' && argv[1]) {
-      unbindUnder(argv[1]);
-      process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
-      return 0;
+    switch (req.op) {
+      case 'bind':
+        return bind(req.input);
+      case 'unbind':
+        unbind(req.target);
+        return { ok: true };
+      case 'unbind-under':
+        unbindUnder(req.dir);
+        return { ok: true };
+      case 'user-files':
+        return writeUpperLayer(req.input);
+      default:
+        return {
+          ok: false,
+          refused: false,
+          message: `unknown request ${JSON.stringify((req as { op?: unknown }).op)}`,
+        };
     }
-    if (argv[0] === '--unbind' && argv[1]) {
-      unbind(argv[1]);
-      process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
-      return 0;
+  } catch (err) {
+    return { ok: false, refused: false, message: (err as Error).message ?? String(err) };
+  }
+}
+
+/** Requests in order, one line each; a line that is not a request is answered as a failure. */
+function serve(): void {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on('line', (line) => {
+    let id: unknown = null;
+    let out: BindOutput | HelperOutput;
+    try {
+      const msg = JSON.parse(line) as { id: unknown } & HelperRequest;
+      id = msg.id;
+      out = handle(msg);
+    } catch (err) {
+      out = { ok: false, refused: false, message: `bad request: ${(err as Error).message}` };
     }
-    const out = bind(JSON.parse(argv[0] ?? '') as BindInput);
+    process.stdout.write(`${JSON.stringify({ id, ...out })}\n`);
+  });
+  // ds01d gone (exit, crash, SIGKILL): its end of the pipe closes and so do we.
+  lines.on('close', () => process.exit(0));
+}
+
+function main(argv: string[]): number {
+  const answer = (out: BindOutput | HelperOutput) => {
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return out.ok ? 0 : 1;
+  };
+  if (argv[0] === '--unbind-under' && argv[1]) return answer(handle({ op: 'unbind-under', dir: argv[1] }));
+  if (argv[0] === '--unbind' && argv[1]) return answer(handle({ op: 'unbind', target: argv[1] }));
+  try {
+    return answer(handle({ op: 'bind', input: JSON.parse(argv[0] ?? '') as BindInput }));
   } catch (err) {
-    process.stdout.write(`${JSON.stringify({ ok: false, refused: false, message: String(err) })}\n`);
-    return 1;
+    return answer({ ok: false, refused: false, message: String(err) });
   }
 }
 
@@ -204,5 +258,6 @@ function main(argv: string[]): number {
 // this code is part of dist/daemon/main.js, so import.meta.url is ds01d's own file, which argv[1] names.
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && /[/]bind-helper\.[jt]s$/.test(self) && realpathSync(process.argv[1]) === self) {
-  process.exitCode = main(process.argv.slice(2));
+  if (process.argv[2] === '--serve') serve();
+  else process.exitCode = main(process.argv.slice(2));
 }
