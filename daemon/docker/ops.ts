@@ -9,6 +9,7 @@ import { Ds01Error } from '../errors.js';
 import { statusCode } from './client.js';
 import { type LabelSigner, SIGNATURE_LABEL } from './label-signature.js';
 import type { DockerStatsSample } from './stats.js';
+import { type ContainerLayer, type StorageFacts, storageFacts } from './upper-layer.js';
 
 function dockerMessage(err: unknown): string {
   const e = err as { json?: { message?: string }; reason?: string; message?: string };
@@ -241,12 +242,35 @@ export class DockerOps {
   }
 
   /** What the spec builder must know about the Docker host (null fields when dockerd does not say). */
-  async hostFacts(): Promise<{ cgroupDriver: string | null; cpus: number | null }> {
+  async hostFacts(): Promise<{ cgroupDriver: string | null; cpus: number | null; storage: StorageFacts }> {
     try {
-      const info = (await this.docker.info()) as { CgroupDriver?: string; NCPU?: number };
-      return { cgroupDriver: info.CgroupDriver ?? null, cpus: info.NCPU ?? null };
+      const info = (await this.docker.info()) as { CgroupDriver?: string; NCPU?: number } & Parameters<
+        typeof storageFacts
+      >[0];
+      return {
+        cgroupDriver: info.CgroupDriver ?? null,
+        cpus: info.NCPU ?? null,
+        storage: storageFacts(info),
+      };
     } catch {
-      return { cgroupDriver: null, cpus: null };
+      return { cgroupDriver: null, cpus: null, storage: storageFacts({}) };
+    }
+  }
+
+  /** A container's file-system layers as inspect shows them (upper-layer.ts decides what they allow). */
+  async layer(id: string): Promise<ContainerLayer> {
+    try {
+      const i = await this.docker.getContainer(id).inspect();
+      const data = (i.GraphDriver?.Data ?? {}) as { UpperDir?: string; LowerDir?: string };
+      return {
+        status: i.State.Status,
+        driver: i.GraphDriver?.Name ?? '',
+        upperDir: data.UpperDir ?? null,
+        lowerDir: data.LowerDir ?? null,
+        workingDir: i.Config.WorkingDir ?? '',
+      };
+    } catch (err) {
+      throw dockerError('cannot inspect the container', err);
     }
   }
 

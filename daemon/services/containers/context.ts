@@ -59,7 +59,7 @@ export interface ContainersDeps {
   log: Logger;
   createdBy: string;
   /** Bind sources the user cannot swap: every create and start goes through it (issue 13 hole 5). */
-  workspaces: Pick<WorkspaceBinder, 'target' | 'check' | 'withWorkspace' | 'forget'>;
+  workspaces: Pick<WorkspaceBinder, 'target' | 'check' | 'withWorkspace' | 'forget' | 'writeUserFiles'>;
 }
 
 /**

@@ -4,12 +4,14 @@
 //   reserve GPUs      ↩ cancel the reservation
 //   build the spec    (pure)
 //   create + record   ↩ remove from Docker, then mark the row removed and release its GPUs
-//   set up the user   (undone by the removal above; one archive put, built once per image and user)
+//   set up the user   (undone by the removal above; built once per image and user, written into the
+//                     container's upper layer, or one archive put where that cannot be: user-files.ts)
 // A create that got past the reservation leaves a `container.create_failed` event; one refused up front
 // (no such image, no capacity) is only an error to the caller.
 import type { ContainerCreateOptions } from 'dockerode';
 import type { ContainerCreateRequest } from '../../api/types/containers.js';
 import { ensureCgroupParent } from '../../cgroups/aggregate.js';
+import type { DockerOps } from '../../docker/ops.js';
 import { buildContainerSpec, cgroupParentFor, SpecError } from '../../docker/spec.js';
 import { badRequest } from '../../errors.js';
 import type { LocalImage } from '../../images/resolve.js';
@@ -64,13 +66,18 @@ export interface JobContainer {
 const whyFailed = (err: unknown) => `create failed: ${(err as Error)?.message ?? err}`;
 
 export class CreateSaga {
-  private host: Promise<{ cgroupDriver: string | null; cpus: number | null }> | null = null;
+  private host: ReturnType<DockerOps['hostFacts']> | null = null;
 
-  /** whoami and cd ~ on any image: one archive put per create (user-files.ts). */
-  private readonly userFiles: UserFiles;
+  /** whoami and cd ~ on any image (user-files.ts). */
+  readonly userFiles: UserFiles;
 
   constructor(private readonly c: ContainerContext) {
-    this.userFiles = new UserFiles(c.d.ops);
+    this.userFiles = new UserFiles({
+      ops: c.d.ops,
+      storage: () => this.hostFacts().then((h) => h.storage),
+      writer: c.d.workspaces,
+      log: c.d.log,
+    });
   }
 
   private get d() {
