@@ -35,6 +35,11 @@ export interface DaemonOptions {
   scenario?: ScenarioInput; // fake nvidia-smi scenario (default a100-mig-mixed)
   extraArgs?: string[];
   env?: Record<string, string>;
+  /**
+   * Run ds01d in a mount namespace of its own, as ds01d.service's sandbox does (ProtectSystem=strict &
+   * co.): its workspace helper then runs where production's does, through nsenter in dockerd's namespace.
+   */
+  ownMountNamespace?: boolean;
 }
 
 export interface TestDaemon {
@@ -133,9 +138,14 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
   let proc!: ChildProcess;
 
   const launch = async () => {
+    // unshare execs node: the child's pid is still ds01d's.
+    const program = opts.ownMountNamespace
+      ? ['unshare', '--mount', '--propagation', 'slave', '--', process.execPath]
+      : [process.execPath];
     proc = spawn(
-      process.execPath,
+      program[0] as string,
       [
+        ...program.slice(1),
         DAEMON_JS,
         `--socket=${socket}`,
         `--web-socket=${join(dir, 'web.sock')}`,
