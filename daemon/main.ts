@@ -149,6 +149,7 @@ export async function startDaemon(settings: Settings) {
     log,
     createdBy: `ds01d ${VERSION}`,
     workspaces,
+    userFiles: settings.userFiles,
   });
   // Batch jobs: containers of the user's running one command, through the same saga and queue.
   const jobsDeps = {

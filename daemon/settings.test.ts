@@ -80,6 +80,7 @@ describe('loadSettings', () => {
     stateDir: ['/st', '/st'],
     policy: ['/p.yaml', '/p.yaml'],
     dockerHost: ['unix:///d.sock', 'unix:///d.sock'],
+    userFiles: ['archive', 'archive'],
     nvidiaSmi: ['/bin/smi', '/bin/smi'],
     metrics: ['127.0.0.1:9500', '127.0.0.1:9500'],
     webSocket: ['/run/x/web.sock', '/run/x/web.sock'],

@@ -89,6 +89,16 @@ export const SETTINGS = {
     default: 'unix:///var/run/docker.sock',
     help: 'Docker API',
   }),
+  userFiles: setting({
+    flag: 'user-files',
+    arg: '<how>',
+    env: 'DS01_USER_FILES',
+    file: 'user_files',
+    schema: z.enum(['layer', 'archive']),
+    expected: 'layer or archive',
+    default: 'layer',
+    help: "how a new container gets the user's passwd/group/home: layer (into its overlay2 upper layer where it can, else archive) or archive (always Docker's archive put)",
+  }),
   nvidiaSmi: setting({
     flag: 'nvidia-smi',
     arg: '<path>',

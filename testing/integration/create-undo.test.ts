@@ -72,6 +72,9 @@ describe.skipIf(!isRoot())('undo of a half-made container', () => {
     await proxy.listen();
     ({ d, alice, bob } = await startDaemonWithCast({
       dockerHost: `unix://${sock}`,
+      // The injected fault is the user set-up's archive PUT: this daemon always takes that path (overlay2
+      // would write into the container's layer instead; deploy-helper.test.ts tests that path).
+      env: { DS01_USER_FILES: 'archive' },
       // Only the restart may remove a never-started container here, not the timeout.
       policyEdits: {
         'policies.never_started_timeout': '10m',

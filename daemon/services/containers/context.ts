@@ -60,6 +60,8 @@ export interface ContainersDeps {
   createdBy: string;
   /** Bind sources the user cannot swap: every create and start goes through it (issue 13 hole 5). */
   workspaces: Pick<WorkspaceBinder, 'target' | 'check' | 'withWorkspace' | 'forget' | 'writeUserFiles'>;
+  /** The user_files setting: `archive` never writes into a container's layer (user-files.ts). */
+  userFiles?: 'layer' | 'archive';
 }
 
 /**

@@ -75,7 +75,7 @@ export class CreateSaga {
     this.userFiles = new UserFiles({
       ops: c.d.ops,
       storage: () => this.hostFacts().then((h) => h.storage),
-      writer: c.d.workspaces,
+      writer: c.d.userFiles === 'archive' ? null : c.d.workspaces,
       log: c.d.log,
     });
   }

@@ -108,6 +108,14 @@ describe('UserFiles', () => {
     expect(u.written).toEqual({ direct: 0, put: 1 });
   });
 
+  it('with user_files: archive (no writer) always puts, even on overlay2', async () => {
+    const f = fake(etc, { driver: 'overlay2' });
+    const u = new UserFiles({ ...f.deps, writer: null });
+    await u.setUp('c1', image, alice);
+    expect(f.writes).toEqual([]);
+    expect(u.written).toEqual({ direct: 0, put: 1 });
+  });
+
   it('builds anew for another image or another user, and keeps a bounded number', async () => {
     const f = fake({ '/etc/passwd': '', '/etc/group': '' }, { bash: false });
     const u = new UserFiles(f.deps);

@@ -38,7 +38,8 @@ export interface UserFilesDeps {
   ops: Pick<DockerOps, 'readFile' | 'exists' | 'putTar' | 'layer'>;
   /** `docker info`'s storage facts (cached by the caller). */
   storage: () => Promise<StorageFacts>;
-  writer: Pick<WorkspaceBinder, 'writeUserFiles'>;
+  /** null: always the archive put (setting user_files: archive). */
+  writer: Pick<WorkspaceBinder, 'writeUserFiles'> | null;
   log: Pick<Logger, 'debug' | 'warn'>;
 }
 
@@ -75,6 +76,7 @@ export class UserFiles {
 
   /** Into the upper layer when the host and the helper allow it; false: use the put. */
   private async direct(id: string, p: Prepared, owner: FilesOwner): Promise<boolean> {
+    if (!this.d.writer) return false;
     const target = upperLayerTarget(await this.d.storage(), await this.d.ops.layer(id));
     if (!target.ok) {
       this.d.log.debug('user files by archive put', { id, why: target.why });
