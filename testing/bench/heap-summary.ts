@@ -1,7 +1,8 @@
 // What holds a V8 heap: a .heapsnapshot's objects summed by kind (constructor name for objects, the node
 // type for code, strings and arrays), largest first. The file is V8's JSON (a flat `nodes` array of
 // `snapshot.meta.node_fields` per node, names as indexes into `strings`).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface HeapGroup {
   what: string;
@@ -51,4 +52,35 @@ export function describeHeap(groups: HeapGroup[], n = 8): string {
     .slice(0, n)
     .map((g) => `${g.what} ${(g.bytes / 2 ** 20).toFixed(1)} MiB`)
     .join(', ');
+}
+
+/**
+ * Asks a process started with `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR` for a heap snapshot (V8
+ * collects garbage first, so the total is what the heap keeps) and summarises it; the file is removed.
+ */
+export async function takeHeapSnapshot(
+  pid: number,
+  dir: string,
+): Promise<{ total: number; groups: HeapGroup[] }> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 120_000;
+  let file: string | undefined;
+  while (!file) {
+    if (Date.now() > deadline) throw new Error(`no heap snapshot from pid ${pid} in ${dir}`);
+    await new Promise((r) => setTimeout(r, 500));
+    file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+  }
+  // Written when the file is complete: wait until its size stops changing.
+  for (let size = -1; ; ) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = statSync(join(dir, file)).size;
+    if (now === size && now > 0) break;
+    size = now;
+  }
+  try {
+    return summarizeHeapFile(join(dir, file));
+  } finally {
+    rmSync(join(dir, file), { force: true });
+  }
 }

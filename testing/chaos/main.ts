@@ -53,7 +53,9 @@ function render(r: ChaosReport, full: boolean): string {
   ];
   if (r.soak)
     lines.push(
-      `- soak ${r.soak.minutes} min without faults (${r.soak.samples} samples): RSS slope ${r.soak.rssSlopeKiBPerMin} KiB/min, ` +
+      `- soak ${r.soak.minutes} min without faults (${r.soak.samples} samples): RSS ${r.soak.rssMiB.start} → ${r.soak.rssMiB.end} MiB, ` +
+        `slope ${r.soak.rssSlopeKiBPerMin} KiB/min (second half ${r.soak.rssSlopeLastHalfKiBPerMin}); V8 heap kept after GC ` +
+        `${r.soak.heapKeptMiB ? `${r.soak.heapKeptMiB.start} → ${r.soak.heapKeptMiB.end} MiB` : 'not measured'}; ` +
         `open fds slope ${r.soak.fdSlopePerMin}/min, p99 of GET /v1/containers per window ${r.soak.p99ByWindowMs.join(' / ')} ms`,
     );
   const byRule = new Map<string, number>();

@@ -3,9 +3,11 @@
 // nvidia-smi hanging or failing, Docker answering slowly. After each fault the load drains and the ground
 // truth (invariants.ts) is checked once the reconcile window has passed; the daemon must serve again within
 // 5 s of each kill. `soakMs` adds a fault-free stretch measuring memory, open files and latency.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { takeHeapSnapshot } from '../bench/heap-summary.js';
 import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
@@ -35,6 +37,11 @@ export interface ChaosReport {
   soak?: {
     minutes: number;
     rssSlopeKiBPerMin: number;
+    /** The second half alone: warm-up (caches, V8 growing its heap to the load) is over by then. */
+    rssSlopeLastHalfKiBPerMin: number;
+    rssMiB: { start: number; end: number };
+    /** What the V8 heap keeps after a GC (heap snapshots), at the soak's start and end. */
+    heapKeptMiB: { start: number; end: number } | null;
     fdSlopePerMin: number;
     p99ByWindowMs: number[];
     samples: number;
@@ -184,6 +191,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const t0 = Date.now();
   const dockerd = await startPrivateDockerd();
   const docker = new Docker({ socketPath: dockerd.socketPath });
+  const heapDir = mkdtempSync(join(tmpdir(), 'ds01-chaos-heap-'));
   const report: ChaosReport = {
     kills: 0,
     faults: {},
@@ -202,7 +210,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     proxy = await startDockerProxy(dockerd.socketPath, join(dockerd.root, 'proxy.sock'));
     const users: TestUser[] = [];
     for (let i = 0; i < opts.users; i++) users.push(await createTestUser());
-    d = await startTestDaemon({ dockerHost: `unix://${proxy.socketPath}`, scenario: scenario() });
+    d = await startTestDaemon({
+      dockerHost: `unix://${proxy.socketPath}`,
+      scenario: scenario(),
+      // The soak asks for heap snapshots (written outside the small state file system).
+      env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` },
+    });
     const daemon = d;
     editPolicy(daemon.policyPath, {
       'defaults.max_containers_per_user': 3,
@@ -299,7 +312,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       await check(fault ? `${fault} + kill ${i}` : `kill ${i}`);
     }
 
-    if (opts.soakMs > 0) report.soak = await soak(daemon, opts.soakMs, log);
+    if (opts.soakMs > 0) report.soak = await soak(daemon, opts.soakMs, heapDir, log);
     await active.stop();
     await check('the end');
     report.actions = active.result;
@@ -311,6 +324,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await proxy?.close();
     await dockerd.stop();
     await cleanupTestUsers();
+    rmSync(heapDir, { recursive: true, force: true });
   }
   report.durationMs = Date.now() - t0;
   return report;
@@ -320,8 +334,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 async function soak(
   d: TestDaemon,
   ms: number,
+  heapDir: string,
   log: (l: string) => void,
 ): Promise<NonNullable<ChaosReport['soak']>> {
+  const heapKept = async () =>
+    takeHeapSnapshot(d.proc.pid as number, heapDir)
+      .then((h) => Math.round((h.total / 2 ** 20) * 10) / 10)
+      .catch((err) => {
+        log(`soak: no heap snapshot (${String(err)})`);
+        return null;
+      });
+  const heapStart = await heapKept();
   const start = Date.now();
   const rss: [number, number][] = [];
   const fds: [number, number][] = [];
@@ -348,9 +371,14 @@ async function soak(
         99,
       ),
     );
+  const heapEnd = await heapKept();
+  const mib = (kib: number | undefined) => Math.round(((kib ?? 0) / 1024) * 10) / 10;
   const out = {
     minutes: ms / 60_000,
     rssSlopeKiBPerMin: Math.round(slope(rss) * 10) / 10,
+    rssSlopeLastHalfKiBPerMin: Math.round(slope(rss.slice(Math.floor(rss.length / 2))) * 10) / 10,
+    rssMiB: { start: mib(rss[0]?.[1]), end: mib(rss.at(-1)?.[1]) },
+    heapKeptMiB: heapStart !== null && heapEnd !== null ? { start: heapStart, end: heapEnd } : null,
     fdSlopePerMin: Math.round(slope(fds) * 100) / 100,
     p99ByWindowMs,
     samples: rss.length,
