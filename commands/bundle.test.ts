@@ -116,6 +116,8 @@ describe('CLI bundles', () => {
       'crypto',
       'zlib',
       'dns',
+      'module', // and Node's ES module loader with it
+      'internal/modules/esm/loader',
     ];
     expect(r.probe.builtins.filter((m) => heavy.includes(m))).toEqual([]);
     expect(r.probe.required.filter((f) => f.includes('node_modules/enquirer'))).toEqual([]);

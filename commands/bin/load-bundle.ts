@@ -38,6 +38,8 @@ export const LAZY_BUILTINS = [
   'crypto',
   'zlib',
   'dns',
+  // prompts.ts's createRequire: node:module brings Node's ES module loader with it (≈1 ms), for prompts only
+  'module',
 ];
 
 const lazyIds = new Set(LAZY_BUILTINS.flatMap((m) => [m, `node:${m}`]));

@@ -26,8 +26,9 @@ export function queuedState(e: Pick<QueueEntryView, 'position' | 'wait'>, now: n
 export async function runContainerList(ctx: Ctx, opts: { json?: boolean; all?: boolean }): Promise<number> {
   const [list, queue] = await Promise.all([
     listContainers(ctx.client, opts.all),
-    // The queue is shown beside the containers; a daemon that refuses it costs only those rows.
-    listQueue(ctx.client).catch(() => [] as QueueEntryView[]),
+    // The queue is shown beside the containers (not in --json, which is the containers alone); a daemon
+    // that refuses it costs only those rows.
+    opts.json ? [] : listQueue(ctx.client).catch(() => [] as QueueEntryView[]),
   ]);
   // An admin's queue lists everyone's entries: without --all only the caller's own (the CLI runs as them).
   const uid = process.getuid?.();
