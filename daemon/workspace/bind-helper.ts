@@ -5,7 +5,7 @@
 //      directory already open (through /proc/self/fd/N/<name>) with O_NOFOLLOW|O_DIRECTORY: no symlink
 //      is followed anywhere below the home, and no name is looked up twice;
 //   2. fstat each opened directory: owned by the user (created and chowned by us when missing);
-//   3. bind-mount the OPENED directory (mount --bind /proc/self/fd/3, fd 3 = it) on <target>;
+//   3. bind-mount the OPENED directory (mount(2) of /proc/self/fd/N, N = it) on <target>;
 //   4. verify <target> now has the opened directory's device and inode, else undo and fail.
 // Whatever the user renames or replaces meanwhile, what is mounted is the directory that was checked.
 // It also writes a new container's passwd/group/home into its upper layer (upper-layer.ts), which only
@@ -14,7 +14,6 @@
 // stdin with one JSON line on stdout, `{id, ...answer}`, in order. Nothing is kept between requests: each
 // one opens and checks its paths afresh. It exits when ds01d closes its stdin (ds01d ended).
 // Without --serve (ds01d before issue 17, by hand): one JSON bind argument, or `--unbind <target>`.
-import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   constants,
@@ -30,6 +29,7 @@ import {
 } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { bindMount, unmount } from '../native/libc.js';
 import { type UpperLayerInput, writeUpperLayer } from './upper-layer.js';
 
 export interface BindInput {
@@ -109,10 +109,7 @@ function isMountPoint(path: string): boolean {
 
 export function unbind(target: string): void {
   // Stacked mounts (a crash between two binds) come off one by one.
-  for (let i = 0; i < 16 && isMountPoint(target); i++) {
-    const r = spawnSync('umount', ['--no-canonicalize', target], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`umount ${target}: ${r.stderr.trim()}`);
-  }
+  for (let i = 0; i < 16 && isMountPoint(target); i++) unmount(target);
 }
 
 function same(a: Stats, b: Stats): boolean {
@@ -150,16 +147,14 @@ export function bind(i: BindInput): BindOutput {
     const dir = openWorkspace(i, fds);
     mkdirSync(i.target, { recursive: true, mode: 0o700 });
     unbind(i.target);
-    // fd 3 of mount(8) is the checked directory; --no-canonicalize keeps mount from resolving it to a name.
-    const r = spawnSync('mount', ['--no-canonicalize', '--bind', '/proc/self/fd/3', i.target], {
-      stdio: ['ignore', 'pipe', 'pipe', dir],
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) {
+    // The kernel resolves /proc/self/fd/N to the checked directory itself, never to a name.
+    try {
+      bindMount(`/proc/self/fd/${dir}`, i.target);
+    } catch (err) {
       // Removed (by its owner) between the open and the mount: nothing to mount, and nothing else is.
       if (fstatSync(dir).nlink === 0)
         throw new Refused(`${i.home}/workspace/${i.project} was removed while it was being mounted`);
-      throw new Error(`mount --bind: ${(r.stderr ?? '').trim() || r.error?.message}`);
+      throw err;
     }
     const want = fstatSync(dir);
     if (!same(statSync(i.target), want)) {
