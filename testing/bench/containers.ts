@@ -93,6 +93,17 @@ export default async function containersBench(): Promise<BenchResult[]> {
   // In a mount namespace of its own, as under ds01d.service: the workspace helper runs through nsenter
   // in dockerd's namespace, as in production.
   const d = await startTestDaemon({ dockerHost: dockerd.host, scenario: 'none', ownMountNamespace: true });
+  // DS01_BENCH_BASELINE_DAEMON=<other checkout>/dist/daemon/main.js: that build's ds01d too, same CLI,
+  // interleaved (e.g. main before a change), so a before/after is measured under the same load.
+  const baselineJs = process.env.DS01_BENCH_BASELINE_DAEMON;
+  const base = baselineJs
+    ? await startTestDaemon({
+        dockerHost: dockerd.host,
+        scenario: 'none',
+        ownMountNamespace: true,
+        daemonJs: baselineJs,
+      })
+    : null;
   const docker = new Docker({ socketPath: dockerd.socketPath });
   const env = { ...process.env, DOCKER_HOST: dockerd.host };
   const dockerCli = (args: string[]) => execFileResult('docker', args, { env, timeout: 60_000 });
@@ -102,10 +113,13 @@ export default async function containersBench(): Promise<BenchResult[]> {
     const image = await ensureBaseImage(docker);
     const deploy: Phases[] = [];
     const run: Phases[] = [];
+    const baseline: Phases[] = [];
     const start: number[] = [];
+    const dockerStart: number[] = [];
     for (let i = 0; i < N; i++) {
       // Interleaved, so a burst of load from other work on the machine hits both sides alike.
       start.push(await timed(() => d.cli(['--version'])));
+      dockerStart.push(await timed(() => dockerCli(['--version'])));
       deploy.push(
         await phased(events.at, `b${i}._.0`, () =>
           d.cli(['container-deploy', `b${i}`, '--image', image, '--cpu-only', '--background']),
@@ -149,8 +163,20 @@ export default async function containersBench(): Promise<BenchResult[]> {
           ]),
         ),
       );
+      if (base)
+        baseline.push(
+          await phased(events.at, `a${i}._.0`, () =>
+            d.cli(['container-deploy', `a${i}`, '--image', image, '--cpu-only', '--background'], undefined, {
+              env: { DS01_SOCKET: base.socket },
+            }),
+          ),
+        );
       if (i < N - 1) {
         // Keep under max_containers_per_user; not timed.
+        if (base)
+          await d.cli(['container-retire', `a${i}`, '--yes', '--force'], undefined, {
+            env: { DS01_SOCKET: base.socket },
+          });
         await d.cli(['container-retire', `b${i}`, '--yes', '--force']);
         await dockerCli(['rm', '-f', `r${i}`]);
       }
@@ -158,6 +184,23 @@ export default async function containersBench(): Promise<BenchResult[]> {
     const dep = (k: keyof Phases) => med(deploy.map((p) => p[k]));
     const dr = (k: keyof Phases) => med(run.map((p) => p[k]));
     const cliStart = med(start);
+    const bl = (k: keyof Phases) => med(baseline.map((p) => p[k]));
+    const baselineRows: BenchResult[] = base
+      ? [
+          {
+            name: 'baseline build: container-deploy --background (median)',
+            value: bl('total'),
+            unit: 'ms',
+            notes: `${baselineJs}; interleaved with the two above; create → start ${bl('createToStart')} ms, start → exit ${bl('startToExit')} ms`,
+          },
+          {
+            name: 'baseline build / docker run',
+            value: round(bl('total') / dr('total'), 2),
+            unit: 'ratio',
+            notes: 'the same docker run runs',
+          },
+        ]
+      : [];
     const puts = [...Array(N).keys()].filter((i) => (events.puts.get(`b${i}._.0`) ?? 0) > 0).length;
     return [
       {
@@ -182,7 +225,7 @@ export default async function containersBench(): Promise<BenchResult[]> {
         name: 'deploy: CLI start (ds01 --version, median)',
         value: cliStart,
         unit: 'ms',
-        notes: 'where the time goes, medians of each phase (they need not add up to the total’s median)',
+        notes: `where the time goes, medians of each phase (they need not add up to the total’s median); docker --version (Go): ${med(dockerStart)} ms`,
       },
       {
         name: 'deploy: CLI start → Docker create event',
@@ -214,9 +257,11 @@ export default async function containersBench(): Promise<BenchResult[]> {
         unit: 'ms',
         notes: `then ${dr('createToStart')} ms and ${dr('startToExit')} ms`,
       },
+      ...baselineRows,
     ];
   } finally {
     events.stop();
+    await base?.cleanup();
     await d.cleanup();
     await dockerd.stop();
   }

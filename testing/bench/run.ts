@@ -51,5 +51,9 @@ const next = old.includes(BEGIN)
   ? old.replace(new RegExp(`${BEGIN}[\\s\\S]*${END}`), generated)
   : `${old.trimEnd()}\n\n${generated}\n`;
 if (!only.length) writeFileSync(file, next);
-else process.stderr.write('bench: partial run; BENCHMARKS.md not rewritten\n');
+else {
+  // The tables (with their notes) for pasting by hand.
+  process.stdout.write(`\n${sections.join('\n')}`);
+  process.stderr.write('bench: partial run; BENCHMARKS.md not rewritten\n');
+}
 process.exit(failed ? 1 : 0);

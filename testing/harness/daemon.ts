@@ -40,6 +40,8 @@ export interface DaemonOptions {
    * co.): its workspace helper then runs where production's does, through nsenter in dockerd's namespace.
    */
   ownMountNamespace?: boolean;
+  /** Another build's dist/daemon/main.js (a bench's baseline); default this checkout's. */
+  daemonJs?: string;
 }
 
 export interface TestDaemon {
@@ -146,7 +148,7 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
       program[0] as string,
       [
         ...program.slice(1),
-        DAEMON_JS,
+        opts.daemonJs ?? DAEMON_JS,
         `--socket=${socket}`,
         `--web-socket=${join(dir, 'web.sock')}`,
         `--state-dir=${stateDir}`,
