@@ -296,7 +296,7 @@ export async function startDaemon(settings: Settings) {
     ...mig.routes,
     ...systemRoutes(system),
     ...eventRoutes(events),
-    ...containerReadRoutes(containers),
+    ...containerReadRoutes(containers, queue),
     ...containerRoutes(containerService),
     ...accessRoutes(access),
     ...limitsRoutes(limits),

@@ -1,5 +1,6 @@
 import type {
   AuditEvent,
+  ContainerListing,
   ContainerSummary,
   EventQuery,
   PolicyCheck,
@@ -21,6 +22,9 @@ export const followEvents = (c: Client, q: Q, signal?: AbortSignal) =>
 
 export const listContainers = (c: Client, all = false) =>
   c.request<ContainerSummary[]>('/containers', { query: { all } });
+/** The containers and the GPU queue beside them, in one request (container-list). */
+export const containerListing = (c: Client, all = false) =>
+  c.request<ContainerListing>('/container-list', { query: { all } });
 
 export const checkPolicy = (c: Client, text: string, file: string) =>
   c.request<PolicyCheck>('/admin/policy/check', { body: { text, file } satisfies PolicyCheckRequest });

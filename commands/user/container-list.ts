@@ -1,9 +1,8 @@
 import type { QueueEntryView } from '../../daemon/api/types/index.js';
 import { gpuText } from '../lib/containers.js';
 import type { Ctx } from '../lib/context.js';
-import { listQueue } from '../lib/gpus.js';
 import { printJson, table } from '../lib/output.js';
-import { listContainers } from '../lib/system.js';
+import { containerListing, listContainers } from '../lib/system.js';
 import { duration } from '../lib/units.js';
 import { describeWait } from '../lib/wait.js';
 
@@ -24,12 +23,10 @@ export function queuedState(e: Pick<QueueEntryView, 'position' | 'wait'>, now: n
 }
 
 export async function runContainerList(ctx: Ctx, opts: { json?: boolean; all?: boolean }): Promise<number> {
-  const [list, queue] = await Promise.all([
-    listContainers(ctx.client, opts.all),
-    // The queue is shown beside the containers (not in --json, which is the containers alone); a daemon
-    // that refuses it costs only those rows.
-    opts.json ? [] : listQueue(ctx.client).catch(() => [] as QueueEntryView[]),
-  ]);
+  // One request: the containers and the queue beside them (--json is the containers alone).
+  const { containers: list, queue } = opts.json
+    ? { containers: await listContainers(ctx.client, opts.all), queue: [] }
+    : await containerListing(ctx.client, opts.all);
   // An admin's queue lists everyone's entries: without --all only the caller's own (the CLI runs as them).
   const uid = process.getuid?.();
   const waiting = queue.filter(

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { ContainerService } from '../../services/containers/index.js';
 import type { ContainerQueries } from '../../services/containers-read.js';
+import type { GpuQueue } from '../../services/gpu-queue.js';
 import { type Route, route, type UpgradeRoute } from '../router.js';
 import { bridgeShell } from '../shell-bridge.js';
 import {
+  type ContainerListing,
   containerCreateRequest,
   containerDeployRequest,
   retireRequest,
@@ -15,15 +17,27 @@ const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional()
 /** What the read routes need (ownership: resolve refuses another user's container). */
 export type ContainerReadBackend = Pick<ContainerQueries, 'list' | 'resolve' | 'summary'>;
 
-export function containerReadRoutes(q: ContainerReadBackend): Route[] {
+export function containerReadRoutes(q: ContainerReadBackend, queue: Pick<GpuQueue, 'list'>): Route[] {
+  const all = (query: URLSearchParams) => {
+    const p = listQuery.parse(Object.fromEntries(query));
+    return p.all === '1' || p.all === 'true';
+  };
   return [
     route({
       method: 'GET',
       path: '/v1/containers',
-      handler: ({ caller, query }) => {
-        const p = listQuery.parse(Object.fromEntries(query));
-        return { json: q.list(caller, { all: p.all === '1' || p.all === 'true' }) };
-      },
+      handler: ({ caller, query }) => ({ json: q.list(caller, { all: all(query) }) }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/container-list',
+      // container-list in one request (issue 17): the containers and, beside them, the waiting deploys.
+      handler: ({ caller, query }) => ({
+        json: {
+          containers: q.list(caller, { all: all(query) }),
+          queue: queue.list(caller),
+        } satisfies ContainerListing,
+      }),
     }),
     route({
       method: 'GET',

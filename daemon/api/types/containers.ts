@@ -1,8 +1,18 @@
 // Wire types for /v1/containers.
 import { z } from 'zod';
 import { isImageRef, NAME, NAME_RULE, nameProblem } from '../../common/names.js';
+import type { QueueEntryView } from './gpus.js';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removed';
+
+/**
+ * GET /v1/container-list: what `container-list` shows, in one request: the caller's containers (everyone's
+ * with all=1, admins) and the GPU queue as GET /v1/queue gives it to the caller.
+ */
+export interface ContainerListing {
+  containers: ContainerSummary[];
+  queue: QueueEntryView[];
+}
 
 export interface ContainerSummary {
   id: string;
