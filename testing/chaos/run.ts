@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { unitEnvironment } from '../bench/daemon.js';
 import { takeHeapSnapshot } from '../bench/heap-summary.js';
-import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { editPolicy, REPO, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
 import { ensureBaseImage } from '../harness/images.js';
@@ -192,6 +193,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const dockerd = await startPrivateDockerd();
   const docker = new Docker({ socketPath: dockerd.socketPath });
   const heapDir = mkdtempSync(join(tmpdir(), 'ds01-chaos-heap-'));
+  const unitEnv = unitEnvironment(readFileSync(join(REPO, 'systemd/ds01d.service'), 'utf8'));
   const report: ChaosReport = {
     kills: 0,
     faults: {},
@@ -213,8 +215,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     d = await startTestDaemon({
       dockerHost: `unix://${proxy.socketPath}`,
       scenario: scenario(),
-      // The soak asks for heap snapshots (written outside the small state file system).
-      env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` },
+      // As ds01d.service runs it (its memory settings), plus heap snapshots for the soak, written outside
+      // the small state file system.
+      env: {
+        ...unitEnv,
+        NODE_OPTIONS: `${unitEnv.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}`,
+      },
     });
     const daemon = d;
     editPolicy(daemon.policyPath, {
