@@ -100,6 +100,36 @@ describe.skipIf(why !== null)(`ds01 under systemd${why ? ` (skipped: ${why})` : 
     expect(inspect.HostConfig.DeviceRequests[0].DeviceIDs).toEqual([out.container.gpuSlots[0].uuid]);
   }, 240_000);
 
+  it('the unit’s sandbox: one long-lived workspace helper in dockerd’s namespace, the user files in the layer', async () => {
+    // ds01d's children running the helper (issue 17): exactly one, in dockerd's mount namespace, not ds01d's.
+    const ns = (
+      await g.ok(`set -e
+        main=$(systemctl show -p MainPID --value ds01d.service)
+        for d in /proc/[0-9]*; do
+          read -r _ _ _ ppid _ < $d/stat 2>/dev/null || continue
+          [ "$ppid" = "$main" ] && tr '\\0' ' ' < $d/cmdline | grep -q 'bind-helper.js --serve' && echo "helper $(readlink $d/ns/mnt)"
+        done
+        echo "ds01d $(readlink /proc/$main/ns/mnt)"
+        echo "dockerd $(readlink /proc/$(cat /run/docker.pid)/ns/mnt)"`)
+    )
+      .trim()
+      .split('\n');
+    const helpers = ns.filter((l) => l.startsWith('helper '));
+    const of = (who: string) => ns.find((l) => l.startsWith(`${who} `))?.split(' ')[1];
+    expect(helpers, ns.join('\n')).toHaveLength(1);
+    expect(helpers[0]?.split(' ')[1]).toBe(of('dockerd'));
+    expect(of('ds01d')).not.toBe(of('dockerd'));
+    // whoami and cd ~ inside; on overlay2 no archive put happened (Docker's extract-to-dir event).
+    const inside = await g.ok(`docker exec ${containerId} sh -c 'whoami; cd ~ && pwd'`);
+    expect(inside.split('\n')).toEqual([USER, `/home/${USER}`, '']);
+    const driver = (await g.ok(`docker info -f '{{.Driver}}'`)).trim();
+    const events = await g.ok(
+      `docker events --since 30m --until "$(date +%s)" --filter container=${containerId} --format '{{.Action}}'`,
+    );
+    if (driver === 'overlay2') expect(events).not.toContain('extract-to-dir');
+    else expect(events).toContain('extract-to-dir');
+  }, 120_000);
+
   it('builds the user’s image under the sandbox (PrivateTmp spooling, NoExecPaths, the build limits)', async () => {
     const r = await g.sh(
       asUser(`ds01 image create proj --base ${IMAGE} --no-jupyter --no-datascience --yes`),
