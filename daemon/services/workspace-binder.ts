@@ -106,7 +106,8 @@ export class WorkspaceBinder {
 
   /**
    * Run `fn` (a Docker create or start) while the target shows the checked workspace; refuses with
-   * CONFLICT when the workspace is a symlink or not the user's. The mount is taken off afterwards.
+   * CONFLICT when the workspace is a symlink or not the user's. The mount is taken off afterwards: after a
+   * failure before answering, after a success right after answering (off the deploy's critical path).
    */
   withWorkspace<T>(
     owner: WorkspaceOwner,
@@ -115,28 +116,47 @@ export class WorkspaceBinder {
     fn: () => Promise<T>,
   ): Promise<T> {
     const target = this.target(dockerName);
-    return this.serial(dockerName, async () => {
-      await this.leftovers;
-      const r = await this.helper({
-        op: 'bind',
-        input: { home: owner.home, project, uid: owner.uid, gid: owner.gid, target },
+    const unbind = async () => {
+      const u = await this.helper({ op: 'unbind', target }).catch(
+        (err: unknown): HelperAnswer => ({ ok: false, refused: false, message: String(err) }),
+      );
+      if (!u.ok) this.log.error('cannot take off a workspace mount', { target, err: u.message });
+    };
+    return new Promise<T>((resolve, reject) => {
+      void this.serial(dockerName, async () => {
+        try {
+          await this.leftovers;
+          const r = await this.helper({
+            op: 'bind',
+            input: { home: owner.home, project, uid: owner.uid, gid: owner.gid, target },
+          });
+          if (!r.ok) {
+            if (r.refused)
+              throw new Ds01Error(
+                'CONFLICT',
+                r.message,
+                'make it a plain directory you own (or move it away) and try again',
+              );
+            throw new Ds01Error('INTERNAL', `cannot prepare the workspace: ${r.message}`);
+          }
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        let value: T;
+        try {
+          value = await fn();
+        } catch (err) {
+          // Off before the failure is answered: the caller may remove the container (and its mount point).
+          await unbind();
+          reject(err);
+          return;
+        }
+        // Started: the caller has its answer while the mount comes off, still within this container's
+        // turn (its next bind waits for it). Until then it shows only the checked directory.
+        resolve(value);
+        await unbind();
       });
-      if (!r.ok) {
-        if (r.refused)
-          throw new Ds01Error(
-            'CONFLICT',
-            r.message,
-            'make it a plain directory you own (or move it away) and try again',
-          );
-        throw new Ds01Error('INTERNAL', `cannot prepare the workspace: ${r.message}`);
-      }
-      try {
-        return await fn();
-      } finally {
-        // Left mounted, it still shows only the checked directory; the next bind takes it off first.
-        const u = await this.helper({ op: 'unbind', target });
-        if (!u.ok) this.log.error('cannot take off a workspace mount', { target, err: u.message });
-      }
     });
   }
 
@@ -169,12 +189,14 @@ export class WorkspaceBinder {
     }
   }
 
-  /** The container is gone: its (unmounted, empty) mount point goes too. */
+  /** The container is gone: its (unmounted, empty) mount point goes too, after any take-off in flight. */
   forget(dockerName: string): void {
-    try {
-      rmdirSync(this.target(dockerName));
-    } catch {
-      // absent, or somehow still mounted/non-empty: left for an admin rather than risk anything inside
-    }
+    void this.serial(dockerName, async () => {
+      try {
+        rmdirSync(this.target(dockerName));
+      } catch {
+        // absent, or somehow still mounted/non-empty: left for an admin rather than risk anything inside
+      }
+    });
   }
 }
