@@ -68,6 +68,7 @@ import { startBookings } from './wiring/bookings.js';
 import { checkConfig } from './wiring/check-config.js';
 import { startCluster } from './wiring/cluster.js';
 import { startGpuTest } from './wiring/gpu-test.js';
+import { startMemoryTrim } from './wiring/memory.js';
 import { startMig } from './wiring/mig.js';
 import { startNotifications } from './wiring/notify.js';
 import { startQuota } from './wiring/quota.js';
@@ -291,6 +292,7 @@ export async function startDaemon(settings: Settings) {
   const cluster = startCluster(settings, policy, jobsDeps, jobRunner, jobs, dashboard);
   const quota = startQuota({ settings, store, policy, accounts, clock, log, audit, docker });
   const lifecycleApi = new LifecycleService(store, lifecycle, containers, clock);
+  startMemoryTrim(log);
   const router = new Router([
     ...quota.routes,
     ...mig.routes,

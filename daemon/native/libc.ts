@@ -1,6 +1,7 @@
 // The few libc calls Node has no built-in for, through koffi (FFI, no compiler needed at install):
-// SO_PEERCRED on an accepted Unix socket, sendto() on a datagram socket for sd_notify, and mount(2)/umount2(2)
-// for the workspace binder (a syscall instead of running mount(8)/umount(8) twice per container start).
+// SO_PEERCRED on an accepted Unix socket, sendto() on a datagram socket for sd_notify, mount(2)/umount2(2)
+// for the workspace binder (a syscall instead of running mount(8)/umount(8) twice per container start), and
+// glibc's malloc_trim.
 import koffi from 'koffi';
 
 const SOL_SOCKET = 1;
@@ -114,4 +115,21 @@ export function bindMount(source: string, target: string): void {
 /** umount2(2) without following a symlink at `target`. */
 export function unmount(target: string): void {
   if (libc().umount2(target, UMOUNT_NOFOLLOW) !== 0) throw errnoError('umount', target);
+}
+
+let trim: ((pad: number) => number) | null | undefined;
+
+/**
+ * glibc's malloc_trim(0): give the free memory malloc keeps in its arenas back to the kernel. False where
+ * the C library has none (musl) or nothing was given back.
+ */
+export function mallocTrim(): boolean {
+  if (trim === undefined) {
+    try {
+      trim = koffi.load('libc.so.6').func('malloc_trim', 'int', ['size_t']) as (pad: number) => number;
+    } catch {
+      trim = null;
+    }
+  }
+  return trim ? trim(0) === 1 : false;
 }
