@@ -208,13 +208,19 @@ async function memory(
   });
   sampleLoad();
   await load(socket, 50, 200);
+  const atEnd = rssMiB(pid);
+  // What the load leaves resident once it is over (the daemon trims malloc's arenas when its loop is quiet).
+  await new Promise((r) => setTimeout(r, 3000));
+  const settled = rssMiB(pid);
+  const settledSplit = rssSplit(pid);
   // Warm now (every request path compiled): what the next 10,000 add to the heap after GC is what they keep.
+  // The snapshot itself costs resident memory (its graph is built in malloc'd memory): read RSS before it.
   const heapWarm = await snapshot('warm');
   out.push({
     name: `ds01d RSS after the 50-client load, ${variant}`,
-    value: round(rssMiB(pid), 1),
+    value: round(settled, 1),
     unit: 'MiB',
-    notes: `target < 160 MiB; ${rssSplit(pid)}; 50 clients × 200 requests (${PATHS.join(', ')}; root sees all ${CONTAINERS}), keep-alive`,
+    notes: `target < 160 MiB; 3 s after the last answer; ${settledSplit}; at the last answer ${round(atEnd, 1)} MiB, after the heap snapshot that follows ${round(rssMiB(pid), 1)} MiB (where earlier runs read it); 50 clients × 200 requests (${PATHS.join(', ')}; root sees all ${CONTAINERS}), keep-alive`,
   });
   const xs: number[] = [];
   const ys: number[] = [];
@@ -331,11 +337,13 @@ export default async function daemonBench(): Promise<BenchResult[]> {
     }
 
     // Memory: the bundle, idle with 300 known, then under load; as the unit runs it, then plain node.
-    for (const [variant, env] of [
-      ['as ds01d.service runs it', unitEnv],
-      ['plain node (no unit Environment=)', {}],
+    // With a baseline build, its memory as the unit runs it too, right after this build's.
+    for (const [variant, env, file] of [
+      ['as ds01d.service runs it', unitEnv, DAEMON_JS],
+      ...(baseline ? [['baseline build, as ds01d.service runs it', unitEnv, baseline] as const] : []),
+      ['plain node (no unit Environment=)', {}, DAEMON_JS],
     ] as const) {
-      proc = spawnDaemon(d, dockerd.host, DAEMON_JS, work, env);
+      proc = spawnDaemon(d, dockerd.host, file, work, env);
       out.push(...(await memory(proc, d.socket, work, variant, sampleLoad)));
       proc.kill('SIGKILL');
       await killed(proc);
