@@ -130,15 +130,7 @@ export class WorkspaceBinder {
             op: 'bind',
             input: { home: owner.home, project, uid: owner.uid, gid: owner.gid, target },
           });
-          if (!r.ok) {
-            if (r.refused)
-              throw new Ds01Error(
-                'CONFLICT',
-                r.message,
-                'make it a plain directory you own (or move it away) and try again',
-              );
-            throw new Ds01Error('INTERNAL', `cannot prepare the workspace: ${r.message}`);
-          }
+          if (!r.ok) throw workspaceRefusal(r);
         } catch (err) {
           reject(err);
           return;
@@ -178,15 +170,7 @@ export class WorkspaceBinder {
    */
   check(owner: WorkspaceOwner, project: string): void {
     const r = check({ home: owner.home, project, uid: owner.uid, gid: owner.gid });
-    if (!r.ok) {
-      if (r.refused)
-        throw new Ds01Error(
-          'CONFLICT',
-          r.message,
-          'make it a plain directory you own (or move it away) and try again',
-        );
-      throw new Ds01Error('INTERNAL', `cannot prepare the workspace: ${r.message}`);
-    }
+    if (!r.ok) throw workspaceRefusal(r);
   }
 
   /** The container is gone: its (unmounted, empty) mount point goes too, after any take-off in flight. */
@@ -199,4 +183,15 @@ export class WorkspaceBinder {
       }
     });
   }
+}
+
+/** A workspace the helper refused (a link, not the user's: theirs to fix) or could not prepare. */
+function workspaceRefusal(r: { refused: boolean; message: string }): Ds01Error {
+  return r.refused
+    ? new Ds01Error(
+        'CONFLICT',
+        r.message,
+        'make it a plain directory you own (or move it away) and try again',
+      )
+    : new Ds01Error('INTERNAL', `cannot prepare the workspace: ${r.message}`);
 }
