@@ -1,21 +1,14 @@
 // BookingService on a real SQLite store: what booking reads of the slots besides the calendar — a GPU
 // drained for its health and a GPU whose MIG layout is being changed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testCaller } from '../../testing/kits/caller.js';
 import { gpuKit, type Kit, migSlot } from '../../testing/kits/gpu-test-kit.js';
 import type { Ds01Error } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import { BookingService } from './bookings.js';
 
 const HOUR = 3_600_000;
-const user = (uid: number, admin = false): Caller => ({
-  uid,
-  gid: uid,
-  pid: 1,
-  name: `u${uid}`,
-  home: `/home/u${uid}`,
-  groups: [],
-  admin,
-});
+const user = testCaller;
 
 let k: Kit;
 let svc: BookingService;

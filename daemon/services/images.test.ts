@@ -1,19 +1,12 @@
 // ImageService.remove against a fake Docker port: whose image it is, in-use refusal, and what --force breaks.
+
 import { describe, expect, it } from 'vitest';
+import { testCaller } from '../../testing/kits/caller.js';
 import type { DockerContainerUse, DockerImageDetail } from '../docker/client.js';
-import type { Caller } from '../identity/caller.js';
 import type { ImageResolver } from '../images/resolver.js';
 import { type ImageDocker, ImageService } from './images.js';
 
-const who = (uid: number, admin = false): Caller => ({
-  uid,
-  gid: uid,
-  pid: 1,
-  name: `u${uid}`,
-  home: `/home/u${uid}`,
-  groups: [],
-  admin,
-});
+const who = testCaller;
 const imgId = `sha256:${'e'.repeat(64)}`;
 
 function setup(containers: DockerContainerUse[] = []) {
