@@ -21,6 +21,7 @@ import {
 } from '../harness/daemon.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
 import { ensureBaseImage } from '../harness/images.js';
+import { unitEnvironment } from '../harness/unit-env.js';
 import { cleanupTestUsers, createTestUser, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
 import { describeHeap, type HeapGroup, summarizeHeapFile } from './heap-summary.js';
@@ -38,14 +39,6 @@ const rssMiB = (pid: number) => statusKiB(pid, 'VmRSS') / 1024;
 /** "anon 60.1 + files 38.0 MiB": the process's own memory vs mapped code (node's binary, shared with others). */
 const rssSplit = (pid: number) =>
   `anon ${round(statusKiB(pid, 'RssAnon') / 1024, 1)} + files ${round(statusKiB(pid, 'RssFile') / 1024, 1)} MiB`;
-
-/** The Environment= lines of the shipped unit: ds01d's memory is measured as systemd runs it. */
-export function unitEnvironment(unitText: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const m of unitText.matchAll(/^Environment=([A-Z_][A-Z0-9_]*)=(.*)$/gm))
-    env[m[1] as string] = m[2] as string;
-  return env;
-}
 
 function get(agent: http.Agent | undefined, socketPath: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -306,7 +299,7 @@ export default async function daemonBench(): Promise<BenchResult[]> {
     if (known < CONTAINERS) throw new Error(`only ${known} of ${CONTAINERS} containers adopted`);
     const setup = `${CONTAINERS} containers known (${RUNNING} running), adopted in ${round((performance.now() - t0) / 1000, 1)} s`;
 
-    const unitEnv = unitEnvironment(readFileSync(join(REPO, 'systemd/ds01d.service'), 'utf8'));
+    const unitEnv = unitEnvironment();
     // Start-up: SIGKILL, then each build in turn on the same state.
     // DS01_BENCH_BASELINE_DAEMON=<other checkout>/dist/daemon/main.js adds another build (e.g. main's).
     const baseline = process.env.DS01_BENCH_BASELINE_DAEMON;

@@ -7,12 +7,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { unitEnvironment } from '../bench/daemon.js';
 import { takeHeapSnapshot } from '../bench/heap-summary.js';
-import { editPolicy, REPO, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { editPolicy, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
 import { loadGpuScenario } from '../harness/fake-gpu.js';
 import { ensureBaseImage } from '../harness/images.js';
+import { unitEnvironment } from '../harness/unit-env.js';
 import { cleanupTestUsers, createTestUser, type TestUser } from '../harness/users.js';
 import { fillFileSystem, hangNvidiaSmi, mountStateTmpfs, startDockerProxy } from './faults.js';
 import { dockerTruth, storeTruth } from './ground-truth.js';
@@ -193,7 +193,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const dockerd = await startPrivateDockerd();
   const docker = new Docker({ socketPath: dockerd.socketPath });
   const heapDir = mkdtempSync(join(tmpdir(), 'ds01-chaos-heap-'));
-  const unitEnv = unitEnvironment(readFileSync(join(REPO, 'systemd/ds01d.service'), 'utf8'));
+  const unitEnv = unitEnvironment();
   const report: ChaosReport = {
     kills: 0,
     faults: {},
