@@ -4,7 +4,7 @@
 // real Docker containers, signed like ds01's own and adopted by the daemon (30 running, 270 created and
 // never started: a lab's usual mix), so the store's rows are the daemon's own.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { ensureBaseImage } from '../harness/images.js';
 import { unitEnvironment } from '../harness/unit-env.js';
 import { cleanupTestUsers, createTestUser, type TestUser } from '../harness/users.js';
 import { until } from '../harness/wait.js';
-import { describeHeap, type HeapGroup, summarizeHeapFile } from './heap-summary.js';
+import { describeHeap, type HeapGroup, takeHeapSnapshot } from './heap-summary.js';
 import { type BenchResult, percentile, round } from './types.js';
 
 const CONTAINERS = 300;
@@ -170,29 +170,9 @@ async function memory(
   const idle: number[] = [];
   for (let i = 0; i < 5; i++, await new Promise((r) => setTimeout(r, 1000))) idle.push(rssMiB(pid));
   const idleSplit = rssSplit(pid);
-  const snapshot = async (tag: string) => {
-    const before = new Set(readdirSync(work));
-    proc.kill('SIGUSR2');
-    const file = await until(
-      async () => readdirSync(work).find((f) => f.endsWith('.heapsnapshot') && !before.has(f)),
-      (f) => f !== undefined,
-      120_000,
-      500,
-    );
-    if (!file) throw new Error(`no heap snapshot (${tag})`);
-    // Written when the file is complete: wait until its size stops changing.
-    let size = -1;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 500));
-      const now = readFileSync(join(work, file)).length;
-      if (now === size && now > 0) break;
-      size = now;
-    }
-    const summary = summarizeHeapFile(join(work, file));
-    rmSync(join(work, file));
-    return summary;
-  };
-  const heapIdle = await snapshot('idle');
+  // The daemon was started with --heapsnapshot-signal=SIGUSR2 in `work`, its cwd.
+  const snapshot = () => takeHeapSnapshot(pid, work);
+  const heapIdle = await snapshot();
   out.push({
     name: `ds01d RSS idle, ${CONTAINERS} containers known, ${variant} (median of 5)`,
     value: round(percentile(idle, 50), 1),
@@ -208,7 +188,7 @@ async function memory(
   const settledSplit = rssSplit(pid);
   // Warm now (every request path compiled): what the next 10,000 add to the heap after GC is what they keep.
   // The snapshot itself costs resident memory (its graph is built in malloc'd memory): read RSS before it.
-  const heapWarm = await snapshot('warm');
+  const heapWarm = await snapshot();
   out.push({
     name: `ds01d RSS after the 50-client load, ${variant}`,
     value: round(settled, 1),
@@ -223,7 +203,7 @@ async function memory(
     ys.push(rssMiB(pid) * 1024);
   }
   sampleLoad();
-  const heapAfter = await snapshot('after');
+  const heapAfter = await snapshot();
   out.push({
     name: `ds01d RSS slope over 10,000 more requests, ${variant}`,
     value: round(slope(xs, ys), 0),
