@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../identity/caller.js';
 import { Store } from '../store/index.js';
@@ -62,5 +63,75 @@ describe('ContainerQueries.resolve', () => {
       /matches 2 containers \(thesis\._\.1001, thesis\._\.1002\)/,
     );
     expect(q.resolve(who(0, true), 'thesis._.1002').id).toBe('b'.repeat(64));
+  });
+});
+
+describe('ContainerQueries.listJson (kept while the store is unchanged)', () => {
+  const parsed = (c: Caller, all = false) => JSON.parse(q.listJson(c, { all }));
+
+  it('answers what list() answers, per caller: a user never gets the admin view kept for everyone', () => {
+    expect(parsed(who(0, true), true)).toEqual(q.list(who(0, true), { all: true }));
+    expect(parsed(who(1002))).toEqual(q.list(who(1002)));
+    expect(parsed(who(1002)).map((c: { name: string }) => c.name)).toEqual(['thesis', 'vision']);
+    expect(parsed(who(1001)).map((c: { name: string }) => c.name)).toEqual(['thesis']);
+    // A user asking for "all" sees their own, even right after an admin's "all" was kept.
+    expect(parsed(who(1001), true).map((c: { name: string }) => c.name)).toEqual(['thesis']);
+  });
+
+  it("is computed again after this daemon's writes: containers, their state, their GPUs", () => {
+    const admin = who(0, true);
+    expect(parsed(admin, true)).toHaveLength(3);
+    add('d'.repeat(64), 'nlp', 1001);
+    expect(parsed(admin, true)).toHaveLength(4);
+    store.containers.markState('d'.repeat(64), 'exited', 5);
+    expect(parsed(admin, true).find((c: { id: string }) => c.id === 'd'.repeat(64)).state).toBe('exited');
+    const slot = {
+      uuid: 'MIG-x',
+      parentUuid: 'GPU-0',
+      gpuIndex: 0,
+      kind: 'mig' as const,
+      profile: '1g.10gb',
+    };
+    const shape = {
+      migDeviceIndex: 0,
+      gi: 7,
+      ci: 0,
+      memoryMiB: 9856,
+      computeSlices: 1,
+      gpuEquivalents: 1 / 7,
+    };
+    store.tx(() => store.slots.sync([{ ...slot, ...shape }], new Map(), 1));
+    store.allocations.insert({
+      slot_uuid: 'MIG-x',
+      container_id: 'a'.repeat(64),
+      owner_uid: 1001,
+      allocated_at: 1,
+    });
+    expect(parsed(who(1001))[0].gpuSlots).toEqual([{ uuid: 'MIG-x', profile: '1g.10gb', state: 'active' }]);
+  });
+
+  it("is computed again after another connection's commit (an admin's sqlite3)", () => {
+    expect(parsed(who(1001))).toHaveLength(1);
+    const other = new Database(join(dir, 'ds01.db'));
+    try {
+      other
+        .prepare("UPDATE containers SET state = 'exited' WHERE project = 'thesis' AND owner_uid = 1001")
+        .run();
+    } finally {
+      other.close();
+    }
+    expect(parsed(who(1001))[0].state).toBe('exited');
+  });
+
+  it('keeps nothing inside a transaction that then rolls back', () => {
+    expect(parsed(who(1001))[0].state).toBe('running');
+    expect(() =>
+      store.tx(() => {
+        store.containers.markState('a'.repeat(64), 'exited', 5);
+        expect(parsed(who(1001))[0].state).toBe('exited');
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    expect(parsed(who(1001))[0].state).toBe('running');
   });
 });

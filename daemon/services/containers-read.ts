@@ -7,9 +7,12 @@ import { Ds01Error, notFound } from '../errors.js';
 import type { Caller } from '../identity/caller.js';
 import type { ContainerRow } from '../store/containers.js';
 import type { Store } from '../store/index.js';
+import { AnswerCache } from './answer-cache.js';
 import { canSee, denyNotOwner } from './visibility.js';
 
 export class ContainerQueries {
+  private readonly answers = new AnswerCache();
+
   constructor(private readonly store: Store) {}
 
   summary(row: ContainerRow): ContainerSummary {
@@ -51,6 +54,14 @@ export class ContainerQueries {
     else if (caller.admin && opts.owner !== undefined) rows = this.store.containers.live(opts.owner);
     else rows = this.store.containers.live(caller.uid);
     return rows.map((r) => this.summary(r));
+  }
+
+  /** list() as JSON text, kept while the store is unchanged: what GET /v1/containers answers. */
+  listJson(caller: Caller, opts: { all?: boolean } = {}): string {
+    const everyone = caller.admin && opts.all;
+    return this.answers.get(this.store.readVersion(), everyone ? 'all' : `uid:${caller.uid}`, () =>
+      JSON.stringify(this.list(caller, opts)),
+    );
   }
 
   /**

@@ -50,6 +50,9 @@ export class Store {
     readonly path: string,
   ) {
     this.runTx = db.transaction((fn: () => unknown) => fn());
+    this.versionStmt = db.prepare(
+      'SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS other',
+    );
     this.containers = new ContainersRepo(db);
     this.allocations = new AllocationsRepo(db);
     this.events = new EventsRepo(db);
@@ -91,6 +94,20 @@ export class Store {
       this.allocations.transactionStarts();
     }
     return this.runTx.immediate(fn) as T;
+  }
+
+  private readonly versionStmt: Database.Statement;
+
+  /**
+   * Changes whenever anything this daemon or another connection (an admin's sqlite3) wrote may have
+   * changed what a read sees; null inside a transaction, whose writes may still roll back. Answers built
+   * only from the store can be kept while it is unchanged (services/answer-cache.ts). A rolled-back write
+   * still moves it: answers are then computed again, never kept stale.
+   */
+  readVersion(): string | null {
+    if (this.db.inTransaction) return null;
+    const v = this.versionStmt.get() as { changes: number; other: number };
+    return `${v.changes}:${v.other}`;
   }
 
   schemaVersion(): number {

@@ -15,7 +15,9 @@ import {
 const listQuery = z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
 
 /** What the read routes need (ownership: resolve refuses another user's container). */
-export type ContainerReadBackend = Pick<ContainerQueries, 'list' | 'resolve' | 'summary'>;
+export type ContainerReadBackend = Pick<ContainerQueries, 'listJson' | 'resolve' | 'summary'>;
+
+const JSON_TYPE = 'application/json';
 
 export function containerReadRoutes(q: ContainerReadBackend, queue: Pick<GpuQueue, 'list'>): Route[] {
   const all = (query: URLSearchParams) => {
@@ -26,18 +28,20 @@ export function containerReadRoutes(q: ContainerReadBackend, queue: Pick<GpuQueu
     route({
       method: 'GET',
       path: '/v1/containers',
-      handler: ({ caller, query }) => ({ json: q.list(caller, { all: all(query) }) }),
+      handler: ({ caller, query }) => ({ body: q.listJson(caller, { all: all(query) }), type: JSON_TYPE }),
     }),
     route({
       method: 'GET',
       path: '/v1/container-list',
       // container-list in one request (issue 17): the containers and, beside them, the waiting deploys.
-      handler: ({ caller, query }) => ({
-        json: {
-          containers: q.list(caller, { all: all(query) }),
-          queue: queue.list(caller),
-        } satisfies ContainerListing,
-      }),
+      // The containers' part is the kept text of GET /v1/containers; the queue is small and changes often.
+      handler: ({ caller, query }) => {
+        const queued: ContainerListing['queue'] = queue.list(caller);
+        return {
+          body: `{"containers":${q.listJson(caller, { all: all(query) })},"queue":${JSON.stringify(queued)}}`,
+          type: JSON_TYPE,
+        };
+      },
     }),
     route({
       method: 'GET',
