@@ -2,16 +2,17 @@
 // the docker CLI, side by side in one run: each round runs every command once, in the same order, so load
 // from other work on the machine hits them alike; medians over the rounds. Run as root against a private
 // dockerd and a test daemon; one running container for container-stats.
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Docker from 'dockerode';
-import { CLI_JS, startTestDaemon } from '../harness/daemon.js';
+import { CLI_JS, editPolicy, FIXTURES, startTestDaemon } from '../harness/daemon.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
 import { execFileResult } from '../harness/exec.js';
 import { ensureBaseImage } from '../harness/images.js';
 import { type BenchResult, percentile, round } from './types.js';
 
-const ROUNDS = 21;
+const ROUNDS = 41;
 
 /**
  * The floor for a command that asks the daemon one thing: Node's start-up plus one request on a raw
@@ -21,6 +22,16 @@ const BARE_REQUEST = `const s = require('node:net').connect(process.env.DS01_SOC
 s.on('connect', () => s.write('GET /v1/containers HTTP/1.1\\r\\nHost: ds01\\r\\nConnection: close\\r\\n\\r\\n'));
 s.on('data', () => {});
 s.on('error', (e) => { console.error(e); process.exit(1); });`;
+
+/**
+ * The floor for a command that shows its answer: the same request, its answer written to stdout (a pipe
+ * here, a pty over SSH). Node loads its stream machinery for stdout on the first write, which `node -e 0`
+ * never pays for.
+ */
+const BARE_REQUEST_PRINTED = BARE_REQUEST.replace(
+  "s.on('data', () => {});",
+  "s.on('data', (b) => process.stdout.write(b));",
+);
 
 /**
  * CPU time (user + system, ms) of this process's children that have exited and been waited for, from
@@ -43,7 +54,16 @@ async function wall(run: () => Promise<{ code: number; stderr: string }>): Promi
 
 export default async function startupBench(): Promise<BenchResult[]> {
   const dockerd = await startPrivateDockerd();
-  const d = await startTestDaemon({ dockerHost: dockerd.host, scenario: 'a100-mig-mixed' });
+  // The test policy stops an idle container within a minute; the rounds take longer than that.
+  const work = mkdtempSync(join(tmpdir(), 'ds01-bench-startup-'));
+  const policy = join(work, 'policy.yaml');
+  copyFileSync(join(FIXTURES, 'policies/test-fast.yaml'), policy);
+  editPolicy(policy, {
+    'defaults.idle_timeout': '10h',
+    'defaults.max_runtime': '100h',
+    'defaults.container_hold_after_stop': '100h',
+  });
+  const d = await startTestDaemon({ dockerHost: dockerd.host, scenario: 'a100-mig-mixed', policy });
   const docker = new Docker({ socketPath: dockerd.socketPath });
   const env = { ...process.env, DOCKER_HOST: dockerd.host };
   try {
@@ -58,6 +78,13 @@ export default async function startupBench(): Promise<BenchResult[]> {
         'bare socket request from node (floor)',
         () =>
           execFileResult(process.execPath, ['-e', BARE_REQUEST], { env: { ...env, DS01_SOCKET: d.socket } }),
+      ],
+      [
+        'bare socket request from node, answer printed (floor)',
+        () =>
+          execFileResult(process.execPath, ['-e', BARE_REQUEST_PRINTED], {
+            env: { ...env, DS01_SOCKET: d.socket },
+          }),
       ],
       ['container-list', () => d.cli(['container-list'])],
       ['ds01 gpu list', () => d.cli(['gpu', 'list'])],
@@ -104,7 +131,7 @@ export default async function startupBench(): Promise<BenchResult[]> {
         notes: docker
           ? cpuNote(name).slice(2)
           : floorRow
-            ? `${round(med(name) / floor, 2)}× node -e 0: what one request adds to Node's start-up${cpuNote(name)}`
+            ? `${round(med(name) / floor, 2)}× node -e 0: what ${name.includes('printed') ? 'one request and printing its answer add' : 'one request adds'} to Node's start-up${cpuNote(name)}`
             : `${round(med(name) / floor, 2)}× node -e 0 (target ${name === 'ds01 --version' ? `≤ +25 ms: +${round(med(name) - floor, 1)} ms` : '≤ 1.3×'})${cpuNote(name)}`,
       });
     }
@@ -116,6 +143,7 @@ export default async function startupBench(): Promise<BenchResult[]> {
     return out;
   } finally {
     await d.cleanup();
+    rmSync(work, { recursive: true, force: true });
     await dockerd.stop();
   }
 }
