@@ -13,6 +13,7 @@ export default defineConfig({
             'commands/**/*.test.ts',
             'testing/harness/**/*.test.ts',
             'testing/chaos/invariants.test.ts',
+            'testing/chaos/smaps.test.ts',
           ],
           testTimeout: 20_000,
         },

@@ -1,6 +1,7 @@
 // `npm run chaos` — the full chaos run (issue 20): 100 SIGKILLs with the other faults among them, then a
 // 30-minute soak, and the figures written between the chaos markers of BENCHMARKS.md. Options:
 //   --kills N  --soak-min M  --users U      (defaults 100, 30, 5)
+//   --samples FILE                          every soak sample as CSV (minute, RSS, V8 pages, malloc, fds)
 // Exit status 1 when any invariant was violated. Run as root on a machine with docker.io (like npm test).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '100' },
     'soak-min': { type: 'string', default: '30' },
     users: { type: 'string', default: '5' },
+    samples: { type: 'string' },
   },
 });
 const kills = Number(values.kills);
@@ -23,7 +25,13 @@ if (![kills, soakMin, users].every((n) => Number.isFinite(n) && n >= 0) || users
   process.exit(2);
 }
 
-const r = await runChaos({ kills, users, soakMs: soakMin * 60_000, log: (l) => console.log(`chaos: ${l}`) });
+const r = await runChaos({
+  kills,
+  users,
+  soakMs: soakMin * 60_000,
+  samplesFile: values.samples,
+  log: (l) => console.log(`chaos: ${l}`),
+});
 const section = render(r, kills === 100 && soakMin === 30);
 console.log(section);
 // The first few of each rule, so a run that found something says what (the block holds only counts).
@@ -40,6 +48,16 @@ if (re.test(text))
   writeFileSync(file, text.replace(re, `<!-- chaos:begin -->\n${section}\n<!-- chaos:end -->`));
 process.exit(r.violations.length ? 1 : 0);
 
+/** V8's pages and malloc's arena at the start → end: which of them the RSS growth is. */
+function memoryLine(m: NonNullable<ChaosReport['soak']>['memory']): string {
+  const mib = (kib: number) => (kib / 1024).toFixed(1);
+  return (
+    `V8 heap pages ${m.start.v8Pages} → ${m.end.v8Pages} (${mib(m.start.v8PagesKiB)} → ${mib(m.end.v8PagesKiB)} MiB resident), ` +
+    `malloc main arena ${mib(m.start.mallocKiB)} → ${mib(m.end.mallocKiB)} MiB, ` +
+    `other anonymous ${mib(m.start.otherAnonKiB)} → ${mib(m.end.otherAnonKiB)} MiB`
+  );
+}
+
 function render(r: ChaosReport, full: boolean): string {
   const lines = [
     `Chaos run (${full ? 'full' : `SHORTER than the full run: ${r.kills} kills, ${r.soak?.minutes ?? 0} min soak`}; ` +
@@ -54,7 +72,8 @@ function render(r: ChaosReport, full: boolean): string {
   if (r.soak)
     lines.push(
       `- soak ${r.soak.minutes} min without faults (${r.soak.samples} samples): RSS ${r.soak.rssMiB.start} → ${r.soak.rssMiB.end} MiB, ` +
-        `slope ${r.soak.rssSlopeKiBPerMin} KiB/min (second half ${r.soak.rssSlopeLastHalfKiBPerMin}); V8 heap kept after GC ` +
+        `slope ${r.soak.rssSlopeKiBPerMin} KiB/min (second half ${r.soak.rssSlopeLastHalfKiBPerMin}), ` +
+        `peak per window ${r.soak.rssPeakByWindowMiB.join(' / ')} MiB; ${memoryLine(r.soak.memory)}; V8 heap kept after GC ` +
         `${r.soak.heapKeptMiB ? `${r.soak.heapKeptMiB.start} → ${r.soak.heapKeptMiB.end} MiB` : 'not measured'}; ` +
         `open fds slope ${r.soak.fdSlopePerMin}/min, p99 of GET /v1/containers per window ${r.soak.p99ByWindowMs.join(' / ')} ms`,
     );

@@ -3,7 +3,7 @@
 // nvidia-smi hanging or failing, Docker answering slowly. After each fault the load drains and the ground
 // truth (invariants.ts) is checked once the reconcile window has passed; the daemon must serve again within
 // 5 s of each kill. `soakMs` adds a fault-free stretch measuring memory, open files and latency.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -17,12 +17,15 @@ import { cleanupTestUsers, createTestUser, type TestUser } from '../harness/user
 import { fillFileSystem, hangNvidiaSmi, mountStateTmpfs, startDockerProxy } from './faults.js';
 import { dockerTruth, storeTruth } from './ground-truth.js';
 import { type ClientLedger, checkInvariants, type Violation } from './invariants.js';
+import { type MemoryBreakdown, parseSmaps } from './smaps.js';
 
 export interface ChaosOptions {
   kills: number;
   users: number;
   /** Fault-free load afterwards, with memory/fd/latency sampling (0 = none). */
   soakMs: number;
+  /** A CSV of every soak sample (minute, RSS KiB, V8 pages KiB, malloc KiB, open fds), for a plot. */
+  samplesFile?: string;
   log?: (line: string) => void;
 }
 
@@ -41,6 +44,10 @@ export interface ChaosReport {
     /** The second half alone: warm-up (caches, V8 growing its heap to the load) is over by then. */
     rssSlopeLastHalfKiBPerMin: number;
     rssMiB: { start: number; end: number };
+    /** The highest RSS in each sixth of the soak: a leak climbs window after window, V8's pages level off. */
+    rssPeakByWindowMiB: number[];
+    /** Where the RSS sits (smaps) at the soak's start and end. */
+    memory: { start: MemoryBreakdown; end: MemoryBreakdown };
     /** What the V8 heap keeps after a GC (heap snapshots), at the soak's start and end. */
     heapKeptMiB: { start: number; end: number } | null;
     fdSlopePerMin: number;
@@ -318,7 +325,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       await check(fault ? `${fault} + kill ${i}` : `kill ${i}`);
     }
 
-    if (opts.soakMs > 0) report.soak = await soak(daemon, opts.soakMs, heapDir, log);
+    if (opts.soakMs > 0) report.soak = await soak(daemon, opts.soakMs, heapDir, log, opts.samplesFile);
     await active.stop();
     await check('the end');
     report.actions = active.result;
@@ -342,6 +349,7 @@ async function soak(
   ms: number,
   heapDir: string,
   log: (l: string) => void,
+  samplesFile?: string,
 ): Promise<NonNullable<ChaosReport['soak']>> {
   const heapKept = async () =>
     takeHeapSnapshot(d.proc.pid as number, heapDir)
@@ -350,7 +358,10 @@ async function soak(
         log(`soak: no heap snapshot (${String(err)})`);
         return null;
       });
+  const breakdown = () => parseSmaps(readFileSync(`/proc/${d.proc.pid as number}/smaps`, 'utf8'));
   const heapStart = await heapKept();
+  const memStart = breakdown();
+  if (samplesFile) writeFileSync(samplesFile, 'minute,rss_kib,v8_pages_kib,malloc_kib,fds\n');
   const start = Date.now();
   const rss: [number, number][] = [];
   const fds: [number, number][] = [];
@@ -361,6 +372,13 @@ async function soak(
     const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
     rss.push([min, kib]);
     fds.push([min, readdirSync(`/proc/${pid}/fd`).length]);
+    if (samplesFile) {
+      const m = breakdown();
+      appendFileSync(
+        samplesFile,
+        `${min.toFixed(2)},${kib},${m.v8PagesKiB},${m.mallocKiB},${fds.at(-1)?.[1]}\n`,
+      );
+    }
     for (let i = 0; i < 5; i++) {
       const t = Date.now();
       await d.request('GET', '/v1/containers?all=1');
@@ -377,13 +395,19 @@ async function soak(
         99,
       ),
     );
-  const heapEnd = await heapKept();
   const mib = (kib: number | undefined) => Math.round(((kib ?? 0) / 1024) * 10) / 10;
+  const rssPeakByWindowMiB = p99ByWindowMs.map((_, w) =>
+    mib(Math.max(0, ...rss.filter(([m]) => Math.floor((m * 60_000) / windowMs) === w).map(([, k]) => k))),
+  );
+  const memEnd = breakdown();
+  const heapEnd = await heapKept();
   const out = {
     minutes: ms / 60_000,
     rssSlopeKiBPerMin: Math.round(slope(rss) * 10) / 10,
     rssSlopeLastHalfKiBPerMin: Math.round(slope(rss.slice(Math.floor(rss.length / 2))) * 10) / 10,
     rssMiB: { start: mib(rss[0]?.[1]), end: mib(rss.at(-1)?.[1]) },
+    rssPeakByWindowMiB,
+    memory: { start: memStart, end: memEnd },
     heapKeptMiB: heapStart !== null && heapEnd !== null ? { start: heapStart, end: heapEnd } : null,
     fdSlopePerMin: Math.round(slope(fds) * 100) / 100,
     p99ByWindowMs,
