@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migSlot } from '../../testing/kits/gpu-test-kit.js';
 import type { Caller } from '../identity/caller.js';
 import { Store } from '../store/index.js';
 import { ContainerQueries } from './containers-read.js';
@@ -85,29 +86,14 @@ describe('ContainerQueries.listJson (kept while the store is unchanged)', () => 
     expect(parsed(admin, true)).toHaveLength(4);
     store.containers.markState('d'.repeat(64), 'exited', 5);
     expect(parsed(admin, true).find((c: { id: string }) => c.id === 'd'.repeat(64)).state).toBe('exited');
-    const slot = {
-      uuid: 'MIG-x',
-      parentUuid: 'GPU-0',
-      gpuIndex: 0,
-      kind: 'mig' as const,
-      profile: '1g.10gb',
-    };
-    const shape = {
-      migDeviceIndex: 0,
-      gi: 7,
-      ci: 0,
-      memoryMiB: 9856,
-      computeSlices: 1,
-      gpuEquivalents: 1 / 7,
-    };
-    store.tx(() => store.slots.sync([{ ...slot, ...shape }], new Map(), 1));
+    store.tx(() => store.slots.sync([migSlot(0, 0)], new Map(), 1));
     store.allocations.insert({
-      slot_uuid: 'MIG-x',
+      slot_uuid: 'MIG-0-0',
       container_id: 'a'.repeat(64),
       owner_uid: 1001,
       allocated_at: 1,
     });
-    expect(parsed(who(1001))[0].gpuSlots).toEqual([{ uuid: 'MIG-x', profile: '1g.10gb', state: 'active' }]);
+    expect(parsed(who(1001))[0].gpuSlots).toEqual([{ uuid: 'MIG-0-0', profile: '1g.10gb', state: 'active' }]);
   });
 
   it("is computed again after another connection's commit (an admin's sqlite3)", () => {
