@@ -12,6 +12,9 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
+/** The page cache's bound, KiB per connection. */
+export const PAGE_CACHE_KIB = 16_000;
+
 /** Distinct SQL texts kept prepared; past this the cache starts again (dynamic filters make a few). */
 export const STATEMENT_CACHE_SIZE = 256;
 
@@ -42,6 +45,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   try {
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    // SQLite's page cache is ds01d's largest malloc'd part: it fills as pages are read, up to this bound
+    // (better-sqlite3's build default, made ours here so an upgrade cannot move it; BENCHMARKS.md soak).
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit).
