@@ -1,8 +1,21 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HostKeys } from './host-keys.js';
+import { describe as describeKey, HostKeys } from './host-keys.js';
+
+// Made by ssh2's generateKeyPairSync('ed25519') (about 1 in 250 of its keys): the public key's leading
+// zero byte dropped (length 0x1f), which ssh2's own parser refuses.
+const MALFORMED = `-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMgAAAAtz
+c2gtZWQyNTUxOQAAAB9AVyb2iVJ49O6G3D6rewdm1LTDY1b+i5e2IwFhk6mEAAAA
+iAX2vAUF9rwFAAAAC3NzaC1lZDI1NTE5AAAAH0BXJvaJUnj07obcPqt7B2bUtMNj
+Vv6Ll7YjAWGTqYQAAAA/aTPQiV7PNGP7xGo8t+dPQns+40/obUqs2er/2KR/ZchA
+Vyb2iVJ49O6G3D6rewdm1LTDY1b+i5e2IwFhk6mEAAAAAAECAwQFBgc=
+-----END OPENSSH PRIVATE KEY-----
+`;
+const good = () => ssh2.utils.generateKeyPairSync('ed25519').private;
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -35,5 +48,32 @@ describe('per-container host keys', () => {
     const keys = new HostKeys(fresh());
     for (const bad of ['../x', 'a/b', '', '.hidden', 'A']) expect(() => keys.get(1001, bad)).toThrow();
     expect(() => keys.get(-1, 'x')).toThrow();
+  });
+  it("keeps only a key that parses: ssh2's occasional malformed key is made again", () => {
+    expect(() => describeKey(MALFORMED)).toThrow(/Malformed/);
+    const made: string[] = [];
+    const keys = new HostKeys(fresh(), () => {
+      const pem = made.length < 2 ? MALFORMED : good();
+      made.push(pem);
+      return pem;
+    });
+    const k = keys.get(1001, 'thesis');
+    expect(made).toHaveLength(3);
+    expect(k.privateKey).toBe(made[2]);
+    expect(describeKey(k.privateKey).publicKey).toBe(k.publicKey);
+  });
+  it('replaces a kept key that does not parse (never served, so no laptop knows it), keeps a good one', () => {
+    const dir = fresh();
+    mkdirSync(join(dir, '1001'), { recursive: true });
+    writeFileSync(join(dir, '1001', 'broken.key'), MALFORMED, { mode: 0o600 });
+    const k = new HostKeys(dir).get(1001, 'broken');
+    expect(k.publicKey).toMatch(/^ssh-ed25519 AAAA/);
+    expect(readFileSync(join(dir, '1001', 'broken.key'), 'utf8')).toBe(k.privateKey);
+    expect(new HostKeys(dir).get(1001, 'broken').publicKey).toBe(k.publicKey);
+  });
+  it('says so when no usable key can be made', () => {
+    expect(() => new HostKeys(fresh(), () => MALFORMED).get(1001, 'thesis')).toThrow(
+      /no usable ed25519 host key/,
+    );
   });
 });

@@ -17,9 +17,21 @@ export interface HostKey {
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 
+/** OpenSSH private key text of a new ed25519 key. */
+export type KeyMaker = () => string;
+
+/**
+ * ssh2's generator drops a leading zero byte of the public key about once in 250 keys (a 31-byte key its
+ * own parser then refuses: "Malformed OpenSSH private key"), so a key is kept only once it parses.
+ */
+const MAKE_TRIES = 20;
+
 export class HostKeys {
   private readonly cache = new Map<string, HostKey>();
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly make: KeyMaker = () => ssh2.utils.generateKeyPairSync('ed25519').private,
+  ) {}
 
   /** The key for `project` of `uid`, made now if it does not exist yet. */
   get(uid: number, project: string): HostKey {
@@ -30,19 +42,35 @@ export class HostKeys {
     if (hit) return hit;
     const userDir = join(this.dir, String(uid));
     const file = join(userDir, `${project}.key`);
-    let pem: string;
-    if (existsSync(file)) pem = readFileSync(file, 'utf8');
-    else {
+    // A kept key that does not parse (made by an earlier version with the bug above) was never served,
+    // so no laptop knows it: it is replaced.
+    let key = existsSync(file) ? usable(readFileSync(file, 'utf8')) : null;
+    if (!key) {
+      key = this.fresh();
       mkdirSync(userDir, { recursive: true, mode: 0o700 });
       chmodSync(this.dir, 0o700);
-      pem = ssh2.utils.generateKeyPairSync('ed25519').private;
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, pem, { mode: 0o600 });
+      writeFileSync(tmp, key.privateKey, { mode: 0o600 });
       renameSync(tmp, file);
     }
-    const key = describe(pem);
     this.cache.set(id, key);
     return key;
+  }
+
+  private fresh(): HostKey {
+    for (let i = 0; i < MAKE_TRIES; i++) {
+      const key = usable(this.make());
+      if (key) return key;
+    }
+    throw new Error(`no usable ed25519 host key in ${MAKE_TRIES} tries`);
+  }
+}
+
+function usable(privateKey: string): HostKey | null {
+  try {
+    return describe(privateKey);
+  } catch {
+    return null;
   }
 }
 
