@@ -121,3 +121,43 @@ describe('ContainerQueries.listJson (kept while the store is unchanged)', () => 
     expect(parsed(who(1001))[0].state).toBe('running');
   });
 });
+
+describe('who stopped a container (container-list, container why)', () => {
+  const stopped = (id: string, actorUid: number, actorName: string, reason: string) =>
+    store.events.append({
+      ts: 10,
+      actorUid,
+      actorName,
+      subjectUid: 1002,
+      containerId: id,
+      containerName: 'vision._.1002',
+      kind: 'container.stopped',
+      reason,
+      data: null,
+    });
+
+  it("names the latest stop by someone else than the owner, and nothing for the owner's own", () => {
+    const id = 'c'.repeat(64);
+    store.containers.markState(id, 'exited', 5);
+    stopped(id, 0, 'root', 'maintenance');
+    // Other containers' events after it do not hide it.
+    for (let i = 0; i < 50; i++) stopped('d'.repeat(64), 0, 'root', 'other');
+    expect(q.list(who(1002)).find((c) => c.id === id)?.stopReason).toBe('by root: maintenance');
+    stopped(id, 1002, 'u1002', 'stopped');
+    expect(q.list(who(1002)).find((c) => c.id === id)?.stopReason).toBeNull();
+  });
+
+  it('is found through the container index, not a walk back through the audit log', () => {
+    const db = new Database(join(dir, 'ds01.db'), { readonly: true });
+    try {
+      const plan = db
+        .prepare(
+          'EXPLAIN QUERY PLAN SELECT * FROM events WHERE container_id = ? AND kind = ? ORDER BY id DESC LIMIT 1',
+        )
+        .all('x', 'container.stopped') as { detail: string }[];
+      expect(plan.map((p) => p.detail).join('; ')).toMatch(/USING INDEX events_container_kind/);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -41,7 +41,7 @@ export class ContainerQueries {
   /** Stopped by someone other than its owner (an admin, ds01d): who and why, for container-list. */
   private stopReason(row: ContainerRow): string | null {
     if (row.state === 'running' || row.state === 'created') return null;
-    const e = this.store.events.query({ container: row.id, kind: 'container.stopped', limit: 1 })[0];
+    const e = this.store.events.latestFor(row.id, 'container.stopped');
     if (!e || e.actorUid === row.owner_uid) return null;
     const reason = (e.reason ?? 'stopped').replace(/^automatic stop: stopped: /, '');
     return reason.startsWith('by ') ? reason : `by ${e.actor}: ${reason}`;

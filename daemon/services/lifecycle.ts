@@ -38,7 +38,7 @@ export class LifecycleService {
     const why = explainDecision(input, decide(input, now), now);
     // Stopped by someone else (an admin, ds01d)? Say who and why, right after the state.
     if (row.state !== 'running') {
-      const last = this.store.events.query({ container: row.id, kind: 'container.stopped', limit: 1 })[0];
+      const last = this.store.events.latestFor(row.id, 'container.stopped');
       if (last && last.actorUid !== row.owner_uid) {
         why.text.splice(1, 0, `Stopped ${localWhen(last.ts)} by ${last.actor}: ${last.reason}.`);
       }

@@ -170,6 +170,14 @@ export class EventsRepo {
     return (this.db.prepare(sql).all(args) as Row[]).map(toAuditEvent);
   }
 
+  /** The newest event of `kind` about the container with this full id (through events_container_kind). */
+  latestFor(containerId: string, kind: string): AuditEvent | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM events WHERE container_id = ? AND kind = ? ORDER BY id DESC LIMIT 1')
+      .get(containerId, kind) as Row | undefined;
+    return row ? toAuditEvent(row) : undefined;
+  }
+
   lastId(): number {
     return (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
   }

@@ -11,6 +11,7 @@ import { m009Bookings } from './009-bookings.js';
 import { m010SlurmJobs } from './010-slurm-jobs.js';
 import { m011GpuHealth } from './011-gpu-health.js';
 import { m012StorageUsage } from './012-storage-usage.js';
+import { m013EventsByContainer } from './013-events-by-container.js';
 
 export interface Migration {
   version: number;
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m010SlurmJobs,
   m011GpuHealth,
   m012StorageUsage,
+  m013EventsByContainer,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
