@@ -4,21 +4,14 @@
 // real Docker containers, signed like ds01's own and adopted by the daemon (30 running, 270 created and
 // never started: a lab's usual mix), so the store's rows are the daemon's own.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Docker from 'dockerode';
 import { transform } from 'esbuild';
-import {
-  DAEMON_JS,
-  editPolicy,
-  FIXTURES,
-  REPO,
-  startTestDaemon,
-  type TestDaemon,
-} from '../harness/daemon.js';
+import { DAEMON_JS, REPO, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
 import { ensureBaseImage } from '../harness/images.js';
 import { unitEnvironment } from '../harness/unit-env.js';
@@ -252,21 +245,21 @@ export default async function daemonBench(): Promise<BenchResult[]> {
   const dockerd = await startPrivateDockerd();
   const docker = new Docker({ socketPath: dockerd.socketPath });
   const work = mkdtempSync(join(tmpdir(), 'ds01-bench-daemon-'));
-  // Nothing may be stopped or removed by the lifecycle while the bench runs.
-  const policy = join(work, 'policy.yaml');
-  copyFileSync(join(FIXTURES, 'policies/test-fast.yaml'), policy);
-  editPolicy(policy, {
-    'defaults.max_containers_per_user': 100,
-    'defaults.idle_timeout': '10h',
-    'defaults.max_runtime': '100h',
-    'defaults.container_hold_after_stop': '100h',
-    'policies.never_started_timeout': '100h',
-  });
   // tsc's per-file modules with main.ts as tsc emits it: the layout before the bundle, for comparison.
   const perFile = join(REPO, 'dist/daemon/main.per-file.bench.js');
   const src = readFileSync(join(REPO, 'daemon/main.ts'), 'utf8');
   writeFileSync(perFile, (await transform(src, { loader: 'ts', format: 'esm', target: 'node20' })).code);
-  const d = await startTestDaemon({ dockerHost: dockerd.host, policy });
+  const d = await startTestDaemon({
+    dockerHost: dockerd.host,
+    // Nothing may be stopped or removed by the lifecycle while the bench runs.
+    policyEdits: {
+      'defaults.max_containers_per_user': 100,
+      'defaults.idle_timeout': '10h',
+      'defaults.max_runtime': '100h',
+      'defaults.container_hold_after_stop': '100h',
+      'policies.never_started_timeout': '100h',
+    },
+  });
   let proc: ChildProcess | undefined;
   const out: BenchResult[] = [];
   const loads: number[] = [];

@@ -2,11 +2,10 @@
 // the docker CLI, side by side in one run: each round runs every command once, in the same order, so load
 // from other work on the machine hits them alike; medians over the rounds. Run as root against a private
 // dockerd and a test daemon; one running container for container-stats.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import Docker from 'dockerode';
-import { CLI_JS, editPolicy, FIXTURES, startTestDaemon } from '../harness/daemon.js';
+import { CLI_JS, startTestDaemon } from '../harness/daemon.js';
 import { startPrivateDockerd } from '../harness/dockerd.js';
 import { execFileResult } from '../harness/exec.js';
 import { ensureBaseImage } from '../harness/images.js';
@@ -54,16 +53,16 @@ async function wall(run: () => Promise<{ code: number; stderr: string }>): Promi
 
 export default async function startupBench(): Promise<BenchResult[]> {
   const dockerd = await startPrivateDockerd();
-  // The test policy stops an idle container within a minute; the rounds take longer than that.
-  const work = mkdtempSync(join(tmpdir(), 'ds01-bench-startup-'));
-  const policy = join(work, 'policy.yaml');
-  copyFileSync(join(FIXTURES, 'policies/test-fast.yaml'), policy);
-  editPolicy(policy, {
-    'defaults.idle_timeout': '10h',
-    'defaults.max_runtime': '100h',
-    'defaults.container_hold_after_stop': '100h',
+  const d = await startTestDaemon({
+    dockerHost: dockerd.host,
+    scenario: 'a100-mig-mixed',
+    // The test policy stops an idle container within a minute; the rounds take longer than that.
+    policyEdits: {
+      'defaults.idle_timeout': '10h',
+      'defaults.max_runtime': '100h',
+      'defaults.container_hold_after_stop': '100h',
+    },
   });
-  const d = await startTestDaemon({ dockerHost: dockerd.host, scenario: 'a100-mig-mixed', policy });
   const docker = new Docker({ socketPath: dockerd.socketPath });
   const env = { ...process.env, DOCKER_HOST: dockerd.host };
   try {
@@ -143,7 +142,6 @@ export default async function startupBench(): Promise<BenchResult[]> {
     return out;
   } finally {
     await d.cleanup();
-    rmSync(work, { recursive: true, force: true });
     await dockerd.stop();
   }
 }

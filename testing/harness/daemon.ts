@@ -32,6 +32,8 @@ export const FIXTURES = join(REPO, 'testing/fixtures');
 export interface DaemonOptions {
   dockerHost: string;
   policy?: string; // path of a policy file to copy in (default: the fast test policy)
+  /** editPolicy() on the daemon's copy of the policy before it starts (e.g. long timeouts for a bench). */
+  policyEdits?: Record<string, unknown>;
   scenario?: ScenarioInput; // fake nvidia-smi scenario (default a100-mig-mixed)
   extraArgs?: string[];
   env?: Record<string, string>;
@@ -126,6 +128,7 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
   const socket = join(dir, 'ds01.sock');
   const policyPath = join(dir, 'resource-limits.yaml');
   copyFileSync(opts.policy ?? join(FIXTURES, 'policies/test-fast.yaml'), policyPath);
+  if (opts.policyEdits) editPolicy(policyPath, opts.policyEdits);
   const gpuDir = join(dir, 'gpu');
   mkdirSync(gpuDir);
   const gpu = installFakeNvidiaSmi(gpuDir, opts.scenario ?? 'a100-mig-mixed');
