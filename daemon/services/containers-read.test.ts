@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migSlot } from '../../testing/kits/gpu-test-kit.js';
 import type { Caller } from '../identity/caller.js';
+import { LATEST_FOR_SQL } from '../store/events.js';
 import { Store } from '../store/index.js';
 import { ContainerQueries } from './containers-read.js';
 
@@ -150,11 +151,9 @@ describe('who stopped a container (container-list, container why)', () => {
   it('is found through the container index, not a walk back through the audit log', () => {
     const db = new Database(join(dir, 'ds01.db'), { readonly: true });
     try {
-      const plan = db
-        .prepare(
-          'EXPLAIN QUERY PLAN SELECT * FROM events WHERE container_id = ? AND kind = ? ORDER BY id DESC LIMIT 1',
-        )
-        .all('x', 'container.stopped') as { detail: string }[];
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${LATEST_FOR_SQL}`).all('x', 'container.stopped') as {
+        detail: string;
+      }[];
       expect(plan.map((p) => p.detail).join('; ')).toMatch(/USING INDEX events_container_kind/);
     } finally {
       db.close();

@@ -55,6 +55,10 @@ export function toAuditEvent(r: Row): AuditEvent {
   };
 }
 
+/** EventsRepo.latestFor's statement (its test checks SQLite plans it through the index). */
+export const LATEST_FOR_SQL =
+  'SELECT * FROM events WHERE container_id = ? AND kind = ? ORDER BY id DESC LIMIT 1';
+
 export class EventsRepo {
   private readonly insertStmt;
   private listeners = new Set<(e: AuditEvent) => void>();
@@ -172,9 +176,7 @@ export class EventsRepo {
 
   /** The newest event of `kind` about the container with this full id (through events_container_kind). */
   latestFor(containerId: string, kind: string): AuditEvent | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM events WHERE container_id = ? AND kind = ? ORDER BY id DESC LIMIT 1')
-      .get(containerId, kind) as Row | undefined;
+    const row = this.db.prepare(LATEST_FOR_SQL).get(containerId, kind) as Row | undefined;
     return row ? toAuditEvent(row) : undefined;
   }
 
