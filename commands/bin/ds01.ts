@@ -4,6 +4,7 @@
 // Shipped as a small CommonJS file (scripts/bundle-cli.ts): it answers `ds01 --version` itself and loads
 // one bundle through V8's code cache (load-bundle.ts): the command's part of the tree (names.ts), the
 // whole tree, or the ssh proxy.
+import { writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { VERSION } from '../../daemon/common/version.js';
 import type * as Cli from '../cli.js';
@@ -18,12 +19,34 @@ const invokedAs = basename(process.argv[1] ?? 'ds01').replace(/\.js$/, '');
 const argv = process.argv.slice(2);
 const controller = new AbortController();
 // A reader that went away (`ds01-dashboard --watch | head -3`) ends the command quietly, like `docker ps |
-// head`: no stack trace, no error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode === 130 ? 130 : 0);
-    throw err;
+// head`: no stack trace, no error. Set on each stream when Node makes it, not before: most commands
+// write through the fds (lib/fd-output.ts, which reports its errors as the stream's) and never make one.
+const made: NodeJS.WriteStream[] = [];
+for (const name of ['stdout', 'stderr'] as const) {
+  const make = Object.getOwnPropertyDescriptor(process, name)?.get;
+  if (!make) continue;
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const stream = make.call(process) as NodeJS.WriteStream;
+      if (!made.includes(stream)) {
+        made.push(stream);
+        stream.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EPIPE') process.exit(process.exitCode === 130 ? 130 : 0);
+          throw err;
+        });
+      }
+      return stream;
+    },
   });
+}
+
+/** Exits once what a stream still queues (a fd that would block, lib/fd-output.ts) has gone out. */
+function exit(code: number): void {
+  const pending = made.find((s) => s.writableLength > 0 && !s.destroyed);
+  if (pending) pending.once('drain', () => exit(code));
+  else process.exit(code);
 }
 process.on('SIGINT', () => {
   controller.abort();
@@ -34,7 +57,11 @@ process.on('SIGINT', () => {
 async function main(): Promise<number> {
   // What commander would print, without loading it.
   if (invokedAs === 'ds01' && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${VERSION}\n`);
+    try {
+      writeSync(1, `${VERSION}\n`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    }
     return 0;
   }
   // Loaded here, not above: `--version` needs neither it nor node:vm.
@@ -56,7 +83,7 @@ async function main(): Promise<number> {
 
 // In a function, not top-level code: a bundle that fails to load is reported like any other error.
 main().then(
-  (code) => process.exit(process.exitCode === 130 ? 130 : code),
+  (code) => exit(process.exitCode === 130 ? 130 : code),
   (err) => {
     process.stderr.write(`ds01: ${(err as Error)?.stack ?? err}\n`);
     process.exit(1);

@@ -182,8 +182,11 @@ export class Client {
         // A reset or broken pipe on an ordinary request means the daemon went away mid-answer.
         else reject(connectError(this.socket, err, ['ECONNRESET', 'EPIPE']));
       };
+      // Closed on the next turn of the event loop, not at once: closing a socket reads process.stderr
+      // (node:net), which makes that stream (≈1 ms), so a command that exits on this answer never pays.
+      const hangUp = () => setImmediate(() => socket.destroy());
       // A reader that stops early (a stream's consumer breaking out) hangs up.
-      out.on('close', () => socket.destroy());
+      out.on('close', hangUp);
       const onAbort = () => socket.destroy(abortError());
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       if (opts.timeoutMs)
@@ -206,7 +209,7 @@ export class Client {
         for (const b of fed.body) out.write(b);
         if (fed.done) {
           out.end();
-          socket.destroy();
+          hangUp();
         }
       });
       socket.on('error', fail);

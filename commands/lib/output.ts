@@ -1,6 +1,7 @@
 // Output conventions: data on stdout (a table, or --json), messages on stderr; colour only on a TTY
 // and never with NO_COLOR.
 import pc from 'picocolors';
+import { fdIsTTY, fdWriter } from './fd-output.js';
 import { uuid } from './units.js';
 
 export interface Io {
@@ -13,14 +14,20 @@ export interface Io {
   wide?: boolean;
 }
 
+/**
+ * The process's own stdout and stderr. Written through their fds (fd-output.ts): process.stdout is made
+ * only on a terminal, and only when something asks its width.
+ */
 export function processIo(): Io {
-  const isTTY = Boolean(process.stdout.isTTY);
+  const isTTY = fdIsTTY(1);
   return {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
+    out: fdWriter(1, () => process.stdout),
+    err: fdWriter(2, () => process.stderr),
     isTTY,
     color: isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
-    columns: process.stdout.columns || 80,
+    get columns() {
+      return (isTTY && process.stdout.columns) || 80;
+    },
   };
 }
 
