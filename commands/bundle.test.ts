@@ -2,7 +2,7 @@
 // build` builds them and run with node: what they are built from keeps commands/imports.test.ts's rule
 // (commands/, the wire contract, daemon/common and packages, never daemon code), what a command's
 // start-up loads stays small, and the code cache is used when it fits and costs nothing when it does not.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -48,8 +48,17 @@ fs.readFileSync = function (file, ...rest) {
   if (typeof file === 'string') read.push(require('node:path').basename(file));
   return readFileSync.call(this, file, ...rest);
 };
+const streams = [];
+for (const name of ['stdout', 'stderr']) {
+  const make = Object.getOwnPropertyDescriptor(process, name).get;
+  Object.defineProperty(process, name, { configurable: true, enumerable: true, get() {
+    if (!streams.includes(name)) streams.push(name);
+    return make.call(process);
+  } });
+}
 process.on('exit', () => fs.writeFileSync(process.env.PROBE_OUT, JSON.stringify({
   ran: [...globalThis.__ds01Ran],
+  streams,
   read: read.filter((f) => f.endsWith('.cjs')),
   builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)),
   required: Object.keys(require.cache),
@@ -64,6 +73,8 @@ afterAll(() => {
 
 interface Probe {
   ran: string[];
+  /** process.stdout / process.stderr, when something made them. */
+  streams: string[];
   /** The bundles read (loaded), by file name. */
   read: string[];
   builtins: string[];
@@ -125,8 +136,15 @@ describe('CLI bundles', () => {
 
   it('load only the part of the tree a command is in; the whole tree for help and mistyped commands', () => {
     const bundle = (f: string) => f.replace(/-[A-Z0-9]+\.cjs$/, '');
-    expect(ds01(['container', 'list']).probe.read.map(bundle)).toEqual(['part-container']);
-    expect(ds01(['gpu', 'list', '--wide']).probe.read.map(bundle)).toEqual(['part-gpu']);
+    // The leaves (leaves.ts): exactly their words and flags.
+    expect(ds01(['container', 'list']).probe.read.map(bundle)).toEqual(['leaves']);
+    expect(ds01(['gpu', 'list', '--wide']).probe.read.map(bundle)).toEqual(['leaves']);
+    expect(ds01(['limits', '--json']).probe.read.map(bundle)).toEqual(['leaves']);
+    // Anything else on their lines: the part.
+    expect(ds01(['container', 'ls']).probe.read.map(bundle)).toEqual(['part-container']);
+    expect(ds01(['container', 'list', '-aj']).probe.read.map(bundle)).toEqual(['part-container']);
+    expect(ds01(['limits', 'alice']).probe.read.map(bundle)).toEqual(['part-limits']);
+    expect(ds01(['gpu', 'list', '--help']).probe.read.map(bundle)).toEqual(['part-gpu']);
     expect(ds01(['container-stats', 'x']).probe.read.map(bundle)).toEqual(['part-container']);
     for (const line of [['--help'], ['help', 'gpu'], ['contaner', 'list'], ['image', 'list']])
       expect(ds01(line).probe.read.map(bundle), line.join(' ')).toEqual(['cli']);
@@ -139,6 +157,10 @@ describe('CLI bundles', () => {
     expect(limits).toContain('commands/user/check-limits.ts');
     expect(limits.filter((f) => /container-deploy|gpu-list|admin-cli|image-create/.test(f))).toEqual([]);
     expect(inputsOf('part-container').filter((f) => /gpu-list|admin-cli|image-create/.test(f))).toEqual([]);
+    // The leaves' bundle runs the commands themselves, with neither commander nor the rest of a part.
+    const leaves = inputsOf('leaves');
+    expect(leaves).toContain('commands/user/container-list.ts');
+    expect(leaves.filter((f) => /commander|tree\.ts|container-deploy|gpu-cli/.test(f))).toEqual([]);
   });
 
   it('answer ds01 --version without loading the command tree', () => {
@@ -146,6 +168,22 @@ describe('CLI bundles', () => {
     const r = ds01(['--version']);
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
     expect(r.probe.builtins).not.toContain('vm');
+    // Written to fd 1 itself: Node's stream for stdout is never made (lib/fd-output.ts).
+    expect(r.probe.streams).toEqual([]);
+  });
+
+  it('end quietly when the reader of their output has gone (EPIPE on a write to the fd)', async () => {
+    const child = spawn(process.execPath, [join(dir, 'bin/ds01.js'), '--help'], {
+      env: { PATH: process.env.PATH, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader goes before the command writes its first byte
+    let stderr = '';
+    child.stderr.on('data', (b) => {
+      stderr += b;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('load a package only import()ed from its own bundle, on first use', () => {
@@ -163,7 +201,7 @@ describe('CLI bundles', () => {
       spawnSync(process.execPath, [join(dir, 'bin/code-cache.js'), '--check'], { encoding: 'utf8' });
     const ok = check();
     expect(ok.status).toBe(0);
-    for (const b of ['cli', 'part-container', 'part-gpu', 'part-limits'])
+    for (const b of ['cli', 'leaves', 'part-container', 'part-gpu', 'part-limits'])
       expect(ok.stdout).toMatch(new RegExp(`${b}-[A-Z0-9]+\\.cjs: code cache ok`));
     const bin = readdirSync(join(dir, 'bin'));
     const cache = join(dir, 'bin', bin.find((n) => /^part-container-.*\.cjs\.cache$/.test(n)) ?? 'missing');

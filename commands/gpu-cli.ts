@@ -1,6 +1,7 @@
 // `ds01 gpu …` and `ds01 queue …` (also `gpu-queue`, `gpu-avail`): registered on the command tree by cli.ts.
 import type { Command } from 'commander';
 import { runGpuDrain, runGpuRefresh, runGpuRelease } from './admin/gpu.js';
+import { withLeafFlags } from './leaves.js';
 import type { Ctx } from './lib/context.js';
 import { runAvailAt } from './user/book.js';
 import { runGpuAvail, runGpuList } from './user/gpu-list.js';
@@ -15,12 +16,13 @@ export function addGpuCommands(program: Command, ctx: Ctx, act: Act): void {
   const gpu = program
     .command('gpu')
     .description('GPU slots: who holds what, what is free; admin drain/release');
-  gpu
-    .command('list', { isDefault: true })
-    .alias('ls')
-    .description('every GPU slot (MIG profile, state, holder: yours / taken; admins see names)')
-    .option('--json', 'machine-readable output')
-    .action(act((o: Json) => runGpuList(ctx, o)));
+  withLeafFlags(
+    gpu
+      .command('list', { isDefault: true })
+      .alias('ls')
+      .description('every GPU slot (MIG profile, state, holder: yours / taken; admins see names)'),
+    'gpu list',
+  ).action(act((o: Json) => runGpuList(ctx, o)));
   gpu
     .command('avail')
     .description('what is free now per profile, and when the next slot should free up')

@@ -5,12 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../daemon/common/version.js';
 import { addExamples } from './help/examples.js';
-import { ApiError, DaemonUnreachableError } from './lib/client.js';
 import { type Ctx, defaultCtx } from './lib/context.js';
-import { type Io, paint } from './lib/output.js';
-import { PromptCancelled, UsageError } from './lib/prompts.js';
+import type { Io } from './lib/output.js';
+import { failureAsJson, type JsonError, reportFailure } from './lib/report-error.js';
 import { commandWords, showsNoticesFirst } from './names.js';
 import { showPendingNotices } from './user/notices.js';
+
+export type { JsonError };
 
 /** Wraps an action: its exit code becomes the command's. */
 export type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
@@ -132,26 +133,15 @@ export function warmLine(part: Part, ctx: Ctx): string[] {
   return [...words, '--help'];
 }
 
-/** The `{"error":…}` a --json caller gets on stdout instead of prose, so scripts can branch on `code`. */
-export interface JsonError {
-  error: { code: string; message: string; hint?: string };
-}
-
+/** errorAsJson for the whole tree: commander's usage errors too (lib/report-error.ts has the rest). */
 export function errorAsJson(err: unknown): { body: JsonError; exit: number } {
-  const body = (code: string, message: string, hint?: string): JsonError => ({
-    error: { code, message, ...(hint ? { hint } : {}) },
-  });
   if (err instanceof CommanderError)
-    return { body: body('USAGE', err.message.replace(/^error: /, '')), exit: 2 };
-  if (err instanceof UsageError) return { body: body('USAGE', err.message), exit: 2 };
-  if (err instanceof DaemonUnreachableError)
-    return { body: body('DAEMON_UNREACHABLE', err.message), exit: err.exitCode };
-  if (err instanceof ApiError) return { body: body(err.code, err.message, err.hint), exit: err.exitCode };
-  return { body: body('INTERNAL', (err as Error)?.message ?? String(err)), exit: 1 };
+    return { body: { error: { code: 'USAGE', message: err.message.replace(/^error: /, '') } }, exit: 2 };
+  return failureAsJson(err);
 }
 
+/** reportError for the whole tree: commander has already printed its own usage errors and help. */
 export function reportError(ctx: Ctx, err: unknown, json = false): number {
-  const p = paint(ctx.io);
   if (err instanceof CommanderError) {
     if (
       err.code === 'commander.helpDisplayed' ||
@@ -162,30 +152,5 @@ export function reportError(ctx: Ctx, err: unknown, json = false): number {
     if (json) ctx.io.out(`${JSON.stringify(errorAsJson(err).body)}\n`);
     return 2;
   }
-  if (err instanceof PromptCancelled) {
-    ctx.io.err('\n');
-    return 130;
-  }
-  if (json) {
-    // The prose goes to stderr as usual; stdout carries the same error as data.
-    const { body, exit } = errorAsJson(err);
-    ctx.io.out(`${JSON.stringify(body)}\n`);
-    ctx.io.err(`${p.red('ds01:')} ${body.error.message}\n`);
-    return exit;
-  }
-  if (err instanceof UsageError) {
-    ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);
-    return 2;
-  }
-  if (err instanceof DaemonUnreachableError) {
-    ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);
-    return 5;
-  }
-  if (err instanceof ApiError) {
-    ctx.io.err(`${p.red('ds01:')} ${err.message}\n`);
-    if (err.hint) ctx.io.err(`  ${p.dim('hint:')} ${err.hint}\n`);
-    return err.exitCode;
-  }
-  ctx.io.err(`${p.red('ds01:')} ${(err as Error)?.message ?? String(err)}\n`);
-  return 1;
+  return reportFailure(ctx, err, json);
 }

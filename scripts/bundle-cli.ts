@@ -33,7 +33,11 @@ export const CLI_OUT = join(REPO, 'dist/commands/bin');
 export const CLI_EXTERNAL = ['enquirer'];
 
 /** The bundles' entry points, by the key the entry program knows them by. */
-export const BUNDLES = { cli: 'commands/cli.ts', sshProxy: 'commands/user/ssh-proxy.ts' } as const;
+export const BUNDLES = {
+  cli: 'commands/cli.ts',
+  sshProxy: 'commands/user/ssh-proxy.ts',
+  leaves: 'commands/leaf-commands.ts',
+} as const;
 /** Each part with a bundle of its own: its entry point. */
 export const PART_ENTRIES = Object.fromEntries(
   OWN_BUNDLE.map((k) => [k, `commands/parts/${k}.ts`]),
@@ -43,6 +47,7 @@ export const PART_ENTRIES = Object.fromEntries(
 export interface BundleNames {
   cli: string;
   sshProxy: string;
+  leaves: string;
   parts: Partial<Record<PartKey, string>>;
 }
 
@@ -106,6 +111,7 @@ export function bundleBuildOptions(outdir = CLI_OUT, chunks = new Map<string, st
     entryPoints: {
       cli: BUNDLES.cli,
       'ssh-proxy': BUNDLES.sshProxy,
+      leaves: BUNDLES.leaves,
       ...Object.fromEntries(OWN_BUNDLE.map((k) => [`part-${k}`, PART_ENTRIES[k]])),
     },
     outdir,
@@ -143,6 +149,7 @@ export function bundleNames(meta: Metafile): BundleNames {
   return {
     cli: out(BUNDLES.cli),
     sshProxy: out(BUNDLES.sshProxy),
+    leaves: out(BUNDLES.leaves),
     parts: Object.fromEntries(OWN_BUNDLE.map((k) => [k, out(PART_ENTRIES[k])])),
   };
 }

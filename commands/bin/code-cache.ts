@@ -8,13 +8,19 @@
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Cli from '../cli.js';
+import type * as Leaves from '../leaf-commands.js';
 import type { Ctx } from '../lib/context.js';
 import type { Io } from '../lib/output.js';
 import type { PartKey } from '../names.js';
 import type * as Part from '../parts/container.js';
 import { cacheFileFor, compileBundle, runBundle } from './load-bundle.js';
 
-declare const DS01_BUNDLES: { cli: string; sshProxy: string; parts: Partial<Record<PartKey, string>> };
+declare const DS01_BUNDLES: {
+  cli: string;
+  sshProxy: string;
+  leaves: string;
+  parts: Partial<Record<PartKey, string>>;
+};
 
 const sink: Io = { out: () => {}, err: () => {}, isTTY: false, color: false, columns: 80, wide: false };
 const ctx: Ctx = { client: null as never, io: sink };
@@ -23,6 +29,12 @@ const ctx: Ctx = { client: null as never, io: sink };
 const warmers: Record<string, (exports: unknown) => Promise<unknown>> = {
   // Help for one command parses the command line and renders, and asks the daemon nothing.
   [DS01_BUNDLES.cli]: (m) => (m as typeof Cli).runCli(['container', 'list', '--help'], ctx),
+  // Each leaf asks a socket nobody listens on (not this host's daemon) and reports that it cannot reach it.
+  [DS01_BUNDLES.leaves]: async (m) => {
+    process.env.DS01_SOCKET = join(__dirname, 'no-daemon-here.sock');
+    for (const key of ['container list', 'gpu list', 'limits'] as const)
+      await (m as typeof Leaves).runLeaf({ key, opts: {}, wide: false }, sink);
+  },
   ...Object.fromEntries(
     Object.values(DS01_BUNDLES.parts).map((file) => [
       file,

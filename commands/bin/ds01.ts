@@ -2,18 +2,25 @@
 // The one entry program. Installed under every command name (ds01, container-list, …): the name it
 // was run as picks the sub-command. The only place in commands/ that calls process.exit.
 // Shipped as a small CommonJS file (scripts/bundle-cli.ts): it answers `ds01 --version` itself and loads
-// one bundle through V8's code cache (load-bundle.ts): the command's part of the tree (names.ts), the
-// whole tree, or the ssh proxy.
+// one bundle through V8's code cache (load-bundle.ts): the leaves (the commands typed most, leaves.ts),
+// the command's part of the tree (names.ts), the whole tree, or the ssh proxy.
 import { writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { VERSION } from '../../daemon/common/version.js';
 import type * as Cli from '../cli.js';
+import type * as Leaves from '../leaf-commands.js';
+import { leafFor } from '../leaves.js';
 import { ALIASES, type PartKey, partFor } from '../names.js';
 import type * as Part from '../parts/container.js';
 import type * as SshProxy from '../user/ssh-proxy.js';
 
 /** The bundles' file names, content-hashed; set by scripts/bundle-cli.ts when it builds this file. */
-declare const DS01_BUNDLES: { cli: string; sshProxy: string; parts: Partial<Record<PartKey, string>> };
+declare const DS01_BUNDLES: {
+  cli: string;
+  sshProxy: string;
+  leaves: string;
+  parts: Partial<Record<PartKey, string>>;
+};
 
 const invokedAs = basename(process.argv[1] ?? 'ds01').replace(/\.js$/, '');
 const argv = process.argv.slice(2);
@@ -72,6 +79,9 @@ async function main(): Promise<number> {
     return m.sshProxyMain(argv[1] as string);
   }
   const line = [...(ALIASES[invokedAs] ?? []), ...argv];
+  // The commands typed most, as a leaf takes them: its small bundle and no command tree (leaves.ts).
+  const leaf = leafFor(line);
+  if (leaf) return loadBundle<typeof Leaves>(join(__dirname, DS01_BUNDLES.leaves)).runLeaf(leaf);
   // A command with a part of its own loads only that part: its code, its cache, its commands.
   const part = DS01_BUNDLES.parts[partFor(line) ?? ('' as PartKey)];
   if (part) {

@@ -1,6 +1,7 @@
 // Part of the command tree (tree.ts; names.ts PART_NOUNS): `limits` (check-limits), `config …`.
 // Also the entry of the part's own bundle: bin/ds01.ts runs `runPart(part, …)` from it.
 import { runConfigCheck, runConfigReload } from '../admin/config.js';
+import { withLeafFlags } from '../leaves.js';
 import { PART_NOUNS } from '../names.js';
 import type { Part } from '../tree.js';
 import { runCheckLimits, runConfigExplain } from '../user/check-limits.js';
@@ -10,13 +11,14 @@ export { runPart, warmLine } from '../tree.js';
 export const part: Part = {
   nouns: PART_NOUNS.limits,
   register(program, ctx, act) {
-    program
-      .command('limits [user]')
-      .description(
-        'your effective limits, where each comes from, and your use against them (admins: any user)',
-      )
-      .option('--json', 'machine-readable output')
-      .action(act((user: string | undefined, o: { json?: boolean }) => runCheckLimits(ctx, user, o)));
+    withLeafFlags(
+      program
+        .command('limits [user]')
+        .description(
+          'your effective limits, where each comes from, and your use against them (admins: any user)',
+        ),
+      'limits',
+    ).action(act((user: string | undefined, o: { json?: boolean }) => runCheckLimits(ctx, user, o)));
 
     const config = program.command('config').description('the policy file (admins)');
     config
