@@ -137,6 +137,23 @@ export class GpuQueue {
     );
   }
 
+  /**
+   * The owner's waiting entry whose stored request `same` recognises (with its place, and that request),
+   * or null: a deploy asked again while it waits is answered with its entry (containers/deploy.ts).
+   */
+  waitingFor(
+    ownerUid: number,
+    same: (request: unknown) => boolean,
+  ): { view: QueueEntryView; request: unknown } | null {
+    for (const row of this.store.queue.waiting()) {
+      const { deploy } = parseRequest(row);
+      if (row.owner_uid !== ownerUid || !same(deploy)) continue;
+      const view = this.viewsFor(null).find((v) => v.id === row.id) ?? this.toView(row, null, null);
+      return { view, request: deploy };
+    }
+    return null;
+  }
+
   /** The owner leaves the queue. */
   leave(caller: Caller, id: number): QueueEntryView {
     return this.end(caller, id, 'left', 'left the queue', false);

@@ -205,6 +205,31 @@ describe.skipIf(!isRoot())('containers end to end', () => {
     );
     expect(q.code, q.stderr).toBe(0);
     expect(json(q.stdout)).toMatchObject({ status: 'queued', queue: { position: 1 } });
+    // The same deploy again is the same entry (a loop of them must not grow the queue every pass walks);
+    // with other options it is refused with how to change them.
+    const again = await d.cli(
+      ['container-deploy', 'b1', '--image', image, '--mig', '1g.10gb', '--background', '--queue', '--json'],
+      bob,
+    );
+    expect(again.code, again.stderr).toBe(0);
+    expect(json(again.stdout).queue).toEqual(json(q.stdout).queue);
+    const other = await d.cli(
+      [
+        'container-deploy',
+        'b1',
+        '--image',
+        image.replace(/:latest$/, ''), // the same image by another name: another request
+        '--mig',
+        '1g.10gb',
+        '--background',
+        '--queue',
+      ],
+      bob,
+    );
+    expect(other.code, other.stderr).toBe(1);
+    expect(other.stderr).toMatch(/already waiting in the GPU queue .*queue leave/s);
+    const waiting = json((await d.cli(['gpu-queue', '--json'], bob)).stdout);
+    expect(waiting.filter((e: { state: string }) => e.state === 'waiting')).toHaveLength(1);
     const bl = json((await d.cli(['container', 'list', '--json'], bob)).stdout);
     expect(
       bl,

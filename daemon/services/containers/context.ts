@@ -52,7 +52,7 @@ export interface ContainersDeps {
     | 'containerStopped'
     | 'releaseForContainer'
   >;
-  queue: Pick<GpuQueue, 'enqueue'> | null;
+  queue: Pick<GpuQueue, 'enqueue' | 'waitingFor'> | null;
   accounts: AccountLookup;
   inventory: () => Inventory | null;
   clock: Clock;

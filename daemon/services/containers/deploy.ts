@@ -112,13 +112,32 @@ export class ContainerDeploys {
         this.d.queue &&
         plan.gpuRequest
       ) {
-        const entry = this.d.queue.enqueue(
-          { uid: owner.uid, name: owner.name },
-          { ...req, dryRun: undefined },
-          plan.gpuRequest,
-          plan.limitsFull.priority,
-          plan.limitsFull,
+        const request = { ...req, dryRun: undefined };
+        // The same deploy asked again while it waits is that entry, not a second one: a user repeating
+        // `--queue` (or a script in a loop) must not grow the queue, which every pass and estimate walks.
+        const waiting = this.d.queue.waitingFor(
+          owner.uid,
+          (r) => (r as { name?: unknown } | null)?.name === req.name,
         );
+        const id = waiting?.view.id;
+        if (
+          waiting &&
+          JSON.stringify(waiting.request) !== JSON.stringify(JSON.parse(JSON.stringify(request)))
+        )
+          throw new Ds01Error(
+            'CONFLICT',
+            `${req.name} is already waiting in the GPU queue (entry ${id}) with other options`,
+            `leave it first to change them: \`ds01 queue leave ${id}\`, then deploy again`,
+          );
+        const entry =
+          waiting?.view ??
+          this.d.queue.enqueue(
+            { uid: owner.uid, name: owner.name },
+            request,
+            plan.gpuRequest,
+            plan.limitsFull.priority,
+            plan.limitsFull,
+          );
         return {
           status: 'queued',
           plan: publicPlan(plan),
