@@ -2,6 +2,7 @@
 // 30-minute soak, and the figures written between the chaos markers of BENCHMARKS.md. Options:
 //   --kills N  --soak-min M  --users U      (defaults 100, 30, 5)
 //   --samples FILE                          every soak sample as CSV (minute, RSS, V8 pages, malloc, fds)
+//   --cpu-prof DIR                          ds01d's CPU profile (node --cpu-prof), for where its time goes
 // Exit status 1 when any invariant was violated. Run as root on a machine with docker.io (like npm test).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     'soak-min': { type: 'string', default: '30' },
     users: { type: 'string', default: '5' },
     samples: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const kills = Number(values.kills);
@@ -30,6 +32,7 @@ const r = await runChaos({
   users,
   soakMs: soakMin * 60_000,
   samplesFile: values.samples,
+  cpuProfDir: values['cpu-prof'],
   log: (l) => console.log(`chaos: ${l}`),
 });
 const section = render(r, kills === 100 && soakMin === 30);
@@ -75,7 +78,8 @@ function render(r: ChaosReport, full: boolean): string {
         `slope ${r.soak.rssSlopeKiBPerMin} KiB/min (second half ${r.soak.rssSlopeLastHalfKiBPerMin}), ` +
         `peak per window ${r.soak.rssPeakByWindowMiB.join(' / ')} MiB; ${memoryLine(r.soak.memory)}; V8 heap kept after GC ` +
         `${r.soak.heapKeptMiB ? `${r.soak.heapKeptMiB.start} → ${r.soak.heapKeptMiB.end} MiB` : 'not measured'}; ` +
-        `open fds slope ${r.soak.fdSlopePerMin}/min, p99 of GET /v1/containers per window ${r.soak.p99ByWindowMs.join(' / ')} ms`,
+        `open fds slope ${r.soak.fdSlopePerMin}/min, p99 of GET /v1/containers per window ${r.soak.p99ByWindowMs.join(' / ')} ms ` +
+        `(of GET /v1/system/health, which does nothing, ${r.soak.healthP99ByWindowMs.join(' / ')} ms; ds01d's CPU ${r.soak.daemonCpuPctByWindow.join(' / ')} % of a core)`,
     );
   const byRule = new Map<string, number>();
   for (const v of r.violations) byRule.set(v.rule, (byRule.get(v.rule) ?? 0) + 1);

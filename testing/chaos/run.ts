@@ -26,6 +26,8 @@ export interface ChaosOptions {
   soakMs: number;
   /** A CSV of every soak sample (minute, RSS KiB, V8 pages KiB, malloc KiB, open fds), for a plot. */
   samplesFile?: string;
+  /** ds01d runs with --cpu-prof into this directory (a .cpuprofile per daemon process, at its exit). */
+  cpuProfDir?: string;
   log?: (line: string) => void;
 }
 
@@ -52,6 +54,13 @@ export interface ChaosReport {
     heapKeptMiB: { start: number; end: number } | null;
     fdSlopePerMin: number;
     p99ByWindowMs: number[];
+    /**
+     * The same for GET /v1/system/health, which does nothing, asked right after each list: as high as the
+     * list's when the wait is the daemon's event loop being busy (or the machine's CPUs), not the list.
+     */
+    healthP99ByWindowMs: number[];
+    /** ds01d's CPU use in each window (% of one core, /proc/PID/stat): how busy the daemon itself was. */
+    daemonCpuPctByWindow: number[];
     samples: number;
   };
   durationMs: number;
@@ -228,6 +237,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         ...unitEnv,
         NODE_OPTIONS: `${unitEnv.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}`,
       },
+      nodeArgs: opts.cpuProfDir
+        ? ['--cpu-prof', '--cpu-prof-interval=2000', `--cpu-prof-dir=${opts.cpuProfDir}`]
+        : [],
     });
     const daemon = d;
     editPolicy(daemon.policyPath, {
@@ -366,6 +378,14 @@ async function soak(
   const rss: [number, number][] = [];
   const fds: [number, number][] = [];
   const latencies: { t: number; ms: number }[] = [];
+  const healthLatencies: { t: number; ms: number }[] = [];
+  /** [ms since start, ds01d's CPU ms so far] */
+  const cpu: [number, number][] = [];
+  const cpuMs = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime: clock ticks of 10 ms
+  };
   while (Date.now() - start < ms) {
     const pid = d.proc.pid as number;
     const min = (Date.now() - start) / 60_000;
@@ -379,22 +399,35 @@ async function soak(
         `${min.toFixed(2)},${kib},${m.v8PagesKiB},${m.mallocKiB},${fds.at(-1)?.[1]}\n`,
       );
     }
+    cpu.push([Date.now() - start, cpuMs(pid)]);
     for (let i = 0; i < 5; i++) {
       const t = Date.now();
       await d.request('GET', '/v1/containers?all=1');
       latencies.push({ t: t - start, ms: Date.now() - t });
+      const h = Date.now();
+      await d.request('GET', '/v1/system/health');
+      healthLatencies.push({ t: h - start, ms: Date.now() - h });
     }
     await sleep(10_000);
   }
   const windowMs = Math.max(60_000, Math.ceil(ms / 6));
-  const p99ByWindowMs: number[] = [];
-  for (let w = 0; w * windowMs < ms; w++)
-    p99ByWindowMs.push(
+  const windows = Array.from({ length: Math.ceil(ms / windowMs) }, (_, w) => w);
+  const inWindow = (t: number, w: number) => Math.floor(t / windowMs) === w;
+  const p99 = (ls: { t: number; ms: number }[]) =>
+    windows.map((w) =>
       percentile(
-        latencies.filter((l) => Math.floor(l.t / windowMs) === w).map((l) => l.ms),
+        ls.filter((l) => inWindow(l.t, w)).map((l) => l.ms),
         99,
       ),
     );
+  const p99ByWindowMs = p99(latencies);
+  const daemonCpuPctByWindow = windows.map((w) => {
+    const c = cpu.filter(([t]) => inWindow(t, w));
+    const [first, last] = [c[0], c.at(-1)];
+    return first && last && last[0] > first[0]
+      ? Math.round(((last[1] - first[1]) / (last[0] - first[0])) * 100)
+      : 0;
+  });
   const mib = (kib: number | undefined) => Math.round(((kib ?? 0) / 1024) * 10) / 10;
   const rssPeakByWindowMiB = p99ByWindowMs.map((_, w) =>
     mib(Math.max(0, ...rss.filter(([m]) => Math.floor((m * 60_000) / windowMs) === w).map(([, k]) => k))),
@@ -411,6 +444,8 @@ async function soak(
     heapKeptMiB: heapStart !== null && heapEnd !== null ? { start: heapStart, end: heapEnd } : null,
     fdSlopePerMin: Math.round(slope(fds) * 100) / 100,
     p99ByWindowMs,
+    healthP99ByWindowMs: p99(healthLatencies),
+    daemonCpuPctByWindow,
     samples: rss.length,
   };
   log(`soak: ${JSON.stringify(out)}`);

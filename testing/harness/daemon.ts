@@ -35,6 +35,8 @@ export interface DaemonOptions {
   /** editPolicy() on the daemon's copy of the policy before it starts (e.g. long timeouts for a bench). */
   policyEdits?: Record<string, unknown>;
   scenario?: ScenarioInput; // fake nvidia-smi scenario (default a100-mig-mixed)
+  /** Node's own options for ds01d (before its script), e.g. --cpu-prof, which NODE_OPTIONS refuses. */
+  nodeArgs?: string[];
   extraArgs?: string[];
   env?: Record<string, string>;
   /**
@@ -151,6 +153,7 @@ export async function startTestDaemon(opts: DaemonOptions): Promise<TestDaemon> 
       program[0] as string,
       [
         ...program.slice(1),
+        ...(opts.nodeArgs ?? []),
         opts.daemonJs ?? DAEMON_JS,
         `--socket=${socket}`,
         `--web-socket=${join(dir, 'web.sock')}`,
