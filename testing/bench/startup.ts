@@ -86,6 +86,8 @@ export default async function startupBench(): Promise<BenchResult[]> {
           }),
       ],
       ['container-list', () => d.cli(['container-list'])],
+      // The same answer through commander and the container part (an alias is not a leaf, leaves.ts)
+      ['container ls (through the command tree)', () => d.cli(['container', 'ls'])],
       ['ds01 gpu list', () => d.cli(['gpu', 'list'])],
       ['check-limits', () => d.cli(['check-limits'])],
       ['container-stats NAME (one shot)', () => d.cli(['container-stats', 'ticker'])],
