@@ -26,8 +26,9 @@ import type { Limits } from '../policy/types.js';
 import { type Audit, auditLog } from '../store/audit.js';
 import type { Store } from '../store/index.js';
 import type { QueueRow } from '../store/queue.js';
-import { allocationError, type GpuLeases, type GpuRequest, toAllocatable, toLive } from './gpu-leases.js';
+import { allocationError, type GpuLeases, type GpuRequest, toLive } from './gpu-leases.js';
 import type { PolicyService } from './policy.js';
+import { slotOutlook } from './queue-outlook.js';
 import { canSee } from './visibility.js';
 
 /** What the serve callback gets: the queued deploy request, exactly as it was enqueued. */
@@ -288,29 +289,9 @@ export class GpuQueue {
     return orderQueue(entries);
   }
 
-  /** When each slot should be free, and why then: now, a hold deadline, or its container's max_runtime end. */
+  /** When each slot should be free, and why then (queue-outlook.ts). */
   outlook(now: number): (SlotOutlook & { basis: FreeBasis })[] {
-    const live = new Map(this.store.allocations.live().map((a) => [a.slot_uuid, a]));
-    return this.store.slots.all().map((s) => {
-      const a = live.get(s.uuid);
-      // As the allocator reads it: a slot kept out by use outside ds01 or its GPU's health is 'busy'.
-      const blocked = s.state === 'available' && (s.unmanaged_blocks === 1 || s.health_blocks === 1);
-      const slot = blocked ? { ...toAllocatable(s), state: 'busy' as const } : toAllocatable(s);
-      if (!a) return { slot, freeAt: 0, basis: 'free' as const };
-      const freeAt = a.state === 'held' ? a.hold_until : this.runtimeEnd(a.container_id, a.owner_uid, now);
-      const basis: FreeBasis = freeAt === null ? 'none' : a.state === 'held' ? 'hold' : 'max_runtime';
-      return { slot, freeAt, basis };
-    });
-  }
-
-  private runtimeEnd(containerId: string | null, uid: number, now: number): number | null {
-    if (!containerId) return null;
-    const c = this.store.containers.get(containerId);
-    if (!c || c.started_at === null) return null;
-    const max = this.leases.limitsNow(uid, c.owner_name).maxRuntimeMs;
-    if (max === null) return null;
-    // runtime_ms is what earlier runs used; this run started at started_at.
-    return Math.max(now, c.started_at + (max - c.runtime_ms));
+    return slotOutlook(this.store, this.leases, now);
   }
 
   private toView(r: QueueRow, position: number | null, wait: WaitEstimate | null): QueueEntryView {
