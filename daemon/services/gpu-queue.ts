@@ -132,10 +132,12 @@ export class GpuQueue {
       return id;
     });
     this.kick();
-    return (
-      this.viewsFor(null).find((v) => v.id === view) ??
-      this.toView(this.store.queue.get(view) as QueueRow, null, null)
-    );
+    return this.viewOf(this.store.queue.get(view) as QueueRow);
+  }
+
+  /** One entry's view, with its place and wait while it waits. */
+  private viewOf(row: QueueRow): QueueEntryView {
+    return this.viewsFor(null).find((v) => v.id === row.id) ?? this.toView(row, null, null);
   }
 
   /**
@@ -149,8 +151,7 @@ export class GpuQueue {
     for (const row of this.store.queue.waiting()) {
       const { deploy } = parseRequest(row);
       if (row.owner_uid !== ownerUid || !same(deploy)) continue;
-      const view = this.viewsFor(null).find((v) => v.id === row.id) ?? this.toView(row, null, null);
-      return { view, request: deploy };
+      return { view: this.viewOf(row), request: deploy };
     }
     return null;
   }

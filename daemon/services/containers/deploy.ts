@@ -119,15 +119,11 @@ export class ContainerDeploys {
           owner.uid,
           (r) => (r as { name?: unknown } | null)?.name === req.name,
         );
-        const id = waiting?.view.id;
-        if (
-          waiting &&
-          JSON.stringify(waiting.request) !== JSON.stringify(JSON.parse(JSON.stringify(request)))
-        )
+        if (waiting && JSON.stringify(waiting.request) !== JSON.stringify(request))
           throw new Ds01Error(
             'CONFLICT',
-            `${req.name} is already waiting in the GPU queue (entry ${id}) with other options`,
-            `leave it first to change them: \`ds01 queue leave ${id}\`, then deploy again`,
+            `${req.name} is already waiting in the GPU queue (entry ${waiting.view.id}) with other options`,
+            `leave it first to change them: \`ds01 queue leave ${waiting.view.id}\`, then deploy again`,
           );
         const entry =
           waiting?.view ??
